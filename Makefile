@@ -1,0 +1,37 @@
+# Kiban. `make run` starts a local cluster; `make test` runs every test. Both install what they
+# need on a fresh Debian 12 machine.
+SWIFT ?= swift
+BUILD_FLAGS ?=
+SIM_SEEDS ?= 2000
+
+.PHONY: all deps build release run test test-unit test-sim bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh test
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+release: deps
+	$(SWIFT) build -c release $(BUILD_FLAGS)
+
+# The README's first command: Kiban's main job on an embedded default.
+run: deps
+	$(SWIFT) build $(BUILD_FLAGS) --product kiban
+	$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kiban dev
+
+# Every test. The Raft simulation runs KIBAN_SIM_SEEDS seeds (default $(SIM_SEEDS)) in release
+# mode, so thousands of seeds fit in a few minutes.
+test: deps
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build --skip KibanRaftSimulationTests
+	KIBAN_SIM_SEEDS=$${KIBAN_SIM_SEEDS:-$(SIM_SEEDS)} $(SWIFT) test -c release $(BUILD_FLAGS) --filter KibanRaftSimulationTests
+
+bench:
+	@scripts/install-deps.sh bench
+	scripts/bench.sh
+
+clean:
+	rm -rf .build
