@@ -28,6 +28,15 @@ let package = Package(
             name: "kiban",
             dependencies: [
                 "KibanRaft",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        // Replays and sweeps simulation seeds (developer tool; not shipped).
+        .executableTarget(
+            name: "kiban-sim",
+            dependencies: [
+                "KibanRaft",
                 "KibanRaftSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

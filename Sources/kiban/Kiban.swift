@@ -2,10 +2,9 @@ import ArgumentParser
 
 /// The `kiban` command line: server, cluster lifecycle and administration.
 @main
-struct Kiban: AsyncParsableCommand {
+struct Kiban: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiban",
-        abstract: "Boot-server software for bare-metal data centers.",
-        subcommands: [Dev.self, Simulate.self]
+        abstract: "Boot-server software for bare-metal data centers."
     )
 }
