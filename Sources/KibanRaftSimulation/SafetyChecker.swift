@@ -12,6 +12,7 @@ package struct Violation: Error, Sendable, CustomStringConvertible {
         case exactlyOnce = "acknowledged proposals applied exactly once"
         case linearizableRead = "a read index covers every write acknowledged before the read"
         case liveness = "liveness after healing"
+        case boundedTraffic = "message traffic stays bounded"
     }
 
     package var property: Property

@@ -6,11 +6,13 @@ package enum SeedRunner {
     package struct Failure: Sendable, CustomStringConvertible {
         package var options: SimulationOptions
         package var violation: Violation
+        package var adversarial: Bool
 
         /// The one-line command that replays this run exactly, with its trace.
         package var replayCommand: String {
             let unsafe = options.unsafeVariants.map { " --unsafe \($0)" }.sorted().joined()
-            return "swift run -c release kiban-sim --seed \(options.seed)\(unsafe) --trace"
+            let profile = adversarial ? " --adversarial" : ""
+            return "swift run -c release kiban-sim --seed \(options.seed)\(profile)\(unsafe) --trace"
         }
 
         package var description: String {
@@ -18,23 +20,25 @@ package enum SeedRunner {
         }
     }
 
-    /// Runs `count` seeds from `first`; returns the failures and the total steps simulated.
+    /// Runs `count` seeds from `first`; returns the failures and the summed statistics of the
+    /// runs that passed.
     package static func run(first: UInt64, count: Int, unsafe: Set<UnsafeVariant> = [],
-                            stopAtFirstFailure: Bool = false) -> (failures: [Failure], steps: Int) {
+                            adversarial: Bool = false,
+                            stopAtFirstFailure: Bool = false) -> (failures: [Failure], totals: SimulationStats) {
         var failures: [Failure] = []
-        var steps = 0
+        var totals = SimulationStats()
         for seed in first..<first + UInt64(count) {
-            var options = SimulationOptions(seed: seed)
+            var options = adversarial ? SimulationOptions.adversarial(seed: seed) : SimulationOptions(seed: seed)
             options.unsafeVariants = unsafe
             var sim = Simulation(options: options)
             switch sim.run() {
             case .success(let stats):
-                steps += stats.steps
+                totals.add(stats)
             case .failure(let violation):
-                failures.append(Failure(options: options, violation: violation))
-                if stopAtFirstFailure { return (failures, steps) }
+                failures.append(Failure(options: options, violation: violation, adversarial: adversarial))
+                if stopAtFirstFailure { return (failures, totals) }
             }
         }
-        return (failures, steps)
+        return (failures, totals)
     }
 }

@@ -5,6 +5,15 @@ extension Simulation {
         if random.chance(options.partitionRate) {
             changePartition()
         }
+        if random.chance(options.leaderNemesisRate), let leader = currentLeader {
+            if random.chance(0.5) {
+                crash(leader)
+            } else {
+                stats.partitions += 1
+                network.isolate(leader, from: ids)
+                log("partition: isolate leader \(leader)")
+            }
+        }
         for id in ids {
             if nodes[id]?.isUp == true, random.chance(options.crashRate) {
                 crash(id)

@@ -16,6 +16,28 @@ package struct SimulationStats: Sendable {
     package var duplicatesSkipped = 0
     /// Ticks from healing to the first stable leader.
     package var ticksToLeaderAfterHeal = 0
+    /// Runs summed into this value.
+    package var runs = 0
+
+    package init() {}
+
+    /// Adds another run's figures (the maximum for terms and times to a leader).
+    package mutating func add(_ o: SimulationStats) {
+        steps += o.steps
+        elections += o.elections
+        maxTerm = max(maxTerm, o.maxTerm)
+        crashes += o.crashes
+        partitions += o.partitions
+        membershipChanges += o.membershipChanges
+        transfers += o.transfers
+        snapshotsInstalled += o.snapshotsInstalled
+        compactions += o.compactions
+        proposalsAcknowledged += o.proposalsAcknowledged
+        readsReleased += o.readsReleased
+        duplicatesSkipped += o.duplicatesSkipped
+        ticksToLeaderAfterHeal = max(ticksToLeaderAfterHeal, o.ticksToLeaderAfterHeal)
+        runs += max(o.runs, 1)
+    }
 }
 
 /// A deterministic simulation of a Raft group: one seed drives the cluster shape, the faults
@@ -60,6 +82,8 @@ package struct Simulation {
         }
     }
 
+    static let messagesPerStepMax = 5_000
+
     mutating func allocateID() -> NodeID {
         defer { nextNodeID += 1 }
         return nextNodeID
@@ -101,7 +125,13 @@ package struct Simulation {
 
     /// Delivers due messages and, on tick boundaries, ticks every running node.
     mutating func deliverAndTick() throws(Violation) {
-        for m in network.due(now: now) where nodes[m.to]?.isUp == true {
+        let due = network.due(now: now)
+        // A healthy group sends a few messages per member and step; thousands mean a feedback
+        // loop between nodes (a bug even when every safety property holds).
+        guard due.count <= Self.messagesPerStepMax else {
+            throw Violation(property: .boundedTraffic, detail: "\(due.count) messages due in one step", step: now)
+        }
+        for m in due where nodes[m.to]?.isUp == true {
             try withNode(m.to) { $0.step(m) }
         }
         if now % options.stepsPerTick == 0 {
@@ -138,7 +168,7 @@ package struct Simulation {
         var config = Config(id: id)
         config.electionTimeoutTicks = options.electionTimeoutTicks
         config.applied = node.appliedIndex
-        config.messageBytesMax = 64 * (1 + Int(random.next() % 8))
+        config.messageBytesMax = options.messageBytesMax
         config.inflightMessagesMax = 1 + Int(random.next() % 8)
         config.unsafeVariants = options.unsafeVariants
         // Cannot fail: the configuration above is valid by construction.

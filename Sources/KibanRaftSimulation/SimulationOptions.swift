@@ -15,6 +15,10 @@ package struct SimulationOptions: Sendable, CustomStringConvertible {
     package var partitionRate: Double
     /// Per step and live node: probability of a crash; per step and dead node: of a restart.
     package var crashRate: Double
+    /// Per step: probability of a fault aimed at the current leader (crash it, or cut it off).
+    package var leaderNemesisRate: Double
+    /// Upper bound on an append message's entry bytes; 1 means one entry per message.
+    package var messageBytesMax: Int
     package var restartRate: Double
     /// Per step: probability of a client proposal, a read, a membership change, a transfer,
     /// a log compaction on some node.
@@ -49,6 +53,8 @@ package struct SimulationOptions: Sendable, CustomStringConvertible {
         partitionRate = r.pick([0, 0.002, 0.01])
         crashRate = r.pick([0, 0.0005, 0.002])
         restartRate = 0.02
+        leaderNemesisRate = r.pick([0, 0.002, 0.01])
+        messageBytesMax = r.pick([1, 64, 512, 1 << 20])
         proposeRate = r.pick([0.05, 0.2, 0.5])
         readRate = r.pick([0, 0.05])
         membershipRate = r.pick([0, 0.003, 0.01])
@@ -59,9 +65,27 @@ package struct SimulationOptions: Sendable, CustomStringConvertible {
         livenessSteps = 4000
     }
 
+    /// Options aimed at leader changes with partly replicated logs (the Figure 8 shape): five
+    /// voters, one entry per append, frequent crashes and cuts of the leader, deferred Readies.
+    package static func adversarial(seed: UInt64) -> SimulationOptions {
+        var o = SimulationOptions(seed: seed)
+        o.voters = [3, 5][Int(seed % 2)]
+        o.learners = 0
+        o.messageBytesMax = 1
+        o.leaderNemesisRate = 0.02
+        o.crashRate = 0.002
+        o.partitionRate = 0.01
+        o.proposeRate = 0.5
+        o.membershipRate = 0
+        o.readyRate = 0.5
+        o.lossRate = 0.05
+        return o
+    }
+
     package var description: String {
         "seed=\(seed) voters=\(voters) learners=\(learners) loss=\(lossRate) dup=\(duplicateRate) "
-            + "delay<=\(maxDelaySteps) partition=\(partitionRate) crash=\(crashRate) propose=\(proposeRate) "
+            + "delay<=\(maxDelaySteps) partition=\(partitionRate) crash=\(crashRate) nemesis=\(leaderNemesisRate) "
+            + "msgbytes=\(messageBytesMax) propose=\(proposeRate) "
             + "read=\(readRate) membership=\(membershipRate) transfer=\(transferRate) compact=\(compactRate) "
             + "ready=\(readyRate) unsafe=\(unsafeVariants.map { "\($0)" }.sorted())"
     }

@@ -28,6 +28,9 @@ struct SimCommand: ParsableCommand {
     @Option(help: "Switch on a deliberately unsafe behaviour: \(UnsafeVariant.allCases.map { "\($0)" }.joined(separator: ", ")).")
     var unsafe: [String] = []
 
+    @Flag(help: "Use the adversarial profile (leader-targeted faults, one entry per append).")
+    var adversarial = false
+
     @Flag(help: "Print every action of the run (single seed only).")
     var trace = false
 
@@ -43,14 +46,15 @@ struct SimCommand: ParsableCommand {
             try runOne(seed: seed, unsafe: variants)
             return
         }
-        let (failures, steps) = SeedRunner.run(first: firstSeed, count: seeds, unsafe: variants)
+        let (failures, totals) = SeedRunner.run(first: firstSeed, count: seeds, unsafe: variants, adversarial: adversarial)
         for f in failures { print(f) }
-        print("\(seeds - failures.count) passed, \(failures.count) failed (\(steps) steps)")
+        print("totals: \(totals)")
+        print("\(seeds - failures.count) passed, \(failures.count) failed")
         if !failures.isEmpty { throw ExitCode.failure }
     }
 
     private func runOne(seed: UInt64, unsafe: Set<UnsafeVariant>) throws {
-        var options = SimulationOptions(seed: seed)
+        var options = adversarial ? SimulationOptions.adversarial(seed: seed) : SimulationOptions(seed: seed)
         options.unsafeVariants = unsafe
         var sim = Simulation(options: options)
         let log = TraceLog()
