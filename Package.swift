@@ -43,7 +43,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "KibanRaftTests", dependencies: ["KibanRaft"],
-                    resources: [.copy("testdata")], swiftSettings: strict),
+                    exclude: ["testdata"], swiftSettings: strict),
         .testTarget(name: "KibanRaftSimulationTests", dependencies: ["KibanRaftSimulation", "KibanRaft"],
                     swiftSettings: strict),
     ]

@@ -85,7 +85,9 @@ extension Raft {
         log.commitTo(candidate)
         if log.committed >= termStartIndex { releaseReadsAwaitingCommit() }
         if !conf.voters.contains(id) && log.committed >= configs.currentIndex {
-            // Thesis §4.2.2: a leader that removed itself steps down once the change is committed.
+            // Thesis §4.2.2: a leader that removed itself steps down once the change is
+            // committed, after telling the others the new commit index.
+            broadcastAppend()
             events.append(.steppedDownRemoved(term: term))
             becomeFollower(term: term, lead: 0)
         }

@@ -37,7 +37,12 @@ extension InteractionEnv {
         case "tick-election":
             for _ in 0..<20 { nodes[try id(0)]?.raft?.tick() }
         case "propose":
-            try nodes[try id(0)]?.raft?.propose(Array(args.dropFirst().joined(separator: " ").utf8))
+            let data = Array(args.dropFirst().joined(separator: " ").utf8)
+            do {
+                try nodes[try id(0)]?.raft?.propose(data)
+            } catch let error as RaftError {
+                say("refused: \(error.code.rawValue)")
+            }
         case "propose-conf-change":
             try proposeConfChange(args)
         case "transfer-leadership":

@@ -18,6 +18,7 @@ struct InteractionEnv {
     var unsafe: Set<UnsafeVariant> = []
     var checkQuorum = true
     var preVote = true
+    var messageBytesMax = 200
 
     mutating func say(_ s: String) { out.append(s) }
 
@@ -29,7 +30,7 @@ struct InteractionEnv {
         config.preVote = preVote
         config.checkQuorum = checkQuorum
         config.unsafeVariants = unsafe
-        config.messageBytesMax = 200
+        config.messageBytesMax = messageBytesMax
         // A fixed generator: transcripts do not depend on chance.
         nodes[id]?.raft = try RawNode(config: config, storage: node.storage, random: FixedRandom(seed: id))
     }
