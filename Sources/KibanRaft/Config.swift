@@ -98,3 +98,22 @@ public enum RaftEvent: Sendable, Hashable {
     case transferAborted(to: NodeID)
     case snapshotRestored(index: UInt64, term: UInt64)
 }
+
+extension RaftEvent: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .campaignStarted(let term, let pre):
+            return pre ? "asks for pre-votes for term \(term)" : "campaigns in term \(term)"
+        case .becameLeader(let term): return "leads term \(term)"
+        case .becameFollower(let term, let leader):
+            return leader == 0 ? "follows in term \(term), leader unknown" : "follows \(leader) in term \(term)"
+        case .steppedDownLostQuorum(let term): return "steps down in term \(term): no quorum heard"
+        case .steppedDownRemoved(let term): return "steps down in term \(term): removed from the group"
+        case .configurationChanged(let index, let conf):
+            return "configuration at index \(index): voters \(conf.voters.sorted()), learners \(conf.learners.sorted())"
+        case .transferStarted(let to): return "transfers leadership to \(to)"
+        case .transferAborted(let to): return "abandons the transfer to \(to)"
+        case .snapshotRestored(let index, let term): return "restores snapshot \(index)/\(term)"
+        }
+    }
+}

@@ -2,9 +2,10 @@ import ArgumentParser
 
 /// The `kiban` command line: server, cluster lifecycle and administration.
 @main
-struct Kiban: ParsableCommand {
+struct Kiban: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiban",
-        abstract: "Boot-server software for bare-metal data centers."
+        abstract: "Boot-server software for bare-metal data centers.",
+        subcommands: [Dev.self]
     )
 }
