@@ -22,6 +22,8 @@ let package = Package(
     targets: [
         // Pure Raft: imports nothing but the standard library.
         .target(name: "KibanRaft", swiftSettings: strict),
+        // Machines, IPAM and lifecycle: the pure domain (sabakan-compatible).
+        .target(name: "KibanInventory", swiftSettings: strict),
         // Deterministic simulation of a Raft cluster with faults and safety checkers (test support).
         .target(name: "KibanRaftSimulation", dependencies: ["KibanRaft"], swiftSettings: strict),
         .executableTarget(
@@ -44,6 +46,7 @@ let package = Package(
         ),
         .testTarget(name: "KibanRaftTests", dependencies: ["KibanRaft"],
                     exclude: ["testdata"], swiftSettings: strict),
+        .testTarget(name: "KibanInventoryTests", dependencies: ["KibanInventory"], swiftSettings: strict),
         .testTarget(name: "KibanRaftSimulationTests", dependencies: ["KibanRaftSimulation", "KibanRaft"],
                     swiftSettings: strict),
     ]

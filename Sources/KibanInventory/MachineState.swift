@@ -1,0 +1,59 @@
+/// A machine's lifecycle state (sabakan's `MachineState`). Kiban stores states; controllers
+/// and operators set them.
+public enum MachineState: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    case uninitialized, healthy, unhealthy, unreachable, updating, retiring, retired
+
+    public var description: String { rawValue }
+
+    /// The allowed transitions, as data (sabakan machines.go `permittedTransitions`).
+    public static let transitions: [MachineState: Set<MachineState>] = [
+        .uninitialized: [.healthy, .retiring],
+        .healthy: [.unhealthy, .unreachable, .updating, .retiring],
+        .unhealthy: [.healthy, .unreachable, .updating, .retiring],
+        .unreachable: [.healthy, .unhealthy, .updating, .retiring],
+        .updating: [.uninitialized],
+        .retiring: [.retired],
+        .retired: [.uninitialized],
+    ]
+
+    /// The states this one may move to, in a stable order.
+    public var allowedNext: [MachineState] {
+        Self.allCases.filter { Self.transitions[self]?.contains($0) == true }
+    }
+
+    /// Checks a move; setting the current state again is allowed and changes nothing.
+    /// - Throws: ``InventoryError`` `illegalTransition`, naming the allowed states.
+    public func check(transitionTo next: MachineState) throws(InventoryError) {
+        guard next != self, Self.transitions[self]?.contains(next) != true else { return }
+        throw InventoryError(.illegalTransition,
+                             "a \(self) machine cannot become \(next); allowed: \(allowedNext.map(\.rawValue).joined(separator: ", "))")
+    }
+}
+
+/// An inventory failure: what went wrong and what to do.
+public struct InventoryError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Which failure.
+    public enum Code: String, Sendable, Hashable {
+        case illegalTransition
+        case invalidMachine
+        case duplicateSerial
+        case rackFull
+        case invalidIPAM
+        case ipamLocked
+        case notFound
+        case notRetired
+    }
+
+    /// Which failure.
+    public let code: Code
+    /// What happened and what to do, for the operator.
+    public let message: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import KibanInventory
+import Testing
+
+/// sabakan's documented IPAM example (docs/ipam.md), as JSON an operator would have.
+let sabakanIPAM = """
+{
+  "max-nodes-in-rack": 28,
+  "node-ipv4-pool": "10.69.0.0/16",
+  "node-ipv4-range-size": 6,
+  "node-ipv4-range-mask": 26,
+  "node-ip-per-node": 3,
+  "node-index-offset": 3,
+  "node-gateway-offset": 1,
+  "bmc-ipv4-pool": "10.72.16.0/20",
+  "bmc-ipv4-offset": "0.0.1.0",
+  "bmc-ipv4-range-size": 5,
+  "bmc-ipv4-range-mask": 20,
+  "bmc-ipv4-gateway-offset": 1
+}
+"""
+
+func exampleIPAM() throws -> IPAMConfig {
+    try JSONDecoder().decode(IPAMConfig.self, from: Data(sabakanIPAM.utf8))
+}
+
+@Suite("IPAM arithmetic")
+struct IPAMTests {
+    @Test("sabakan's worked example: rack 1, index 5 gets 10.69.0.197, 10.69.1.5, 10.69.1.69 and BMC 10.72.17.37")
+    func workedExample() throws {
+        let ipam = try exampleIPAM()
+        #expect(ipam.problems.isEmpty)
+        #expect(ipam.nodeAddresses(rack: 1, index: 5).map(\.description) == ["10.69.0.197", "10.69.1.5", "10.69.1.69"])
+        #expect(ipam.bmcAddress(rack: 1, index: 5).description == "10.72.17.37")
+        #expect(ipam.nodeGateway(of: IPv4(0x0A45_00C5)).description == "10.69.0.193")
+    }
+
+    @Test("Rack 0, index 4 gets 10.69.0.4, .68, .132 and BMC 10.72.17.4")
+    func rackZero() throws {
+        let ipam = try exampleIPAM()
+        #expect(ipam.nodeAddresses(rack: 0, index: 4).map(\.description) == ["10.69.0.4", "10.69.0.68", "10.69.0.132"])
+        #expect(ipam.bmcAddress(rack: 0, index: 4).description == "10.72.17.4")
+        #expect(ipam.bmcGateway(of: ipam.bmcAddress(rack: 0, index: 4)).description == "10.72.16.1")
+    }
+
+    @Test("The lease range of a relay's giaddr lies above the rack's static addresses")
+    func leaseRange() throws {
+        let ipam = try exampleIPAM()
+        let range = try #require(ipam.leaseRange(containing: IPv4("10.69.0.65") ?? IPv4(0)))
+        #expect(range.lowerBound.description == "10.69.0.96")
+        #expect(range.upperBound.description == "10.69.0.126")
+        #expect(ipam.leaseRange(containing: IPv4("192.0.2.1") ?? IPv4(0)) == nil)
+    }
+
+    @Test("A configuration whose rack does not fit its range is refused with the reason")
+    func invalidConfig() throws {
+        var ipam = try exampleIPAM()
+        ipam.maxNodesInRack = 70
+        #expect(ipam.problems.contains { $0.contains("2^node-ipv4-range-size") })
+    }
+
+    @Test("Addresses parse and print as dotted quads", arguments: ["0.0.0.0", "10.69.0.197", "255.255.255.255"])
+    func roundTrip(text: String) {
+        #expect(IPv4(text)?.description == text)
+    }
+
+    @Test("Malformed addresses are refused", arguments: ["", "1.2.3", "1.2.3.4.5", "256.1.1.1", "a.b.c.d", "1..2.3", "+1.2.3.4", "01234.1.1.1"])
+    func malformed(text: String) {
+        #expect(IPv4(text) == nil)
+    }
+
+    @Test("A network with host bits set is refused")
+    func hostBits() {
+        #expect(IPv4Network("10.69.0.1/16") == nil)
+        #expect(IPv4Network("10.69.0.0/16")?.size == 65536)
+    }
+}
