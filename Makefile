@@ -4,7 +4,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 SIM_SEEDS ?= 2000
 
-.PHONY: all deps build release run test test-unit test-sim bench clean
+.PHONY: all deps build release run test lint bench clean
 
 all: build
 
@@ -24,10 +24,15 @@ run: deps
 
 # Every test. The Raft simulation runs KIBAN_SIM_SEEDS seeds (default $(SIM_SEEDS)) in release
 # mode, so thousands of seeds fit in a few minutes.
-test: deps
+test: deps lint
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --skip KibanRaftSimulationTests
 	KIBAN_SIM_SEEDS=$${KIBAN_SIM_SEEDS:-$(SIM_SEEDS)} $(SWIFT) test -c release $(BUILD_FLAGS) --filter KibanRaftSimulationTests
+
+# Rules the compiler does not check.
+lint:
+	@if grep -rnE '^\s*(@[a-zA-Z]+ )?((public|package|internal) )?import ' Sources/KibanRaft; then \
+		echo "Sources/KibanRaft must import nothing but the standard library"; exit 1; fi
 
 bench:
 	@scripts/install-deps.sh bench
