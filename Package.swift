@@ -18,12 +18,25 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // Pure Raft: imports nothing but the standard library.
         .target(name: "KibanRaft", swiftSettings: strict),
         // Machines, IPAM and lifecycle: the pure domain (sabakan-compatible).
         .target(name: "KibanInventory", swiftSettings: strict),
+        // The cluster certificate authority and join tokens.
+        .target(
+            name: "KibanCA",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: strict
+        ),
         // Deterministic simulation of a Raft cluster with faults and safety checkers (test support).
         .target(name: "KibanRaftSimulation", dependencies: ["KibanRaft"], swiftSettings: strict),
         .executableTarget(
@@ -46,6 +59,7 @@ let package = Package(
         ),
         .testTarget(name: "KibanRaftTests", dependencies: ["KibanRaft"],
                     exclude: ["testdata"], swiftSettings: strict),
+        .testTarget(name: "KibanCATests", dependencies: ["KibanCA"], swiftSettings: strict),
         .testTarget(name: "KibanInventoryTests", dependencies: ["KibanInventory"], swiftSettings: strict),
         .testTarget(name: "KibanRaftSimulationTests", dependencies: ["KibanRaftSimulation", "KibanRaft"],
                     swiftSettings: strict),

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build_pkgs=(liburing-dev libsqlite3-dev pkg-config)
-test_pkgs=(iproute2 iptables curl python3)
+test_pkgs=(iproute2 iptables curl python3 openssl)
 bench_pkgs=(etcd-server etcd-client wrk nginx-light kea-dhcp4-server kea-admin)
 
 want=("${build_pkgs[@]}")

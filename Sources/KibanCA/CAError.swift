@@ -1,0 +1,32 @@
+/// A certificate-authority failure: what went wrong and what to do.
+public struct CAError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Which failure.
+    public enum Code: String, Sendable, Hashable {
+        /// Stored or received PEM could not be parsed.
+        case invalidPEM
+        /// A key does not belong to its certificate.
+        case keyMismatch
+        /// A certificate signing request is malformed or its signature is wrong.
+        case invalidRequest
+        /// A join token is malformed.
+        case invalidToken
+        /// A join token is past its expiry.
+        case expiredToken
+        /// A join token's secret does not match.
+        case wrongSecret
+        /// Building a certificate failed.
+        case `internal`
+    }
+
+    /// Which failure.
+    public let code: Code
+    /// What happened and what to do. Never contains a secret.
+    public let message: String
+
+    init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

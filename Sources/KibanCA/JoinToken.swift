@@ -1,0 +1,125 @@
+import Crypto
+public import Foundation
+
+/// A one-time join token (`kiban token create NAME`): everything a new server needs to join,
+/// like LXD's join tokens and kubeadm's discovery hash. Printed once as ``encoded``; the
+/// cluster stores only ``secretHash``.
+///
+/// The joining server connects to one of ``addresses``, checks that the CA certificate the
+/// server presents has ``caFingerprint`` **before sending anything secret**, then sends
+/// ``secret`` and a certificate request.
+public struct JoinToken: Sendable, Hashable, Codable {
+    /// The cluster to join.
+    public var clusterID: String
+    /// The name the new member will have.
+    public var name: String
+    /// `host:port` of the members' peer endpoints.
+    public var addresses: [String]
+    /// ``CertificateAuthority/fingerprint`` of the cluster CA.
+    public var caFingerprint: String
+    /// 32 random bytes, base64url. **Secret.**
+    public var secret: String
+    /// After this instant the token is refused.
+    public var expiresAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case clusterID = "cluster", name, addresses, caFingerprint = "ca", secret, expiresAt = "expires"
+    }
+
+    static let prefix = "kiban1."
+
+    private init(clusterID: String, name: String, addresses: [String], caFingerprint: String,
+                 secret: String, expiresAt: Date) {
+        self.clusterID = clusterID
+        self.name = name
+        self.addresses = addresses
+        self.caFingerprint = caFingerprint
+        self.secret = secret
+        self.expiresAt = expiresAt
+    }
+
+    /// Creates a token with a fresh secret, valid for `ttl` seconds from `now`.
+    public static func create(clusterID: String, name: String, addresses: [String], caFingerprint: String,
+                              ttl: TimeInterval, now: Date) -> JoinToken {
+        let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Base64URL.encode(Array($0)) }
+        // Whole seconds, so that the expiry survives the JSON round trip exactly.
+        let expiry = Date(timeIntervalSince1970: (now.timeIntervalSince1970 + ttl).rounded(.down))
+        return JoinToken(clusterID: clusterID, name: name, addresses: addresses,
+                         caFingerprint: caFingerprint, secret: secret, expiresAt: expiry)
+    }
+
+    /// The text an operator copies to the new server: `kiban1.` and base64url JSON.
+    public var encoded: String {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        encoder.outputFormatting = .sortedKeys
+        // Encoding strings, a string array and a date cannot fail.
+        let json = (try? encoder.encode(self)) ?? Data()
+        return Self.prefix + Base64URL.encode(Array(json))
+    }
+
+    /// Parses an ``encoded`` token.
+    /// - Throws: ``CAError`` `invalidToken`, saying what is wrong without echoing the token.
+    public init(encoded text: String) throws(CAError) {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.hasPrefix(Self.prefix) else {
+            throw CAError(.invalidToken, "this is not a Kiban join token (it should start with \(Self.prefix)); copy the whole line `kiban token create` printed")
+        }
+        guard let bytes = Base64URL.decode(String(trimmed.dropFirst(Self.prefix.count))) else {
+            throw CAError(.invalidToken, "the join token is damaged (not base64url); copy it again")
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        do {
+            self = try decoder.decode(JoinToken.self, from: Data(bytes))
+        } catch {
+            throw CAError(.invalidToken, "the join token is damaged (its content is incomplete); copy it again")
+        }
+        guard !clusterID.isEmpty, !name.isEmpty, !addresses.isEmpty, caFingerprint.hasPrefix("sha256:"),
+              Base64URL.decode(secret)?.count == 32 else {
+            throw CAError(.invalidToken, "the join token lacks a cluster, name, address, CA fingerprint or secret")
+        }
+    }
+
+    /// What the cluster stores instead of the secret: hex SHA-256 of the secret's bytes.
+    public var secretHash: String { Self.hash(secret: secret) }
+
+    /// A short public identifier for listing and revoking (the first 12 hex digits of the hash).
+    public var id: String { String(secretHash.prefix(12)) }
+
+    /// The hash stored for `secret`.
+    public static func hash(secret: String) -> String {
+        SHA256.hash(data: Array(secret.utf8)).map { String($0, radix: 16).leftPadded(2) }.joined()
+    }
+
+    /// Checks a presented secret against a stored hash and expiry, in constant time.
+    /// - Throws: ``CAError`` `expiredToken` or `wrongSecret`.
+    public static func verify(secret: String, storedHash: String, expiresAt: Date, now: Date) throws(CAError) {
+        let presented = Array(hash(secret: secret).utf8)
+        let stored = Array(storedHash.utf8)
+        var difference = UInt8(presented.count == stored.count ? 0 : 1)
+        for (a, b) in zip(presented, stored) { difference |= a ^ b }
+        guard difference == 0 else {
+            throw CAError(.wrongSecret, "the join token is not valid for this cluster (unknown, revoked or already used); create a new one with `kiban token create`")
+        }
+        guard now < expiresAt else {
+            throw CAError(.expiredToken, "the join token expired at \(expiresAt); create a new one with `kiban token create`")
+        }
+    }
+}
+
+/// Base64 with the URL-safe alphabet and no padding (RFC 4648 §5).
+enum Base64URL {
+    static func encode(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ text: String) -> [UInt8]? {
+        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        s += String(repeating: "=", count: (4 - s.count % 4) % 4)
+        return Data(base64Encoded: s).map(Array.init)
+    }
+}
