@@ -25,6 +25,8 @@ let package = Package(
     targets: [
         // Pure Raft: imports nothing but the standard library.
         .target(name: "KibanRaft", swiftSettings: strict),
+        // Netboot: DHCPv4 (codec first), later TFTP and the HTTP boot endpoints.
+        .target(name: "KibanNetboot", swiftSettings: strict),
         // Machines, IPAM and lifecycle: the pure domain (sabakan-compatible).
         .target(name: "KibanInventory", swiftSettings: strict),
         // The cluster certificate authority and join tokens.
@@ -60,6 +62,8 @@ let package = Package(
         .testTarget(name: "KibanRaftTests", dependencies: ["KibanRaft"],
                     exclude: ["testdata"], swiftSettings: strict),
         .testTarget(name: "KibanCATests", dependencies: ["KibanCA"], swiftSettings: strict),
+        .testTarget(name: "KibanNetbootTests", dependencies: ["KibanNetboot"],
+                    exclude: ["vectors"], swiftSettings: strict),
         .testTarget(name: "KibanInventoryTests", dependencies: ["KibanInventory"], swiftSettings: strict),
         .testTarget(name: "KibanRaftSimulationTests", dependencies: ["KibanRaftSimulation", "KibanRaft"],
                     swiftSettings: strict),
