@@ -27,6 +27,8 @@ let package = Package(
         .target(name: "KibanRaft", swiftSettings: strict),
         // Netboot: DHCPv4 (codec first), later TFTP and the HTTP boot endpoints.
         .target(name: "KibanNetboot", swiftSettings: strict),
+        // The daemon's wiring: peer protocol, lifecycle, admin API (growing).
+        .target(name: "KibanServer", dependencies: ["KibanRaft"], swiftSettings: strict),
         // Machines, IPAM and lifecycle: the pure domain (sabakan-compatible).
         .target(name: "KibanInventory", swiftSettings: strict),
         // The cluster certificate authority and join tokens.
@@ -64,6 +66,8 @@ let package = Package(
         .testTarget(name: "KibanCATests", dependencies: ["KibanCA"], swiftSettings: strict),
         .testTarget(name: "KibanNetbootTests", dependencies: ["KibanNetboot"],
                     exclude: ["vectors"], swiftSettings: strict),
+        .testTarget(name: "KibanServerTests", dependencies: ["KibanServer", "KibanRaft", "KibanRaftSimulation"],
+                    swiftSettings: strict),
         .testTarget(name: "KibanInventoryTests", dependencies: ["KibanInventory"], swiftSettings: strict),
         .testTarget(name: "KibanRaftSimulationTests", dependencies: ["KibanRaftSimulation", "KibanRaft"],
                     swiftSettings: strict),

@@ -22,6 +22,7 @@ extension Simulation {
         }
         // 2. Send.
         for m in rd.messages {
+            sentMessages?.messages.append(m)
             network.send(m, now: now, random: &random)
         }
         // 3. Apply.

@@ -1,4 +1,4 @@
-import KibanRaft
+package import KibanRaft
 
 /// What a run did, for reports and for tests that want evidence the faults happened.
 package struct SimulationStats: Sendable {
@@ -65,6 +65,8 @@ package struct Simulation {
     var appliedPayloads: [NodeID: Set<[UInt8]>] = [:]
     /// When set, every action is appended to it (for replaying a failure).
     package var trace: TraceLog?
+    /// When set, every message sent is appended to it (for codec tests on real traffic).
+    package var sentMessages: MessageLog?
 
     /// Creates a simulation from options (usually ``SimulationOptions/init(seed:)``).
     package init(options: SimulationOptions) {
@@ -187,5 +189,14 @@ package final class TraceLog {
     package var lines: [String] = []
 
     /// Creates an empty trace.
+    package init() {}
+}
+
+/// The messages of a run, for tests that need real Raft traffic.
+package final class MessageLog {
+    /// The messages so far, in sending order.
+    package var messages: [Message] = []
+
+    /// Creates an empty log.
     package init() {}
 }
