@@ -1,0 +1,47 @@
+// kiban-http-bench: serves one directory over KibanIO's HTTP server until SIGINT or SIGTERM,
+// for scripts/bench-http.sh. Usage: kiban-http-bench DIRECTORY PORT [RINGS]
+import Glibc
+import KibanIO
+import Logging
+
+/// Writes a line to standard error (the C `stderr` global is not concurrency-safe in Swift 6).
+func printError(_ line: String) {
+    let bytes = Array((line + "\n").utf8)
+    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3, let port = UInt16(arguments[2]) else {
+    printError("usage: kiban-http-bench DIRECTORY PORT [RINGS]")
+    exit(2)
+}
+var logger = Logger(label: "kiban.http-bench")
+logger.logLevel = .warning
+var configuration = IOConfiguration()
+if arguments.count >= 4, let rings = Int(arguments[3]) { configuration.rings = rings }
+
+var router = HTTPRouter()
+router.files(at: "/", directory: arguments[1])
+let server = HTTPServer(router: router, rings: configuration.rings, logger: logger)
+
+// Block the stop signals before the ring threads start, so that only sigwait sees them.
+var stopSignals = sigset_t()
+sigemptyset(&stopSignals)
+sigaddset(&stopSignals, SIGINT)
+sigaddset(&stopSignals, SIGTERM)
+pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+
+do {
+    let runtime = try IORuntime.start(configuration: configuration,
+                                      tcp: [server.service(at: .loopback(port: port))], logger: logger)
+    print("serving \(arguments[1]) at http://\(runtime.tcpEndpoints[0]) on \(configuration.rings) rings")
+    fflush(nil)
+    var received: Int32 = 0
+    sigwait(&stopSignals, &received)
+    runtime.shutdown()
+    let counters = server.counters
+    print("requests \(counters.requests), bytes \(counters.bytesSent), by status \(counters.responsesByStatus)")
+} catch {
+    printError("kiban-http-bench: \(error)")
+    exit(1)
+}

@@ -1,0 +1,129 @@
+import CUring
+import Glibc
+
+/// Sending responses: coalesced header and body bytes with SEND, file bodies as linked
+/// READ_FIXED → SEND pairs through registered buffers (see docs/io.md for why this strategy).
+extension RingLoop {
+    /// Starts the next send if none is in flight.
+    func startSending(_ connection: Connection) {
+        guard !connection.sending, !connection.shuttingDown, !connection.waitingForChunk else { return }
+        if connection.file != nil {
+            sendNextChunk(connection)
+            return
+        }
+        connection.sendBuffer.removeAll(keepingCapacity: true)
+        connection.sendOffset = 0
+        // Pipelined responses and small bodies go out in one send.
+        while let bytes = connection.output.popBytes() { connection.sendBuffer.append(contentsOf: bytes) }
+        if !connection.sendBuffer.isEmpty {
+            submitSend(connection)
+        } else if case .file(let fd, let offset, let length) = connection.output.popFirst() {
+            connection.file = FileStream(fd: fd, offset: offset, remaining: length)
+            sendNextChunk(connection)
+        }
+    }
+
+    private func submitSend(_ connection: Connection) {
+        let sqe = ring.sqe(connection.userData(.send))
+        connection.sendBuffer.withUnsafeBytes { bytes in
+            // The array is not touched until this send completes, so its storage stays put.
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[connection.sendOffset...])
+            io_uring_prep_send(sqe, connection.fd, rest.baseAddress, rest.count, Int32(MSG_NOSIGNAL | MSG_WAITALL))
+        }
+        connection.inflight += 1
+        connection.sending = true
+    }
+
+    func sent(_ connection: Connection, _ result: Int32) {
+        connection.sending = false
+        guard result > 0, !connection.shuttingDown else {
+            abort(connection)
+            return
+        }
+        connection.lastActivity = now
+        connection.sendOffset += Int(result)
+        if connection.sendOffset < connection.sendBuffer.count {
+            submitSend(connection)
+        } else {
+            pump(connection)
+        }
+    }
+
+    /// Reads the next chunk of the file into a registered buffer and sends it, as one linked pair.
+    func sendNextChunk(_ connection: Connection) {
+        guard var file = connection.file else { return }
+        guard file.remaining > 0 else {
+            closeQuietly(file.fd)
+            connection.file = nil
+            pump(connection)
+            return
+        }
+        guard let chunk = chunks.take() else {
+            connection.waitingForChunk = true
+            waitingForChunk.append(connection)
+            return
+        }
+        let length = Int(min(file.remaining, Int64(chunks.size)))
+        let address = chunks.address(chunk)
+        let read = ring.sqe(connection.userData(.fileRead))
+        io_uring_prep_read_fixed(read, file.fd, address, UInt32(length), UInt64(file.offset), Int32(chunk))
+        read.pointee.flags |= CU_IOSQE_IO_LINK
+        let send = ring.sqe(connection.userData(.fileSend))
+        io_uring_prep_send(send, connection.fd, address, length, Int32(MSG_NOSIGNAL | MSG_WAITALL))
+        file.chunk = chunk
+        file.chunkLength = length
+        file.chunkSent = 0
+        connection.file = file
+        connection.inflight += 2
+        connection.sending = true
+    }
+
+    func fileRead(_ connection: Connection, _ result: Int32) {
+        // A short read (the file shrank) breaks the link: the send completes with ECANCELED and
+        // the connection is aborted there, since Content-Length can no longer be honoured.
+        if result < 0, result != -ECANCELED {
+            logger.warning("file read failed", metadata: ["kiban.io.errno": "\(errnoText(-result))"])
+        }
+    }
+
+    func fileSent(_ connection: Connection, _ result: Int32) {
+        connection.sending = false
+        guard var file = connection.file, let chunk = file.chunk else { return }
+        guard result > 0, !connection.shuttingDown else {
+            abort(connection)
+            return
+        }
+        connection.lastActivity = now
+        file.chunkSent += Int(result)
+        if file.chunkSent < file.chunkLength {
+            // A partial send (interrupted by a signal): send the rest of the same chunk.
+            let sqe = ring.sqe(connection.userData(.fileSend))
+            io_uring_prep_send(sqe, connection.fd, chunks.address(chunk) + file.chunkSent,
+                               file.chunkLength - file.chunkSent, Int32(MSG_NOSIGNAL | MSG_WAITALL))
+            connection.file = file
+            connection.inflight += 1
+            connection.sending = true
+            return
+        }
+        file.offset += Int64(file.chunkLength)
+        file.remaining -= Int64(file.chunkLength)
+        file.chunk = nil
+        connection.file = file
+        // Give the buffer back after every chunk so that many slow downloads share the pool fairly.
+        releaseChunk(chunk)
+        if !connection.waitingForChunk { sendNextChunk(connection) }
+    }
+
+    /// Returns a file buffer to the pool and lets the longest-waiting connection use it.
+    func releaseChunk(_ chunk: Int) {
+        chunks.give(chunk)
+        while !waitingForChunk.isEmpty {
+            let next = waitingForChunk.removeFirst()
+            next.waitingForChunk = false
+            guard !next.shuttingDown, next.file != nil else { continue }
+            next.lastActivity = now
+            sendNextChunk(next)
+            return
+        }
+    }
+}
