@@ -3,12 +3,14 @@
 final class HTTPConnection: StreamHandler {
     let server: HTTPServer
     let stats: RingStats
+    let cache: FileCache
     /// Where to resume looking for the end of the head, so a slowly arriving head is not rescanned.
     private var scanFrom = 0
 
-    init(server: HTTPServer, stats: RingStats) {
+    init(server: HTTPServer, stats: RingStats, cache: FileCache) {
         self.server = server
         self.stats = stats
+        self.cache = cache
         stats.connectionOpened()
     }
 
@@ -28,7 +30,13 @@ final class HTTPConnection: StreamHandler {
             return StreamVerdict(consumed: input.count, close: true)
         case .request(let head, let consumed):
             let keepAlive = head.keepAlive
-            let plan = ResponsePlan(server.representation(for: head), for: head)
+            let plan = ResponsePlan(server.representation(for: head, cache: cache), for: head)
+            if let cached = plan.representation.cached, plan.status == .ok, keepAlive {
+                output.append(.bytes(head.isHead ? cached.headResponse : cached.getResponse))
+                let sent = head.isHead ? cached.headResponse.count : cached.getResponse.count
+                stats.record(status: .ok, bytes: Int64(sent), head: head, logger: server.logger)
+                return StreamVerdict(consumed: consumed, close: false)
+            }
             let complete = queue(plan, head: head, keepAlive: keepAlive, into: &output)
             return StreamVerdict(consumed: consumed, close: !keepAlive || !complete)
         }

@@ -18,22 +18,30 @@ public final class HTTPServer: Sendable {
     public let smallFileBytes: Int
     let logger: Logger
     let rings: [RingStats]
+    let caches: [FileCache]
 
     /// A server for `router`. The access log goes to `logger` at info level, at most
     /// `accessLogLinesPerSecond` lines per ring per second (the rest are counted, not logged).
+    /// Files up to `smallFileBytes` are cached in memory for `fileCacheMilliseconds` (0: off),
+    /// at most `fileCacheEntriesMax` of them.
     public init(router: HTTPRouter, parserLimits: HTTPRequestParser.Limits = .init(), smallFileBytes: Int = 16 * 1024,
+                fileCacheMilliseconds: Int = 1000, fileCacheEntriesMax: Int = 1024,
                 accessLogLinesPerSecond: Int = 100, rings: Int = IOConfiguration().rings, logger: Logger) {
         self.router = router
         parser = HTTPRequestParser(limits: parserLimits)
         self.smallFileBytes = smallFileBytes
         self.logger = logger
         self.rings = (0..<max(1, rings)).map { _ in RingStats(accessLogLinesPerSecond: accessLogLinesPerSecond) }
+        // One cache per ring: each ring thread only touches its own, so the lock is never contended.
+        caches = (0..<max(1, rings)).map { _ in
+            FileCache(lifetimeMilliseconds: fileCacheMilliseconds, entriesMax: fileCacheEntriesMax)
+        }
     }
 
     /// The TCP service to pass to `IORuntime.start`.
     public func service(at endpoint: IPv4Endpoint) -> TCPService {
         TCPService(endpoint: endpoint) { [self] ring in
-            HTTPConnection(server: self, stats: rings[ring % rings.count])
+            HTTPConnection(server: self, stats: rings[ring % rings.count], cache: caches[ring % caches.count])
         }
     }
 
@@ -43,18 +51,27 @@ public final class HTTPServer: Sendable {
     }
 
     /// What a route answers for `head`, before conditionals and ranges.
-    func representation(for head: HTTPRequestHead) -> Representation {
+    func representation(for head: HTTPRequestHead, cache: FileCache) -> Representation {
         guard head.method == "GET" || head.method == "HEAD" else { return Representation(error: .methodNotAllowed) }
         guard let (route, remainder) = router.route(head) else { return Representation(error: .notFound) }
         switch route {
         case .handler(let handler):
             return Representation(handler(head))
         case .files(let directory):
+            let now = monotonicNanoseconds()
+            if let entry = cache.lookup(head.path, now: now) { return Representation(cached: entry) }
             guard let file = StaticFile.open(directory: directory, segments: remainder) else {
                 return Representation(error: .notFound)
             }
-            return Representation(status: .ok, contentType: ContentType.forPath(head.path), body: .file(file),
-                                  etag: file.etag)
+            let contentType = ContentType.forPath(head.path)
+            if cache.enabled, file.size <= smallFileBytes {
+                var body: [UInt8] = []
+                defer { closeQuietly(file.fd) }
+                guard file.read(0..<file.size, appendingTo: &body) else { return Representation(error: .internalServerError) }
+                return Representation(cached: cache.insert(head.path, body: body, etag: file.etag,
+                                                           contentType: contentType, now: now))
+            }
+            return Representation(status: .ok, contentType: contentType, body: .file(file), etag: file.etag)
         }
     }
 }

@@ -10,6 +10,9 @@ struct Representation {
     var body: Body
     var etag: String?
     var headers: [HTTPHeaderField] = []
+    /// Set when the body came from the file cache, whose ready-made responses then answer
+    /// plain requests without serialising anything.
+    var cached: FileCache.Entry?
 
     var size: Int64 {
         switch body {
@@ -39,6 +42,11 @@ struct Representation {
     init(error status: HTTPStatus) {
         self.init(HTTPResponse.error(status))
     }
+
+    init(cached entry: FileCache.Entry) {
+        self.init(status: .ok, contentType: entry.contentType, body: .bytes(entry.body), etag: entry.etag)
+        cached = entry
+    }
 }
 
 /// The decision for one request: status, headers, and which bytes of the representation to send.
@@ -56,8 +64,9 @@ struct ResponsePlan {
         let size = representation.size
         range = 0..<size
         sendBody = !(head?.isHead ?? false)
-        guard status == .ok, let head else { return }
+        guard status == .ok else { return }
         extraHeaders.append(HTTPHeaderField(name: "Accept-Ranges", value: "bytes"))
+        guard let head else { return }
         if let etag = representation.etag, let condition = head.value("if-none-match"),
            EntityTag.noneMatch(condition, etag: etag) {
             status = .notModified

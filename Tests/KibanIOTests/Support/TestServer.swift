@@ -27,7 +27,8 @@ final class TestServer {
     var port: UInt16 { runtime.tcpEndpoints[0].port }
     static let script = "#!ipxe\nchain http://boot/kernel\n"
 
-    init(limits: IOLimits = IOLimits(), parserLimits: HTTPRequestParser.Limits = .init()) throws {
+    init(limits: IOLimits = IOLimits(), parserLimits: HTTPRequestParser.Limits = .init(),
+         fileCacheMilliseconds: Int = 1000) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiban-io-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("sub"),
                                                 withIntermediateDirectories: true)
@@ -43,7 +44,8 @@ final class TestServer {
         configuration.limits = limits
         var logger = Logger(label: "kiban.io.test")
         logger.logLevel = .warning
-        http = HTTPServer(router: router, parserLimits: parserLimits, rings: 1, logger: logger)
+        http = HTTPServer(router: router, parserLimits: parserLimits, fileCacheMilliseconds: fileCacheMilliseconds,
+                          rings: 1, logger: logger)
         runtime = try IORuntime.start(configuration: configuration, tcp: [http.service(at: .loopback(port: 0))],
                                       logger: logger)
     }
