@@ -1,5 +1,6 @@
 // kiban-http-bench: serves one directory over KibanIO's HTTP server until SIGINT or SIGTERM,
 // for scripts/bench-http.sh. Usage: kiban-http-bench DIRECTORY PORT [RINGS]
+import Foundation
 import Glibc
 import KibanIO
 import Logging
@@ -19,10 +20,16 @@ var logger = Logger(label: "kiban.http-bench")
 logger.logLevel = .warning
 var configuration = IOConfiguration()
 if arguments.count >= 4, let rings = Int(arguments[3]) { configuration.rings = rings }
+// Environment knobs for measuring alternatives (docs/io.md): KIBAN_FILE_SEND=splice,
+// KIBAN_FILE_CACHE_MS=0 (no small-file cache).
+let environment = ProcessInfo.processInfo.environment
+if environment["KIBAN_FILE_SEND"] == "splice" { configuration.fileSend = .splice }
+let cacheMilliseconds = Int(environment["KIBAN_FILE_CACHE_MS"] ?? "") ?? 1000
 
 var router = HTTPRouter()
 router.files(at: "/", directory: arguments[1])
-let server = HTTPServer(router: router, rings: configuration.rings, logger: logger)
+let server = HTTPServer(router: router, fileCacheMilliseconds: cacheMilliseconds, rings: configuration.rings,
+                        logger: logger)
 
 // Block the stop signals before the ring threads start, so that only sigwait sees them.
 var stopSignals = sigset_t()

@@ -16,7 +16,7 @@ struct FileCacheTests {
     }
 
     @Test("The ready-made GET response is the full head followed by the body")
-    func readyResponse() throws {
+    func readyResponse() async throws {
         let cache = FileCache(lifetimeMilliseconds: 1000, entriesMax: 8)
         let entry = cache.insert("/a", body: Array("xyz".utf8), etag: "\"e\"", contentType: "text/plain", now: 0)
         let text = String(decoding: entry.getResponse, as: UTF8.self)
@@ -40,12 +40,12 @@ struct FileCacheTests {
 
     @Test("Served files: cached within the lifetime, read afresh when the cache is off", needsIOUring,
           .enabled(if: haveCommand("curl"), "curl is not installed"), arguments: [3_600_000, 0])
-    func replacedFile(lifetimeMilliseconds: Int) throws {
+    func replacedFile(lifetimeMilliseconds: Int) async throws {
         let server = try TestServer(fileCacheMilliseconds: lifetimeMilliseconds)
         let url = server.url("/files/boot.ipxe")
-        #expect(try run(["curl", "-s", "--max-time", "20", url]).text == TestServer.script)
+        #expect(try await run(["curl", "-s", "--max-time", "20", url]).text == TestServer.script)
         try Data("#!ipxe\nreplaced\n".utf8).write(to: server.directory.appendingPathComponent("boot.ipxe"))
-        let second = try run(["curl", "-s", "--max-time", "20", url]).text
+        let second = try await run(["curl", "-s", "--max-time", "20", url]).text
         #expect(second == (lifetimeMilliseconds > 0 ? TestServer.script : "#!ipxe\nreplaced\n"))
     }
 }

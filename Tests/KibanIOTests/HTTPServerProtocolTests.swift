@@ -10,11 +10,11 @@ struct HTTPServerProtocolTests {
     }
 
     @Test("Pipelined requests are answered in order on one connection")
-    func pipelining() throws {
+    func pipelining() async throws {
         let server = try TestServer()
         let requests = Self.request("/files/boot.ipxe") + Self.request("/files/missing") + Self.request("/ipxe/A")
             + Self.request("/files/large.bin", "Range: bytes=0-9\r\n") + Self.request("/ipxe/B", "Connection: close\r\n")
-        let result = try rawExchange(port: server.port, request: requests)
+        let result = try await rawExchange(port: server.port, request: requests)
         #expect(result.status == 0, "the server should close after Connection: close")
         let responses = splitResponses(result.stdout)
         #expect(responses.map(\.status) == [200, 404, 200, 206, 200])
@@ -27,7 +27,7 @@ struct HTTPServerProtocolTests {
     }
 
     @Test("Python's http.client reuses one keep-alive connection for several requests")
-    func keepAlive() throws {
+    func keepAlive() async throws {
         let server = try TestServer()
         let script = """
         import http.client, sys
@@ -41,7 +41,7 @@ struct HTTPServerProtocolTests {
             print(r.status, len(body))
         print("connections", len(ports))
         """
-        let result = try run(["python3", "-c", script, "\(server.port)"])
+        let result = try await run(["python3", "-c", script, "\(server.port)"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.text.split(separator: "\n") == [
             "200 \(TestServer.script.utf8.count)", "200 \("#!ipxe\necho serial x\n".utf8.count)", "404 14", "200 \(5 << 20)", "connections 1",
@@ -53,9 +53,9 @@ struct HTTPServerProtocolTests {
         "/files/sub/..%2f..%2fetc/passwd", "/files/..%5c..%5cetc/passwd", "/../../../../etc/passwd",
         "/files/%00", "/files/%zz",
     ])
-    func traversal(target: String) throws {
+    func traversal(target: String) async throws {
         let server = try TestServer()
-        let result = try rawExchange(port: server.port, request: Self.request(target, "Connection: close\r\n"))
+        let result = try await rawExchange(port: server.port, request: Self.request(target, "Connection: close\r\n"))
         let response = splitResponses(result.stdout).first
         #expect(response?.status == 400 || response?.status == 404)
         #expect(!result.text.contains("root:"))
@@ -69,39 +69,39 @@ struct HTTPServerProtocolTests {
         ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello", 413),
         ("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
     ])
-    func rejected(request: String, status: Int) throws {
+    func rejected(request: String, status: Int) async throws {
         let server = try TestServer()
-        let result = try rawExchange(port: server.port, request: Array(request.utf8))
+        let result = try await rawExchange(port: server.port, request: Array(request.utf8))
         #expect(result.status == 0, "the server should close the connection")
         #expect(splitResponses(result.stdout).first?.status == status)
     }
 
     @Test("A client that never finishes its head gets 408 and is closed (slowloris)", arguments: [0, 40])
-    func slowloris(trickleMilliseconds: Int) throws {
+    func slowloris(trickleMilliseconds: Int) async throws {
         var limits = IOLimits()
         limits.headerTimeoutMilliseconds = 300
         let server = try TestServer(limits: limits)
         // Trickling one byte per 40 ms keeps the connection busy for far longer than the timeout.
         let partial = Array("GET /files/boot.ipxe HTTP/1.1\r\nHost: test\r\nX-Slow: ".utf8)
             + [UInt8](repeating: UInt8(ascii: "a"), count: 400)
-        let result = try rawExchange(port: server.port, request: partial, deadlineSeconds: 10,
+        let result = try await rawExchange(port: server.port, request: partial, deadlineSeconds: 10,
                                      trickleMilliseconds: trickleMilliseconds)
         #expect(result.status == 0, "the server should have closed the connection within 10 s")
         #expect(splitResponses(result.stdout).first?.status == 408)
     }
 
     @Test("An idle keep-alive connection is closed after the idle timeout")
-    func idleTimeout() throws {
+    func idleTimeout() async throws {
         var limits = IOLimits()
         limits.idleTimeoutMilliseconds = 300
         let server = try TestServer(limits: limits)
-        let result = try rawExchange(port: server.port, request: Self.request("/files/boot.ipxe"), deadlineSeconds: 10)
+        let result = try await rawExchange(port: server.port, request: Self.request("/files/boot.ipxe"), deadlineSeconds: 10)
         #expect(result.status == 0, "the server should have closed the idle connection within 10 s")
         #expect(splitResponses(result.stdout).map(\.status) == [200])
     }
 
     @Test("Connections beyond the per-ring limit get 503")
-    func connectionLimit() throws {
+    func connectionLimit() async throws {
         var limits = IOLimits()
         limits.connectionsPerRing = 1
         let server = try TestServer(limits: limits)
@@ -113,7 +113,7 @@ struct HTTPServerProtocolTests {
         second = socket.create_connection(("127.0.0.1", port)); second.settimeout(10)
         print(second.recv(4096).split(b"\\r\\n")[0].decode())
         """
-        let result = try run(["python3", "-c", script, "\(server.port)"])
+        let result = try await run(["python3", "-c", script, "\(server.port)"])
         #expect(result.text == "HTTP/1.1 503 Service Unavailable\n", "\(result.stderr)")
         #expect(server.http.counters.openConnections <= 1)
     }

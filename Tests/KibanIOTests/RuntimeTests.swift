@@ -17,7 +17,7 @@ struct RuntimeTests {
     }
 
     @Test("Binding a port that is taken fails with an error naming the address", needsIOUring)
-    func bindConflict() throws {
+    func bindConflict() async throws {
         let server = try TestServer()
         let other = HTTPServer(router: HTTPRouter(), rings: 1, logger: .init(label: "test"))
         // A listener without SO_REUSEPORT owns the port, so a second bind must fail.
@@ -43,7 +43,7 @@ struct RuntimeTests {
 
     @Test("Shutdown lets a response in flight finish before the rings exit", needsIOUring,
           .enabled(if: haveCommand("python3"), "python3 is not installed"))
-    func drain() throws {
+    func drain() async throws {
         let server = try TestServer()
         // The client waits before reading, so most of the 5 MiB is still queued at shutdown.
         let script = """
@@ -71,7 +71,7 @@ struct RuntimeTests {
         server.runtime.shutdown()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        let expected = try run(["sh", "-c", "sha256sum \(server.directory.path)/large.bin"]).text.prefix(64)
+        let expected = try await run(["sh", "-c", "sha256sum \(server.directory.path)/large.bin"]).text.prefix(64)
         #expect(text == "\(5 << 20) \(expected)\n")
         #expect(server.http.counters.openConnections == 0)
     }

@@ -9,7 +9,7 @@ import Testing
 @Suite("UDP with IP_PKTINFO", needsIOUring, .enabled(if: haveCommand("python3"), "python3 is not installed"))
 struct UDPTests {
     /// Sends `payload` from 127.0.0.1 to `address:port` and prints the reply's source and bytes.
-    static func exchange(address: String, port: UInt16, payload: String) throws -> RunResult {
+    static func exchange(address: String, port: UInt16, payload: String) async throws -> RunResult {
         let script = """
         import socket, sys
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -18,7 +18,7 @@ struct UDPTests {
         data, source = s.recvfrom(65536)
         print(source[0], source[1], data.decode())
         """
-        return try run(["python3", "-c", script, address, "\(port)", payload])
+        return try await run(["python3", "-c", script, address, "\(port)", payload])
     }
 
     static func start(_ handler: @escaping DatagramHandler) throws -> IORuntime {
@@ -29,7 +29,7 @@ struct UDPTests {
     }
 
     @Test("A reply leaves from the local address the request was sent to (127.0.0.2, not 127.0.0.1)")
-    func replySourceAddress() throws {
+    func replySourceAddress() async throws {
         let seen = Mutex<Datagram?>(nil)
         let runtime = try Self.start { datagram, _ in
             seen.withLock { $0 = datagram }
@@ -37,7 +37,7 @@ struct UDPTests {
         }
         defer { runtime.shutdown() }
         let port = runtime.udpEndpoints[0].port
-        let result = try Self.exchange(address: "127.0.0.2", port: port, payload: "hello")
+        let result = try await Self.exchange(address: "127.0.0.2", port: port, payload: "hello")
         #expect(result.text == "127.0.0.2 \(port) echo:hello\n", "\(result.stderr)")
         let datagram = seen.withLock { $0 }
         #expect(datagram?.local.addressText == "127.0.0.2")
@@ -47,17 +47,28 @@ struct UDPTests {
     }
 
     @Test("A handler can answer later from a task through the replier")
-    func deferredReply() throws {
+    func deferredReply() async throws {
+        let events = EventLog()
+        let start = Date()
         let runtime = try Self.start { datagram, replier in
+            events.add("handler \(Date().timeIntervalSince(start))")
             Task.detached {
+                events.add("task \(Date().timeIntervalSince(start))")
                 try? await Task.sleep(for: .milliseconds(20))
-                replier.send(DatagramReply(answering: datagram, payload: Array("later:".utf8) + datagram.payload))
+                let ok = replier.send(DatagramReply(answering: datagram, payload: Array("later:".utf8) + datagram.payload))
+                events.add("sent \(ok) \(Date().timeIntervalSince(start))")
             }
             return nil
         }
         defer { runtime.shutdown() }
         let port = runtime.udpEndpoints[0].port
-        let result = try Self.exchange(address: "127.0.0.3", port: port, payload: "lease")
-        #expect(result.text == "127.0.0.3 \(port) later:lease\n", "\(result.stderr)")
+        let result = try await Self.exchange(address: "127.0.0.3", port: port, payload: "lease")
+        #expect(result.text == "127.0.0.3 \(port) later:lease\n", "\(result.stderr) \(events.lines)")
     }
+}
+
+final class EventLog: Sendable {
+    private let entries = Mutex<[String]>([])
+    func add(_ line: String) { entries.withLock { $0.append(line) } }
+    var lines: [String] { entries.withLock { $0 } }
 }

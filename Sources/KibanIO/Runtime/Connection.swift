@@ -13,6 +13,8 @@ final class Connection {
     var sendOffset = 0
     /// The file being streamed, if any.
     var file: FileStream?
+    /// The pipe file bodies are spliced through (`FileSendStrategy.splice`), made on first use.
+    var pipe: (read: Int32, write: Int32, size: Int)?
     /// Operations submitted whose last completion has not arrived; the slot is freed at zero.
     var inflight = 0
     var receiving = false

@@ -53,6 +53,8 @@ public struct IOConfiguration: Sendable {
     public var ringEntries: UInt32 = 1024
     /// The bounds every ring keeps.
     public var limits = IOLimits()
+    /// How file bodies reach the socket; docs/io.md has the measurements behind the default.
+    public var fileSend = FileSendStrategy.registeredBuffers
 
     /// One ring per online core unless `rings` is given.
     public init(rings: Int? = nil) {
@@ -62,4 +64,14 @@ public struct IOConfiguration: Sendable {
 
 func onlineCores() -> Int {
     Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+}
+
+/// How file bodies are sent without passing through Swift code.
+public enum FileSendStrategy: Sendable {
+    /// `READ_FIXED` into a registered buffer linked to a `SEND` from it: the kernel copies page
+    /// cache → buffer → socket; no user-space code touches the bytes. The default (fastest here).
+    case registeredBuffers
+    /// `SPLICE` file → pipe linked to `SPLICE` pipe → socket: no copy at all, but io_uring runs
+    /// splices on its worker threads.
+    case splice
 }

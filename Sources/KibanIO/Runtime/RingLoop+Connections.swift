@@ -87,6 +87,10 @@ extension RingLoop {
             connection.file = nil
         }
         connection.output.discard()
+        if let pipe = connection.pipe {
+            closeQuietly(pipe.read)
+            closeQuietly(pipe.write)
+        }
         closeQuietly(connection.fd)
         connections[Int(connection.slot)] = nil
         freeSlots.append(connection.slot)

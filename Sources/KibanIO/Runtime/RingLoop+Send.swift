@@ -58,6 +58,10 @@ extension RingLoop {
             pump(connection)
             return
         }
+        if fileSend == .splice {
+            spliceNextChunk(connection, file)
+            return
+        }
         guard let chunk = chunks.take() else {
             connection.waitingForChunk = true
             waitingForChunk.append(connection)
@@ -65,12 +69,24 @@ extension RingLoop {
         }
         let length = Int(min(file.remaining, Int64(chunks.size)))
         let address = chunks.address(chunk)
-        let read = ring.sqe(connection.userData(.fileRead))
-        io_uring_prep_read_fixed(read, file.fd, address, UInt32(length), UInt64(file.offset), Int32(chunk))
-        read.pointee.flags |= CU_IOSQE_IO_LINK
-        let send = ring.sqe(connection.userData(.fileSend))
-        io_uring_prep_send(send, connection.fd, address, length, Int32(MSG_NOSIGNAL | MSG_WAITALL))
         file.chunk = chunk
+        submitChunk(connection, file, length: length) { read in
+            io_uring_prep_read_fixed(read, file.fd, address, UInt32(length), UInt64(file.offset), Int32(chunk))
+        } drain: { send in
+            io_uring_prep_send(send, connection.fd, address, length, Int32(MSG_NOSIGNAL | MSG_WAITALL))
+        }
+    }
+
+    /// Queues one chunk as a linked pair: `fill` (file → buffer or pipe), then `drain` (→ socket),
+    /// which the kernel starts only if the fill moved every byte.
+    func submitChunk(_ connection: Connection, _ stream: FileStream, length: Int,
+                     fill: (UnsafeMutablePointer<io_uring_sqe>) -> Void,
+                     drain: (UnsafeMutablePointer<io_uring_sqe>) -> Void) {
+        let first = ring.sqe(connection.userData(.fileRead))
+        fill(first)
+        first.pointee.flags |= CU_IOSQE_IO_LINK
+        drain(ring.sqe(connection.userData(.fileSend)))
+        var file = stream
         file.chunkLength = length
         file.chunkSent = 0
         connection.file = file
@@ -88,18 +104,23 @@ extension RingLoop {
 
     func fileSent(_ connection: Connection, _ result: Int32) {
         connection.sending = false
-        guard var file = connection.file, let chunk = file.chunk else { return }
         guard result > 0, !connection.shuttingDown else {
             abort(connection)
             return
         }
+        guard var file = connection.file else { return }
         connection.lastActivity = now
         file.chunkSent += Int(result)
         if file.chunkSent < file.chunkLength {
-            // A partial send (interrupted by a signal): send the rest of the same chunk.
+            // A partial send (a signal, or a splice that moved part of the pipe): send the rest.
             let sqe = ring.sqe(connection.userData(.fileSend))
-            io_uring_prep_send(sqe, connection.fd, chunks.address(chunk) + file.chunkSent,
-                               file.chunkLength - file.chunkSent, Int32(MSG_NOSIGNAL | MSG_WAITALL))
+            let rest = file.chunkLength - file.chunkSent
+            if let chunk = file.chunk {
+                io_uring_prep_send(sqe, connection.fd, chunks.address(chunk) + file.chunkSent, rest,
+                                   Int32(MSG_NOSIGNAL | MSG_WAITALL))
+            } else if let pipe = connection.pipe {
+                io_uring_prep_splice(sqe, pipe.read, -1, connection.fd, -1, UInt32(rest), Self.spliceMove)
+            }
             connection.file = file
             connection.inflight += 1
             connection.sending = true
@@ -107,10 +128,11 @@ extension RingLoop {
         }
         file.offset += Int64(file.chunkLength)
         file.remaining -= Int64(file.chunkLength)
+        let chunk = file.chunk
         file.chunk = nil
         connection.file = file
         // Give the buffer back after every chunk so that many slow downloads share the pool fairly.
-        releaseChunk(chunk)
+        if let chunk { releaseChunk(chunk) }
         if !connection.waitingForChunk { sendNextChunk(connection) }
     }
 

@@ -66,7 +66,9 @@ extension RingLoop {
             if connection.outputIdle, connection.bufferedInput == 0 {
                 abort(connection)
             } else {
+                // Finish the response being sent, answer nothing new, then close.
                 connection.closeAfterOutput = true
+                pump(connection)
             }
         }
     }

@@ -8,6 +8,7 @@ final class RingLoop {
     let index: Int
     let ring: Ring
     let limits: IOLimits
+    let fileSend: FileSendStrategy
     let logger: Logger
     let mailbox: Mailbox
     let receiveBuffers: BufferRing
@@ -37,6 +38,7 @@ final class RingLoop {
     init(index: Int, setup: RingSetup, configuration: IOConfiguration, logger: Logger) throws(IOError) {
         self.index = index
         limits = configuration.limits
+        fileSend = configuration.fileSend
         var logger = logger
         logger[metadataKey: "kiban.io.ring"] = "\(index)"
         self.logger = logger

@@ -11,7 +11,20 @@ struct RunResult {
 
 /// Runs `arguments` (looked up on PATH) to completion and captures its output. Every client
 /// started here has its own deadline (curl --max-time, socket timeouts), so this cannot hang.
-func run(_ arguments: [String]) throws -> RunResult {
+func run(_ arguments: [String]) async throws -> RunResult {
+    try await onOwnThread { try runBlocking(arguments) }
+}
+
+/// Runs blocking or long work on a thread of its own, so that tests never hold the few
+/// threads Swift concurrency and Dispatch share (a UDP handler's reply task needs one).
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
+
+/// `run` for synchronous contexts (test traits).
+func runBlocking(_ arguments: [String]) throws -> RunResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
@@ -36,14 +49,14 @@ func run(_ arguments: [String]) throws -> RunResult {
 
 /// True when `name` is on PATH.
 func haveCommand(_ name: String) -> Bool {
-    (try? run(["sh", "-c", "command -v \(name)"]).status) == 0
+    (try? runBlocking(["sh", "-c", "command -v \(name)"]).status) == 0
 }
 
 /// A raw TCP client in Python: sends `request` (optionally one byte every `trickleMilliseconds`),
 /// reads until the server closes or `deadlineSeconds` pass. Exit 0: closed by the server;
 /// exit 3: still open at the deadline. Stdout: every byte received.
 func rawExchange(port: UInt16, request: [UInt8], deadlineSeconds: Double = 10,
-                 trickleMilliseconds: Int = 0) throws -> RunResult {
+                 trickleMilliseconds: Int = 0) async throws -> RunResult {
     let script = """
     import base64, socket, sys, threading, time
     port, data, deadline, trickle = int(sys.argv[1]), base64.b64decode(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
@@ -72,7 +85,7 @@ func rawExchange(port: UInt16, request: [UInt8], deadlineSeconds: Double = 10,
     sys.stdout.buffer.write(out)
     sys.exit(0 if closed else 3)
     """
-    return try run(["python3", "-c", script, "\(port)", Data(request).base64EncodedString(),
+    return try await run(["python3", "-c", script, "\(port)", Data(request).base64EncodedString(),
                     "\(deadlineSeconds)", "\(trickleMilliseconds)"])
 }
 

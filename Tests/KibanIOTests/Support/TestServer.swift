@@ -28,7 +28,7 @@ final class TestServer {
     static let script = "#!ipxe\nchain http://boot/kernel\n"
 
     init(limits: IOLimits = IOLimits(), parserLimits: HTTPRequestParser.Limits = .init(),
-         fileCacheMilliseconds: Int = 1000) throws {
+         fileCacheMilliseconds: Int = 1000, fileSend: FileSendStrategy = .registeredBuffers) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiban-io-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("sub"),
                                                 withIntermediateDirectories: true)
@@ -42,6 +42,7 @@ final class TestServer {
         }
         var configuration = IOConfiguration(rings: 1)
         configuration.limits = limits
+        configuration.fileSend = fileSend
         var logger = Logger(label: "kiban.io.test")
         logger.logLevel = .warning
         http = HTTPServer(router: router, parserLimits: parserLimits, fileCacheMilliseconds: fileCacheMilliseconds,
