@@ -20,10 +20,10 @@ var logger = Logger(label: "kiban.http-bench")
 logger.logLevel = .warning
 var configuration = IOConfiguration()
 if arguments.count >= 4, let rings = Int(arguments[3]) { configuration.rings = rings }
-// Environment knobs for measuring alternatives (docs/io.md): KIBAN_FILE_SEND=splice,
-// KIBAN_FILE_CACHE_MS=0 (no small-file cache).
+// Environment knobs for measuring alternatives (docs/io.md): KIBAN_FILE_SEND=registered
+// (registered buffers instead of splice), KIBAN_FILE_CACHE_MS=0 (no small-file cache).
 let environment = ProcessInfo.processInfo.environment
-if environment["KIBAN_FILE_SEND"] == "splice" { configuration.fileSend = .splice }
+if environment["KIBAN_FILE_SEND"] == "registered" { configuration.fileSend = .registeredBuffers }
 let cacheMilliseconds = Int(environment["KIBAN_FILE_CACHE_MS"] ?? "") ?? 1000
 
 var router = HTTPRouter()

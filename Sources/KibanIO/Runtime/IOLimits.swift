@@ -54,7 +54,7 @@ public struct IOConfiguration: Sendable {
     /// The bounds every ring keeps.
     public var limits = IOLimits()
     /// How file bodies reach the socket; docs/io.md has the measurements behind the default.
-    public var fileSend = FileSendStrategy.registeredBuffers
+    public var fileSend = FileSendStrategy.splice
 
     /// One ring per online core unless `rings` is given.
     public init(rings: Int? = nil) {
@@ -69,9 +69,12 @@ func onlineCores() -> Int {
 /// How file bodies are sent without passing through Swift code.
 public enum FileSendStrategy: Sendable {
     /// `READ_FIXED` into a registered buffer linked to a `SEND` from it: the kernel copies page
-    /// cache → buffer → socket; no user-space code touches the bytes. The default (fastest here).
+    /// cache → buffer → socket; no user-space code touches the bytes. At most
+    /// `IOLimits.fileChunkCount` chunks are in flight per ring.
     case registeredBuffers
-    /// `SPLICE` file → pipe linked to `SPLICE` pipe → socket: no copy at all, but io_uring runs
-    /// splices on its worker threads.
+    /// `SPLICE` file → pipe linked to `SPLICE` pipe → socket: page references move, no bytes are
+    /// copied, though io_uring runs splices on its worker threads. The default: it measured
+    /// faster and cheaper here (docs/io.md). Each connection that streams a file keeps a pipe
+    /// (two descriptors) until it closes.
     case splice
 }

@@ -1,8 +1,9 @@
 import CUring
 import Glibc
 
-/// Sending responses: coalesced header and body bytes with SEND, file bodies as linked
-/// READ_FIXED → SEND pairs through registered buffers (see docs/io.md for why this strategy).
+/// Sending responses: coalesced header and body bytes with SEND; file bodies as linked pairs,
+/// either READ_FIXED → SEND through registered buffers or SPLICE → SPLICE through a pipe
+/// (`FileSendStrategy`; docs/io.md has the measurements).
 extension RingLoop {
     /// Starts the next send if none is in flight.
     func startSending(_ connection: Connection) {
@@ -49,7 +50,7 @@ extension RingLoop {
         }
     }
 
-    /// Reads the next chunk of the file into a registered buffer and sends it, as one linked pair.
+    /// Sends the next chunk of the file: through a registered buffer, or spliced through a pipe.
     func sendNextChunk(_ connection: Connection) {
         guard var file = connection.file else { return }
         guard file.remaining > 0 else {

@@ -28,7 +28,7 @@ final class TestServer {
     static let script = "#!ipxe\nchain http://boot/kernel\n"
 
     init(limits: IOLimits = IOLimits(), parserLimits: HTTPRequestParser.Limits = .init(),
-         fileCacheMilliseconds: Int = 1000, fileSend: FileSendStrategy = .registeredBuffers) throws {
+         fileCacheMilliseconds: Int = 1000, fileSend: FileSendStrategy = .splice) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiban-io-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("sub"),
                                                 withIntermediateDirectories: true)
