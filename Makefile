@@ -4,7 +4,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 SIM_SEEDS ?= 2000
 
-.PHONY: all deps build release run test test-unit test-sim bench clean
+.PHONY: all deps build release run test test-unit test-sim bench fuzz clean
 
 all: build
 
@@ -28,6 +28,12 @@ test: deps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --skip KibanRaftSimulationTests
 	KIBAN_SIM_SEEDS=$${KIBAN_SIM_SEEDS:-$(SIM_SEEDS)} $(SWIFT) test -c release $(BUILD_FLAGS) --filter KibanRaftSimulationTests
+
+# The HTTP request parser fuzz test alone, for longer: FUZZ_SECONDS (default 300); a failure
+# prints the seed, which KIBAN_FUZZ_SEED replays.
+fuzz: deps
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	KIBAN_FUZZ_SECONDS=$${FUZZ_SECONDS:-300} $(SWIFT) test $(BUILD_FLAGS) --skip-build --filter HTTPParserFuzzTests
 
 bench:
 	@scripts/install-deps.sh bench

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Which way of sending file bodies is fastest here: KibanIO's registered-buffer READ_FIXED+SEND
-# against SPLICE through a pipe, on the 64 MiB file of bench/http-bench.sh (run that first, or
-# let scripts/bench-http.sh fill the docroot). wrk -t2 -c64 -d${DUR}s, RUNS rounds interleaved;
-# prints MiB/s and the server's CPU per round. docs/io.md records the result.
+# against SPLICE through a pipe, on the 64 MiB file of bench/http-bench.sh (same content, made
+# here if missing). wrk -t2 -c64 -d${DUR}s, RUNS rounds interleaved; prints the transfer rate and
+# the server's CPU per round. docs/io.md records the result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCRATCH=${SCRATCH:-/tmp/perf-anchors}; DOCROOT=$SCRATCH/http/www
 RUNS=${RUNS:-3}; DUR=${DUR:-10}; PORT=${KIBAN_PORT:-18082}
-[ -s "$DOCROOT/vmlinuz.bin" ] || { echo "no $DOCROOT/vmlinuz.bin: run scripts/bench-http.sh first" >&2; exit 1; }
+mkdir -p "$DOCROOT"
+[ "$(stat -c %s "$DOCROOT/vmlinuz.bin" 2>/dev/null || echo 0)" = 67108864 ] ||
+  python3 -c 'import sys; open(sys.argv[1], "wb").write(bytes(range(256)) * 4096 * 64)' "$DOCROOT/vmlinuz.bin"
+command -v wrk >/dev/null || { echo "wrk is missing: scripts/install-deps.sh bench" >&2; exit 1; }
 nice -n 10 swift build -c release --product kiban-http-bench >/dev/null
 BIN=$(swift build -c release --show-bin-path)/kiban-http-bench
 hz=$(getconf CLK_TCK)

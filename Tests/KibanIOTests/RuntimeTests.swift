@@ -41,6 +41,18 @@ struct RuntimeTests {
         }
     }
 
+    @Test("A second server on a port a running one holds fails instead of sharing it", needsIOUring)
+    func noSilentSharing() async throws {
+        let server = try TestServer()
+        let other = HTTPServer(router: HTTPRouter(), rings: 1, logger: .init(label: "test"))
+        #expect(throws: IOError.self) {
+            let runtime = try IORuntime.start(configuration: IOConfiguration(rings: 1),
+                                              tcp: [other.service(at: .loopback(port: server.port))],
+                                              logger: .init(label: "test"))
+            runtime.shutdown()
+        }
+    }
+
     @Test("Shutdown lets a response in flight finish before the rings exit", needsIOUring,
           .enabled(if: haveCommand("python3"), "python3 is not installed"))
     func drain() async throws {

@@ -12,31 +12,43 @@ struct RingSetup: @unchecked Sendable {
     /// reused by the others, so all rings share the port through `SO_REUSEPORT`.
     static func bind(rings: Int, tcp: [TCPService], udp: [UDPService], queuedMax: Int) throws(IOError) -> [RingSetup] {
         guard rings > 0 else { throw IOError(.invalidConfiguration, "rings must be at least 1.") }
+        for service in tcp where service.endpoint.port != 0 {
+            try Socket.checkFree(service.endpoint, type: SOCK_STREAM)
+        }
+        for service in udp where service.endpoint.port != 0 && service.device == nil {
+            try Socket.checkFree(service.endpoint, type: SOCK_DGRAM)
+        }
         var setups: [RingSetup] = []
         do {
-            for ring in 0..<rings {
-                var setup = RingSetup(mailbox: try Mailbox(queuedMax: queuedMax))
-                for (number, service) in tcp.enumerated() {
-                    var endpoint = service.endpoint
-                    if ring > 0 { endpoint = setups[0].tcp[number].endpoint }
-                    let fd = try Socket.tcpListener(endpoint, backlog: 4096)
-                    endpoint.port = try Socket.localEndpoint(fd).port
-                    setup.tcp.append((endpoint, fd, service))
-                }
-                for (number, service) in udp.enumerated() {
-                    var endpoint = service.endpoint
-                    if ring > 0 { endpoint = setups[0].udp[number].endpoint }
-                    let fd = try Socket.udp(endpoint, device: service.device, broadcast: service.broadcast)
-                    endpoint.port = try Socket.localEndpoint(fd).port
-                    setup.udp.append((endpoint, fd, endpoint.port, service))
-                }
-                setups.append(setup)
+            for _ in 0..<rings {
+                // Appended first, so that the catch below also closes a half-built ring's sockets.
+                setups.append(RingSetup(mailbox: try Mailbox(queuedMax: queuedMax)))
+                try setups[setups.count - 1].bind(tcp: tcp, udp: udp, like: setups.count > 1 ? setups[0] : nil)
             }
         } catch {
             setups.forEach { $0.closeAll() }
             throw error
         }
         return setups
+    }
+
+    /// Opens this ring's sockets; rings after the first bind the ports the first one got.
+    private mutating func bind(tcp: [TCPService], udp: [UDPService], like first: RingSetup?) throws(IOError) {
+        for (number, service) in tcp.enumerated() {
+            var endpoint = first?.tcp[number].endpoint ?? service.endpoint
+            let fd = try Socket.tcpListener(endpoint, backlog: 4096)
+            self.tcp.append((endpoint, fd, service))
+            endpoint.port = try Socket.localEndpoint(fd).port
+            self.tcp[self.tcp.count - 1].endpoint = endpoint
+        }
+        for (number, service) in udp.enumerated() {
+            var endpoint = first?.udp[number].endpoint ?? service.endpoint
+            let fd = try Socket.udp(endpoint, device: service.device, broadcast: service.broadcast)
+            self.udp.append((endpoint, fd, endpoint.port, service))
+            endpoint.port = try Socket.localEndpoint(fd).port
+            self.udp[self.udp.count - 1].endpoint = endpoint
+            self.udp[self.udp.count - 1].port = endpoint.port
+        }
     }
 
     func closeAll() {

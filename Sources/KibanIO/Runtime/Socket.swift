@@ -43,6 +43,18 @@ enum Socket {
         }
     }
 
+    /// Fails when another socket, perhaps a second Kiban, already has `endpoint`: rings bind with
+    /// `SO_REUSEPORT`, which would otherwise let two servers silently share the port.
+    static func checkFree(_ endpoint: IPv4Endpoint, type: __socket_type) throws(IOError) {
+        let fd = try syscall("socket for a port check") { socket(AF_INET, Int32(type.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        defer { closeQuietly(fd) }
+        if type == SOCK_STREAM {
+            // Connections of an earlier run in TIME_WAIT must not count as "in use".
+            try setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR")
+        }
+        try bind(fd, endpoint, kind: type == SOCK_STREAM ? "TCP" : "UDP")
+    }
+
     static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32, _ label: String) throws(IOError) {
         var value = value
         try syscall("setsockopt \(label)") { setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size)) }
