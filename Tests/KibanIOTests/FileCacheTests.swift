@@ -15,16 +15,22 @@ struct FileCacheTests {
         #expect(cache.lookup("/b", now: 5_000_000_000) == nil)
     }
 
-    @Test("The ready-made GET response is the full head followed by the body")
+    @Test("The ready-made GET response is the head after the status line, then the body")
     func readyResponse() async throws {
         let cache = FileCache(lifetimeMilliseconds: 1000, entriesMax: 8)
         let entry = cache.insert("/a", body: Array("xyz".utf8), etag: "\"e\"", contentType: "text/plain", now: 0)
-        let text = String(decoding: entry.getResponse, as: UTF8.self)
-        #expect(text.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        let text = String(decoding: FileCache.okStatusLine + entry.getResponse, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 200 OK\r\nServer: kiban\r\n"))
         #expect(text.contains("Content-Length: 3\r\n"))
         #expect(text.contains("ETag: \"e\"\r\n"))
         #expect(text.hasSuffix("\r\n\r\nxyz"))
         #expect(entry.getResponse.starts(with: entry.headResponse))
+    }
+
+    @Test("Dates are IMF-fixdate in GMT", arguments: [(0, "Thu, 01 Jan 1970 00:00:00 GMT"),
+                                                      (784_111_777, "Sun, 06 Nov 1994 08:49:37 GMT")])
+    func dates(seconds: Int, text: String) {
+        #expect(HTTPDate.format(seconds) == text)
     }
 
     @Test("A full cache makes room from expired entries only")

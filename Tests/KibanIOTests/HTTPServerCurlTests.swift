@@ -25,6 +25,7 @@ struct HTTPServerCurlTests {
         #expect(response.head.contains("Content-Length: \(TestServer.script.utf8.count)"))
         #expect(response.head.contains("Content-Type: text/plain; charset=utf-8"))
         #expect(response.head.contains("ETag: \""))
+        #expect(response.head.contains("\r\nDate: ") && response.head.contains(" GMT\r\n"))
     }
 
     @Test("A HEAD answers the GET's headers without a body")

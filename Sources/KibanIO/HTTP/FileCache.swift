@@ -10,12 +10,16 @@ final class FileCache: Sendable {
         let body: [UInt8]
         let etag: String
         let contentType: String
-        /// The keep-alive `200` head followed by the body: a plain GET is answered with this array.
+        /// The keep-alive `200` response after its status line, body included: a plain GET is
+        /// answered with the status line, the current `Date` line and this.
         let getResponse: [UInt8]
-        /// The same head alone, for HEAD.
+        /// The same without the body, for HEAD.
         let headResponse: [UInt8]
         let loadedAt: UInt64
     }
+
+    /// The status line the cached responses leave out.
+    static let okStatusLine = ResponseHead.statusLine(.ok)
 
     private let entries = Mutex<[String: Entry]>([:])
     private let lifetimeNanoseconds: UInt64
@@ -43,9 +47,9 @@ final class FileCache: Sendable {
     func insert(_ path: String, body: [UInt8], etag: String, contentType: String, now: UInt64) -> Entry {
         let plan = ResponsePlan(Representation(status: .ok, contentType: contentType, body: .bytes(body), etag: etag),
                                 for: nil)
-        let head = ResponseHead.serialize(plan, keepAlive: true)
-        let entry = Entry(body: body, etag: etag, contentType: contentType, getResponse: head + body,
-                          headResponse: head, loadedAt: now)
+        let head = ResponseHead.serialize(plan, keepAlive: true, date: nil).dropFirst(Self.okStatusLine.count)
+        let entry = Entry(body: body, etag: etag, contentType: contentType, getResponse: Array(head) + body,
+                          headResponse: Array(head), loadedAt: now)
         guard enabled else { return entry }
         entries.withLock { entries in
             if entries.count >= entriesMax {

@@ -32,8 +32,12 @@ final class HTTPConnection: StreamHandler {
             let keepAlive = head.keepAlive
             let plan = ResponsePlan(server.representation(for: head, cache: cache), for: head)
             if let cached = plan.representation.cached, plan.status == .ok, keepAlive {
-                output.append(.bytes(head.isHead ? cached.headResponse : cached.getResponse))
-                let sent = head.isHead ? cached.headResponse.count : cached.getResponse.count
+                let date = stats.date.line()
+                let rest = head.isHead ? cached.headResponse : cached.getResponse
+                output.append(.bytes(FileCache.okStatusLine))
+                output.append(.bytes(date))
+                output.append(.bytes(rest))
+                let sent = FileCache.okStatusLine.count + date.count + rest.count
                 stats.record(status: .ok, bytes: Int64(sent), head: head, logger: server.logger)
                 return StreamVerdict(consumed: consumed, close: false)
             }
@@ -58,7 +62,7 @@ final class HTTPConnection: StreamHandler {
     @discardableResult
     private func queue(_ plan: ResponsePlan, head: HTTPRequestHead?, keepAlive: Bool,
                        into output: inout StreamOutput) -> Bool {
-        var bytes = ResponseHead.serialize(plan, keepAlive: keepAlive)
+        var bytes = ResponseHead.serialize(plan, keepAlive: keepAlive, date: stats.date.line())
         let headBytes = bytes.count
         var file: StaticFile?
         if plan.sendBody, !plan.range.isEmpty {

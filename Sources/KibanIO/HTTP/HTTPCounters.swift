@@ -42,6 +42,8 @@ final class RingStats: Sendable {
 
     private let state = Mutex(State())
     private let linesPerSecond: Int
+    /// This ring's `Date` line.
+    let date = HTTPDate()
 
     init(accessLogLinesPerSecond: Int) {
         linesPerSecond = accessLogLinesPerSecond

@@ -2,10 +2,13 @@
 enum ResponseHead {
     /// `HTTP/1.1 <status>` and the fields; `Content-Length` is always sent (for `HEAD` and `304`
     /// it is the length a `GET` would have had, as RFC 9110 §8.6 allows).
-    static func serialize(_ plan: ResponsePlan, keepAlive: Bool) -> [UInt8] {
+    /// `date` is the `Date` line, placed right after the status line; without it the head can be
+    /// kept and the line spliced in when sent (`FileCache`).
+    static func serialize(_ plan: ResponsePlan, keepAlive: Bool, date: [UInt8]?) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
-        out.append(contentsOf: "HTTP/1.1 \(plan.status.code) \(plan.status.reason)\r\n".utf8)
+        out.append(contentsOf: statusLine(plan.status))
+        if let date { out.append(contentsOf: date) }
         out.append(contentsOf: "Server: kiban\r\nContent-Length: \(plan.range.count)\r\n".utf8)
         if plan.status != .notModified {
             field("Content-Type", plan.representation.contentType, &out)
@@ -17,6 +20,11 @@ enum ResponseHead {
         if !keepAlive { field("Connection", "close", &out) }
         out.append(contentsOf: "\r\n".utf8)
         return out
+    }
+
+    /// `HTTP/1.1 200 OK\r\n`.
+    static func statusLine(_ status: HTTPStatus) -> [UInt8] {
+        Array("HTTP/1.1 \(status.code) \(status.reason)\r\n".utf8)
     }
 
     private static func field(_ name: String, _ value: String, _ out: inout [UInt8]) {

@@ -25,10 +25,11 @@ final class Mailbox: Sendable {
     deinit { closeQuietly(eventFD) }
 
     /// Queues a message and wakes the ring; returns false (dropping it) when the queue is full.
+    /// `.shutdown` is always queued: a ring that missed it would never exit.
     @discardableResult
     func post(_ message: RingMessage) -> Bool {
         let accepted = queue.withLock { queue in
-            guard queue.count < queuedMax else { return false }
+            if case .datagram = message, queue.count >= queuedMax { return false }
             queue.append(message)
             return true
         }

@@ -63,6 +63,7 @@ extension RingLoop {
             spliceNextChunk(connection, file)
             return
         }
+        guard let chunks else { preconditionFailure("registered-buffer sends need the registered pool") }
         guard let chunk = chunks.take() else {
             connection.waitingForChunk = true
             waitingForChunk.append(connection)
@@ -116,7 +117,7 @@ extension RingLoop {
             // A partial send (a signal, or a splice that moved part of the pipe): send the rest.
             let sqe = ring.sqe(connection.userData(.fileSend))
             let rest = file.chunkLength - file.chunkSent
-            if let chunk = file.chunk {
+            if let chunk = file.chunk, let chunks {
                 io_uring_prep_send(sqe, connection.fd, chunks.address(chunk) + file.chunkSent, rest,
                                    Int32(MSG_NOSIGNAL | MSG_WAITALL))
             } else if let pipe = connection.pipe {
@@ -139,7 +140,7 @@ extension RingLoop {
 
     /// Returns a file buffer to the pool and lets the longest-waiting connection use it.
     func releaseChunk(_ chunk: Int) {
-        chunks.give(chunk)
+        chunks?.give(chunk)
         while !waitingForChunk.isEmpty {
             let next = waitingForChunk.removeFirst()
             next.waitingForChunk = false

@@ -12,7 +12,8 @@ final class RingLoop {
     let logger: Logger
     let mailbox: Mailbox
     let receiveBuffers: BufferRing
-    let chunks: FileChunkPool
+    /// Registered file buffers; only `.registeredBuffers` uses them, so only it pins the memory.
+    let chunks: FileChunkPool?
     var listeners: [Listener]
     var udpSockets: [UDPSocket]
     var datagramBuffers: BufferRing?
@@ -46,7 +47,8 @@ final class RingLoop {
         ring = try Ring(entries: configuration.ringEntries)
         receiveBuffers = try BufferRing(ring: ring, group: 0, count: limits.receiveBufferCount,
                                         size: limits.receiveBufferBytes)
-        chunks = try FileChunkPool(ring: ring, count: limits.fileChunkCount, size: limits.fileChunkBytes)
+        chunks = configuration.fileSend == .registeredBuffers
+            ? try FileChunkPool(ring: ring, count: limits.fileChunkCount, size: limits.fileChunkBytes) : nil
         listeners = setup.tcp.map { Listener(fd: $0.fd, makeHandler: $0.service.makeHandler) }
         udpSockets = setup.udp.map { UDPSocket(fd: $0.fd, service: $0.service, port: $0.port) }
         if !udpSockets.isEmpty {
