@@ -1,3 +1,4 @@
+import CUring
 import Glibc
 
 /// An IPv4 address and port, as the runtime binds and reports them.

@@ -1,3 +1,4 @@
+import CUring
 import Glibc
 import Synchronization
 

@@ -1,3 +1,4 @@
+import CUring
 import Glibc
 
 /// A file opened to answer one request.

@@ -1,3 +1,4 @@
+import CUring
 import Glibc
 
 /// Every bound the runtime keeps, per ring. Defaults suit a boot server feeding a few thousand

@@ -1,3 +1,4 @@
+import CUring
 import Glibc
 
 /// The sockets and mailbox of one ring, bound on the starting thread so that bind errors are

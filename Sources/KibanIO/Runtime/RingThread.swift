@@ -1,4 +1,5 @@
 import Dispatch
+import CUring
 import Glibc
 import Logging
 import Synchronization

@@ -1,3 +1,4 @@
+import CUring
 import Glibc
 
 /// Runs one system call, retrying while it fails with `EINTR`; every system call in KibanIO goes
