@@ -38,7 +38,7 @@ final class HTTPConnection: StreamHandler {
                 output.append(.bytes(date))
                 output.append(.bytes(rest))
                 let sent = FileCache.okStatusLine.count + date.count + rest.count
-                stats.record(status: .ok, bytes: Int64(sent), head: head, logger: server.logger)
+                stats.record(status: .ok, bytes: Int64(sent), head: head)
                 return StreamVerdict(consumed: consumed, close: false)
             }
             let complete = queue(plan, head: head, keepAlive: keepAlive, into: &output)
@@ -89,7 +89,7 @@ final class HTTPConnection: StreamHandler {
             plan.representation.release()
         }
         let sent = Int64(headBytes) + (plan.sendBody ? Int64(plan.range.count) : 0)
-        stats.record(status: plan.status, bytes: sent, head: head, logger: server.logger)
+        stats.record(status: plan.status, bytes: sent, head: head)
         return true
     }
 }

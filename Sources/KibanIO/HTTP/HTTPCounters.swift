@@ -45,8 +45,12 @@ final class RingStats: Sendable {
     /// This ring's `Date` line.
     let date = HTTPDate()
 
-    init(accessLogLinesPerSecond: Int) {
+    /// The server's logger with this ring's number as `kiban.io.ring`.
+    let logger: Logger
+
+    init(accessLogLinesPerSecond: Int, logger: Logger) {
         linesPerSecond = accessLogLinesPerSecond
+        self.logger = logger
     }
 
     func snapshot() -> HTTPCounters { state.withLock { $0.counters } }
@@ -55,7 +59,7 @@ final class RingStats: Sendable {
     func connectionClosed() { state.withLock { $0.counters.openConnections -= 1 } }
 
     /// Counts a response and logs it unless this second's access-log budget is spent.
-    func record(status: HTTPStatus, bytes: Int64, head: HTTPRequestHead?, logger: Logger) {
+    func record(status: HTTPStatus, bytes: Int64, head: HTTPRequestHead?) {
         let now = monotonicNanoseconds()
         let (log, skipped) = state.withLock { state -> (Bool, Int) in
             state.counters.requests += 1

@@ -16,7 +16,6 @@ public final class HTTPServer: Sendable {
     /// Files up to this size are read on the ring thread and sent with the header in one send;
     /// larger ones are streamed through registered buffers.
     public let smallFileBytes: Int
-    let logger: Logger
     let rings: [RingStats]
     let caches: [FileCache]
 
@@ -30,8 +29,11 @@ public final class HTTPServer: Sendable {
         self.router = router
         parser = HTTPRequestParser(limits: parserLimits)
         self.smallFileBytes = smallFileBytes
-        self.logger = logger
-        self.rings = (0..<max(1, rings)).map { _ in RingStats(accessLogLinesPerSecond: accessLogLinesPerSecond) }
+        self.rings = (0..<max(1, rings)).map { ring in
+            var ringLogger = logger
+            ringLogger[metadataKey: "kiban.io.ring"] = "\(ring)"
+            return RingStats(accessLogLinesPerSecond: accessLogLinesPerSecond, logger: ringLogger)
+        }
         // One cache per ring: each ring thread only touches its own, so the lock is never contended.
         caches = (0..<max(1, rings)).map { _ in
             FileCache(lifetimeMilliseconds: fileCacheMilliseconds, entriesMax: fileCacheEntriesMax)

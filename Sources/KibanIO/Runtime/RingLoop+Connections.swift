@@ -66,9 +66,15 @@ extension RingLoop {
     }
 
     /// Ends a connection now: wakes its pending operations and frees it once they complete.
-    func abort(_ connection: Connection) {
+    /// `reset` drops unsent data with a RST (a client that stopped reading would otherwise keep
+    /// the kernel holding its send buffer after we close).
+    func abort(_ connection: Connection, reset: Bool = false) {
         guard !connection.shuttingDown else { return }
         connection.shuttingDown = true
+        if reset {
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            _ = setsockopt(connection.fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        }
         Glibc.shutdown(connection.fd, Int32(SHUT_RDWR))
         if connection.inflight > 0 {
             let sqe = ring.sqe(UserData(.cancel).raw)

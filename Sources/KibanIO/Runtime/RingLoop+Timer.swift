@@ -21,7 +21,7 @@ extension RingLoop {
             if connection.lingering {
                 if quiet > linger { abort(connection) }
             } else if !connection.outputIdle {
-                if quiet > stall, !connection.waitingForChunk { abort(connection) }
+                if quiet > stall, !connection.waitingForChunk { abort(connection, reset: true) }
             } else if let started = connection.requestStartedAt, now &- started > header {
                 // Slowloris: the head is still incomplete. Answer 408 and close.
                 connection.handler.headerTimedOut(output: &connection.output)
@@ -79,7 +79,7 @@ extension RingLoop {
             return
         }
         guard now > drainDeadline else { return }
-        for case let connection? in connections { abort(connection) }
+        for case let connection? in connections { abort(connection, reset: true) }
         // Past the deadline plus a grace second, stop waiting for completions that never come.
         if now > drainDeadline + 1_000_000_000 { finished = true }
     }
