@@ -78,9 +78,7 @@ struct HTTPServerProtocolTests {
 
     @Test("A client that never finishes its head gets 408 and is closed (slowloris)", arguments: [0, 40])
     func slowloris(trickleMilliseconds: Int) async throws {
-        var limits = IOLimits()
-        limits.headerTimeoutMilliseconds = 300
-        let server = try TestServer(limits: limits)
+        let server = try TestServer(\.headerTimeoutMilliseconds, 300)
         // Trickling one byte per 40 ms keeps the connection busy for far longer than the timeout.
         let partial = Array("GET /files/boot.ipxe HTTP/1.1\r\nHost: test\r\nX-Slow: ".utf8)
             + [UInt8](repeating: UInt8(ascii: "a"), count: 400)
@@ -92,9 +90,7 @@ struct HTTPServerProtocolTests {
 
     @Test("An idle keep-alive connection is closed after the idle timeout")
     func idleTimeout() async throws {
-        var limits = IOLimits()
-        limits.idleTimeoutMilliseconds = 300
-        let server = try TestServer(limits: limits)
+        let server = try TestServer(\.idleTimeoutMilliseconds, 300)
         let result = try await rawExchange(port: server.port, request: Self.request("/files/boot.ipxe"), deadlineSeconds: 10)
         #expect(result.status == 0, "the server should have closed the idle connection within 10 s")
         #expect(splitResponses(result.stdout).map(\.status) == [200])
@@ -102,9 +98,7 @@ struct HTTPServerProtocolTests {
 
     @Test("Connections beyond the per-ring limit get 503")
     func connectionLimit() async throws {
-        var limits = IOLimits()
-        limits.connectionsPerRing = 1
-        let server = try TestServer(limits: limits)
+        let server = try TestServer(\.connectionsPerRing, 1)
         let script = """
         import socket, sys, time
         port = int(sys.argv[1])

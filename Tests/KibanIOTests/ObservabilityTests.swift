@@ -41,9 +41,7 @@ struct ObservabilityTests {
 
     @Test("A client that stops reading a large response is cut off after the send-stall timeout")
     func sendStall() async throws {
-        var limits = IOLimits()
-        limits.sendStallTimeoutMilliseconds = 300
-        let server = try TestServer(limits: limits)
+        let server = try TestServer(\.sendStallTimeoutMilliseconds, 300)
         // The client asks for 5 MiB, reads nothing, and holds the socket until the server resets
         // it (its TCP state leaves ESTABLISHED) or 15 s pass, longer than the 10 s allowed below.
         let script = """

@@ -51,6 +51,13 @@ final class TestServer {
                                       logger: logger)
     }
 
+    /// A server with one limit changed (`TestServer(\.headerTimeoutMilliseconds, 300)`).
+    convenience init(_ limit: WritableKeyPath<IOLimits, Int>, _ value: Int) throws {
+        var limits = IOLimits()
+        limits[keyPath: limit] = value
+        try self.init(limits: limits)
+    }
+
     deinit {
         runtime.shutdown()
         try? FileManager.default.removeItem(at: directory)
