@@ -4,7 +4,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 SIM_SEEDS ?= 2000
 
-.PHONY: all deps build release run test lint bench clean
+.PHONY: all deps build release run test lint fuzz bench clean
 
 all: build
 
@@ -33,6 +33,11 @@ test: deps lint
 lint:
 	@if grep -rnE '^\s*(@[a-zA-Z]+ )?((public|package|internal) )?import ' Sources/KibanRaft; then \
 		echo "Sources/KibanRaft must import nothing but the standard library"; exit 1; fi
+
+# libFuzzer on the HTTP request parser for FUZZ_SECONDS (default 60). `make test` also fuzzes
+# it, with a seeded Swift test (KIBAN_FUZZ_SECONDS, default 20; KIBAN_FUZZ_SEED replays).
+fuzz:
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} scripts/fuzz-http.sh
 
 bench:
 	@scripts/install-deps.sh bench

@@ -15,12 +15,14 @@ let package = Package(
     products: [
         .executable(name: "kiban", targets: ["kiban"]),
         .library(name: "KibanRaft", targets: ["KibanRaft"]),
+        .library(name: "KibanIO", targets: ["KibanIO"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Pure Raft: imports nothing but the standard library.
@@ -70,6 +72,17 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "KibanInventoryTests", dependencies: ["KibanInventory"], swiftSettings: strict),
         .testTarget(name: "KibanRaftSimulationTests", dependencies: ["KibanRaftSimulation", "KibanRaft"],
+                    swiftSettings: strict),
+        // liburing 2.3 (Debian 12); shim.h fixes the header include order for Swift.
+        .systemLibrary(name: "CUring", pkgConfig: "liburing", providers: [.apt(["liburing-dev"])]),
+        // The io_uring data plane: rings, TCP and UDP serving, the HTTP/1.1 file server.
+        .target(name: "KibanIO", dependencies: ["CUring", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+        // Serves a directory over KibanIO for `make bench` (scripts/bench-http.sh).
+        .executableTarget(name: "kiban-http-bench",
+                          dependencies: ["KibanIO", .product(name: "Logging", package: "swift-log")],
+                          path: "Sources/KibanHTTPBench", swiftSettings: strict),
+        .testTarget(name: "KibanIOTests", dependencies: ["KibanIO", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
     ]
 )
