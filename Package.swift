@@ -15,15 +15,25 @@ let package = Package(
     products: [
         .executable(name: "kiban", targets: ["kiban"]),
         .library(name: "KibanRaft", targets: ["KibanRaft"]),
+        .library(name: "KibanStore", targets: ["KibanStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Pure Raft: imports nothing but the standard library.
         .target(name: "KibanRaft", swiftSettings: strict),
         // Deterministic simulation of a Raft cluster with faults and safety checkers (test support).
         .target(name: "KibanRaftSimulation", dependencies: ["KibanRaft"], swiftSettings: strict),
+        // The system SQLite through its C API (Debian: libsqlite3-dev).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // The replicated store: Raft log in raft.db, state machine in state.db, the client API.
+        .target(
+            name: "KibanStore",
+            dependencies: ["KibanRaft", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "kiban",
             dependencies: [
@@ -44,6 +54,8 @@ let package = Package(
         ),
         .testTarget(name: "KibanRaftTests", dependencies: ["KibanRaft"],
                     exclude: ["testdata"], swiftSettings: strict),
+        .testTarget(name: "KibanStoreTests", dependencies: ["KibanStore", "KibanRaft"],
+                    swiftSettings: strict),
         .testTarget(name: "KibanRaftSimulationTests", dependencies: ["KibanRaftSimulation", "KibanRaft"],
                     swiftSettings: strict),
     ]
