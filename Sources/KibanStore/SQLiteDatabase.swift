@@ -67,6 +67,7 @@ package final class SQLiteDatabase {
     /// it throws. One transaction is one fsync: callers batch work into it.
     package func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         try execute("BEGIN IMMEDIATE")
+        defer { resetAll() }
         do {
             let result = try body()
             try execute("COMMIT")
@@ -75,6 +76,12 @@ package final class SQLiteDatabase {
             try? execute("ROLLBACK")
             throw error
         }
+    }
+
+    /// Ends every cached statement's execution: a statement left on a row holds a read snapshot,
+    /// which blocks `VACUUM` and keeps WAL checkpoints from completing.
+    package func resetAll() {
+        for st in statements.values { st.reset() }
     }
 
     /// The single integer a query returns (0 when no row).

@@ -23,7 +23,11 @@ package final class SQLiteStatement {
 
     /// Binds values in order to parameters 1, 2, …
     @discardableResult
-    package func bind(_ values: SQLiteValue...) -> SQLiteStatement {
+    package func bind(_ values: SQLiteValue...) -> SQLiteStatement { bind(values) }
+
+    /// Binds values in order to parameters 1, 2, …
+    @discardableResult
+    package func bind(_ values: [SQLiteValue]) -> SQLiteStatement {
         for (i, v) in values.enumerated() {
             let index = Int32(i + 1)
             switch v {

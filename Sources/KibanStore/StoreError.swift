@@ -1,9 +1,9 @@
 /// A store failure a caller must handle: the one error type of KibanStore.
 ///
 /// Expected outcomes (a failed compare in a transaction, a missing key) are values, not errors.
-public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct StoreError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     /// Which failure.
-    public enum Code: String, Sendable, Hashable {
+    public enum Code: String, Sendable, Hashable, Codable {
         /// SQLite failed (disk full, I/O error, corrupt file); the message has SQLite's words.
         case database
         /// A file does not hold what Kiban wrote (bad encoding, newer schema).
