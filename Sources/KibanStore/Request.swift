@@ -64,6 +64,8 @@ public enum Command: Sendable, Hashable, Codable {
     /// Deletes a lease and every key attached to it (revoked by a client, or expired as the
     /// leader decided).
     case leaseRevoke(id: Int64, expired: Bool)
+    /// Restarts a lease's TTL. Replicated, so that whichever member leads next knows it.
+    case leaseKeepAlive(id: Int64)
     /// Forgets the history before `revision` (etcd `Compact`).
     case compact(revision: Int64)
 }

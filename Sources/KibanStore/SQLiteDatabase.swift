@@ -24,6 +24,9 @@ package final class SQLiteDatabase {
         }
         handle = db
         self.path = path
+        // Another connection to the file (a member being restarted in the same process, a
+        // `kiban snapshot save`) may hold a lock for a moment: wait for it instead of failing.
+        sqlite3_busy_timeout(db, 10_000)
         // The order matters: journal_mode first, then synchronous (see docs/schema.md).
         try execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF")
         // SQLite calls the hook on this connection's thread; the counter lives as long as `self`.

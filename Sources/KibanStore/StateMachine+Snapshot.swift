@@ -41,3 +41,11 @@ extension StateMachine {
         try loadMeta()
     }
 }
+
+extension StateMachine {
+    /// Records that the state at `index` is the empty state (a bootstrap snapshot).
+    func markApplied(_ index: UInt64) throws(StoreError) {
+        try db.transaction { () throws(StoreError) in try setMeta("applied_index", Int64(index)) }
+        appliedIndex = index
+    }
+}

@@ -12,7 +12,7 @@ import Foundation
 final class StateMachine {
     var db: SQLiteDatabase
     /// The last log index whose effects are in the file.
-    private(set) var appliedIndex: UInt64 = 0
+    var appliedIndex: UInt64 = 0
     /// The store revision: incremented by each transaction that changes a key.
     var revision: Int64 = 0
     /// History before this revision is gone (0: nothing compacted).
@@ -101,6 +101,11 @@ final class StateMachine {
             return try grantLease(id: id == 0 ? Int64(index) : id, ttlSeconds: ttl)
         case .leaseRevoke(let id, _):
             return try revokeLease(id: id, events: &events)
+        case .leaseKeepAlive(let id):
+            guard let ttl = try leases()[id] else {
+                return .failed(StoreError(.leaseNotFound, "lease \(id) does not exist (expired or revoked)"))
+            }
+            return .leaseGranted(id: id, ttlSeconds: ttl)
         case .compact(let rev):
             return try compact(rev)
         }

@@ -1,0 +1,85 @@
+import Foundation
+import KibanRaft
+import KibanStore
+import Logging
+
+/// Real stores with real SQLite files in a temp dir, connected by a LocalNetwork.
+final class TestCluster: @unchecked Sendable {
+    let dir: TempDir
+    let network = LocalNetwork()
+    let ids: [NodeID]
+    private(set) var stores: [NodeID: Store] = [:]
+    var snapshotEntries: UInt64 = 10_000
+    static let logger = Logger(label: "kiban.store.test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    init(size: Int, snapshotEntries: UInt64 = 10_000) async throws {
+        dir = try TempDir()
+        ids = (1...NodeID(size)).map { $0 }
+        self.snapshotEntries = snapshotEntries
+        for id in ids { try await start(id) }
+    }
+
+    func options(_ id: NodeID) -> StoreOptions {
+        var o = StoreOptions(id: id, directory: dir.file("m\(id)"), bootstrap: ConfState(voters: Set(ids)))
+        o.tickInterval = .milliseconds(10)
+        o.requestTimeoutTicks = 50
+        o.snapshotEntries = snapshotEntries
+        return o
+    }
+
+    func start(_ id: NodeID) async throws {
+        stores[id] = try await Store.open(options(id), transport: network.transport(for: id), logger: Self.logger)
+    }
+
+    /// Stops a member as a crash would (its files stay as they are).
+    func crash(_ id: NodeID) async {
+        await stores[id]?.stop()
+        network.disconnect(id)
+        stores[id] = nil
+    }
+
+    func stopAll() async {
+        for id in ids { await crash(id) }
+    }
+
+    subscript(id: NodeID) -> Store {
+        guard let s = stores[id] else { preconditionFailure("member \(id) is down") }
+        return s
+    }
+
+    /// Waits (bounded) until a running member leads and the others that run follow it.
+    @discardableResult
+    func leader(timeout: Duration = .seconds(20)) async throws -> NodeID {
+        try await until(timeout: timeout, "a leader is elected") {
+            var leaders: Set<NodeID> = []
+            for s in self.stores.values {
+                let st = await s.status
+                if st.role == .leader { leaders.insert(st.id) }
+            }
+            return leaders.count == 1 ? leaders.first : nil
+        }
+    }
+
+    func followers(of leader: NodeID) -> [NodeID] { stores.keys.filter { $0 != leader }.sorted() }
+}
+
+struct TimedOut: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Polls `condition` every few milliseconds until it returns a value, failing after `timeout`.
+func until<T>(timeout: Duration = .seconds(20), _ what: String,
+              _ condition: () async throws -> T?) async throws -> T {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if let value = try await condition() { return value }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    throw TimedOut(description: "timed out waiting until \(what)")
+}
+
+/// Waits until `condition` holds.
+func until(timeout: Duration = .seconds(20), _ what: String, _ condition: () async throws -> Bool) async throws {
+    _ = try await until(timeout: timeout, what) { try await condition() ? true : nil }
+}
