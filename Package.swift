@@ -54,7 +54,15 @@ let package = Package(
         ),
         .testTarget(name: "KibanRaftTests", dependencies: ["KibanRaft"],
                     exclude: ["testdata"], swiftSettings: strict),
-        .testTarget(name: "KibanStoreTests", dependencies: ["KibanStore", "KibanRaft"],
+        // Writes until killed, printing acknowledged writes (the crash-durability test's child).
+        .executableTarget(
+            name: "kiban-store-crash",
+            dependencies: ["KibanStore", "KibanRaft", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "KibanStoreTests",
+                    dependencies: ["KibanStore", "KibanRaft", "kiban-store-crash",
+                                   .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
         .testTarget(name: "KibanRaftSimulationTests", dependencies: ["KibanRaftSimulation", "KibanRaft"],
                     swiftSettings: strict),
