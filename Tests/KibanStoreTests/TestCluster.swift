@@ -2,20 +2,23 @@ import Foundation
 import KibanRaft
 import KibanStore
 import Logging
+import Synchronization
 
 /// Real stores with real SQLite files in a temp dir, connected by a LocalNetwork.
-final class TestCluster: @unchecked Sendable {
+final class TestCluster: Sendable {
     let dir: TempDir
     let network = LocalNetwork()
     let ids: [NodeID]
-    private(set) var stores: [NodeID: Store] = [:]
-    var snapshotEntries: UInt64 = 10_000
+    private let running = Mutex<[NodeID: Store]>([:])
+    let snapshotEntries: UInt64
+    let requestAttemptsMax: Int
     static let logger = Logger(label: "kiban.store.test", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    init(size: Int, snapshotEntries: UInt64 = 10_000) async throws {
+    init(size: Int, snapshotEntries: UInt64 = 10_000, requestAttemptsMax: Int = 10) async throws {
         dir = try TempDir()
         ids = (1...NodeID(size)).map { $0 }
         self.snapshotEntries = snapshotEntries
+        self.requestAttemptsMax = requestAttemptsMax
         for id in ids { try await start(id) }
     }
 
@@ -24,18 +27,23 @@ final class TestCluster: @unchecked Sendable {
         o.tickInterval = .milliseconds(10)
         o.requestTimeoutTicks = 50
         o.snapshotEntries = snapshotEntries
+        o.requestAttemptsMax = requestAttemptsMax
         return o
     }
 
     func start(_ id: NodeID) async throws {
-        stores[id] = try await Store.open(options(id), transport: network.transport(for: id), logger: Self.logger)
+        let store = try await Store.open(options(id), transport: network.transport(for: id), logger: Self.logger)
+        running.withLock { $0[id] = store }
     }
+
+    /// The running members.
+    var stores: [NodeID: Store] { running.withLock { $0 } }
 
     /// Stops a member as a crash would (its files stay as they are).
     func crash(_ id: NodeID) async {
-        await stores[id]?.stop()
+        let store = running.withLock { $0.removeValue(forKey: id) }
+        await store?.stop()
         network.disconnect(id)
-        stores[id] = nil
     }
 
     func stopAll() async {
