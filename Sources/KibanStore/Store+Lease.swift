@@ -57,6 +57,7 @@ extension Store {
     func roleChanged(to role: Role) {
         guard role == .leader else { return }
         leaseDeadlines = [:]
+        leasesBeingRevoked = []
         resetLeaseClocks()
     }
 
@@ -64,7 +65,12 @@ extension Store {
         guard node.role == .leader else { return }
         for (id, deadline) in leaseDeadlines where deadline <= ticks && !leasesBeingRevoked.contains(id) {
             leasesBeingRevoked.insert(id)
-            Task { _ = try? await self.propose(.leaseRevoke(id: id, expired: true)) }
+            Task {
+                // On failure (lost leadership, timeout) the next leader, or the next tick, retries.
+                if (try? await self.propose(.leaseRevoke(id: id, expired: true))) == nil {
+                    self.leasesBeingRevoked.remove(id)
+                }
+            }
         }
     }
 }

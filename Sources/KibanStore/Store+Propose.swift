@@ -10,11 +10,14 @@ extension Store {
     public func propose(_ command: Command) async throws(StoreError) -> CommandResult {
         let sequence = nextSequence
         nextSequence += 1
+        // Until this call returns, no later proposal may tell the state machine to forget it.
+        unanswered.insert(sequence)
+        defer { unanswered.remove(sequence) }
         var attempt = 0
         while true {
             try checkRunning()
             attempt += 1
-            let acknowledged = proposals.keys.min().map { Swift.min($0, sequence) } ?? sequence
+            let acknowledged = unanswered.min() ?? sequence
             let payload = Proposal(client: client, sequence: sequence, acknowledgedBelow: acknowledged,
                                    command: command).encoded()
             do {

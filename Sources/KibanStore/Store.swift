@@ -28,6 +28,8 @@ public actor Store {
     var nextSequence: UInt64 = 1
     var ticks: UInt64 = 0
     var proposals = Waiters<CommandResult>()
+    /// Sequences whose ``propose(_:)`` has not returned: their results must be kept.
+    var unanswered: Set<UInt64> = []
     var reads = Waiters<Void>()
     var tickWaits = Waiters<Void>()
     /// Confirmed read indexes waiting for the state machine to catch up, by read id.

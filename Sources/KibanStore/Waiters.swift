@@ -2,10 +2,6 @@
 struct Waiters<Value: Sendable> {
     private var entries: [UInt64: (continuation: CheckedContinuation<Value, any Error>, deadline: UInt64)] = [:]
 
-    var keys: Dictionary<UInt64, (continuation: CheckedContinuation<Value, any Error>, deadline: UInt64)>.Keys {
-        entries.keys
-    }
-
     mutating func add(_ key: UInt64, _ continuation: CheckedContinuation<Value, any Error>, deadline: UInt64) {
         entries[key] = (continuation, deadline)
     }
