@@ -60,6 +60,12 @@ let package = Package(
             dependencies: ["KibanStore", "KibanRaft", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // The store benchmark (in-process 3-member cluster); run by scripts/bench-store.sh.
+        .executableTarget(
+            name: "kiban-store-bench",
+            dependencies: ["KibanStore", "KibanRaft", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "KibanStoreTests",
                     dependencies: ["KibanStore", "KibanRaft", "kiban-store-crash",
                                    .product(name: "Logging", package: "swift-log")],

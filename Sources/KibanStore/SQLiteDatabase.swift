@@ -2,8 +2,9 @@ import CSQLite
 
 /// One SQLite connection, used by one owner at a time (the store's single task).
 ///
-/// Opened in WAL mode with `synchronous=FULL`: a COMMIT returns only after the WAL is fsynced,
-/// so anything committed survives a power cut. Statements are prepared once and cached by SQL text.
+/// Opened in WAL mode with `synchronous=FULL` by default: a COMMIT returns only after the WAL is
+/// fsynced, so anything committed survives a power cut. Statements are prepared once and cached
+/// by SQL text.
 package final class SQLiteDatabase {
     let handle: OpaquePointer
     /// The file this connection opened.
@@ -11,9 +12,17 @@ package final class SQLiteDatabase {
     private var statements: [String: SQLiteStatement] = [:]
     private let commits = CommitCounter()
 
+    /// How much a COMMIT waits for the disk.
+    package enum Synchronous: String {
+        /// fsync at every commit: a committed transaction survives a power cut.
+        case full = "FULL"
+        /// fsync at checkpoints only: a power cut may lose the last commits, never consistency.
+        case normal = "NORMAL"
+    }
+
     /// Opens (creating if needed) the database at `path` and sets the durability pragmas.
     /// - Throws: ``StoreError`` `database` when the file cannot be opened.
-    package init(path: String) throws(StoreError) {
+    package init(path: String, synchronous: Synchronous = .full) throws(StoreError) {
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
@@ -28,7 +37,7 @@ package final class SQLiteDatabase {
         // `kiban snapshot save`) may hold a lock for a moment: wait for it instead of failing.
         sqlite3_busy_timeout(db, 10_000)
         // The order matters: journal_mode first, then synchronous (see docs/schema.md).
-        try execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF")
+        try execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=\(synchronous.rawValue); PRAGMA foreign_keys=OFF")
         // SQLite calls the hook on this connection's thread; the counter lives as long as `self`.
         sqlite3_commit_hook(db, { context in
             guard let context else { return 0 }
@@ -69,6 +78,8 @@ package final class SQLiteDatabase {
     /// Runs `body` in one write transaction (`BEGIN IMMEDIATE` … `COMMIT`), rolling back when
     /// it throws. One transaction is one fsync: callers batch work into it.
     package func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        // Statements left on a row hold a read snapshot; none is stepped further, so end them.
+        resetAll()
         try execute("BEGIN IMMEDIATE")
         defer { resetAll() }
         do {

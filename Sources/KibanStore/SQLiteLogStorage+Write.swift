@@ -5,8 +5,15 @@ extension SQLiteLogStorage {
     /// entries (truncating a conflicting suffix) and its hard state — in ONE transaction: one
     /// fsync for the whole batch (group commit). Step 1 of the Ready order.
     /// - Throws: ``StoreError`` `database`; the node must stop (the disk is not trustworthy).
-    public func persist(snapshot: Snapshot?, entries: [Entry], hardState: HardState?) throws(StoreError) {
+    ///
+    /// When `sync` is false (Raft's `mustSync`: only the commit index changed) the transaction
+    /// is committed without an fsync: losing it in a power cut loses nothing Raft promised, and
+    /// the next synced commit flushes it anyway (WAL frames are written in order).
+    public func persist(snapshot: Snapshot?, entries: [Entry], hardState: HardState?, sync: Bool = true) throws(StoreError) {
         if snapshot == nil && entries.isEmpty && hardState == nil { return }
+        let relaxed = !sync && snapshot == nil && entries.isEmpty
+        if relaxed { try db.execute("PRAGMA synchronous=OFF") }
+        defer { if relaxed { try? db.execute("PRAGMA synchronous=FULL") } }
         try write { () throws(StoreError) in
             if let snapshot { try installSnapshotRows(snapshot) }
             try appendRows(entries)

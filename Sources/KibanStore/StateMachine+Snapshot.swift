@@ -36,7 +36,7 @@ extension StateMachine {
         guard rename(incoming, path) == 0 else {
             throw StoreError(.database, "cannot rename \(incoming) over \(path): errno \(errno)")
         }
-        db = try SQLiteDatabase(path: path)
+        db = try SQLiteDatabase(path: path, synchronous: .normal)
         try Migrator.migrate(db, file: "state.db", migrations: StateSchema.migrations)
         try loadMeta()
     }

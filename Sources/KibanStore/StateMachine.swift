@@ -19,8 +19,14 @@ final class StateMachine {
     var compactRevision: Int64 = 0
 
     /// Opens (or creates) the state machine at `path`.
+    ///
+    /// state.db runs with `synchronous=NORMAL`: it is derived from raft.db, which is fsynced at
+    /// every commit. A power cut may lose state.db's last transactions, but they take their
+    /// applied index with them (same transaction), so Raft hands the entries out again from
+    /// raft.db — or, if compaction removed them, `Store` reinstalls raft.db's snapshot, which
+    /// covers them. This saves one fsync per Ready on every member.
     init(path: String) throws(StoreError) {
-        db = try SQLiteDatabase(path: path)
+        db = try SQLiteDatabase(path: path, synchronous: .normal)
         try Migrator.migrate(db, file: "state.db", migrations: StateSchema.migrations)
         try loadMeta()
     }

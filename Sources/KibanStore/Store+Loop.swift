@@ -14,9 +14,9 @@ extension Store {
         scheduleReady()
     }
 
-    func receive(_ message: Message) {
+    func receive(_ messages: [Message]) {
         guard !stopped else { return }
-        node.step(message)
+        for m in messages { node.step(m) }
         scheduleReady()
     }
 
@@ -47,7 +47,7 @@ extension Store {
         for event in rd.events { logEvent(event) }
         if let soft = rd.softState { roleChanged(to: soft.role) }
         // 1. Persist: snapshot, entries and hard state in one transaction (one fsync).
-        try log.persist(snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState)
+        try log.persist(snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState, sync: rd.mustSync)
         // 2. Send.
         transport.send(rd.messages)
         for m in rd.messages where m.kind == .snapshot { node.reportSnapshot(m.to, succeeded: true) }

@@ -21,29 +21,31 @@ extension Store {
             let payload = Proposal(client: client, sequence: sequence, acknowledgedBelow: acknowledged,
                                    command: command).encoded()
             do {
-                try node.propose(payload)
-            } catch {
+                return try await submit(payload, sequence: sequence)
+            } catch let error where error.code == .noLeader && attempt < options.requestAttemptsMax * 10 {
                 // No leader yet: wait a little (an election takes a few ticks), then retry.
-                guard attempt < options.requestAttemptsMax * 10 else {
-                    throw StoreError(.unavailable, "no leader: \(error.message); check that a majority of members run")
-                }
                 try await waitTicks(1)
-                continue
-            }
-            scheduleReady()
-            do {
-                return try await awaitResult(sequence)
             } catch let error where error.code == .unavailable && attempt < options.requestAttemptsMax {
                 continue
+            } catch let error where error.code == .noLeader {
+                throw StoreError(.unavailable, "no leader: \(error.message); check that a majority of members run")
             }
         }
     }
 
-    private func awaitResult(_ sequence: UInt64) async throws(StoreError) -> CommandResult {
+    /// Proposes `payload` and waits for its result. The waiter is registered before the
+    /// proposal goes in, in the same turn of the actor, so a result can never arrive unseen.
+    private func submit(_ payload: [UInt8], sequence: UInt64) async throws(StoreError) -> CommandResult {
         let deadline = ticks + UInt64(options.requestTimeoutTicks)
         do {
             return try await withCheckedThrowingContinuation { c in
                 proposals.add(sequence, c, deadline: deadline)
+                do {
+                    try node.propose(payload)
+                    scheduleReady()
+                } catch {
+                    proposals.fail(sequence, StoreError(.noLeader, "\(error)"))
+                }
             }
         } catch let error as StoreError {
             throw error

@@ -8,11 +8,14 @@ extension Store {
         for attempt in 1...options.requestAttemptsMax {
             try checkRunning()
             let id = UInt64.random(in: 1...UInt64.max)
-            node.readIndex(context: Self.context(id))
-            scheduleReady()
             let deadline = ticks + UInt64(options.requestTimeoutTicks)
             do {
-                try await withCheckedThrowingContinuation { c in reads.add(id, c, deadline: deadline) }
+                // Registered before the request goes in, in the same turn of the actor.
+                try await withCheckedThrowingContinuation { c in
+                    reads.add(id, c, deadline: deadline)
+                    node.readIndex(context: Self.context(id))
+                    scheduleReady()
+                }
                 return
             } catch let error as StoreError where error.code == .unavailable && attempt < options.requestAttemptsMax {
                 continue

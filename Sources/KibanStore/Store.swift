@@ -97,11 +97,11 @@ public actor Store {
                 await self.tick()
             }
         })
-        let incoming = transport.incoming
+        let transport = self.transport
         tasks.append(Task { [weak self] in
-            for await m in incoming {
+            while let batch = await transport.receive() {
                 guard let self else { return }
-                await self.receive(m)
+                await self.receive(batch)
             }
         })
     }

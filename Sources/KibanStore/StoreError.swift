@@ -16,6 +16,8 @@ public struct StoreError: Error, Sendable, Hashable, Codable, CustomStringConver
         case futureRevision
         /// No leader answered in time; retry after an election.
         case unavailable
+        /// No leader is known right now (an election is under way); retry in a moment.
+        case noLeader
         /// The lease does not exist (expired or revoked).
         case leaseNotFound
         /// The store was shut down.

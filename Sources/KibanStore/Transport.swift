@@ -7,15 +7,63 @@ import Synchronization
 public protocol Transport: Sendable {
     /// Hands messages to the network; returns at once.
     func send(_ messages: [Message])
-    /// Messages addressed to this member, for as long as it runs.
-    var incoming: AsyncStream<Message> { get }
+    /// Waits for messages addressed to this member and returns every one queued, so that the
+    /// store handles a burst in one Ready (one fsync); nil once the transport is closed.
+    func receive() async -> [Message]?
+}
+
+/// A queue of incoming messages with one waiting reader.
+final class MessageQueue: Sendable {
+    private struct State {
+        var messages: [Message] = []
+        var reader: CheckedContinuation<[Message]?, Never>?
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+
+    func push(_ m: Message) {
+        let (reader, batch) = state.withLock { s -> (CheckedContinuation<[Message]?, Never>?, [Message]) in
+            guard !s.closed else { return (nil, []) }
+            s.messages.append(m)
+            guard let r = s.reader else { return (nil, []) }
+            s.reader = nil
+            defer { s.messages = [] }
+            return (r, s.messages)
+        }
+        reader?.resume(returning: batch)
+    }
+
+    func pop() async -> [Message]? {
+        await withCheckedContinuation { c in
+            let ready = state.withLock { s -> [Message]?? in
+                if !s.messages.isEmpty {
+                    defer { s.messages = [] }
+                    return .some(s.messages)
+                }
+                if s.closed { return .some(nil) }
+                s.reader = c
+                return .none
+            }
+            if let ready { c.resume(returning: ready) }
+        }
+    }
+
+    func close() {
+        let reader = state.withLock { s in
+            s.closed = true
+            defer { s.reader = nil }
+            return s.reader
+        }
+        reader?.resume(returning: nil)
+    }
 }
 
 /// An in-process network for tests and `kiban dev`: members exchange messages through queues,
 /// and a test can cut links to partition the group.
 public final class LocalNetwork: Sendable {
     private struct State {
-        var inboxes: [NodeID: AsyncStream<Message>.Continuation] = [:]
+        var inboxes: [NodeID: MessageQueue] = [:]
         /// Directed links that drop everything.
         var cut: Set<[NodeID]> = []
     }
@@ -27,13 +75,13 @@ public final class LocalNetwork: Sendable {
 
     /// The transport of member `id`, replacing a previous one (a restarted member).
     public func transport(for id: NodeID) -> LocalTransport {
-        let (stream, continuation) = AsyncStream.makeStream(of: Message.self)
+        let queue = MessageQueue()
         let old = state.withLock { s in
-            defer { s.inboxes[id] = continuation }
+            defer { s.inboxes[id] = queue }
             return s.inboxes[id]
         }
-        old?.finish()
-        return LocalTransport(network: self, id: id, incoming: stream)
+        old?.close()
+        return LocalTransport(network: self, id: id, queue: queue)
     }
 
     /// Drops all traffic between `member` and everyone else until ``heal()``.
@@ -59,15 +107,14 @@ public final class LocalNetwork: Sendable {
 
     /// Stops delivering to `id` (the member crashed); a new ``transport(for:)`` reconnects it.
     public func disconnect(_ id: NodeID) {
-        state.withLock { $0.inboxes.removeValue(forKey: id) }?.finish()
+        state.withLock { $0.inboxes.removeValue(forKey: id) }?.close()
     }
 
     func deliver(_ messages: [Message], from: NodeID) {
-        state.withLock { s in
-            for m in messages where !s.cut.contains([from, m.to]) {
-                s.inboxes[m.to]?.yield(m)
-            }
+        let routes = state.withLock { s in
+            messages.compactMap { m in s.cut.contains([from, m.to]) ? nil : s.inboxes[m.to].map { (m, $0) } }
         }
+        for (m, queue) in routes { queue.push(m) }
     }
 }
 
@@ -75,8 +122,9 @@ public final class LocalNetwork: Sendable {
 public struct LocalTransport: Transport {
     let network: LocalNetwork
     let id: NodeID
-    /// Messages addressed to this member.
-    public let incoming: AsyncStream<Message>
+    let queue: MessageQueue
 
     public func send(_ messages: [Message]) { network.deliver(messages, from: id) }
+
+    public func receive() async -> [Message]? { await queue.pop() }
 }

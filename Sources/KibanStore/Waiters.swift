@@ -11,6 +11,11 @@ struct Waiters<Value: Sendable> {
         entries.removeValue(forKey: key)?.continuation.resume(returning: value)
     }
 
+    /// Fails the waiter for `key`, if it still waits.
+    mutating func fail(_ key: UInt64, _ error: StoreError) {
+        entries.removeValue(forKey: key)?.continuation.resume(throwing: error)
+    }
+
     /// Fails every waiter whose deadline is at or before `now` with `unavailable`.
     mutating func expire(now: UInt64) {
         for (key, entry) in entries where entry.deadline <= now {

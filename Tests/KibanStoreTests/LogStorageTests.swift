@@ -96,6 +96,9 @@ struct LogStorageTests {
         #expect(try st.step())
         #expect(st.text(0) == "wal")
         #expect(try log.integrityCheck() == "ok")
+        // A commit-only hard state is written without fsync, and FULL is restored afterwards.
+        try log.persist(snapshot: nil, entries: [], hardState: HardState(term: 1, vote: 0, commit: 0), sync: false)
+        #expect(try log.db.integer("PRAGMA synchronous") == 2)
     }
 
     @Test("One Ready's snapshot, entries and hard state commit in a single transaction")

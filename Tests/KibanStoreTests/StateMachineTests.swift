@@ -152,6 +152,15 @@ struct StateMachineTests {
         #expect(try h.machine.db.integrityCheck() == "ok")
     }
 
+    @Test("state.db runs in WAL mode with synchronous=NORMAL (raft.db, fsynced, is the durable record)")
+    func statePragmas() throws {
+        let h = try MachineHarness()
+        #expect(try h.machine.db.integer("PRAGMA synchronous") == 1)
+        let st = try h.machine.db.statement("PRAGMA journal_mode")
+        #expect(try st.step())
+        #expect(st.text(0) == "wal")
+    }
+
     @Test("A prefix's range end is the prefix with its last byte incremented (etcd GetPrefixRangeEnd)")
     func prefixEnd() {
         #expect(KeyRange.prefix([1, 2]).end == [1, 3])
