@@ -1,17 +1,16 @@
-import Foundation
-
 /// The payload of a normal log entry: a ``Command`` with the identity of the request.
 ///
-/// **Encoding (version 1):** one byte `0x01`, then the JSON of this struct (Foundation's
-/// `JSONEncoder`; byte arrays as arrays of numbers). A decoder refuses any other first byte, so a
-/// later version can change the format while old entries stay readable. Documented in
-/// docs/schema.md.
+/// **Encoding (version 1):** one byte `0x01`, then the client, sequence and acknowledged-below
+/// as big-endian 64-bit integers, then the command in the binary form of `Request+Binary.swift`
+/// (tag bytes, 32-bit counts, big-endian integers; documented in docs/schema.md). A decoder
+/// refuses any other first byte, so a later version can change the format while old entries
+/// stay readable, and refuses truncated input, unknown tags and trailing bytes.
 ///
 /// Exactly-once (Raft thesis §6.3): a client retries a proposal with the same `client` and
 /// `sequence`; the state machine keeps each request's result until the client acknowledges it
 /// by sending `acknowledgedBelow` greater than its sequence, and answers a repeat with the
 /// stored result without applying it again.
-struct Proposal: Sendable, Hashable, Codable {
+struct Proposal: Sendable, Hashable {
     /// The encoding version written by this code.
     static let version: UInt8 = 1
     /// Upper bound on an entry payload: a decoder refuses anything larger.
@@ -28,11 +27,13 @@ struct Proposal: Sendable, Hashable, Codable {
 
     /// The entry payload.
     func encoded() -> [UInt8] {
-        let encoder = JSONEncoder()
-        // Encoding plain Codable values of byte arrays and integers cannot fail.
-        let json = (try? encoder.encode(self)) ?? Data()
-        precondition(!json.isEmpty, "a proposal failed to encode")
-        return [Self.version] + Array(json)
+        var w = ByteWriter(capacity: 128)
+        w.u8(Self.version)
+        w.u64(client)
+        w.u64(sequence)
+        w.u64(acknowledgedBelow)
+        command.write(to: &w)
+        return w.bytes
     }
 
     /// Decodes an entry payload.
@@ -43,11 +44,12 @@ struct Proposal: Sendable, Hashable, Codable {
             throw StoreError(.badRequest, "proposal encoding version \(v) is unknown; upgrade kiban on this member")
         }
         guard bytes.count <= Self.bytesMax else { throw StoreError(.badRequest, "proposal of \(bytes.count) bytes is too large") }
-        do {
-            self = try JSONDecoder().decode(Proposal.self, from: Data(bytes[1...]))
-        } catch {
-            throw StoreError(.badRequest, "malformed proposal: \(error)")
-        }
+        var r = ByteReader(bytes, from: 1)
+        client = try r.u64()
+        sequence = try r.u64()
+        acknowledgedBelow = try r.u64()
+        command = try Command(from: &r)
+        guard r.isAtEnd else { throw StoreError(.badRequest, "malformed proposal: trailing bytes") }
     }
 
     init(client: UInt64, sequence: UInt64, acknowledgedBelow: UInt64, command: Command) {

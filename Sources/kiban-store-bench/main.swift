@@ -86,7 +86,7 @@ struct BenchCluster {
         var stores: [Store] = []
         for id in voters.sorted() {
             var o = StoreOptions(id: id, directory: directory + "/m\(id)", bootstrap: ConfState(voters: voters))
-            o.tickInterval = .milliseconds(20)
+            o.tickInterval = .milliseconds(Int(ProcessInfo.processInfo.environment["TICK_MS"] ?? "") ?? 100)
             stores.append(try await Store.open(o, transport: network.transport(for: id), logger: logger))
         }
         self.stores = stores

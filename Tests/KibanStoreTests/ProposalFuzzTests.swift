@@ -18,6 +18,17 @@ struct ProposalFuzzTests {
         #expect(try Proposal(encoded: p.encoded()) == p)
     }
 
+    @Test("A stored result survives encoding and decoding unchanged", arguments: [
+        CommandResult.txn(TxnResult(succeeded: true, revision: 9, results: [
+            .put(previous: KeyValue(key: [1], value: [2], createRevision: 3, modRevision: 4, version: 5, lease: 6)),
+            .put(previous: nil), .delete(deleted: []), .range(kvs: [], more: true)])),
+        .leaseGranted(id: 1, ttlSeconds: 2), .leaseRevoked(revision: 3), .compacted(revision: 4),
+        .failed(StoreError(.leaseNotFound, "lease 7 does not exist")),
+    ])
+    func resultRoundTrip(result: CommandResult) throws {
+        #expect(try CommandResult(encoded: result.encoded) == result)
+    }
+
     @Test("An unknown encoding version is refused with a message naming it")
     func unknownVersion() {
         var bytes = Self.sample.encoded()
@@ -44,6 +55,7 @@ struct ProposalFuzzTests {
             }
             // Either outcome is fine; a trap is not.
             _ = try? Proposal(encoded: bytes)
+            _ = try? CommandResult(encoded: Array(bytes.dropFirst()))
         }
     }
 }
