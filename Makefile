@@ -4,7 +4,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 SIM_SEEDS ?= 2000
 
-.PHONY: all deps build release run test test-unit test-sim bench clean
+.PHONY: all deps build release run test test-unit test-sim bench bench-store clean
 
 all: build
 
@@ -32,6 +32,11 @@ test: deps
 bench:
 	@scripts/install-deps.sh bench
 	scripts/bench.sh
+
+# Only the store benchmark (in-process 3-member Kiban cluster next to a 3-member etcd).
+bench-store:
+	@scripts/install-deps.sh bench
+	scripts/bench-store.sh
 
 clean:
 	rm -rf .build

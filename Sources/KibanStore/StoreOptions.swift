@@ -19,8 +19,10 @@ public struct StoreOptions: Sendable {
     public var requestTimeoutTicks = 30
     /// Attempts before a request fails with `unavailable`.
     public var requestAttemptsMax = 10
-    /// Applied entries beyond the last snapshot that trigger a new snapshot and log compaction.
-    public var snapshotEntries: UInt64 = 10_000
+    /// Applied entries beyond the last snapshot that trigger a new snapshot and log compaction
+    /// (etcd 3.4's `--snapshot-count` default). A snapshot copies all of state.db, so this
+    /// trades raft.db's size against how often that copy blocks the member.
+    public var snapshotEntries: UInt64 = 100_000
 
     /// Options with the defaults above.
     public init(id: NodeID, directory: String, bootstrap: ConfState? = nil) {
