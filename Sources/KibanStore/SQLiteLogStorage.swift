@@ -35,10 +35,12 @@ public final class SQLiteLogStorage: LogStorage {
         }
     }
 
+    /// The persisted hard state and the configuration of the latest snapshot (cached).
     public func initialState() throws(StorageError) -> (HardState, ConfState) {
         (hardStateValue, snapshotMetadata.confState)
     }
 
+    /// Entries in `lo..<hi` read from raft.db, at most `maxBytes` but at least one.
     public func entries(_ lo: UInt64, _ hi: UInt64, maxBytes: Int) throws(StorageError) -> [Entry] {
         guard lo > snapshotMetadata.index else { throw .compacted }
         guard hi <= last + 1 else { throw .unavailable }
@@ -64,6 +66,7 @@ public final class SQLiteLogStorage: LogStorage {
         }
     }
 
+    /// The term of entry `index` (the snapshot's term at its index).
     public func term(_ index: UInt64) throws(StorageError) -> UInt64 {
         if index == snapshotMetadata.index { return snapshotMetadata.term }
         guard index > snapshotMetadata.index else { throw .compacted }
@@ -76,10 +79,13 @@ public final class SQLiteLogStorage: LogStorage {
         }
     }
 
+    /// The snapshot index + 1.
     public func firstIndex() throws(StorageError) -> UInt64 { snapshotMetadata.index + 1 }
 
+    /// The last stored index (the snapshot index when the log is empty).
     public func lastIndex() throws(StorageError) -> UInt64 { last }
 
+    /// The latest snapshot with its data, read from raft.db.
     public func snapshot() throws(StorageError) -> Snapshot {
         try wrap { () throws(StoreError) in
             let st = try db.statement("SELECT data FROM snapshot WHERE id = 1")

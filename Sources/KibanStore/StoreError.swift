@@ -37,5 +37,6 @@ public struct StoreError: Error, Sendable, Hashable, Codable, CustomStringConver
         self.message = message
     }
 
+    /// `code: message`, for logs.
     public var description: String { "\(code.rawValue): \(message)" }
 }

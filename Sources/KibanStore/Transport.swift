@@ -124,7 +124,9 @@ public struct LocalTransport: Transport {
     let id: NodeID
     let queue: MessageQueue
 
+    /// Queues the messages at their destinations, dropping those on cut links.
     public func send(_ messages: [Message]) { network.deliver(messages, from: id) }
 
+    /// Every message queued for this member, waiting for one if none is.
     public func receive() async -> [Message]? { await queue.pop() }
 }

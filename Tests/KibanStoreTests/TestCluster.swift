@@ -23,7 +23,9 @@ final class TestCluster: Sendable {
     }
 
     func options(_ id: NodeID) -> StoreOptions {
-        var o = StoreOptions(id: id, directory: dir.file("m\(id)"), bootstrap: ConfState(voters: Set(ids)))
+        // Members beyond the founding ones start empty and wait to be added.
+        let bootstrap = ids.contains(id) ? ConfState(voters: Set(ids)) : nil
+        var o = StoreOptions(id: id, directory: dir.file("m\(id)"), bootstrap: bootstrap)
         o.tickInterval = .milliseconds(10)
         o.requestTimeoutTicks = 50
         o.snapshotEntries = snapshotEntries
