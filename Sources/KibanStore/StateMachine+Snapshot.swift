@@ -19,7 +19,7 @@ extension StateMachine {
     /// Replaces state.db by a snapshot's bytes: written beside it, fsynced, renamed over it
     /// (atomic), then reopened. raft.db keeps the same bytes, so a crash in between is repaired
     /// at the next start by installing again.
-    func install(_ data: [UInt8]) throws(StoreError) {
+    func install(_ data: [UInt8], at index: UInt64) throws(StoreError) {
         let path = db.path
         let incoming = path + ".snapshot-in"
         do {
@@ -39,6 +39,8 @@ extension StateMachine {
         db = try SQLiteDatabase(path: path, synchronous: .normal)
         try Migrator.migrate(db, file: "state.db", migrations: StateSchema.migrations)
         try loadMeta()
+        // The bootstrap snapshot has no image: the empty state at its index.
+        if appliedIndex < index { try markApplied(index) }
     }
 }
 

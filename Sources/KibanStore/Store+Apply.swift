@@ -15,7 +15,7 @@ extension Store {
     }
 
     func installSnapshot(_ snapshot: Snapshot) throws(StoreError) {
-        try machine.install(snapshot.data)
+        try machine.install(snapshot.data, at: snapshot.metadata.index)
         logger.info("installed snapshot", metadata: ["kiban.store.index": "\(snapshot.metadata.index)"])
         // Watchers cannot be told what changed inside the snapshot: they must re-list.
         let error = StoreError(.compacted, "this member installed a snapshot at revision \(machine.revision); re-list and watch again")

@@ -24,11 +24,19 @@ extension Store {
     /// - Throws: ``StoreError`` `badRequest` (not the leader, or the change does not apply,
     ///   or a previous one is pending: the message says which), `unavailable`.
     private func changeMembership(_ change: ConfChange, done: (ConfState) -> Bool) async throws(StoreError) {
-        try checkRunning()
-        do {
-            try node.proposeConfChange(change)
-        } catch {
-            throw StoreError(.badRequest, "cannot \(change): \(error.message) (leader is \(node.leader))")
+        var attempt = 0
+        while true {
+            try checkRunning()
+            attempt += 1
+            do {
+                try node.proposeConfChange(change)
+                break
+            } catch let error where Self.isTransient(error) && attempt < options.requestTimeoutTicks {
+                // A new leader's first commit, or the previous change, is a few ticks away.
+                try await waitTicks(1)
+            } catch {
+                throw StoreError(.badRequest, "cannot \(change): \(error.message) (leader is \(node.leader))")
+            }
         }
         let index = node.lastIndex
         scheduleReady()
@@ -36,6 +44,10 @@ extension Store {
         guard done(node.confState) else {
             throw StoreError(.unavailable, "\(change) was lost in a leader change; check the members and retry")
         }
+    }
+
+    private static func isTransient(_ error: RaftError) -> Bool {
+        [.leaderNotReady, .configChangePending, .transferring].contains(error.code)
     }
 
     /// Waits until this member applied `index`, for at most the request timeout.

@@ -84,7 +84,7 @@ public actor Store {
         if snap.data.isEmpty {
             try machine.markApplied(snap.metadata.index)
         } else {
-            try machine.install(snap.data)
+            try machine.install(snap.data, at: snap.metadata.index)
         }
     }
 

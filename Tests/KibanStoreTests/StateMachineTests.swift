@@ -181,7 +181,7 @@ struct StateMachineSnapshotTests {
         let data = try h.machine.snapshotData()
         let other = try MachineHarness()
         try other.put("stale", "x")
-        try other.machine.install(data)
+        try other.machine.install(data, at: h.machine.appliedIndex)
         #expect(other.machine.appliedIndex == h.machine.appliedIndex)
         #expect(other.machine.revision == 2)
         #expect(try other.machine.range(.prefix(b("")), limit: 0).0 == h.machine.range(.prefix(b("")), limit: 0).0)
