@@ -4,7 +4,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 SIM_SEEDS ?= 2000
 
-.PHONY: all deps build release run test test-unit test-sim bench bench-store clean
+.PHONY: all deps build release run test test-unit test-sim soak-store bench bench-store clean
 
 all: build
 
@@ -28,6 +28,11 @@ test: deps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --skip KibanRaftSimulationTests
 	KIBAN_SIM_SEEDS=$${KIBAN_SIM_SEEDS:-$(SIM_SEEDS)} $(SWIFT) test -c release $(BUILD_FLAGS) --filter KibanRaftSimulationTests
+
+# A longer crash-durability run than `make test` does (SIGKILL 500 times).
+soak-store: deps
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	KIBAN_CRASH_KILLS=$${KIBAN_CRASH_KILLS:-500} $(SWIFT) test $(BUILD_FLAGS) --skip-build --filter CrashDurabilityTests
 
 bench:
 	@scripts/install-deps.sh bench

@@ -106,3 +106,44 @@ struct StoreTests {
         await c.stopAll()
     }
 }
+
+@Suite("Store under failures")
+struct StoreFailureTests {
+    @Test("A lease still expires after its leader crashes: the new leader restarts its clock and revokes it")
+    func leaseAcrossLeaderCrash() async throws {
+        let c = try await TestCluster(size: 3)
+        let leader = try await c.leader()
+        let lease = try await c[leader].grantLease(ttlSeconds: 1)
+        try await c[leader].put(b("owned"), b("x"), lease: lease)
+        await c.crash(leader)
+        let survivors = c.ids.filter { $0 != leader }
+        try await until("the key vanishes on the survivors") {
+            for id in survivors where try await c[id].get(b("owned"), consistency: .serializable) != nil { return false }
+            return true
+        }
+        try await c.start(leader)
+        try await until("the restarted member applies the revoke too") {
+            try await c[leader].get(b("owned"), consistency: .serializable) == nil
+        }
+        await c.stopAll()
+    }
+
+    @Test("A watch on a member that installs a snapshot ends with 'compacted', telling the caller to re-list")
+    func watchEndsOnSnapshot() async throws {
+        let c = try await TestCluster(size: 3, snapshotEntries: 20)
+        let leader = try await c.leader()
+        let victim = c.followers(of: leader)[0]
+        let stream = try await c[victim].watch(.prefix(b("w/")))
+        c.network.isolate(victim)
+        for i in 0..<60 { try await c[leader].put(b("w/\(i)"), b("\(i)")) }
+        c.network.heal()
+        var ended: StoreError?
+        do {
+            for try await _ in stream {}
+        } catch let error as StoreError {
+            ended = error
+        }
+        #expect(ended?.code == .compacted)
+        await c.stopAll()
+    }
+}
