@@ -4,7 +4,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 SIM_SEEDS ?= 2000
 
-.PHONY: all deps build release run test lint fuzz bench clean
+.PHONY: all deps build release run test lint fuzz soak-store bench bench-store clean
 
 all: build
 
@@ -39,9 +39,19 @@ lint:
 fuzz:
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} scripts/fuzz-http.sh
 
+# A longer crash-durability run than `make test` does (SIGKILL 500 times).
+soak-store: deps
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	KIBAN_CRASH_KILLS=$${KIBAN_CRASH_KILLS:-500} $(SWIFT) test $(BUILD_FLAGS) --skip-build --filter CrashDurabilityTests
+
 bench:
 	@scripts/install-deps.sh bench
 	scripts/bench.sh
+
+# Only the store benchmark (in-process 3-member Kiban cluster next to a 3-member etcd).
+bench-store:
+	@scripts/install-deps.sh bench
+	scripts/bench-store.sh
 
 clean:
 	rm -rf .build

@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "kiban", targets: ["kiban"]),
         .library(name: "KibanRaft", targets: ["KibanRaft"]),
         .library(name: "KibanIO", targets: ["KibanIO"]),
+        .library(name: "KibanStore", targets: ["KibanStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -45,6 +46,14 @@ let package = Package(
         ),
         // Deterministic simulation of a Raft cluster with faults and safety checkers (test support).
         .target(name: "KibanRaftSimulation", dependencies: ["KibanRaft"], swiftSettings: strict),
+        // The system SQLite through its C API (Debian: libsqlite3-dev).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // The replicated store: Raft log in raft.db, state machine in state.db, the client API.
+        .target(
+            name: "KibanStore",
+            dependencies: ["KibanRaft", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "kiban",
             dependencies: [
@@ -71,6 +80,22 @@ let package = Package(
         .testTarget(name: "KibanServerTests", dependencies: ["KibanServer", "KibanRaft", "KibanRaftSimulation"],
                     swiftSettings: strict),
         .testTarget(name: "KibanInventoryTests", dependencies: ["KibanInventory"], swiftSettings: strict),
+        // Writes until killed, printing acknowledged writes (the crash-durability test's child).
+        .executableTarget(
+            name: "kiban-store-crash",
+            dependencies: ["KibanStore", "KibanRaft", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // The store benchmark (in-process 3-member cluster); run by scripts/bench-store.sh.
+        .executableTarget(
+            name: "kiban-store-bench",
+            dependencies: ["KibanStore", "KibanRaft", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "KibanStoreTests",
+                    dependencies: ["KibanStore", "KibanRaft", "kiban-store-crash",
+                                   .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: strict),
         .testTarget(name: "KibanRaftSimulationTests", dependencies: ["KibanRaftSimulation", "KibanRaft"],
                     swiftSettings: strict),
         // liburing 2.3 (Debian 12); shim.h fixes the header include order for Swift.

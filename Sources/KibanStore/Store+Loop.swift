@@ -1,0 +1,66 @@
+import KibanRaft
+import Logging
+
+/// The Raft loop: ticks, incoming messages, and the processing of each Ready.
+extension Store {
+    func tick() {
+        guard !stopped else { return }
+        node.tick()
+        ticks += 1
+        proposals.expire(now: ticks)
+        reads.expire(now: ticks)
+        tickWaits.expire(now: ticks)
+        expireLeases()
+        scheduleReady()
+    }
+
+    func receive(_ messages: [Message]) {
+        guard !stopped else { return }
+        for m in messages { node.step(m) }
+        scheduleReady()
+    }
+
+    /// Processes Readys in a separate turn of the actor, so that proposals arriving meanwhile
+    /// join the next batch (group commit).
+    func scheduleReady() {
+        guard !readyScheduled, !stopped else { return }
+        readyScheduled = true
+        Task { self.drainReady() }
+    }
+
+    private func drainReady() {
+        readyScheduled = false
+        while !stopped && node.hasReady {
+            do {
+                try processReady()
+            } catch {
+                logger.critical("stopping: cannot write the store's files",
+                                metadata: ["kiban.store.error": "\(error)"])
+                stop()
+            }
+        }
+    }
+
+    /// One Ready, in the order ``KibanRaft/Ready`` documents.
+    private func processReady() throws(StoreError) {
+        let rd = node.ready()
+        for event in rd.events { logEvent(event) }
+        if let soft = rd.softState { roleChanged(to: soft.role) }
+        // 1. Persist: snapshot, entries and hard state in one transaction (one fsync).
+        try log.persist(snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState, sync: rd.mustSync)
+        // 2. Send.
+        transport.send(rd.messages)
+        for m in rd.messages where m.kind == .snapshot { node.reportSnapshot(m.to, succeeded: true) }
+        // 3. Apply.
+        if let snapshot = rd.snapshot { try installSnapshot(snapshot) }
+        try applyCommitted(rd.committedEntries)
+        // 4. Release reads.
+        for rs in rd.readStates { readConfirmed(rs) }
+        node.advance(rd)
+        try compactIfNeeded()
+    }
+
+    private func logEvent(_ event: RaftEvent) {
+        logger.info("raft: \(event)", metadata: ["kiban.store.term": "\(node.term)"])
+    }
+}
