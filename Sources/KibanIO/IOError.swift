@@ -13,8 +13,6 @@ public struct IOError: Error, Sendable, CustomStringConvertible {
         public static let systemCall = Code(name: "system_call")
         /// An address or option in the configuration is not valid.
         public static let invalidConfiguration = Code(name: "invalid_configuration")
-        /// The runtime was already shut down.
-        public static let shutDown = Code(name: "shut_down")
         /// The name of the code, as logged.
         public var description: String { name }
     }

@@ -77,9 +77,10 @@ struct HTTPParserTests {
             == .invalid(.headerFieldsTooLarge))
     }
 
-    @Test("Bodies, conflicting lengths and missing Host are refused", arguments: [
+    @Test("Bodies, conflicting lengths and a missing or repeated Host are refused", arguments: [
         ("Content-Length: 3\r\n", HTTPStatus.contentTooLarge), ("Transfer-Encoding: chunked\r\n", .contentTooLarge),
         ("Content-Length: 0\r\nContent-Length: 0\r\n", .badRequest), ("Content-Length: -1\r\n", .badRequest),
+        ("Host: other\r\n", .badRequest),
     ])
     func framing(field: String, status: HTTPStatus) {
         #expect(parse("GET / HTTP/1.1\r\nHost: h\r\n\(field)\r\n") == .invalid(status))

@@ -26,6 +26,26 @@ struct HTTPServerProtocolTests {
         #expect(responses[4].head.contains("Connection: close"))
     }
 
+    @Test("HEAD, conditional and ranged requests behave alike for dynamic routes, HTTP/1.0 closes by default")
+    func dynamicAndVersions() async throws {
+        let server = try TestServer()
+        let requests = Array("HEAD /ipxe/h HTTP/1.1\r\nHost: t\r\n\r\n".utf8)
+            + Self.request("/ipxe/h", "If-None-Match: \"script-v1\"\r\n")
+            + Self.request("/ipxe/h", "Range: bytes=0-5\r\n")
+            + Self.request("/ipxe/h", "Range: bytes=0-5\r\nIf-Range: \"other\"\r\n")
+            + Array("GET http://t/ipxe/abs HTTP/1.0\r\n\r\n".utf8)
+        let result = try await rawExchange(port: server.port, request: requests)
+        #expect(result.status == 0, "HTTP/1.0 without keep-alive should close")
+        let responses = splitResponses(result.stdout, headResponses: [0])
+        #expect(responses.map(\.status) == [200, 304, 206, 200, 200])
+        guard responses.count == 5 else { return }
+        let body = "#!ipxe\necho serial h\n"
+        #expect(responses[0].head.contains("Content-Length: \(body.utf8.count)"))
+        #expect(String(decoding: responses[2].body, as: UTF8.self) == "#!ipxe")
+        #expect(String(decoding: responses[3].body, as: UTF8.self) == body)
+        #expect(String(decoding: responses[4].body, as: UTF8.self).hasSuffix("serial abs\n"))
+    }
+
     @Test("Python's http.client reuses one keep-alive connection for several requests")
     func keepAlive() async throws {
         let server = try TestServer()

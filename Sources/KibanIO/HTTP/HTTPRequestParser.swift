@@ -95,7 +95,7 @@ public struct HTTPRequestParser: Sendable {
                                value: String(decoding: value, as: UTF8.self).trimmingWhitespace())
     }
 
-    /// Request framing the server refuses: bodies, ambiguous lengths, a missing `Host`.
+    /// Request framing the server refuses: bodies, ambiguous lengths, a missing or repeated `Host`.
     static func semanticError(_ head: HTTPRequestHead) -> HTTPStatus? {
         if head.value("transfer-encoding") != nil { return .contentTooLarge }
         let lengths = head.values("content-length")
@@ -104,7 +104,9 @@ public struct HTTPRequestParser: Sendable {
             guard let value = UInt64(length) else { return .badRequest }
             if value > 0 { return .contentTooLarge }
         }
-        if head.minorVersion == 1, head.value("host") == nil { return .badRequest }
+        // RFC 9112 §3.2: no Host in HTTP/1.1, or more than one Host, is a 400.
+        let hosts = head.values("host").count
+        if hosts > 1 || (head.minorVersion == 1 && hosts == 0) { return .badRequest }
         return nil
     }
 }

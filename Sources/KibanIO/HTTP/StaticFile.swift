@@ -14,10 +14,12 @@ struct StaticFile {
     static func open(directory: String, segments: ArraySlice<String>) -> StaticFile? {
         guard !segments.isEmpty else { return nil }
         let path = directory + "/" + segments.joined(separator: "/")
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return nil }
+        // Any failure (missing, unreadable, a symbolic link) is a 404, so the error is not kept.
+        guard let fd = try? syscall("open \(path)", { Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }) else {
+            return nil
+        }
         var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+        guard (try? syscall("fstat \(path)", { fstat(fd, &info) })) != nil, info.st_mode & S_IFMT == S_IFREG else {
             closeQuietly(fd)
             return nil
         }
@@ -34,12 +36,13 @@ struct StaticFile {
         buffer.append(contentsOf: repeatElement(0, count: count))
         var done = 0
         while done < count {
-            let result = buffer.withUnsafeMutableBytes { bytes in
-                // The buffer holds at least `count` > 0 bytes here, so it has a base address.
-                pread(fd, bytes.baseAddress! + start + done, count - done, off_t(range.lowerBound) + off_t(done))
+            let result = try? syscall("pread") {
+                buffer.withUnsafeMutableBytes { bytes in
+                    // The buffer holds at least `count` > 0 bytes here, so it has a base address.
+                    pread(fd, bytes.baseAddress! + start + done, count - done, off_t(range.lowerBound) + off_t(done))
+                }
             }
-            if result < 0, errno == EINTR { continue }
-            guard result > 0 else { return false }
+            guard let result, result > 0 else { return false }
             done += result
         }
         return true

@@ -34,12 +34,14 @@ final class BufferRing {
         reg.ring_addr = UInt64(UInt(bitPattern: memory))
         reg.ring_entries = UInt32(count)
         reg.bgid = group
-        let result = io_uring_register_buf_ring(&ring.raw, &reg, 0)
-        guard result == 0 else {
+        do {
+            try uringCall("registering provided buffer ring \(group)", hint: "Kiban needs Linux 6.1 or newer.") {
+                io_uring_register_buf_ring(&ring.raw, &reg, 0)
+            }
+        } catch {
             munmap(memory, ringBytes)
             buffers.deallocate()
-            throw IOError(.systemCall, "registering provided buffer ring \(group) failed; Kiban needs Linux 6.1 or newer.",
-                          errno: -result)
+            throw error
         }
         io_uring_buf_ring_init(bufRing)
         for id in 0..<count { add(id, offset: id) }

@@ -13,12 +13,14 @@ final class FileChunkPool {
         memory = UnsafeMutableRawPointer.allocate(byteCount: count * size, alignment: 4096)
         free = Array((0..<count).reversed())
         var iovecs = (0..<count).map { iovec(iov_base: memory + $0 * size, iov_len: size) }
-        let result = io_uring_register_buffers(&ring.raw, &iovecs, UInt32(count))
-        if result < 0 {
+        do {
+            try uringCall("registering \(count) file buffers of \(size) bytes",
+                          hint: "Raise RLIMIT_MEMLOCK (LimitMEMLOCK= in the systemd unit) or lower fileChunkCount.") {
+                io_uring_register_buffers(&ring.raw, &iovecs, UInt32(count))
+            }
+        } catch {
             memory.deallocate()
-            throw IOError(.systemCall, "registering \(count) file buffers of \(size) bytes failed; "
-                              + "raise RLIMIT_MEMLOCK (LimitMEMLOCK= in the systemd unit) or lower fileChunkCount.",
-                          errno: -result)
+            throw error
         }
     }
 

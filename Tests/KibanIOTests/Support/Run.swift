@@ -90,8 +90,9 @@ func rawExchange(port: UInt16, request: [UInt8], deadlineSeconds: Double = 10,
 }
 
 /// Splits raw HTTP/1.1 response bytes into (status code, head text, body) triples using each
-/// response's Content-Length.
-func splitResponses(_ data: Data, headRequests: Int = 0) -> [(status: Int, head: String, body: Data)] {
+/// response's Content-Length; responses numbered in `headResponses` (answers to HEAD) and 304s
+/// have no body whatever their Content-Length says.
+func splitResponses(_ data: Data, headResponses: Set<Int> = []) -> [(status: Int, head: String, body: Data)] {
     var rest = data[...]
     var responses: [(Int, String, Data)] = []
     let separator = Data("\r\n\r\n".utf8)
@@ -100,7 +101,7 @@ func splitResponses(_ data: Data, headRequests: Int = 0) -> [(status: Int, head:
         let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? -1
         let lengthLine = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
         let length = Int(lengthLine?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "0") ?? 0
-        let bodyLength = status == 304 ? 0 : length
+        let bodyLength = status == 304 || headResponses.contains(responses.count) ? 0 : length
         let bodyEnd = min(rest.endIndex, end.upperBound + bodyLength)
         responses.append((status, head, Data(rest[end.upperBound..<bodyEnd])))
         rest = rest[bodyEnd...]
