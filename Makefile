@@ -4,7 +4,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 SIM_SEEDS ?= 2000
 
-.PHONY: all deps build release run test lint fuzz soak-store bench bench-store clean
+.PHONY: all deps build release run test sim lint fuzz soak-store bench bench-store clean
 
 all: build
 
@@ -22,12 +22,19 @@ run: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product kiban
 	$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kiban dev
 
-# Every test. The Raft simulation runs KIBAN_SIM_SEEDS seeds (default $(SIM_SEEDS)) in release
-# mode, so thousands of seeds fit in a few minutes.
+# Every test, then the simulation sweep (see `sim`).
 test: deps lint
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
-	$(SWIFT) test $(BUILD_FLAGS) --skip-build --skip KibanRaftSimulationTests
-	KIBAN_SIM_SEEDS=$${KIBAN_SIM_SEEDS:-$(SIM_SEEDS)} $(SWIFT) test -c release $(BUILD_FLAGS) --filter KibanRaftSimulationTests
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build
+	$(MAKE) sim
+
+# The Raft simulation sweep in release mode: KIBAN_SIM_SEEDS seeds (default $(SIM_SEEDS)) from
+# KIBAN_SIM_FIRST_SEED, plus a quarter as many with the adversarial profile. (`swift test` above
+# runs the simulator's own tests on fewer seeds, in debug mode.)
+sim:
+	$(SWIFT) build -c release $(BUILD_FLAGS) --product kiban-sim
+	$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/kiban-sim --seeds $${KIBAN_SIM_SEEDS:-$(SIM_SEEDS)} --first-seed $${KIBAN_SIM_FIRST_SEED:-0}
+	$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/kiban-sim --adversarial --seeds $$(( $${KIBAN_SIM_SEEDS:-$(SIM_SEEDS)} / 4 )) --first-seed $${KIBAN_SIM_FIRST_SEED:-0}
 
 # Rules the compiler does not check.
 lint:

@@ -3,10 +3,11 @@ import KibanRaft
 import KibanRaftSimulation
 import Testing
 
-/// Seeds from the environment: `KIBAN_SIM_SEEDS=N` seeds starting at `KIBAN_SIM_FIRST_SEED=S`.
+/// Seeds from the environment: `KIBAN_SIM_TEST_SEEDS=N` seeds (default 200; `make sim` runs the
+/// large release-mode sweep) starting at `KIBAN_SIM_FIRST_SEED=S`.
 enum SeedPlan {
     static let environment = ProcessInfo.processInfo.environment
-    static let count = environment["KIBAN_SIM_SEEDS"].flatMap(Int.init) ?? 200
+    static let count = environment["KIBAN_SIM_TEST_SEEDS"].flatMap(Int.init) ?? 200
     static let first = environment["KIBAN_SIM_FIRST_SEED"].flatMap(UInt64.init) ?? 0
     static let shards = 8
 
