@@ -51,7 +51,7 @@ struct HTTPServerProtocolTests {
         let server = try TestServer()
         let script = """
         import http.client, sys
-        c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+        c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=60)
         ports = set()
         for path in ["/files/boot.ipxe", "/ipxe/x", "/files/missing", "/files/large.bin"]:
             c.request("GET", path)
@@ -122,9 +122,9 @@ struct HTTPServerProtocolTests {
         let script = """
         import socket, sys, time
         port = int(sys.argv[1])
-        first = socket.create_connection(("127.0.0.1", port)); first.settimeout(10)
+        first = socket.create_connection(("127.0.0.1", port)); first.settimeout(60)
         first.sendall(b"GET /ipxe/a HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n"); first.recv(4096)
-        second = socket.create_connection(("127.0.0.1", port)); second.settimeout(10)
+        second = socket.create_connection(("127.0.0.1", port)); second.settimeout(60)
         print(second.recv(4096).split(b"\\r\\n")[0].decode())
         """
         let result = try await run(["python3", "-c", script, "\(server.port)"])

@@ -60,7 +60,7 @@ struct RuntimeTests {
         // The client waits before reading, so most of the 5 MiB is still queued at shutdown.
         let script = """
         import hashlib, socket, sys, time
-        s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); s.settimeout(10)
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); s.settimeout(60)
         s.sendall(b"GET /files/large.bin HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n")
         time.sleep(0.5)
         data = b""
@@ -77,7 +77,7 @@ struct RuntimeTests {
         let output = Pipe()
         process.standardOutput = output
         try process.run()
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(60)
         while server.http.counters.requests == 0, Date() < deadline { usleep(5000) }
         #expect(server.http.counters.requests == 1)
         server.runtime.shutdown()

@@ -13,7 +13,7 @@ struct UDPTests {
         let script = """
         import socket, sys
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("127.0.0.1", 0)); s.settimeout(10)
+        s.bind(("127.0.0.1", 0)); s.settimeout(60)
         s.sendto(sys.argv[3].encode(), (sys.argv[1], int(sys.argv[2])))
         data, source = s.recvfrom(65536)
         print(source[0], source[1], data.decode())
