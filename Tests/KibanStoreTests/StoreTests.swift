@@ -128,6 +128,20 @@ struct StoreFailureTests {
         await c.stopAll()
     }
 
+    @Test("The leader compacts a history grown past twice the revisions to keep, on every member")
+    func autoCompaction() async throws {
+        let c = try await TestCluster(size: 3, historyRevisionsKept: 10)
+        let leader = try await c.leader()
+        for i in 0..<25 { try await c[leader].put(b("h/\(i % 3)"), b("\(i)")) }
+        try await until("every member compacted") {
+            for id in c.ids where await c[id].status.compactRevision < 10 { return false }
+            return true
+        }
+        await #expect(throws: StoreError.self) { try await c[leader].watch(.prefix(b("h/")), from: 1) }
+        #expect(try await c[leader].range(.prefix(b("h/"))).kvs.count == 3)
+        await c.stopAll()
+    }
+
     @Test("A watch on a member that installs a snapshot ends with 'compacted', telling the caller to re-list")
     func watchEndsOnSnapshot() async throws {
         let c = try await TestCluster(size: 3, snapshotEntries: 20)
