@@ -49,6 +49,15 @@ struct StoreTests {
         }
         #expect(seen.map(\.0) == [.put, .put, .delete])
         #expect(seen.map(\.1) == [1, 3, 4])
+        // A watch from a future revision starts there.
+        let later = try await s.watch(.prefix(b("w/")), from: 7)
+        try await s.put(b("w/3"), b("c"))      // revision 5: not delivered
+        try await s.put(b("w/4"), b("d"))      // 6: not delivered
+        try await s.put(b("w/5"), b("e"))      // 7
+        for try await e in later {
+            #expect(e.revision == 7)
+            break
+        }
         try await s.compact(3)
         await #expect(throws: StoreError.self) { try await s.watch(.prefix(b("w/")), from: 2) }
         await c.stopAll()
