@@ -32,6 +32,22 @@ struct StoreTests {
         await c.stopAll()
     }
 
+    @Test("Proposals duplicated by the network apply once")
+    func duplicatedProposals() async throws {
+        let c = try await TestCluster(size: 3)
+        let leader = try await c.leader()
+        let follower = c.followers(of: leader)[0]
+        let before = await c[leader].status.appliedIndex
+        c.network.duplicate(true)
+        for i in 1...10 { try await c[follower].put(b("dup"), b("\(i)")) }
+        let kv = try #require(try await c[leader].get(b("dup")))
+        #expect(kv.version == 10 && kv.modRevision == 10 && kv.value == b("10"))
+        // Each forwarded proposal reached the log twice: the second copy was skipped.
+        #expect(await c[leader].status.appliedIndex >= before + 20)
+        c.network.duplicate(false)
+        await c.stopAll()
+    }
+
     @Test("A watch replays history from a revision, then delivers live changes in order")
     func watch() async throws {
         let c = try await TestCluster(size: 1)
