@@ -25,16 +25,21 @@ if [[ " $SYSTEMS " == *" kiban "* ]]; then
   log "building kiban-store-bench (release)"
   nice -n 10 swift build -c release --product kiban-store-bench >/dev/null
   BIN=$(swift build -c release --show-bin-path)/kiban-store-bench
-  for run in $(seq 1 "$RUNS"); do
-    log "run $run/$RUNS: kiban in-process x3"
+fi
+# Runs alternate between the two systems, each after the machine is quiet (it may be shared),
+# so that both see the same background noise.
+for run in $(seq 1 "$RUNS"); do
+  if [[ " $SYSTEMS " == *" kiban "* ]]; then
+    bg=$(wait_quiet "${QUIET_MAX:-20}")
+    log "run $run/$RUNS: kiban in-process x3 (background busy before: $bg%)"
     # shellcheck disable=SC2086
     "$BIN" "$SEQ_N" "$CONC_N" $CONCS | tee -a "$OUT"
-  done
-fi
-if [[ " $SYSTEMS " == *" etcd "* ]]; then
-  SYSTEMS=etcd-x3 RUNS=$RUNS SEQ_N=$SEQ_N CONC_N=$CONC_N CONCS=$CONCS bash bench/etcd-bench.sh >/dev/null
-  cat "$SCRATCH/kv-results.jsonl" >> "$OUT"
-fi
+  fi
+  if [[ " $SYSTEMS " == *" etcd "* ]]; then
+    SYSTEMS=etcd-x3 RUNS=1 SEQ_N=$SEQ_N CONC_N=$CONC_N CONCS=$CONCS bash bench/etcd-bench.sh >/dev/null
+    cat "$SCRATCH/kv-results.jsonl" >> "$OUT"
+  fi
+done
 
 echo "== store: median [min..max] over $RUNS runs (Kiban = in-process 3-member cluster, see the header) =="
 "$PY" bench/summarize.py "$OUT" ops_per_s p50_ms p99_ms

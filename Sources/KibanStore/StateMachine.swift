@@ -66,7 +66,9 @@ final class StateMachine {
         do {
             return try db.transaction { () throws(StoreError) -> [Applied] in
                 var out: [Applied] = []
-                for e in fresh where e.kind == .normal && !e.data.isEmpty {
+                for e in fresh {
+                    try forgetAbandoned(at: e.index)
+                    guard e.kind == .normal && !e.data.isEmpty else { continue }
                     if let applied = try applyEntry(e) { out.append(applied) }
                 }
                 try setMeta("applied_index", Int64(last.index))
@@ -95,7 +97,7 @@ final class StateMachine {
         }
         var events: [WatchEvent] = []
         let result = try execute(proposal.command, index: e.index, events: &events)
-        try storeResult(result, client: proposal.client, sequence: proposal.sequence)
+        try storeResult(result, client: proposal.client, sequence: proposal.sequence, index: e.index)
         return Applied(index: e.index, client: proposal.client, sequence: proposal.sequence, result: result, events: events)
     }
 

@@ -15,7 +15,8 @@ enum StateSchema {
         CREATE INDEX history_key ON history(key, rev, sub);
         CREATE TABLE leases(id INTEGER PRIMARY KEY, ttl INTEGER NOT NULL);
         CREATE TABLE requests(client INTEGER NOT NULL, seq INTEGER NOT NULL, result BLOB NOT NULL,
-                              PRIMARY KEY (client, seq)) WITHOUT ROWID;
+                              idx INTEGER NOT NULL, PRIMARY KEY (client, seq)) WITHOUT ROWID;
+        CREATE INDEX requests_idx ON requests(idx);
         """,
     ]
 

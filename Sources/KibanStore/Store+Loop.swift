@@ -11,7 +11,22 @@ extension Store {
         reads.expire(now: ticks)
         tickWaits.expire(now: ticks)
         expireLeases()
+        compactHistoryIfLong()
         scheduleReady()
+    }
+
+    /// The leader bounds the history (etcd leaves this to an option or the client; subsystems
+    /// here never compact by themselves, so the store does it).
+    private func compactHistoryIfLong() {
+        let kept = options.historyRevisionsKept
+        guard kept > 0, node.role == .leader, !autoCompacting,
+              machine.revision - machine.compactRevision >= 2 * kept else { return }
+        autoCompacting = true
+        let target = machine.revision - kept
+        Task {
+            _ = try? await self.propose(.compact(revision: target))
+            self.autoCompacting = false
+        }
     }
 
     func receive(_ messages: [Message]) {

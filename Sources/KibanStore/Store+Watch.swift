@@ -1,6 +1,8 @@
 /// A registered watch.
 struct Watcher {
     var range: KeyRange
+    /// Events before this revision are not delivered (a watch may start in the future).
+    var from: Int64
     var continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
 }
 
@@ -21,7 +23,7 @@ extension Store {
         for e in past { continuation.yield(e) }
         let id = nextWatcherID
         nextWatcherID += 1
-        watchers[id] = Watcher(range: range, continuation: continuation)
+        watchers[id] = Watcher(range: range, from: revision, continuation: continuation)
         continuation.onTermination = { [weak self] _ in
             Task { await self?.removeWatcher(id) }
         }
@@ -32,7 +34,7 @@ extension Store {
 
     func publish(_ events: [WatchEvent]) {
         for w in watchers.values {
-            for e in events where w.range.contains(e.kv.key) { w.continuation.yield(e) }
+            for e in events where e.revision >= w.from && w.range.contains(e.kv.key) { w.continuation.yield(e) }
         }
     }
 }

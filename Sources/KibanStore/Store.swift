@@ -39,6 +39,8 @@ public actor Store {
     /// Leader only: lease id → tick at which it expires.
     var leaseDeadlines: [Int64: UInt64] = [:]
     var leasesBeingRevoked: Set<Int64> = []
+    /// Leader only: an automatic history compaction is being proposed.
+    var autoCompacting = false
     var readyScheduled = false
     var stopped = false
     var tasks: [Task<Void, Never>] = []

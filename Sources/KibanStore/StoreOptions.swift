@@ -24,6 +24,11 @@ public struct StoreOptions: Sendable {
     /// trades raft.db's size against how often that copy blocks the member.
     public var snapshotEntries: UInt64 = 100_000
 
+    /// Revisions of history the leader keeps: once the history is twice as long, it proposes a
+    /// compaction to the latest revision minus this (0: only explicit ``Store/compact(_:)``).
+    /// Watchers and past-revision reads older than that get `compacted`.
+    public var historyRevisionsKept: Int64 = 100_000
+
     /// Options with the defaults above.
     public init(id: NodeID, directory: String, bootstrap: ConfState? = nil) {
         self.id = id

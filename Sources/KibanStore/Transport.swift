@@ -66,6 +66,8 @@ public final class LocalNetwork: Sendable {
         var inboxes: [NodeID: MessageQueue] = [:]
         /// Directed links that drop everything.
         var cut: Set<[NodeID]> = []
+        /// Deliver every message twice (Raft must tolerate it; the store must apply once).
+        var duplicating = false
     }
 
     private let state = Mutex(State())
@@ -105,6 +107,9 @@ public final class LocalNetwork: Sendable {
     /// Restores every link.
     public func heal() { state.withLock { $0.cut.removeAll() } }
 
+    /// Delivers every message twice while `on` (a network fault Raft must tolerate).
+    public func duplicate(_ on: Bool) { state.withLock { $0.duplicating = on } }
+
     /// Stops delivering to `id` (the member crashed); a new ``transport(for:)`` reconnects it.
     public func disconnect(_ id: NodeID) {
         state.withLock { $0.inboxes.removeValue(forKey: id) }?.close()
@@ -112,7 +117,8 @@ public final class LocalNetwork: Sendable {
 
     func deliver(_ messages: [Message], from: NodeID) {
         let routes = state.withLock { s in
-            messages.compactMap { m in s.cut.contains([from, m.to]) ? nil : s.inboxes[m.to].map { (m, $0) } }
+            let once = messages.compactMap { m in s.cut.contains([from, m.to]) ? nil : s.inboxes[m.to].map { (m, $0) } }
+            return s.duplicating ? once + once : once
         }
         for (m, queue) in routes { queue.push(m) }
     }

@@ -21,7 +21,7 @@ struct LinearizabilityTests {
         c.network.heal()
         let history = recorder.history
         #expect(faults >= 6)
-        #expect(history.filter { $0.output != .unknown }.count >= 100)
+        #expect(history.filter { $0.output != .unknown }.count >= 80)
         #expect(Linearizability.check(history), "the history is not linearizable")
         await c.stopAll()
     }

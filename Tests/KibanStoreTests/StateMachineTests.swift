@@ -139,6 +139,16 @@ struct StateMachineTests {
         #expect(h.machine.revision == 1)
     }
 
+    @Test("Results of a client that never acknowledged them are forgotten 100 000 entries later, on a fixed index")
+    func abandonedResults() throws {
+        let h = try MachineHarness()
+        _ = try h.machine.apply([h.entry(.txn(Txn(success: [.put(key: b("a"), value: b("1"), lease: 0)])), client: 9, sequence: 1)])
+        #expect(try h.machine.storedResult(client: 9, sequence: 1) != nil)
+        h.index = 102_399       // the next entry, 102 400, is a multiple of 1024
+        _ = try h.machine.apply([h.entry(.txn(Txn(success: [.put(key: b("b"), value: b("1"), lease: 0)])))])
+        #expect(try h.machine.storedResult(client: 9, sequence: 1) == nil)
+    }
+
     @Test("The applied index is stored with the effects, so entries replayed after a restart are skipped")
     func appliedIndexSurvivesRestart() throws {
         let h = try MachineHarness()

@@ -32,6 +32,22 @@ struct StoreTests {
         await c.stopAll()
     }
 
+    @Test("Proposals duplicated by the network apply once")
+    func duplicatedProposals() async throws {
+        let c = try await TestCluster(size: 3)
+        let leader = try await c.leader()
+        let follower = c.followers(of: leader)[0]
+        let before = await c[leader].status.appliedIndex
+        c.network.duplicate(true)
+        for i in 1...10 { try await c[follower].put(b("dup"), b("\(i)")) }
+        let kv = try #require(try await c[leader].get(b("dup")))
+        #expect(kv.version == 10 && kv.modRevision == 10 && kv.value == b("10"))
+        // Each forwarded proposal reached the log twice: the second copy was skipped.
+        #expect(await c[leader].status.appliedIndex >= before + 20)
+        c.network.duplicate(false)
+        await c.stopAll()
+    }
+
     @Test("A watch replays history from a revision, then delivers live changes in order")
     func watch() async throws {
         let c = try await TestCluster(size: 1)
@@ -49,6 +65,15 @@ struct StoreTests {
         }
         #expect(seen.map(\.0) == [.put, .put, .delete])
         #expect(seen.map(\.1) == [1, 3, 4])
+        // A watch from a future revision starts there.
+        let later = try await s.watch(.prefix(b("w/")), from: 7)
+        try await s.put(b("w/3"), b("c"))      // revision 5: not delivered
+        try await s.put(b("w/4"), b("d"))      // 6: not delivered
+        try await s.put(b("w/5"), b("e"))      // 7
+        for try await e in later {
+            #expect(e.revision == 7)
+            break
+        }
         try await s.compact(3)
         await #expect(throws: StoreError.self) { try await s.watch(.prefix(b("w/")), from: 2) }
         await c.stopAll()
@@ -125,6 +150,20 @@ struct StoreFailureTests {
         try await until("the restarted member applies the revoke too") {
             try await c[leader].get(b("owned"), consistency: .serializable) == nil
         }
+        await c.stopAll()
+    }
+
+    @Test("The leader compacts a history grown past twice the revisions to keep, on every member")
+    func autoCompaction() async throws {
+        let c = try await TestCluster(size: 3, historyRevisionsKept: 10)
+        let leader = try await c.leader()
+        for i in 0..<25 { try await c[leader].put(b("h/\(i % 3)"), b("\(i)")) }
+        try await until("every member compacted") {
+            for id in c.ids where await c[id].status.compactRevision < 10 { return false }
+            return true
+        }
+        await #expect(throws: StoreError.self) { try await c[leader].watch(.prefix(b("h/")), from: 1) }
+        #expect(try await c[leader].range(.prefix(b("h/"))).kvs.count == 3)
         await c.stopAll()
     }
 

@@ -12,13 +12,16 @@ final class TestCluster: Sendable {
     private let running = Mutex<[NodeID: Store]>([:])
     let snapshotEntries: UInt64
     let requestAttemptsMax: Int
+    let historyRevisionsKept: Int64
     static let logger = Logger(label: "kiban.store.test", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    init(size: Int, snapshotEntries: UInt64 = 10_000, requestAttemptsMax: Int = 10) async throws {
+    init(size: Int, snapshotEntries: UInt64 = 10_000, requestAttemptsMax: Int = 10,
+         historyRevisionsKept: Int64 = 100_000) async throws {
         dir = try TempDir()
         ids = (1...NodeID(size)).map { $0 }
         self.snapshotEntries = snapshotEntries
         self.requestAttemptsMax = requestAttemptsMax
+        self.historyRevisionsKept = historyRevisionsKept
         for id in ids { try await start(id) }
     }
 
@@ -30,6 +33,7 @@ final class TestCluster: Sendable {
         o.requestTimeoutTicks = 50
         o.snapshotEntries = snapshotEntries
         o.requestAttemptsMax = requestAttemptsMax
+        o.historyRevisionsKept = historyRevisionsKept
         return o
     }
 
