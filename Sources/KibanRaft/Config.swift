@@ -51,6 +51,9 @@ package enum UnsafeVariant: Sendable, Hashable, CaseIterable {
     case voteWithoutLogCheck
     /// Let a follower acknowledge appends without keeping the entries (lost acknowledgement).
     case acknowledgeWithoutAppend
+    /// Count the leader's own entries toward commitment before they are persisted, while the
+    /// caller sends the leader's messages before persisting (a commit a crash can undo).
+    case countUnpersistedOwnEntries
 }
 
 /// A Raft failure a caller must handle: a refused proposal or a bad configuration.

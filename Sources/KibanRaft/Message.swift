@@ -76,6 +76,15 @@ public struct Message: Sendable, Hashable, Codable {
         }
     }
 
+    /// Kinds only a leader sends, carrying nothing a crash could take back: the caller may send
+    /// them before persisting the Ready that holds them (see ``Ready``).
+    public var isLeaderMessage: Bool {
+        switch kind {
+        case .append, .heartbeat, .snapshot, .timeoutNow: return true
+        default: return false
+        }
+    }
+
     /// Bytes counted against in-flight limits.
     var entriesSizeBytes: Int { entries.reduce(0) { $0 + $1.sizeBytes } }
 }

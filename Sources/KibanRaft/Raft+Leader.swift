@@ -25,8 +25,20 @@ extension Raft {
         }
         log.append(entries)
         recordConfigs(entries)
-        if progress[id] != nil { _ = progress[id]?.maybeUpdate(log.lastIndex) }
-        maybeCommit()
+        if config.unsafeVariants.contains(.countUnpersistedOwnEntries) {
+            _ = progress[id]?.maybeUpdate(log.lastIndex)
+            maybeCommit()
+        }
+        // The leader's own copy counts toward a quorum only once persisted (``persisted()``),
+        // so no commit index it sends covers entries that a crash could still take back. That
+        // lets a caller send a leader's appends while it writes them (see ``Ready``).
+    }
+
+    /// The caller persisted everything up to the stable index: count the leader's own copy.
+    mutating func persisted() {
+        guard role == .leader, progress[id] != nil else { return }
+        guard progress[id]?.maybeUpdate(log.stableIndex) == true else { return }
+        if maybeCommit(), role == .leader { broadcastAppend() }
     }
 
     /// Leader: accepts entries from the application, checking the membership-change rules.

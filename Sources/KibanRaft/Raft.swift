@@ -133,7 +133,7 @@ struct Raft {
         lead = id
         role = .leader
         for member in conf.members { progress[member] = newProgress() }
-        progress[id]?.match = log.lastIndex
+        progress[id]?.match = log.stableIndex
         progress[id]?.becomeReplicate()
         // A leader's first act is an empty entry of its term: committing it commits everything
         // before it (§5.4.2, §8) and unlocks reads and membership changes.

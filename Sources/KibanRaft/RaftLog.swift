@@ -36,6 +36,10 @@ struct RaftLog {
 
     var lastTerm: UInt64 { term(lastIndex) ?? 0 }
 
+    /// The last index the caller has persisted: everything before the unstable part (0 while a
+    /// received snapshot waits to be persisted: nothing of the old log counts any more).
+    var stableIndex: UInt64 { unstable.snapshot == nil ? unstable.offset - 1 : 0 }
+
     /// The term at `index`, or nil when it was compacted away or is beyond the log.
     func term(_ index: UInt64) -> UInt64? {
         // The valid range is [firstIndex - 1, lastIndex]: the snapshot's own index has a term.

@@ -52,6 +52,7 @@ extension RawNode {
         if let last = ready.committedEntries.last {
             raft.log.appliedTo(last.index)
         }
+        raft.persisted()
     }
 
     /// The node's current state.

@@ -3,7 +3,10 @@
 /// **Process the fields in this order, then call ``RawNode/advance(_:)``:**
 /// 1. Persist ``snapshot`` (if any), then append ``entries`` (truncating any conflicting suffix),
 ///    then ``hardState`` (if any) — durably (fsync) when ``mustSync`` is true. Nothing may be
-///    sent before this is on disk: a vote or an acknowledgement is a promise about the disk.
+///    sent before this is on disk — a vote or an acknowledgement is a promise about the disk —
+///    **except** messages whose ``Message/isLeaderMessage`` is true: a leader counts its own
+///    entries only once persisted (after ``RawNode/advance(_:)``), so its appends may travel
+///    while it writes them, overlapping its fsync with its followers'.
 /// 2. Send ``messages``. Their order per destination matters little; loss is tolerated.
 /// 3. Apply ``snapshot`` to the state machine, then ``committedEntries`` in order.
 /// 4. Answer each ``readStates`` read once the state machine has applied its index.

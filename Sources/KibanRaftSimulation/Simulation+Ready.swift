@@ -6,6 +6,14 @@ extension Simulation {
     mutating func processReady(_ id: NodeID) throws(Violation) {
         guard var raft = nodes[id]?.raft, raft.hasReady, let storage = nodes[id]?.storage else { return }
         let rd = raft.ready()
+        // A leader's own messages may leave before its write (``Ready``): then a crash can
+        // fall between them.
+        let early = options.leaderSendsBeforePersist ? rd.messages.filter(\.isLeaderMessage) : []
+        send(early)
+        if !early.isEmpty && faultsActive && random.chance(options.crashRate * 10) {
+            crash(id)
+            return
+        }
         // 1. Persist.
         if let snapshot = rd.snapshot { storage.applySnapshot(snapshot) }
         storage.append(rd.entries)
@@ -21,10 +29,7 @@ extension Simulation {
             return
         }
         // 2. Send.
-        for m in rd.messages {
-            sentMessages?.messages.append(m)
-            network.send(m, now: now, random: &random)
-        }
+        send(options.leaderSendsBeforePersist ? rd.messages.filter { !$0.isLeaderMessage } : rd.messages)
         // 3. Apply.
         if let snapshot = rd.snapshot {
             nodes[id]?.restore(snapshot)
@@ -41,6 +46,13 @@ extension Simulation {
         }
         raft.advance(rd)
         nodes[id]?.raft = raft
+    }
+
+    private mutating func send(_ messages: [Message]) {
+        for m in messages {
+            sentMessages?.messages.append(m)
+            network.send(m, now: now, random: &random)
+        }
     }
 
     private mutating func apply(_ e: Entry, on id: NodeID) throws(Violation) {

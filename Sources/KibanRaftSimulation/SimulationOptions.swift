@@ -27,6 +27,9 @@ package struct SimulationOptions: Sendable, CustomStringConvertible {
     package var membershipRate: Double
     package var transferRate: Double
     package var compactRate: Double
+    /// Whether leaders send their appends, heartbeats and snapshots before persisting (the
+    /// optimisation ``Ready`` allows) rather than after.
+    package var leaderSendsBeforePersist: Bool
     /// Per step and node: probability that the node processes its Ready now rather than later
     /// (later means unpersisted state a crash can lose).
     package var readyRate: Double
@@ -61,6 +64,7 @@ package struct SimulationOptions: Sendable, CustomStringConvertible {
         transferRate = r.pick([0, 0.002])
         compactRate = r.pick([0, 0.01, 0.05])
         readyRate = r.pick([0.5, 0.9, 1.0])
+        leaderSendsBeforePersist = r.pick([false, true])
         safetySteps = 1600
         livenessSteps = 4000
     }
@@ -87,6 +91,6 @@ package struct SimulationOptions: Sendable, CustomStringConvertible {
             + "delay<=\(maxDelaySteps) partition=\(partitionRate) crash=\(crashRate) nemesis=\(leaderNemesisRate) "
             + "msgbytes=\(messageBytesMax) propose=\(proposeRate) "
             + "read=\(readRate) membership=\(membershipRate) transfer=\(transferRate) compact=\(compactRate) "
-            + "ready=\(readyRate) unsafe=\(unsafeVariants.map { "\($0)" }.sorted())"
+            + "ready=\(readyRate) early=\(leaderSendsBeforePersist) unsafe=\(unsafeVariants.map { "\($0)" }.sorted())"
     }
 }

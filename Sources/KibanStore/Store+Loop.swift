@@ -61,10 +61,13 @@ extension Store {
         let rd = node.ready()
         for event in rd.events { logEvent(event) }
         if let soft = rd.softState { roleChanged(to: soft.role) }
+        // A leader's appends leave before its own write, so its fsync overlaps the followers'.
+        let early = rd.messages.filter(\.isLeaderMessage)
+        transport.send(early)
         // 1. Persist: snapshot, entries and hard state in one transaction (one fsync).
         try log.persist(snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState, sync: rd.mustSync)
-        // 2. Send.
-        transport.send(rd.messages)
+        // 2. Send the rest: acknowledgements and votes only once on disk.
+        transport.send(rd.messages.filter { !$0.isLeaderMessage })
         for m in rd.messages where m.kind == .snapshot { node.reportSnapshot(m.to, succeeded: true) }
         // 3. Apply.
         if let snapshot = rd.snapshot { try installSnapshot(snapshot) }
