@@ -76,6 +76,23 @@ public enum InventoryFormat {
         return try encode(machines.map { MachineDocument($0, ipam: ipam, now: now) }, as: output)
     }
 
+    /// Audit records: `json` is JSON Lines, one record per line (sabakan's `GET logs` format);
+    /// `yaml` a YAML list; `table` aligned columns (time, revision, user, category, instance,
+    /// action, detail).
+    public static func auditLog(_ records: [AuditRecord], as output: Output) throws(InventoryError) -> String {
+        switch output {
+        case .yaml: return try encode(records, as: .yaml)
+        case .json:
+            var lines = ""
+            for r in records { lines += String(decoding: try InventoryCodec.encode(r), as: UTF8.self) + "\n" }
+            return lines
+        case .table:
+            return columns(["TIME", "REV", "USER", "CATEGORY", "INSTANCE", "ACTION", "DETAIL"], records.map {
+                [InventoryCodec.rfc3339($0.ts), String($0.rev), $0.user, $0.category, $0.instance, $0.action, $0.detail]
+            })
+        }
+    }
+
     /// Machines as an aligned table (serial, rack, index, role, state, first IPv4, BMC), by rack
     /// and index.
     public static func table(_ machines: [Machine]) -> String {
@@ -84,6 +101,11 @@ public enum InventoryFormat {
             [$0.serial, String($0.registration.rack), String($0.indexInRack), $0.registration.role,
              $0.state.rawValue, $0.ipv4.first?.description ?? "-", $0.bmcIPv4.description]
         }
+        return columns(header, rows)
+    }
+
+    /// Rows under a header, each column as wide as its widest cell.
+    static func columns(_ header: [String], _ rows: [[String]]) -> String {
         let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
         return ([header] + rows).map { row in
             row.enumerated().map { i, cell in

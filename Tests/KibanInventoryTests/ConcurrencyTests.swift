@@ -33,3 +33,21 @@ struct ConcurrencyTests {
         await cluster.stop()
     }
 }
+
+@Suite("Inventory at scale")
+struct ScaleTests {
+    @Test("Thousands of machines import in one call through a follower and are queried by rack and state")
+    func thousands() async throws {
+        let cluster = try await StoreCluster(members: 3)
+        try await cluster.inventory(0).setIPAM(try exampleIPAM(), user: "alice", now: t0)
+        let regs = (0..<2000).map { reg(String(format: "S%05d", $0), rack: $0 % 80) }
+        let added = try await cluster.inventory(2).importMachines(regs, user: "alice", now: t0)
+        #expect(added.count == 2000)
+        let rack7 = try await cluster.inventory(1).machines(MachineQuery(parameters: [("rack", "7")]))
+        #expect(rack7.count == 25)
+        #expect(Set(rack7.map(\.indexInRack)) == Set(4...28))
+        #expect(try await cluster.inventory(0).machines(MachineQuery(parameters: [("state", "uninitialized")])).count == 2000)
+        #expect(try await cluster.inventory(0).auditLog(since: t0, until: t0 + 1).count == 2001)
+        await cluster.stop()
+    }
+}

@@ -75,4 +75,13 @@ struct FormatTests {
 
         """)
     }
+
+    @Test("Audit records print as JSON Lines, one record per line, or as a table")
+    func auditLines() throws {
+        let r = AuditRecord(ts: t0, rev: 7, user: "alice", category: "machines", instance: "a", action: "set-state", detail: "healthy")
+        let text = try InventoryFormat.auditLog([r, r], as: .json)
+        #expect(text.split(separator: "\n").count == 2)
+        #expect(text.hasPrefix(#"{"action":"set-state","category":"machines","detail":"healthy","instance":"a","rev":7,"ts":"2027-01-15T08:00:00Z","user":"alice"}"#))
+        #expect(try InventoryFormat.auditLog([r], as: .table).contains("2027-01-15T08:00:00Z  7    alice"))
+    }
 }
