@@ -32,11 +32,13 @@ enum InventoryCodec {
     /// decoding a few thousand machines.)
     static func rfc3339(_ date: Date) -> String {
         let whole = date.timeIntervalSince1970.rounded(.down) == date.timeIntervalSince1970
+        if whole { return RFC3339.formatUTC(date) }
         return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: !whole))
     }
 
     /// Parses RFC 3339 with or without fractional seconds.
     static func parseDate(_ text: String) -> Date? {
+        if let d = RFC3339.parseUTC(text) { return d }
         if let d = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return d }
         return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
