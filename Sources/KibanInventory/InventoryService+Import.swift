@@ -65,8 +65,8 @@ extension InventoryService {
             guard case .put(let key, let value, _) = op else { return total }
             return total + key.count + value.count + 16
         }
-        guard bytes <= Self.txnBytesMax else {
-            throw InventoryError(.tooLarge, "importing \(added.count) machines writes \(bytes / 1024) KiB, more than one store transaction carries (\(Self.txnBytesMax / 1024) KiB); split the file into smaller imports")
+        guard bytes <= transactionBytesMax else {
+            throw InventoryError(.tooLarge, "importing \(added.count) machines writes \(bytes / 1024) KiB, more than one store transaction carries (\(transactionBytesMax / 1024) KiB); split the file into smaller imports")
         }
         return ops
     }

@@ -24,9 +24,9 @@ public struct InventoryService: Sendable {
     public var auditRetention: TimeInterval
     /// How often a compare-on-revision write is retried after losing a race.
     public var attemptsMax: Int = 32
-    /// The most bytes of keys and values one transaction may carry: below the store's proposal
-    /// limit (8 MiB), with room for the encoding's framing.
-    static let txnBytesMax = 7 << 20
+    /// The most bytes of keys and values one import may write in its transaction: below the
+    /// store's proposal limit (8 MiB), with room for the encoding's framing.
+    public var transactionBytesMax = 7 << 20
 
     /// Creates the service over `store`, keeping audit records `auditRetentionDays` days.
     public init(store: Store, auditRetentionDays: Int = 60) {

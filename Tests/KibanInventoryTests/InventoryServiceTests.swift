@@ -104,3 +104,20 @@ struct InventoryServiceTests {
         await cluster.stop()
     }
 }
+
+@Suite("Inventory limits")
+struct InventoryLimitTests {
+    @Test("An import larger than one transaction is refused whole, asking to split the file")
+    func tooLarge() async throws {
+        let (cluster, service) = try await exampleInventory()
+        var inventory = service
+        inventory.transactionBytesMax = 16 << 10
+        let error = await #expect(throws: InventoryError.self) {
+            try await inventory.importMachines((0..<100).map { reg("m\($0)", rack: $0 % 10) }, user: "alice", now: t0)
+        }
+        #expect(error?.code == .tooLarge)
+        #expect(error?.message.contains("split the file") == true)
+        #expect(try await inventory.machines().isEmpty)
+        await cluster.stop()
+    }
+}
