@@ -121,3 +121,16 @@ struct InventoryLimitTests {
         await cluster.stop()
     }
 }
+
+@Suite("Inventory schema version")
+struct InventorySchemaTests {
+    @Test("An inventory written with a newer schema version is refused with a request to upgrade")
+    func newerSchema() async throws {
+        let (cluster, inventory) = try await exampleInventory()
+        try await inventory.store.put(Array("inventory/schema".utf8), Array("2".utf8))
+        let error = await #expect(throws: InventoryError.self) { try await inventory.machines() }
+        #expect(error?.code == .unsupportedSchema)
+        #expect(error?.message.contains("Upgrade kiban") == true)
+        await cluster.stop()
+    }
+}
