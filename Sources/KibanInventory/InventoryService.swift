@@ -54,6 +54,9 @@ public struct InventoryService: Sendable {
         }
         let value = try InventoryCodec.encode(config)
         for _ in 0..<attemptsMax {
+            // Compared on both: the count is the lock, the configuration's own revision makes
+            // two racing `setIPAM`s (which would share an audit key) commit one at a time.
+            let current = try await store.get(InventoryKeys.ipam)
             let read = try await store.range(.key(InventoryKeys.count))
             let count = read.kvs.first.map { Int(String(decoding: $0.value, as: UTF8.self)) ?? 0 } ?? 0
             guard count == 0 else {
@@ -62,7 +65,8 @@ public struct InventoryService: Sendable {
             let audit = try auditPut(readRevision: read.revision, category: "ipam", instance: "ipam", action: "set",
                                      detail: String(decoding: value, as: UTF8.self), user: user, now: now)
             let result = try await store.txn(Txn(
-                compares: [Compare(InventoryKeys.count, .equal, .modRevision(read.kvs.first?.modRevision ?? 0))],
+                compares: [Compare(InventoryKeys.count, .equal, .modRevision(read.kvs.first?.modRevision ?? 0)),
+                           Compare(InventoryKeys.ipam, .equal, .modRevision(current?.modRevision ?? 0))],
                 success: [.put(key: InventoryKeys.ipam, value: value, lease: 0),
                           .put(key: InventoryKeys.schema, value: Array(InventoryKeys.schemaVersion.utf8), lease: 0),
                           audit]))

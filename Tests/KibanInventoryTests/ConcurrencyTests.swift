@@ -34,6 +34,31 @@ struct ConcurrencyTests {
     }
 }
 
+@Suite("Racing IPAM changes")
+struct IPAMRaceTests {
+    @Test("Concurrent IPAM changes on two members each keep their audit record")
+    func racingSetIPAM() async throws {
+        let cluster = try await StoreCluster(members: 3)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for member in [0, 2] {
+                let inventory = cluster.inventory(member)
+                group.addTask {
+                    for n in 0..<3 {
+                        var ipam = try exampleIPAM()
+                        ipam.maxNodesInRack = 20 + member + n
+                        try await inventory.setIPAM(ipam, user: "member\(member)", now: t0)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let log = try await cluster.inventory(1).auditLog(since: t0, until: t0 + 1)
+        #expect(log.count == 6)
+        #expect(Set(log.map(\.rev)).count == 6)
+        await cluster.stop()
+    }
+}
+
 @Suite("Inventory at scale")
 struct ScaleTests {
     @Test("Thousands of machines import in one call through a follower and are queried by rack and state")
