@@ -76,6 +76,15 @@ public enum InventoryFormat {
         return try encode(machines.map { MachineDocument($0, ipam: ipam, now: now) }, as: output)
     }
 
+    /// Midnight UTC of a `YYYYMMDD` day, as `kiban logs` and sabakan's `GET logs?since&until`
+    /// take them; nil for anything else.
+    public static func day(_ text: String) -> Date? {
+        guard text.utf8.count == 8, text.allSatisfy(\.isASCII), let y = Int(text.prefix(4)),
+              let m = Int(text.dropFirst(4).prefix(2)), let d = Int(text.suffix(2)),
+              (1...12).contains(m), (1...31).contains(d) else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(RFC3339.daysFromCivil(year: y, month: m, day: d) * 86_400))
+    }
+
     /// Audit records: `json` is JSON Lines, one record per line (sabakan's `GET logs` format);
     /// `yaml` a YAML list; `table` aligned columns (time, revision, user, category, instance,
     /// action, detail).

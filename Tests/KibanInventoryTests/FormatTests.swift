@@ -84,4 +84,14 @@ struct FormatTests {
         #expect(text.hasPrefix(#"{"action":"set-state","category":"machines","detail":"healthy","instance":"a","rev":7,"ts":"2027-01-15T08:00:00Z","user":"alice"}"#))
         #expect(try InventoryFormat.auditLog([r], as: .table).contains("2027-01-15T08:00:00Z  7    alice"))
     }
+
+    @Test("Days for the audit log range read as midnight UTC", arguments: [("20270115", 1_800_000_000.0 - 8 * 3600), ("19700101", 0)])
+    func days(text: String, seconds: Double) {
+        #expect(InventoryFormat.day(text) == Date(timeIntervalSince1970: seconds))
+    }
+
+    @Test("Malformed days are refused", arguments: ["2027-01-15", "20271315", "2027011", "abcdefgh"])
+    func badDays(text: String) {
+        #expect(InventoryFormat.day(text) == nil)
+    }
 }
