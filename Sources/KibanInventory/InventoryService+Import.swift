@@ -24,7 +24,7 @@ extension InventoryService {
             }
             let ipam = try InventoryCodec.decode(IPAMConfig.self, ipamKV.value, what: "the IPAM configuration")
             let read = try await store.range(.prefix(InventoryKeys.key(InventoryKeys.machines)))
-            let existing = try InventoryCodec.machines(read.kvs)
+            let existing = try cache.machines(read.kvs, complete: true)
             let added: [Machine]
             switch Registrar.register(registrations, existing: existing, ipam: ipam, now: now) {
             case .success(let machines): added = machines

@@ -19,17 +19,15 @@ extension InventoryService {
         try await checkSchema()
         guard let serials = try await candidates(query), serials.count <= Self.pointReadsMax else {
             let read = try await store.range(.prefix(InventoryKeys.key(InventoryKeys.machines)))
-            return try InventoryCodec.machines(read.kvs).filter(query.matches)
+            return try cache.machines(read.kvs, complete: true).filter(query.matches)
         }
-        var found: [Machine] = []
+        var kvs: [KeyValue] = []
         // The candidates were read linearizably just now, so this member has applied at least
         // that far: local (serializable) reads here see the same or newer state.
         for serial in serials.sorted() {
-            guard let kv = try await store.get(InventoryKeys.machine(serial), consistency: .serializable) else { continue }
-            let m = try InventoryCodec.decode(Machine.self, kv.value, what: "machine \(serial)")
-            if query.matches(m) { found.append(m) }
+            if let kv = try await store.get(InventoryKeys.machine(serial), consistency: .serializable) { kvs.append(kv) }
         }
-        return found
+        return try cache.machines(kvs).filter(query.matches)
     }
 
     /// The serials that may match, from the most selective field the query names; nil when it

@@ -27,6 +27,8 @@ public struct InventoryService: Sendable {
     /// The most bytes of keys and values one import may write in its transaction: below the
     /// store's proposal limit (8 MiB), with room for the encoding's framing.
     public var transactionBytesMax = 7 << 20
+    /// Machines decoded earlier, shared by copies of this service.
+    let cache = MachineCache()
 
     /// Creates the service over `store`, keeping audit records `auditRetentionDays` days.
     public init(store: Store, auditRetentionDays: Int = 60) {

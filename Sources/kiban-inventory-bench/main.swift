@@ -40,7 +40,7 @@ for i in stride(from: 0, to: machineCount, by: max(1, machineCount / 100)) {
 }
 percentiles("set-state (leader member)", setStateLatencies)
 
-for (name, member) in [("leader member", 0), ("another member", memberCount - 1)] {
+for (name, member) in memberCount > 1 ? [("leader member", 0), ("a follower", memberCount - 1)] : [("the member", 0)] {
     let service = InventoryService(store: stores[member])
     try await timeQueries("query rack=R (\(machineCount / rackCount) machines), \(name)", service) { i in
         [("rack", String(i % rackCount))]
@@ -53,6 +53,14 @@ try await timeQueries("query state=uninitialized (\(machineCount - 100) machines
 try await timeQueries("query labels=zone=z1 role=ss (all machines scanned)", inventory, count: 20) { _ in
     [("labels", "zone=z1"), ("role", "ss")]
 }
+// What a full scan costs in the store alone (no decoding), to tell it from JSON decoding.
+var rangeLatencies: [Double] = []
+for _ in 0..<20 {
+    let t = clock.now
+    _ = try await stores[0].range(.prefix(Array("inventory/machines/".utf8)))
+    rangeLatencies.append(ms(clock.now - t))
+}
+percentiles("store range of all \(machineCount) machine keys, no decoding", rangeLatencies)
 report("resident memory now (VmRSS, all \(memberCount) members in this process)", memoryKiB("VmRSS") / 1024, "MiB")
 report("resident memory peak (VmHWM)", memoryKiB("VmHWM") / 1024, "MiB")
 for s in stores { await s.stop() }

@@ -34,6 +34,25 @@ struct ConcurrencyTests {
     }
 }
 
+@Suite("Decoded-machine cache")
+struct CacheTests {
+    @Test("A query after changes made through another member sees them, not what it decoded before")
+    func notStale() async throws {
+        let cluster = try await StoreCluster(members: 3)
+        let reader = cluster.inventory(0), writer = cluster.inventory(1)
+        try await writer.setIPAM(try exampleIPAM(), user: "alice", now: t0)
+        try await writer.importMachines([reg("a", rack: 0), reg("b", rack: 0)], user: "alice", now: t0)
+        #expect(try await reader.machines().map(\.state) == [.uninitialized, .uninitialized])
+        for state in [MachineState.retiring, .retired] { try await writer.setState("a", state, user: "alice", now: t0) }
+        try await writer.setState("b", .healthy, user: "alice", now: t0)
+        #expect(try await reader.machines().map(\.state) == [.retired, .healthy])
+        #expect(try await reader.machines(MachineQuery(parameters: [("serial", "b")])).first?.state == .healthy)
+        try await writer.remove("a", user: "alice", now: t0)
+        #expect(try await reader.machines().map(\.serial) == ["b"])
+        await cluster.stop()
+    }
+}
+
 @Suite("Racing IPAM changes")
 struct IPAMRaceTests {
     @Test("Concurrent IPAM changes on two members each keep their audit record")
