@@ -4,7 +4,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 SIM_SEEDS ?= 2000
 
-.PHONY: all deps build release run test sim lint fuzz soak-store bench bench-store clean
+.PHONY: all deps build release run test sim lint fuzz soak-store bench bench-store bench-inventory clean
 
 all: build
 
@@ -59,6 +59,11 @@ bench:
 bench-store:
 	@scripts/install-deps.sh bench
 	scripts/bench-store.sh
+
+# Only the inventory benchmark (5,000 machines in 100 racks: import, queries, memory).
+bench-inventory:
+	@scripts/install-deps.sh bench
+	scripts/bench-inventory.sh
 
 clean:
 	rm -rf .build

@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "KibanRaft", targets: ["KibanRaft"]),
         .library(name: "KibanIO", targets: ["KibanIO"]),
         .library(name: "KibanStore", targets: ["KibanStore"]),
+        .library(name: "KibanInventory", targets: ["KibanInventory"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Pure Raft: imports nothing but the standard library.
@@ -32,8 +34,11 @@ let package = Package(
         .target(name: "KibanNetboot", swiftSettings: strict),
         // The daemon's wiring: peer protocol, lifecycle, admin API (growing).
         .target(name: "KibanServer", dependencies: ["KibanRaft"], swiftSettings: strict),
-        // Machines, IPAM and lifecycle: the pure domain (sabakan-compatible).
-        .target(name: "KibanInventory", swiftSettings: strict),
+        // Machines, IPAM and lifecycle (sabakan-compatible): the pure domain, and the inventory
+        // service that keeps machines, the IPAM config and the audit log in the store.
+        .target(name: "KibanInventory",
+                dependencies: ["KibanStore", .product(name: "Yams", package: "Yams")],
+                swiftSettings: strict),
         // The cluster certificate authority and join tokens.
         .target(
             name: "KibanCA",
@@ -79,7 +84,17 @@ let package = Package(
                     exclude: ["vectors"], swiftSettings: strict),
         .testTarget(name: "KibanServerTests", dependencies: ["KibanServer", "KibanRaft", "KibanRaftSimulation"],
                     swiftSettings: strict),
-        .testTarget(name: "KibanInventoryTests", dependencies: ["KibanInventory"], swiftSettings: strict),
+        .testTarget(name: "KibanInventoryTests",
+                    dependencies: ["KibanInventory", "KibanStore", "KibanRaft",
+                                   .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: strict),
+        // The inventory benchmark (5,000 machines in 100 racks); run by scripts/bench-inventory.sh.
+        .executableTarget(
+            name: "kiban-inventory-bench",
+            dependencies: ["KibanInventory", "KibanStore", "KibanRaft",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // Writes until killed, printing acknowledged writes (the crash-durability test's child).
         .executableTarget(
             name: "kiban-store-crash",

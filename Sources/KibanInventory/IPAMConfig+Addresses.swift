@@ -41,4 +41,15 @@ extension IPAMConfig {
 
     /// The indexes a rack's non-boot machines may take.
     public var nodeIndexes: ClosedRange<Int> { (nodeIndexOffset + 1)...(nodeIndexOffset + maxNodesInRack) }
+
+    /// How many racks the pools hold: rack numbers `0..<racksMax` get addresses inside both the
+    /// node and the BMC pool. (sabakan does not check this; an address past the pool would be
+    /// someone else's.)
+    public var racksMax: Int {
+        guard (1...31).contains(nodeIPv4RangeSize), (1...31).contains(bmcIPv4RangeSize), nodeIPPerNode > 0 else { return 0 }
+        let nodeSpan = (UInt64(1) << UInt64(nodeIPv4RangeSize)) * UInt64(nodeIPPerNode)
+        let nodeRoom = nodeIPv4Pool.size > UInt64(nodeIPv4Offset.value) ? nodeIPv4Pool.size - UInt64(nodeIPv4Offset.value) : 0
+        let bmcRoom = bmcIPv4Pool.size > UInt64(bmcIPv4Offset.value) ? bmcIPv4Pool.size - UInt64(bmcIPv4Offset.value) : 0
+        return Int(min(nodeRoom / nodeSpan, bmcRoom >> UInt64(bmcIPv4RangeSize)))
+    }
 }

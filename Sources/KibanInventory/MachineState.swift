@@ -29,31 +29,3 @@ public enum MachineState: String, Sendable, Hashable, Codable, CaseIterable, Cus
                              "a \(self) machine cannot become \(next); allowed: \(allowedNext.map(\.rawValue).joined(separator: ", "))")
     }
 }
-
-/// An inventory failure: what went wrong and what to do.
-public struct InventoryError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// Which failure.
-    public enum Code: String, Sendable, Hashable {
-        case illegalTransition
-        case invalidMachine
-        case duplicateSerial
-        case rackFull
-        case invalidIPAM
-        case ipamLocked
-        case notFound
-        case notRetired
-    }
-
-    /// Which failure.
-    public let code: Code
-    /// What happened and what to do, for the operator.
-    public let message: String
-
-    /// Creates an error.
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { message }
-}

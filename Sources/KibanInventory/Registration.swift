@@ -16,7 +16,7 @@ public enum Registrar {
         var added: [Machine] = []
         for (n, r) in new.enumerated() {
             let at = "machine \(n + 1) (\(r.serial.isEmpty ? "no serial" : r.serial))"
-            if let problem = check(r) {
+            if let problem = check(r, racksMax: ipam.racksMax) {
                 problems.append("\(at): \(problem)")
                 continue
             }
@@ -46,12 +46,15 @@ public enum Registrar {
         return ipam.nodeIndexes.first { !taken.contains($0) }
     }
 
-    static func check(_ r: MachineRegistration) -> String? {
+    static func check(_ r: MachineRegistration, racksMax: Int) -> String? {
         if r.serial.isEmpty { return "serial is empty" }
         if r.serial.contains(where: { $0 == "/" || $0.isWhitespace || !$0.isASCII }) {
             return "serial must be printable ASCII without spaces or '/'"
         }
         if r.rack < 0 { return "rack must not be negative" }
+        if r.rack >= racksMax {
+            return "rack \(r.rack) is outside the address plan: its pools hold racks 0 to \(racksMax - 1)"
+        }
         if r.role.isEmpty { return "role is empty" }
         if r.bmcType.isEmpty { return "bmc.type is empty" }
         return nil

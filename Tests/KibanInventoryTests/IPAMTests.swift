@@ -59,6 +59,17 @@ struct IPAMTests {
         #expect(ipam.problems.contains { $0.contains("2^node-ipv4-range-size") })
     }
 
+    @Test("The example's pools hold 120 racks (the BMC pool is the smaller); rack 120 is refused")
+    func racksMax() throws {
+        let ipam = try exampleIPAM()
+        #expect(ipam.racksMax == 120)
+        let lastRack = ipam.bmcAddress(rack: 119, index: 3 + 28)
+        #expect(lastRack.masked(prefix: 20) == ipam.bmcIPv4Pool.address)
+        let result = Registrar.register([MachineRegistration(serial: "far", rack: 120, role: "cs", bmcType: "IPMI-2.0")],
+                                        existing: [], ipam: ipam, now: Date(timeIntervalSince1970: 0))
+        #expect(throws: RegistrationProblems.self) { try result.get() }
+    }
+
     @Test("Addresses parse and print as dotted quads", arguments: ["0.0.0.0", "10.69.0.197", "255.255.255.255"])
     func roundTrip(text: String) {
         #expect(IPv4(text)?.description == text)

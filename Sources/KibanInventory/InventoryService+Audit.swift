@@ -1,0 +1,43 @@
+public import Foundation
+import KibanStore
+
+/// The audit log: one record per change, written in the change's own transaction.
+extension InventoryService {
+    /// The put that records a change. The record's revision is not known before the
+    /// transaction commits, so it is stored as 0 and read back from the key's mod revision,
+    /// which is the revision of the change itself.
+    func auditPut(readRevision: Int64, category: String, instance: String, action: String, detail: String,
+                  user: String, now: Date) throws(InventoryError) -> KibanStore.Operation {
+        let record = AuditRecord(ts: now, rev: 0, user: user, category: category, instance: instance,
+                                 action: action, detail: detail)
+        let key = InventoryKeys.audit(day: InventoryKeys.day(now), readRevision: readRevision,
+                                      category: category, instance: instance, action: action)
+        return .put(key: key, value: try InventoryCodec.encode(record), lease: 0)
+    }
+
+    /// Audit records with `since <= ts < until` (sabakan's `until` is exclusive too), in
+    /// revision order.
+    public func auditLog(since: Date, until: Date) async throws -> [AuditRecord] {
+        let start = InventoryKeys.key(InventoryKeys.audit + InventoryKeys.day(since))
+        // The day after `until`'s day: records of `until`'s own day are filtered by time below.
+        let end = InventoryKeys.key(InventoryKeys.audit + InventoryKeys.day(until) + "~")
+        let read = try await store.range(KeyRange(start: start, end: end))
+        var records: [AuditRecord] = []
+        for kv in read.kvs {
+            var r = try InventoryCodec.decode(AuditRecord.self, kv.value, what: "an audit record")
+            r.rev = kv.modRevision
+            if r.ts >= since && r.ts < until { records.append(r) }
+        }
+        return records.sorted { ($0.rev, $0.instance) < ($1.rev, $1.instance) }
+    }
+
+    /// Deletes audit records of the days that ended more than ``auditRetention`` before `now`;
+    /// returns how many were deleted. Run it periodically (sabakan compacts about daily).
+    @discardableResult
+    public func pruneAuditLog(now: Date) async throws -> Int {
+        let firstKept = InventoryKeys.day(now.addingTimeInterval(-auditRetention))
+        let range = KeyRange(start: InventoryKeys.key(InventoryKeys.audit),
+                             end: InventoryKeys.key(InventoryKeys.audit + firstKept))
+        return try await store.delete(range).count
+    }
+}
