@@ -2,7 +2,7 @@ import Foundation
 import KibanInventory
 
 /// Command line: `kiban-dhcp-harness --directory DIR --servers A,B,C --ipam FILE.json
-/// [--members 3] [--lease-seconds 3600] [--device IF]`.
+/// [--members 3] [--lease-seconds 3600] [--device IF] [--until-killed yes]`.
 struct Options {
     var directory = ""
     var servers: [String] = []
@@ -10,9 +10,11 @@ struct Options {
     var ipam: IPAMConfig
     var leaseSeconds: UInt32 = 3600
     var device: String?
+    /// Keep serving after stdin ends (a benchmark starts the harness in the background).
+    var untilKilled = false
 
     static let usage = "usage: kiban-dhcp-harness --directory DIR --servers A[,B…] --ipam FILE.json "
-        + "[--members N] [--lease-seconds S] [--device IF]"
+        + "[--members N] [--lease-seconds S] [--device IF] [--until-killed yes]"
 
     /// Parses `arguments` (without the program name); nil prints the usage.
     static func parse(_ arguments: [String]) -> Options? {
@@ -31,6 +33,7 @@ struct Options {
         if let m = values["members"] { guard let n = Int(m), n >= 1 else { return nil }; o.members = n }
         if let s = values["lease-seconds"] { guard let n = UInt32(s) else { return nil }; o.leaseSeconds = n }
         o.device = values["device"]
+        o.untilKilled = values["until-killed"] == "yes"
         return o
     }
 }

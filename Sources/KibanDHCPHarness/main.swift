@@ -21,11 +21,15 @@ do {
     exit(1)
 }
 say("ready")
-while let line = readLine() {
+var quit = false
+while !quit, let line = readLine() {
     let words = line.split(separator: " ").map(String.init)
     guard let command = words.first else { continue }
-    if command == "quit" { break }
+    if command == "quit" { quit = true; break }
     await Commands.run(command, words.dropFirst().first, cluster, options)
+}
+while !quit && options.untilKilled {
+    try? await Task.sleep(for: .seconds(3600))
 }
 await cluster.stopAll()
 say("bye")

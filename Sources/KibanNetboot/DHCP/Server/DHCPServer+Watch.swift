@@ -38,7 +38,9 @@ extension DHCPServer {
 
     private func apply(v: inout LeaseView, kv: KeyValue, deleted: Bool) {
         guard let address = LeaseRecord.address(ofKey: kv.key) else { return }
-        let lease = deleted ? nil : LeaseRecord.decode(kv.value)
+        // A value this version cannot read (written by a newer Kiban) keeps its address taken.
+        let unreadable = DHCPLease(address: address, mac: "", state: .declined, expiresAt: .max)
+        let lease = deleted ? nil : LeaseRecord.decode(kv.value) ?? unreadable
         v.apply(address: address, lease: lease, revision: kv.modRevision)
     }
 }
