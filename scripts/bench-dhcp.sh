@@ -7,6 +7,7 @@
 # process, in memory and a CSV file. The measuring harness is bench/dhcp-bench.sh (copied from
 # the project's perf anchors, shared/bench/); "custom" in its table is Kiban.
 #   scripts/bench-dhcp.sh        RUNS=3 PERIOD=10 scripts/bench-dhcp.sh   (longer)
+#   KIBAN_OFFERS=memory scripts/bench-dhcp.sh   (OFFERs held in the server's view, not the store)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SCRATCH=${SCRATCH:-/tmp/perf-anchors}
@@ -27,7 +28,7 @@ EOJ
 cat >"$W/kiban-dhcp.sh" <<EOS
 rm -rf "$W/kiban-data"
 exec "$BIN" --directory "$W/kiban-data" --servers 198.18.0.1 --members 3 --ipam "$W/kiban-ipam.json" \
-     --lease-seconds 3600 --until-killed yes </dev/null
+     --lease-seconds 3600 --until-killed yes --offers ${KIBAN_OFFERS:-store} </dev/null
 EOS
 
 SERVERS=${SERVERS:-"kea custom"} CUSTOM_DHCP_CMD="bash $W/kiban-dhcp.sh" bash bench/dhcp-bench.sh \

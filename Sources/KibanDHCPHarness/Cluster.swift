@@ -32,6 +32,7 @@ final class Cluster: Sendable {
         _ = try await until("a leader is elected") { await self.leader() }
         var configuration = DHCPServerConfiguration(pool: { [ipam = o.ipam] in ipam.leasePool(for: $0) })
         configuration.leaseSeconds = o.leaseSeconds
+        configuration.offersInStore = o.offersInStore
         configuration.boot = BootFiles(httpBase: "http://\(o.servers.first ?? "127.0.0.1"):10080")
         for (i, text) in o.servers.enumerated() {
             guard let address = IPv4Endpoint(text, port: 67) else { throw HarnessError("bad address \(text)") }

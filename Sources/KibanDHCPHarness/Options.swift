@@ -2,7 +2,7 @@ import Foundation
 import KibanInventory
 
 /// Command line: `kiban-dhcp-harness --directory DIR --servers A,B,C --ipam FILE.json
-/// [--members 3] [--lease-seconds 3600] [--device IF] [--until-killed yes]`.
+/// [--members 3] [--lease-seconds 3600] [--device IF] [--until-killed yes] [--offers store|memory]`.
 struct Options {
     var directory = ""
     var servers: [String] = []
@@ -12,9 +12,11 @@ struct Options {
     var device: String?
     /// Keep serving after stdin ends (a benchmark starts the harness in the background).
     var untilKilled = false
+    /// `--offers memory`: OFFERs hold their address in the server's view only.
+    var offersInStore = true
 
     static let usage = "usage: kiban-dhcp-harness --directory DIR --servers A[,B…] --ipam FILE.json "
-        + "[--members N] [--lease-seconds S] [--device IF] [--until-killed yes]"
+        + "[--members N] [--lease-seconds S] [--device IF] [--until-killed yes] [--offers store|memory]"
 
     /// Parses `arguments` (without the program name); nil prints the usage.
     static func parse(_ arguments: [String]) -> Options? {
@@ -34,6 +36,7 @@ struct Options {
         if let s = values["lease-seconds"] { guard let n = UInt32(s) else { return nil }; o.leaseSeconds = n }
         o.device = values["device"]
         o.untilKilled = values["until-killed"] == "yes"
+        o.offersInStore = values["offers"] != "memory"
         return o
     }
 }

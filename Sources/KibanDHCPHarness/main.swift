@@ -29,7 +29,9 @@ while !quit, let line = readLine() {
     await Commands.run(command, words.dropFirst().first, cluster, options)
 }
 while !quit && options.untilKilled {
-    try? await Task.sleep(for: .seconds(3600))
+    // Nobody reads commands any more: report the counters now and then instead.
+    try? await Task.sleep(for: .seconds(2))
+    say(Commands.describe(cluster.counters))
 }
 await cluster.stopAll()
 say("bye")

@@ -34,9 +34,10 @@ struct DHCPServerStoreTests {
         }
     }
 
-    static func server(_ store: Store, now: UInt64 = 1_000_000) -> DHCPServer {
+    static func server(_ store: Store, now: UInt64 = 1_000_000, offersInStore: Bool = true) -> DHCPServer {
         var c = DHCPServerConfiguration { address in Fixture.rack1.subnetContains(address) ? Fixture.rack1 : nil }
         c.now = { now }
+        c.offersInStore = offersInStore
         return DHCPServer(store: store, configuration: c, logger: logger)
     }
 
@@ -80,6 +81,22 @@ struct DHCPServerStoreTests {
             while b.leases.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
             #expect(b.leases.map(\.address) == [ip("198.18.1.100")])
             #expect(await Self.offer(b, mac: 2) == ip("198.18.1.101"))
+        }
+    }
+
+    @Test("With offers held in memory, an OFFER writes nothing and the next DISCOVER here gets the next address")
+    func offersInMemory() async throws {
+        try await Self.withStore { store in
+            let s = Self.server(store, offersInStore: false)
+            try await s.start()
+            defer { s.stop() }
+            let m = Fixture.request(.discover, mac: [0x52, 0x54, 0, 0, 0, 1], giaddr: ip("198.18.1.1"))
+            let step = s.view.withLock { s.decide(m, local: ip("198.18.0.11"), now: 1_000_000, view: &$0) }
+            guard case .send(let offer, _) = step else { Issue.record("expected an immediate OFFER, got \(step)"); return }
+            #expect(offer.yiaddr == ip("198.18.1.100"))
+            #expect(try await LeaseRecord.list(in: store).isEmpty)
+            #expect(await Self.offer(s, mac: 2) == nil)   // an offer is sent, not committed
+            #expect(s.leases.map(\.address) == [ip("198.18.1.100"), ip("198.18.1.101")])
         }
     }
 

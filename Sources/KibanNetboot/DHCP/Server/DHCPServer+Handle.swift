@@ -50,6 +50,12 @@ extension DHCPServer {
         case .reply(let r, let destination, let c?): change = c; reply = (r, destination)
         case .record(let c): change = c; reply = nil
         }
+        if !configuration.offersInStore, case .put(let lease, _) = change, lease.state == .offered, let reply {
+            // Held in this view only: later decisions here avoid it; the ACK will compare on
+            // the store revision the view has for the address, which the hold did not change.
+            guard v.holdLocally(lease) else { return .drop(.addressBusy, "a commit of \(dottedQuad(lease.address)) is in flight") }
+            return .send(reply.0, reply.1)
+        }
         guard v.pendingCount < configuration.commitsInFlightMax, let revision = v.reserve(change) else {
             return .drop(.addressBusy, "a commit of \(dottedQuad(change.address)) is in flight")
         }

@@ -14,6 +14,13 @@ public struct DHCPServerConfiguration: Sendable {
     public var boot: BootFiles?
     /// Unix seconds now; a parameter so that tests can move time.
     public var now: @Sendable () -> UInt64 = { unixSeconds() }
+    /// Where an OFFER holds its address: `true` (default) writes the hold to the store, so other
+    /// boot servers see it and offer other clients other addresses; `false` keeps it in this
+    /// server's view only, halving store writes per DORA. Either way the ACK is a
+    /// compare-and-swap, so an address is never bound to two clients; with `false`, two servers
+    /// may offer one address to two clients and the second REQUEST goes unanswered (the client
+    /// retries, then starts over with a DISCOVER).
+    public var offersInStore = true
     /// Commits in flight beyond this are dropped (`address_busy`): a bound on memory and on the
     /// store's queue during a storm; clients retry.
     public var commitsInFlightMax = 4096

@@ -38,6 +38,14 @@ struct LeaseView: Sendable {
         return revision
     }
 
+    /// Records an offer in the table without a store write; false while a commit of the
+    /// address is in flight.
+    mutating func holdLocally(_ lease: DHCPLease) -> Bool {
+        guard pending[lease.address] == nil else { return false }
+        table.upsert(lease)
+        return true
+    }
+
     /// Ends a commit: on success records the new revision; on failure restores what the table
     /// held, unless a newer store event already replaced it.
     mutating func settle(_ address: UInt32, committedAt revision: Int64?) {
