@@ -53,7 +53,11 @@ enum NamespaceHarness {
             .appendingPathComponent("kiban-dhcp-harness").path
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        p.arguments = ["-k", "5", "180", "bash", root.appendingPathComponent("tests/harness/\(name)").path]
+        // unmasked.py: the script must get timeout's SIGTERM (and run its cleanup), whatever
+        // signals this test process blocks.
+        let harness = root.appendingPathComponent("tests/harness")
+        p.arguments = ["-k", "10", "180", "python3", harness.appendingPathComponent("unmasked.py").path,
+                       "bash", harness.appendingPathComponent(name).path]
         var env = ProcessInfo.processInfo.environment
         env["KIBAN_DHCP_HARNESS"] = binary
         env["PATH"] = env["PATH", default: "/usr/bin:/bin"] + ":/usr/sbin:/sbin"
