@@ -30,8 +30,10 @@ let package = Package(
     targets: [
         // Pure Raft: imports nothing but the standard library.
         .target(name: "KibanRaft", swiftSettings: strict),
-        // Netboot: DHCPv4 (codec first), later TFTP and the HTTP boot endpoints.
-        .target(name: "KibanNetboot", swiftSettings: strict),
+        // Netboot: DHCPv4 (codec, decisions, the server on KibanIO with leases in KibanStore), TFTP.
+        .target(name: "KibanNetboot",
+                dependencies: ["KibanStore", "KibanIO", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
         // The daemon's wiring: peer protocol, lifecycle, admin API (growing).
         .target(name: "KibanServer", dependencies: ["KibanRaft"], swiftSettings: strict),
         // Machines, IPAM and lifecycle (sabakan-compatible): the pure domain, and the inventory
@@ -80,8 +82,15 @@ let package = Package(
         .testTarget(name: "KibanRaftTests", dependencies: ["KibanRaft"],
                     exclude: ["testdata"], swiftSettings: strict),
         .testTarget(name: "KibanCATests", dependencies: ["KibanCA"], swiftSettings: strict),
-        .testTarget(name: "KibanNetbootTests", dependencies: ["KibanNetboot"],
+        .testTarget(name: "KibanNetbootTests",
+                    dependencies: ["KibanNetboot", "KibanStore", "KibanIO", "KibanInventory", "KibanRaft",
+                                   "kiban-dhcp-harness", .product(name: "Logging", package: "swift-log")],
                     exclude: ["vectors"], swiftSettings: strict),
+        // Three DHCP servers over a 3-member in-process store, for the namespace tests and make bench.
+        .executableTarget(name: "kiban-dhcp-harness",
+                          dependencies: ["KibanNetboot", "KibanStore", "KibanIO", "KibanInventory", "KibanRaft",
+                                         .product(name: "Logging", package: "swift-log")],
+                          path: "Sources/KibanDHCPHarness", swiftSettings: strict),
         .testTarget(name: "KibanServerTests", dependencies: ["KibanServer", "KibanRaft", "KibanRaftSimulation"],
                     swiftSettings: strict),
         .testTarget(name: "KibanInventoryTests",

@@ -18,9 +18,14 @@ public enum DHCPResponder {
         }
     }
 
-    /// The pool that serves a request: by giaddr when relayed, else by the receiving interface.
+    /// The pool that serves a request: by giaddr when relayed; else by ciaddr when the client
+    /// has an address of a subnet we serve (RENEWING, §4.3.2: the client unicasts to the server
+    /// id, routed from its rack, so the receiving interface says nothing about its subnet); else
+    /// by the receiving interface.
     static func pool(for m: DHCPMessage, _ c: DHCPContext) -> LeasePool? {
-        c.pool(m.giaddr != 0 ? m.giaddr : c.interfaceAddress)
+        if m.giaddr != 0 { return c.pool(m.giaddr) }
+        if m.ciaddr != 0, let p = c.pool(m.ciaddr), p.subnetContains(m.ciaddr) { return p }
+        return c.pool(c.interfaceAddress)
     }
 
     /// Where a reply to `m` goes (RFC 2131 §4.1): the relay, else the client's address, else

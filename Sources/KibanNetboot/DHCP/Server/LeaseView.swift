@@ -1,0 +1,70 @@
+/// One server's view of the shared leases: the ``LeaseTable`` the responder decides from, the
+/// store revision each address's lease was read at (the compare of the next compare-and-swap),
+/// and the addresses whose change this server is committing right now.
+///
+/// A change is applied to the table as soon as it is decided (optimistically), so that a burst of
+/// DISCOVERs picks different addresses instead of racing for the lowest free one; it is undone if
+/// the store refuses it. The store stays the only judge of who holds an address: this view only
+/// decides what to ask it.
+struct LeaseView: Sendable {
+    private(set) var table = LeaseTable()
+    /// Mod revision per address as last read from the store; absent means "no key" (0).
+    private var revisions: [UInt32: Int64] = [:]
+    /// Addresses with a commit in flight, and what to restore if it fails.
+    private var pending: [UInt32: (previous: DHCPLease?, revision: Int64)] = [:]
+
+    /// Number of addresses with a commit in flight.
+    var pendingCount: Int { pending.count }
+
+    /// Applies a lease read from the store (listing or watch) unless the view already has a
+    /// newer revision of that address.
+    mutating func apply(address: UInt32, lease: DHCPLease?, revision: Int64) {
+        guard revision > revisions[address, default: 0] else { return }
+        revisions[address] = revision
+        if let lease { table.upsert(lease) } else { table.remove(address) }
+    }
+
+    /// Starts committing `change`: returns the revision to compare against, or nil when another
+    /// commit of this address is in flight (the request is dropped; the client retries).
+    mutating func reserve(_ change: LeaseChange) -> Int64? {
+        let address = change.address
+        guard pending[address] == nil else { return nil }
+        let revision = revisions[address, default: 0]
+        pending[address] = (table.lease(at: address), revision)
+        switch change {
+        case .put(let lease, _): table.upsert(lease)
+        case .remove: table.remove(address)
+        }
+        return revision
+    }
+
+    /// Records an offer in the table without a store write; false while a commit of the
+    /// address is in flight.
+    mutating func holdLocally(_ lease: DHCPLease) -> Bool {
+        guard pending[lease.address] == nil else { return false }
+        table.upsert(lease)
+        return true
+    }
+
+    /// Ends a commit: on success records the new revision; on failure restores what the table
+    /// held, unless a newer store event already replaced it.
+    mutating func settle(_ address: UInt32, committedAt revision: Int64?) {
+        guard let p = pending.removeValue(forKey: address) else { return }
+        if let revision {
+            if revision > revisions[address, default: 0] { revisions[address] = revision }
+            return
+        }
+        guard revisions[address, default: 0] == p.revision else { return }
+        if let previous = p.previous { table.upsert(previous) } else { table.remove(address) }
+    }
+}
+
+extension LeaseChange {
+    /// The address the change is about.
+    public var address: UInt32 {
+        switch self {
+        case .put(let lease, _): lease.address
+        case .remove(let lease): lease.address
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+/// Real clients that we did not write (dhclient, busybox udhcpc, dhcpcd, perfdhcp) through a
+/// real relay (isc-dhcp-relay, option 82) in network namespaces, against three Kiban DHCP servers
+/// over one 3-member store (`kiban-dhcp-harness`). The scripts in `tests/harness/` build the
+/// topology, drive the clients and check the store; each exits non-zero on the first failed
+/// check, with its evidence on stdout.
+@Suite("DHCP through a relay in network namespaces", .serialized,
+       .enabled(if: NamespaceHarness.available, NamespaceHarness.whyUnavailable))
+struct DHCPNamespaceTests {
+    @Test("dhclient, udhcpc and dhcpcd lease from their rack's range, renew and release, and no address has two MACs")
+    func realClients() throws {
+        try NamespaceHarness.run("dhcp-clients.sh")
+    }
+
+    @Test("perfdhcp through the relay: every ACKed address has one MAC, on the wire and in the store")
+    func perfdhcp() throws {
+        try NamespaceHarness.run("dhcp-perfdhcp.sh")
+    }
+
+    @Test("perfdhcp with the Raft leader's boot server stopped mid-run: clients still get leases, none twice")
+    func perfdhcpLeaderKilled() throws {
+        try NamespaceHarness.run("dhcp-perfdhcp.sh", environment: ["KILL_LEADER": "1"])
+    }
+}
+
+/// Finds and runs the harness scripts.
+enum NamespaceHarness {
+    static let tools = ["ip", "dhcrelay", "dhclient", "busybox", "dhcpcd", "perfdhcp", "tcpdump", "python3"]
+
+    /// Why the suite cannot run here, or nil.
+    static var missing: String? {
+        if getuid() != 0 { return "network namespaces need root" }
+        let path = ProcessInfo.processInfo.environment["PATH", default: ""] + ":/usr/sbin:/sbin"
+        let absent = tools.filter { tool in
+            !path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
+        }
+        return absent.isEmpty ? nil : "missing \(absent.joined(separator: ", ")) (scripts/install-deps.sh test)"
+    }
+
+    static var available: Bool { missing == nil }
+    static var whyUnavailable: Comment { Comment(rawValue: "skipped: \(missing ?? "")") }
+
+    /// The package root: three levels above this file (Tests/KibanNetbootTests/…).
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// Runs `tests/harness/NAME` with the harness binary built beside this test bundle, at most
+    /// 3 minutes; fails with the script's output when it exits non-zero.
+    static func run(_ name: String, environment: [String: String] = [:]) throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("kiban-dhcp-harness").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        // unmasked.py: the script must get timeout's SIGTERM (and run its cleanup), whatever
+        // signals this test process blocks.
+        let harness = root.appendingPathComponent("tests/harness")
+        p.arguments = ["-k", "10", "180", "python3", harness.appendingPathComponent("unmasked.py").path,
+                       "bash", harness.appendingPathComponent(name).path]
+        var env = ProcessInfo.processInfo.environment
+        env["KIBAN_DHCP_HARNESS"] = binary
+        env["PATH"] = env["PATH", default: "/usr/bin:/bin"] + ":/usr/sbin:/sbin"
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(name) failed:\n\(text)")
+    }
+}

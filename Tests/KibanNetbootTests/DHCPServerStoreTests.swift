@@ -1,0 +1,119 @@
+import Foundation
+@testable import KibanNetboot
+import KibanRaft
+import KibanStore
+import Logging
+import Testing
+
+/// The server's shell against a real single-member store in a temporary directory: the view,
+/// the compare-and-swap commit, the watch.
+@Suite("DHCP server and the store")
+struct DHCPServerStoreTests {
+    static let logger = Logger(label: "kiban.dhcp.test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Opens a one-member store in a fresh directory and runs `body` with it.
+    static func withStore(_ body: (Store) async throws -> Void) async throws {
+        let dir = NSTemporaryDirectory() + "kiban-dhcp-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var o = StoreOptions(id: 1, directory: dir, bootstrap: ConfState(voters: [1]))
+        o.tickInterval = .milliseconds(10)
+        let store = try await Store.open(o, transport: LocalNetwork().transport(for: 1), logger: logger)
+        do { try await body(store) } catch { await store.stop(); throw error }
+        await store.stop()
+    }
+
+    /// Two started servers over one store, stopped after `body`.
+    static func withTwoServers(_ body: (Store, DHCPServer, DHCPServer) async throws -> Void) async throws {
+        try await withStore { store in
+            let a = server(store), b = server(store)
+            try await a.start()
+            try await b.start()
+            defer { a.stop(); b.stop() }
+            try await body(store, a, b)
+        }
+    }
+
+    static func server(_ store: Store, now: UInt64 = 1_000_000, offersInStore: Bool = true) -> DHCPServer {
+        var c = DHCPServerConfiguration { address in Fixture.rack1.subnetContains(address) ? Fixture.rack1 : nil }
+        c.now = { now }
+        c.offersInStore = offersInStore
+        return DHCPServer(store: store, configuration: c, logger: logger)
+    }
+
+    /// Decides as the handler does, then commits; returns the offered address if the commit won.
+    static func offer(_ s: DHCPServer, mac: UInt8) async -> UInt32? {
+        let m = Fixture.request(.discover, mac: [0x52, 0x54, 0, 0, 0, mac], giaddr: ip("198.18.1.1"))
+        let step = s.view.withLock { s.decide(m, local: ip("198.18.0.11"), now: 1_000_000, view: &$0) }
+        guard case .commit(let change, let revision, let reply?) = step else { return nil }
+        return await s.commit(change, revision: revision, m) ? reply.0.yiaddr : nil
+    }
+
+    @Test("Lease keys sort by address and name it back")
+    func keys() {
+        #expect(String(decoding: LeaseRecord.key(ip("198.18.1.32")), as: UTF8.self) == "dhcp/leases/c6120120")
+        #expect(LeaseRecord.address(ofKey: LeaseRecord.key(ip("10.0.0.1"))) == ip("10.0.0.1"))
+        #expect(LeaseRecord.key(ip("9.255.255.255")).lexicographicallyPrecedes(LeaseRecord.key(ip("10.0.0.0"))))
+        #expect(LeaseRecord.address(ofKey: Array("dhcp/leases/zz".utf8)) == nil)
+        let lease = DHCPLease(address: ip("198.18.1.40"), mac: "52:54:00:00:00:01", state: .bound, expiresAt: 42)
+        #expect(LeaseRecord.decode(LeaseRecord.encode(lease)) == lease)
+        #expect(LeaseRecord.decode(Array("{}".utf8)) == nil)
+    }
+
+    @Test("Two servers deciding from the same state offer one address to two clients: only one commit wins")
+    func raceOnOneAddress() async throws {
+        try await Self.withTwoServers { store, a, b in
+            async let first = Self.offer(a, mac: 1)
+            async let second = Self.offer(b, mac: 2)
+            let won = [await first, await second].compactMap { $0 }
+            #expect(won == [ip("198.18.1.100")])
+            let stored = try await LeaseRecord.list(in: store)
+            #expect(stored.map(\.address) == [ip("198.18.1.100")])
+            #expect(a.counters.dropped(.lostRace) + b.counters.dropped(.lostRace) == 1)
+        }
+    }
+
+    @Test("A server's view follows the leases another server commits, so its next offer avoids them")
+    func viewFollowsWatch() async throws {
+        try await Self.withTwoServers { _, a, b in
+            #expect(await Self.offer(a, mac: 1) == ip("198.18.1.100"))
+            let deadline = ContinuousClock.now + .seconds(10)
+            while b.leases.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(b.leases.map(\.address) == [ip("198.18.1.100")])
+            #expect(await Self.offer(b, mac: 2) == ip("198.18.1.101"))
+        }
+    }
+
+    @Test("With offers held in memory, an OFFER writes nothing and the next DISCOVER here gets the next address")
+    func offersInMemory() async throws {
+        try await Self.withStore { store in
+            let s = Self.server(store, offersInStore: false)
+            try await s.start()
+            defer { s.stop() }
+            let m = Fixture.request(.discover, mac: [0x52, 0x54, 0, 0, 0, 1], giaddr: ip("198.18.1.1"))
+            let step = s.view.withLock { s.decide(m, local: ip("198.18.0.11"), now: 1_000_000, view: &$0) }
+            guard case .send(let offer, _) = step else { Issue.record("expected an immediate OFFER, got \(step)"); return }
+            #expect(offer.yiaddr == ip("198.18.1.100"))
+            #expect(try await LeaseRecord.list(in: store).isEmpty)
+            #expect(await Self.offer(s, mac: 2) == nil)   // an offer is sent, not committed
+            #expect(s.leases.map(\.address) == [ip("198.18.1.100"), ip("198.18.1.101")])
+        }
+    }
+
+    @Test("A reserved address is busy until its commit settles, and a lost commit restores the view")
+    func reserveAndSettle() {
+        var v = LeaseView()
+        let mine = DHCPLease(address: 7, mac: "m1", state: .offered, expiresAt: 100)
+        #expect(v.reserve(.put(mine, previous: nil)) == 0)
+        #expect(v.reserve(.put(mine, previous: nil)) == nil)
+        #expect(v.table.lease(at: 7) == mine)
+        v.settle(7, committedAt: nil)
+        #expect(v.table.lease(at: 7) == nil)
+        #expect(v.reserve(.put(mine, previous: nil)) == 0)
+        v.settle(7, committedAt: 5)
+        v.apply(address: 7, lease: nil, revision: 4)   // an older event changes nothing
+        #expect(v.table.lease(at: 7) == mine)
+        v.apply(address: 7, lease: nil, revision: 6)
+        #expect(v.table.lease(at: 7) == nil)
+    }
+}
