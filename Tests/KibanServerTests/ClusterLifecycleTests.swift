@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+
+/// Real `kiban server` processes on 127.0.0.1, driven only through the `kiban` CLI.
+@Suite("Cluster lifecycle with real processes", .serialized)
+struct ClusterLifecycleTests {
+    @Test("Three servers form a cluster with init, tokens and join, and carry on when the leader is killed")
+    func leaderKill() async throws {
+        let root = try temporaryDirectory("kiban-cluster")
+        let cluster = try await Cluster.start(3, prefix: "boot", root: root, port: basePort())
+        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        try cluster.initialize()
+        let again = cluster.members[0].cli("init")
+        #expect(again.code != 0 && again.stderr.contains("already a member"))
+        try await cluster.joinOthers()
+        for (i, m) in cluster.members.enumerated() {
+            #expect(m.cli("kv", "put", "k\(i)", "v\(i)").code == 0)
+        }
+        #expect(cluster.members[2].cli("kv", "get", "k0").stdout == "v0\n")
+
+        let leaderName = try #require(cluster.leader(seenBy: cluster.members[0]))
+        let leader = try #require(cluster.member(leaderName))
+        leader.kill()
+        let survivors = cluster.members.filter { $0.name != leaderName }
+        try await poll("a new leader among the survivors") {
+            survivors.allSatisfy { s in cluster.leader(seenBy: s).map { $0 != leaderName } ?? false }
+        }
+        for (i, s) in survivors.enumerated() {
+            let r = s.cli("kv", "put", "after-\(i)", "written through \(s.name)")
+            #expect(r.code == 0, "\(r.stderr)")
+        }
+        #expect(survivors[0].cli("status").code == 0)
+
+        try await leader.start()
+        try await poll("the restarted member to catch up") {
+            leader.cli("kv", "get", "after-1").stdout == "written through \(survivors[1].name)\n"
+        }
+        #expect(cluster.voters(seenBy: leader) == 3)
+    }
+
+    @Test("A token works once, not after its expiry, and only for its cluster's CA")
+    func tokenSecurity() async throws {
+        let (root, port, cluster, rogue) = try await Self.twoClusters("kiban-tokens")
+        let joiner = ServerProcess(name: "late", under: root, peerPort: port + 20)
+        defer { cluster.stopAll(); rogue.stopAll(); joiner.stop(); try? FileManager.default.removeItem(atPath: root) }
+        try await joiner.start()
+
+        // A token whose addresses point at a server with another CA: refused before the secret leaves.
+        let good = try cluster.token(for: "late")
+        let redirected = try Self.rewrite(good, addresses: [rogue.members[0].endpoint])
+        let facingRogue = joiner.cli("join", redirected)
+        #expect(facingRogue.code != 0 && facingRogue.stderr.contains("nothing secret was sent"))
+        #expect(!rogue.members[0].log.contains("refused a join"), "the rogue server must not have seen a join request")
+
+        // An expired token.
+        let short = try cluster.token(for: "late", ttl: "1s")
+        let expiry = Date().addingTimeInterval(1)
+        try await poll("the short token to expire") { Date() > expiry.addingTimeInterval(1) }
+        let expired = joiner.cli("join", short)
+        #expect(expired.code != 0 && expired.stderr.contains("expired"))
+
+        // The good token (still unused: the rogue never saw it) works once.
+        let first = joiner.cli("join", good)
+        #expect(first.code == 0, "\(first.stderr)")
+        let other = ServerProcess(name: "late", under: root + "/second", peerPort: port + 30)
+        try await other.start()
+        defer { other.stop() }
+        let reused = other.cli("join", good)
+        #expect(reused.code != 0 && reused.stderr.contains("already used"))
+    }
+
+    @Test("A peer presenting a certificate from another CA is refused during the TLS handshake")
+    func foreignCertificate() async throws {
+        let (root, _, cluster, rogue) = try await Self.twoClusters("kiban-mtls")
+        defer { cluster.stopAll(); rogue.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        let target = cluster.members[0]
+        let own = Self.handshake(endpoint: target.endpoint, tls: target.dataDir + "/tls")
+        #expect(own.code == 0, "a member certificate of the cluster's CA is accepted: \(own.stderr)")
+        let foreign = Self.handshake(endpoint: target.endpoint, tls: rogue.members[0].dataDir + "/tls")
+        #expect(foreign.code != 0)
+        #expect((foreign.stdout + foreign.stderr).lowercased().contains("unknown ca"))
+    }
+
+    /// Two independent one-member clusters (each with its own CA), initialized.
+    static func twoClusters(_ label: String) async throws -> (String, Int, Cluster, Cluster) {
+        let root = try temporaryDirectory(label)
+        let port = basePort()
+        let cluster = try await Cluster.start(1, prefix: "main", root: root, port: port)
+        let rogue = try await Cluster.start(1, prefix: "rogue", root: root, port: port + 10)
+        try cluster.initialize()
+        try rogue.initialize()
+        return (root, port, cluster, rogue)
+    }
+
+    /// `openssl s_client` with a member certificate: a client no one here wrote.
+    static func handshake(endpoint: String, tls: String) -> CLIResult {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        p.arguments = ["s_client", "-connect", endpoint, "-tls1_3", "-cert", tls + "/member.pem", "-key", tls + "/member.key",
+                       "-CAfile", tls + "/ca.pem", "-verify_return_error", "-brief"]
+        let input = Pipe(), out = Pipe(), err = Pipe()
+        p.standardInput = input
+        p.standardOutput = out
+        p.standardError = err
+        do { try p.run() } catch { return CLIResult(code: 255, stdout: "", stderr: "\(error)") }
+        // A TLS 1.3 server reports a refused client certificate after the handshake: send a
+        // line so that the alert is read, then close.
+        input.fileHandleForWriting.write(Data("KBN\n".utf8))
+        try? input.fileHandleForWriting.close()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return CLIResult(code: p.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                         stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// The same token with other member addresses (what a rogue server's operator could forge).
+    static func rewrite(_ token: String, addresses: [String]) throws -> String {
+        let prefix = "kiban1."
+        var b64 = String(token.dropFirst(prefix.count)).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        b64 += String(repeating: "=", count: (4 - b64.count % 4) % 4)
+        var json = try #require(try JSONSerialization.jsonObject(with: try #require(Data(base64Encoded: b64))) as? [String: Any])
+        json["addresses"] = addresses
+        let data = try JSONSerialization.data(withJSONObject: json, options: .sortedKeys)
+        return prefix + data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
