@@ -74,9 +74,10 @@ struct ClusterLifecycleTests {
         let (root, _, cluster, rogue) = try await Self.twoClusters("kiban-mtls")
         defer { cluster.stopAll(); rogue.stopAll(); try? FileManager.default.removeItem(atPath: root) }
         let target = cluster.members[0]
-        let own = Self.handshake(endpoint: target.endpoint, tls: target.dataDir + "/tls")
+        let trusted = target.dataDir + "/tls/ca.pem"
+        let own = Self.handshake(endpoint: target.endpoint, tls: target.dataDir + "/tls", caFile: trusted)
         #expect(own.code == 0, "a member certificate of the cluster's CA is accepted: \(own.stderr)")
-        let foreign = Self.handshake(endpoint: target.endpoint, tls: rogue.members[0].dataDir + "/tls")
+        let foreign = Self.handshake(endpoint: target.endpoint, tls: rogue.members[0].dataDir + "/tls", caFile: trusted)
         #expect(foreign.code != 0)
         #expect((foreign.stdout + foreign.stderr).lowercased().contains("unknown ca"))
     }
@@ -93,11 +94,11 @@ struct ClusterLifecycleTests {
     }
 
     /// `openssl s_client` with a member certificate: a client no one here wrote.
-    static func handshake(endpoint: String, tls: String) -> CLIResult {
+    static func handshake(endpoint: String, tls: String, caFile: String) -> CLIResult {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         p.arguments = ["s_client", "-connect", endpoint, "-tls1_3", "-cert", tls + "/member.pem", "-key", tls + "/member.key",
-                       "-CAfile", tls + "/ca.pem", "-verify_return_error", "-brief"]
+                       "-CAfile", caFile, "-verify_return_error", "-brief", "-ign_eof"]
         let input = Pipe(), out = Pipe(), err = Pipe()
         p.standardInput = input
         p.standardOutput = out
@@ -119,7 +120,8 @@ struct ClusterLifecycleTests {
         let prefix = "kiban1."
         var b64 = String(token.dropFirst(prefix.count)).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         b64 += String(repeating: "=", count: (4 - b64.count % 4) % 4)
-        var json = try #require(try JSONSerialization.jsonObject(with: try #require(Data(base64Encoded: b64))) as? [String: Any])
+        let bytes = try #require(Data(base64Encoded: b64))
+        var json = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
         json["addresses"] = addresses
         let data = try JSONSerialization.data(withJSONObject: json, options: .sortedKeys)
         return prefix + data.base64EncodedString().replacingOccurrences(of: "+", with: "-")

@@ -28,12 +28,12 @@ final class ServerProcess: @unchecked Sendable {
     /// Starts (or restarts) the daemon and waits until its socket answers.
     func start() async throws {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath) { try Data().write(to: URL(fileURLWithPath: logPath)) }
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try out.seekToEnd()
         let p = Process()
         p.executableURL = Self.executable
-        FileManager.default.createFile(atPath: root + "/kiban.yaml", contents: Data("# all settings from flags\n".utf8))
+        try Data("# all settings from flags\n".utf8).write(to: URL(fileURLWithPath: root + "/kiban.yaml"))
         p.arguments = ["server", "--config", root + "/kiban.yaml", "--name", name, "--advertise-address", "127.0.0.1",
                        "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket]
         p.standardOutput = out
