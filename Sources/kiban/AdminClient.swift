@@ -6,6 +6,7 @@ import Glibc
 /// The CLI's only way to the daemon: one HTTP/1.1 request per connection on the admin socket.
 struct AdminClient {
     let socketPath: String
+    static let answerSecondsMax = 60
 
     /// A failure to show the operator, exiting non-zero.
     struct Failure: Error, CustomStringConvertible {
@@ -17,6 +18,9 @@ struct AdminClient {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "cannot create a socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
+        // The store answers or fails within about 30 s; beyond this the daemon is stuck.
+        var timeout = timeval(tv_sec: Self.answerSecondsMax, tv_usec: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         try connect(fd)
         let head = "\(method) \(path) HTTP/1.1\r\nHost: kiban\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
         try writeAll(fd, Array(head.utf8) + body)
@@ -25,6 +29,9 @@ struct AdminClient {
         while true {
             let n = read(fd, &buffer, buffer.count)
             if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                throw Failure(description: "the daemon at \(socketPath) did not answer within \(Self.answerSecondsMax) s; check its log (journalctl -u kiban)")
+            }
             guard n > 0 else { break }
             response += buffer[0..<n]
         }

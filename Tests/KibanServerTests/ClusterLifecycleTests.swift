@@ -4,10 +4,10 @@ import Testing
 /// Real `kiban server` processes on 127.0.0.1, driven only through the `kiban` CLI.
 @Suite("Cluster lifecycle with real processes", .serialized)
 struct ClusterLifecycleTests {
-    @Test("Three servers form a cluster with init, tokens and join, and carry on when the leader is killed")
-    func leaderKill() async throws {
+    @Test("Servers form a cluster with init, tokens and join, and carry on when the leader is killed", arguments: [3, 5])
+    func leaderKill(size: Int) async throws {
         let root = try temporaryDirectory("kiban-cluster")
-        let cluster = try await Cluster.start(3, prefix: "boot", root: root, port: basePort())
+        let cluster = try await Cluster.start(size, prefix: "boot", root: root, port: basePort())
         defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
         try cluster.initialize()
         let again = cluster.members[0].cli("init")
@@ -35,7 +35,38 @@ struct ClusterLifecycleTests {
         try await poll("the restarted member to catch up") {
             leader.cli("kv", "get", "after-1").stdout == "written through \(survivors[1].name)\n"
         }
-        #expect(cluster.voters(seenBy: leader) == 3)
+        #expect(cluster.voters(seenBy: leader) == size)
+        try await Self.removeAndRefuse(cluster)
+    }
+
+    /// `members remove` on the leader; the removed member's certificate no longer opens a Raft
+    /// stream; SIGTERM on the leader hands leadership over.
+    static func removeAndRefuse(_ cluster: Cluster) async throws {
+        let leaderName = try #require(cluster.leader(seenBy: cluster.members[0]))
+        let leader = try #require(cluster.member(leaderName))
+        let removed = try #require(cluster.members.first { $0.name != leaderName })
+        let r = leader.cli("members", "remove", removed.name)
+        #expect(r.code == 0, "\(r.stderr)")
+        try await poll("the removal to reach the leader's member list") { cluster.voters(seenBy: leader) == cluster.members.count - 1 }
+        removed.stop()
+        let id = try Self.memberID(removed)
+        let refusals = leader.log.components(separatedBy: "refused a peer that is not a listed member").count
+        var frame: [UInt8] = [0, 0, 0, 13] + Array("KBN".utf8) + [1, 1]
+        frame += (0..<8).reversed().map { UInt8(truncatingIfNeeded: id >> (UInt64($0) * 8)) }
+        _ = handshake(endpoint: leader.endpoint, tls: removed.dataDir + "/tls", caFile: leader.dataDir + "/tls/ca.pem", input: Data(frame))
+        try await poll("the leader to refuse the removed member") {
+            leader.log.components(separatedBy: "refused a peer that is not a listed member").count > refusals
+        }
+
+        leader.stop()
+        #expect(leader.log.contains("handed leadership over"))
+    }
+
+    /// The member id a server recorded in its data directory.
+    static func memberID(_ server: ServerProcess) throws -> UInt64 {
+        let data = try Data(contentsOf: URL(fileURLWithPath: server.dataDir + "/member.json"))
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return try #require((json["id"] as? NSNumber)?.uint64Value)
     }
 
     @Test("A token works once, not after its expiry, and only for its cluster's CA")
@@ -94,10 +125,11 @@ struct ClusterLifecycleTests {
     }
 
     /// `openssl s_client` with a member certificate: a client no one here wrote.
-    static func handshake(endpoint: String, tls: String, caFile: String) -> CLIResult {
+    static func handshake(endpoint: String, tls: String, caFile: String, input bytes: Data = Data("KBN\n".utf8)) -> CLIResult {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        p.arguments = ["s_client", "-connect", endpoint, "-tls1_3", "-cert", tls + "/member.pem", "-key", tls + "/member.key",
+        // Bounded: a server that kept the connection open would otherwise hold the test.
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        p.arguments = ["20", "/usr/bin/openssl", "s_client", "-connect", endpoint, "-tls1_3", "-cert", tls + "/member.pem", "-key", tls + "/member.key",
                        "-CAfile", caFile, "-verify_return_error", "-brief", "-ign_eof"]
         let input = Pipe(), out = Pipe(), err = Pipe()
         p.standardInput = input
@@ -106,7 +138,7 @@ struct ClusterLifecycleTests {
         do { try p.run() } catch { return CLIResult(code: 255, stdout: "", stderr: "\(error)") }
         // A TLS 1.3 server reports a refused client certificate after the handshake: send a
         // line so that the alert is read, then close.
-        input.fileHandleForWriting.write(Data("KBN\n".utf8))
+        input.fileHandleForWriting.write(bytes)
         try? input.fileHandleForWriting.close()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()

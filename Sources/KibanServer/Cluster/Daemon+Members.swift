@@ -74,6 +74,7 @@ extension Daemon {
         }
         try await onLeader(store) { () throws(StoreError) in try await store.removeMember(record.id) }
         try await storeCall { () throws(StoreError) in _ = try await store.delete(.key(ClusterKey.member(record.id))) }
+        directory.remove(record.id)
         await audit(caller, "members remove \(name)")
     }
 

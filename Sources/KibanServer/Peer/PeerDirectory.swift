@@ -14,6 +14,9 @@ final class PeerDirectory: Sendable {
     /// Adds or updates one member.
     func upsert(_ record: MemberRecord) { members.withLock { $0[record.id] = record } }
 
+    /// Forgets a removed member at once (the store refresh would within half a second).
+    func remove(_ id: UInt64) { _ = members.withLock { $0.removeValue(forKey: id) } }
+
     func record(_ id: UInt64) -> MemberRecord? { members.withLock { $0[id] } }
 
     var all: [MemberRecord] { members.withLock { Array($0.values) }.sorted { $0.id < $1.id } }

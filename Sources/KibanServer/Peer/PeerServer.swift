@@ -84,8 +84,12 @@ struct PeerSession: Sendable {
                     let response = await join(request)
                     try await outbound.write(ByteBuffer(bytes: try JSONEncoder().encode(response)))
                 case .raft:
-                    try await authenticate(child.channel, claimed: hello.from)
+                    let name = try await authenticate(child.channel, claimed: hello.from)
                     while let frame = try await frames.next() {
+                        // A member removed while connected is cut off at its next message.
+                        guard directory.record(hello.from)?.name == name else {
+                            throw ServerError(.forbidden, "member \(name) was removed; closing its connection")
+                        }
                         let m = try RaftMessageCodec.decode(Array(frame.readableBytesView))
                         guard m.from == hello.from else { throw ServerError(.forbidden, "a peer sent a message as another member") }
                         inbox.push(m)
@@ -99,7 +103,7 @@ struct PeerSession: Sendable {
 
     /// A Raft stream needs a certificate (already verified against the cluster CA by TLS) whose
     /// name is the listed member with the claimed id: a removed member is no longer listed.
-    private func authenticate(_ channel: any Channel, claimed id: UInt64) async throws {
+    private func authenticate(_ channel: any Channel, claimed id: UInt64) async throws -> String {
         let certificate = try await channel.nioSSL_peerCertificate().get()
         guard let certificate else {
             throw ServerError(.forbidden, "refused a Raft connection without a member certificate")
@@ -110,5 +114,6 @@ struct PeerSession: Sendable {
                            metadata: ["kiban.server.peer": "\(String(id, radix: 16))", "kiban.server.peer_name": "\(name ?? "?")"])
             throw ServerError(.forbidden, "member \(String(id, radix: 16)) (\(name ?? "?")) is not in the member list")
         }
+        return record.name
     }
 }
