@@ -25,10 +25,14 @@ struct Dev: AsyncParsableCommand {
         for i in 1...3 { try cluster.start(member: i) }
         try await cluster.form()
         print("kiban dev: three members running (data under \(root)); Ctrl-C stops them.")
+        let kiban = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         for i in 1...3 {
-            print("  member dev-\(i): KIBAN_SOCKET=\(cluster.socket(i)) kiban status   (log: \(cluster.directory(i))/server.log)")
+            print("  member dev-\(i): KIBAN_SOCKET=\(cluster.socket(i)) \(kiban) status   (log: \(cluster.directory(i))/server.log)")
         }
-        print("try: KIBAN_SOCKET=\(cluster.socket(2)) kiban kv put hello world; KIBAN_SOCKET=\(cluster.socket(3)) kiban kv get hello")
+        print("try: KIBAN_SOCKET=\(cluster.socket(2)) \(kiban) kv put hello world")
+        print("     KIBAN_SOCKET=\(cluster.socket(3)) \(kiban) kv get hello")
+        // Into a pipe or file stdout is block-buffered: flush so a script can wait for the banner.
+        fflush(nil)
         if let seconds {
             try await Task.sleep(for: .seconds(seconds))
         } else {
