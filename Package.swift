@@ -25,6 +25,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The peer transport (TCP, mutual TLS) and the admin API (HTTP/1.1 on a Unix socket).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // kiban.yaml, the local configuration.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
@@ -35,7 +39,19 @@ let package = Package(
                 dependencies: ["KibanStore", "KibanIO", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
         // The daemon's wiring: peer protocol, lifecycle, admin API (growing).
-        .target(name: "KibanServer", dependencies: ["KibanRaft"], swiftSettings: strict),
+        .target(
+            name: "KibanServer",
+            dependencies: [
+                "KibanRaft", "KibanStore", "KibanCA",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
         // Machines, IPAM and lifecycle (sabakan-compatible): the pure domain, and the inventory
         // service that keeps machines, the IPAM config and the audit log in the store.
         .target(name: "KibanInventory",
@@ -64,7 +80,8 @@ let package = Package(
         .executableTarget(
             name: "kiban",
             dependencies: [
-                "KibanRaft",
+                "KibanRaft", "KibanServer",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -91,7 +108,8 @@ let package = Package(
                           dependencies: ["KibanNetboot", "KibanStore", "KibanIO", "KibanInventory", "KibanRaft",
                                          .product(name: "Logging", package: "swift-log")],
                           path: "Sources/KibanDHCPHarness", swiftSettings: strict),
-        .testTarget(name: "KibanServerTests", dependencies: ["KibanServer", "KibanRaft", "KibanRaftSimulation"],
+        // Also starts real `kiban` processes (the executable is built next to the test bundle).
+        .testTarget(name: "KibanServerTests", dependencies: ["KibanServer", "KibanRaft", "KibanRaftSimulation", "kiban"],
                     swiftSettings: strict),
         .testTarget(name: "KibanInventoryTests",
                     dependencies: ["KibanInventory", "KibanStore", "KibanRaft",

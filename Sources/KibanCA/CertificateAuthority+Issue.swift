@@ -1,4 +1,5 @@
 import Crypto
+import SwiftASN1
 public import Foundation
 public import X509
 
@@ -83,6 +84,29 @@ public enum MemberKey {
             return (key.pemRepresentation, try csr.serializeAsPEM().pemString)
         } catch {
             throw CAError(.internal, "could not create a certificate request: \(error)")
+        }
+    }
+}
+
+extension MemberIdentity {
+    /// The member name (common name) of a DER certificate, or nil if it does not parse. The
+    /// caller has already verified the certificate's chain.
+    public static func name(ofCertificateDER der: [UInt8]) -> String? {
+        guard let certificate = try? Certificate(derEncoded: der) else { return nil }
+        return certificate.subject.lazy.flatMap { $0 }.first { $0.type == ASN1ObjectIdentifier.RDNAttributeType.commonName }
+            .flatMap { String($0.value) }
+    }
+}
+
+extension CertificateAuthority {
+    /// ``sign(_:as:now:)`` with the certificate in PEM, for callers that only store or send it.
+    /// - Throws: ``CAError`` `invalidRequest` or `internal`.
+    public func signPEM(_ csrPEM: String, as identity: MemberIdentity, now: Date) throws(CAError) -> String {
+        let certificate = try sign(csrPEM, as: identity, now: now)
+        do {
+            return try certificate.serializeAsPEM().pemString
+        } catch {
+            throw CAError(.internal, "could not encode the certificate for \(identity.name): \(error)")
         }
     }
 }

@@ -121,6 +121,12 @@ extension RawNode {
     public var lastIndex: UInt64 { raft.log.lastIndex }
     /// The configuration in force (that of the latest configuration entry in the log).
     public var confState: ConfState { raft.conf }
+
+    /// Leader only: the highest index known replicated on each member (Figure 2's matchIndex);
+    /// empty on other roles. Used to promote a learner once it has caught up.
+    public var matchIndexes: [NodeID: UInt64] {
+        raft.role == .leader ? raft.progress.mapValues { $0.match } : [:]
+    }
     /// The term of the entry at `index` in this node's log, persisted or not; nil when it was
     /// compacted away or is beyond the end.
     public func term(at index: UInt64) -> UInt64? { raft.log.term(index) }

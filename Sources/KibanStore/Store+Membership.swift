@@ -46,6 +46,29 @@ extension Store {
         }
     }
 
+    /// Hands leadership to the voter `id` (leader only) and waits, for at most the request
+    /// timeout, until this member is no longer the leader.
+    /// - Throws: ``StoreError`` `badRequest` (not the leader, or `id` is not a voter), `unavailable`.
+    public func transferLeadership(to id: NodeID) async throws(StoreError) {
+        try checkRunning()
+        do { try node.transferLeadership(to: id) } catch {
+            throw StoreError(.badRequest, "cannot transfer leadership to \(id): \(error.message)")
+        }
+        scheduleReady()
+        for _ in 0..<options.requestTimeoutTicks where node.leader != id || node.role == .leader {
+            try await waitTicks(1)
+        }
+        guard node.leader == id else {
+            throw StoreError(.unavailable, "member \(id) did not take over leadership in time; retry")
+        }
+    }
+
+    /// Leader only: each member's match index (see ``KibanRaft/RawNode/matchIndexes``).
+    public var matchIndexes: [NodeID: UInt64] { node.matchIndexes }
+
+    /// The last index in this member's log.
+    public var lastIndex: UInt64 { node.lastIndex }
+
     private static func isTransient(_ error: RaftError) -> Bool {
         [.leaderNotReady, .configChangePending, .transferring].contains(error.code)
     }

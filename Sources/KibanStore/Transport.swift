@@ -12,8 +12,8 @@ public protocol Transport: Sendable {
     func receive() async -> [Message]?
 }
 
-/// A queue of incoming messages with one waiting reader.
-final class MessageQueue: Sendable {
+/// A queue of incoming messages with one waiting reader (shared with the network transport).
+package final class MessageQueue: Sendable {
     private struct State {
         var messages: [Message] = []
         var reader: CheckedContinuation<[Message]?, Never>?
@@ -22,7 +22,11 @@ final class MessageQueue: Sendable {
 
     private let state = Mutex(State())
 
-    func push(_ m: Message) {
+    /// An empty, open queue.
+    package init() {}
+
+    /// Queues `m`, waking the reader.
+    package func push(_ m: Message) {
         let (reader, batch) = state.withLock { s -> (CheckedContinuation<[Message]?, Never>?, [Message]) in
             guard !s.closed else { return (nil, []) }
             s.messages.append(m)
@@ -34,7 +38,8 @@ final class MessageQueue: Sendable {
         reader?.resume(returning: batch)
     }
 
-    func pop() async -> [Message]? {
+    /// Every queued message, waiting for one; nil once closed.
+    package func pop() async -> [Message]? {
         await withCheckedContinuation { c in
             let ready = state.withLock { s -> [Message]?? in
                 if !s.messages.isEmpty {
@@ -49,7 +54,8 @@ final class MessageQueue: Sendable {
         }
     }
 
-    func close() {
+    /// Wakes the reader with nil; later pushes are dropped.
+    package func close() {
         let reader = state.withLock { s in
             s.closed = true
             defer { s.reader = nil }

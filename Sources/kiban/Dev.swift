@@ -1,65 +1,43 @@
 import ArgumentParser
-import KibanRaft
+import Foundation
 
-/// `kiban dev`: a local three-member cluster in the foreground, for trying Kiban out.
+/// `kiban dev`: three real `kiban server` processes on 127.0.0.1, formed through the real
+/// init → token → join path, in the foreground until Ctrl-C.
 struct Dev: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a local three-member cluster in the foreground (Ctrl-C stops it).",
         discussion: """
-            Today this runs Kiban's consensus core: three Raft members in one process, ticking
-            every 100 ms on the wall clock, with storage in memory. It elects a leader, writes,
-            stops the leader and shows the others carry on, restarts it, and hands leadership
-            over, then keeps writing and printing the members' status.
-            """
-    )
+            Starts three `kiban server` processes with temporary data directories and peer ports
+            BASE+1..BASE+3 on 127.0.0.1, runs `kiban init` on the first, and joins the other two
+            with tokens, exactly as on real boot servers. It prints how to point the CLI at each
+            member. Logs go to server.log in each member's directory.
+            """)
 
     @Option(help: "Stop after this many seconds (default: run until Ctrl-C).")
     var seconds: Int?
+    @Option(help: "Peer ports are BASE+1, BASE+2, BASE+3.")
+    var basePort = 10190
 
     func run() async throws {
-        print("kiban dev: three members (1, 2, 3) in this process; Ctrl-C stops them.")
-        var cluster = try DevCluster(members: [1, 2, 3])
-        let clock = ContinuousClock()
-        let deadline = seconds.map { clock.now + .seconds($0) }
-        var tick = 0
-        var writes = 0
-        while deadline.map({ clock.now < $0 }) ?? true {
-            try await clock.sleep(for: .milliseconds(100))
-            tick += 1
-            cluster.tick()
-            for line in cluster.drainEvents() { print(line) }
-            guard let leader = cluster.leader else { continue }
-            try script(&cluster, tick: tick, leader: leader)
-            if tick % 10 == 0 {
-                writes += 1
-                try? cluster.propose("write-\(writes)")
-            }
-            if tick % 30 == 0 {
-                print("status (leader: member \(cluster.leader.map { "\($0)" } ?? "none")):")
-                cluster.statusLines.forEach { print($0) }
-            }
+        let root = try DevProcesses.temporaryDirectory()
+        var cluster = DevProcesses(root: root, basePort: basePort)
+        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        for i in 1...3 { try cluster.start(member: i) }
+        try await cluster.form()
+        print("kiban dev: three members running (data under \(root)); Ctrl-C stops them.")
+        let kiban = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        for i in 1...3 {
+            print("  member dev-\(i): KIBAN_SOCKET=\(cluster.socket(i)) \(kiban) status   (log: \(cluster.directory(i))/server.log)")
         }
-        print("stopped after \(tick) ticks; final status:")
-        cluster.statusLines.forEach { print($0) }
-    }
-
-    /// The demonstration: stop the leader at 4 s, restart it at 8 s, transfer at 12 s.
-    private func script(_ cluster: inout DevCluster, tick: Int, leader: NodeID) throws {
-        switch tick {
-        case 40:
-            print("stopping the leader, member \(leader): the others elect a new one")
-            cluster.stop(leader)
-        case 80:
-            for id: NodeID in [1, 2, 3] where cluster.nodes[id] == nil {
-                print("restarting member \(id): it catches up from the leader")
-                try cluster.restart(id)
-            }
-        case 120:
-            let target = ([1, 2, 3] as [NodeID]).first { $0 != leader } ?? 1
-            print("transferring leadership from member \(leader) to member \(target)")
-            try cluster.transfer(to: target)
-        default:
-            break
+        print("try: KIBAN_SOCKET=\(cluster.socket(2)) \(kiban) kv put hello world")
+        print("     KIBAN_SOCKET=\(cluster.socket(3)) \(kiban) kv get hello")
+        // Into a pipe or file stdout is block-buffered: flush so a script can wait for the banner.
+        fflush(nil)
+        if let seconds {
+            try await Task.sleep(for: .seconds(seconds))
+        } else {
+            _ = await Signals.wait(for: [SIGINT, SIGTERM])
         }
+        print("stopping the members")
     }
 }

@@ -1,11 +1,13 @@
 import ArgumentParser
 
-/// The `kiban` command line: server, cluster lifecycle and administration.
+/// The `kiban` command line: server, cluster lifecycle and administration. Every command but
+/// `server` and `dev` talks to a daemon over its admin socket.
 @main
 struct Kiban: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiban",
         abstract: "Boot-server software for bare-metal data centers.",
-        subcommands: [Dev.self]
+        subcommands: [ServerCommand.self, InitCommand.self, TokenCommand.self, JoinCommand.self,
+                      MembersCommand.self, StatusCommand.self, KVCommand.self, Dev.self]
     )
 }

@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+import NIOHTTP1
+
+/// Maps admin API requests to the daemon (docs/admin-api.md). JSON in, JSON out; a failure is
+/// `{"error": code, "message": …}` with the status ``ServerError/httpStatus`` gives.
+struct AdminRouter: Sendable {
+    let daemon: Daemon
+    let logger: Logger
+
+    func route(method: HTTPMethod, uri: String, body: Data, caller: Caller) async -> (Int, [UInt8]) {
+        let components = URLComponents(string: uri)
+        let path = components?.path ?? uri
+        var query: [String: String] = [:]
+        for item in components?.queryItems ?? [] { query[item.name] = item.value ?? "" }
+        do {
+            let request = AdminRequest(method: method, path: path, query: query, body: body, caller: caller)
+            return (200, try await dispatch(request))
+        } catch let error as ServerError {
+            return (error.httpStatus, Self.encode(["error": error.code.rawValue, "message": error.message]))
+        } catch {
+            return (400, Self.encode(["error": ServerError.Code.badRequest.rawValue, "message": "the request body is not valid JSON for \(path): \(error)"]))
+        }
+    }
+
+    private func dispatch(_ r: AdminRequest) async throws -> [UInt8] {
+        let s = r.segments
+        let resource = s.prefix(2).joined(separator: "/")
+        let argument = s.count == 3 ? s[2] : nil
+        guard s.count <= 3 else { throw ServerError(.notFound, "no admin endpoint \(r.method) \(r.path); see docs/admin-api.md") }
+        switch (r.method, resource, argument) {
+        case (.GET, "v1/status", nil): return Self.encode(await daemon.status())
+        case (.POST, "v1/init", nil): return Self.encode(try await daemon.initialize(caller: r.caller))
+        case (.POST, "v1/join", nil):
+            let body = try r.decode([String: String].self)
+            return Self.encode(try await daemon.join(token: body["token"] ?? "", caller: r.caller))
+        case (.POST, "v1/tokens", nil):
+            let body = try r.decode(TokenCreateBody.self)
+            return Self.encode(try await daemon.createToken(name: body.name, ttlSeconds: body.ttlSeconds ?? 3600, caller: r.caller))
+        case (.GET, "v1/tokens", nil): return Self.encode(try await daemon.listTokens())
+        case (.DELETE, "v1/tokens", let id?):
+            try await daemon.revokeToken(id: id, caller: r.caller)
+            return Self.encode(["revoked": id])
+        case (.GET, "v1/members", nil): return Self.encode(try await daemon.members())
+        case (.DELETE, "v1/members", let name?):
+            try await daemon.removeMember(name: name, force: r.query["force"] == "true", caller: r.caller)
+            return Self.encode(["removed": name])
+        case (.POST, "v1/members", "transfer-leader"):
+            let body = try r.decode([String: String].self)
+            try await daemon.transferLeader(to: body["name"], caller: r.caller)
+            return Self.encode(await daemon.status())
+        case (_, "v1/kv", nil): return try await kv(r)
+        default:
+            throw ServerError(.notFound, "no admin endpoint \(r.method) \(r.path); see docs/admin-api.md")
+        }
+    }
+
+    private func kv(_ r: AdminRequest) async throws -> [UInt8] {
+        let key = r.query["key"] ?? ""
+        let prefix = r.query["prefix"] == "true"
+        switch r.method {
+        case .GET: return Self.encode(try await daemon.kvGet(key: key, prefix: prefix))
+        case .PUT:
+            let body = try r.decode(KVPutBody.self)
+            return Self.encode(try await daemon.kvPut(body, caller: r.caller))
+        case .DELETE: return Self.encode(try await daemon.kvDelete(key: key, prefix: prefix, caller: r.caller))
+        default: throw ServerError(.badRequest, "/v1/kv takes GET, PUT or DELETE")
+        }
+    }
+
+    static func encode(_ value: some Encodable) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        // Every value encoded here is plain data (strings, numbers, arrays), which cannot fail.
+        return Array((try? encoder.encode(value)) ?? Data("{}".utf8))
+    }
+}
+
+/// One parsed admin request.
+struct AdminRequest {
+    var method: HTTPMethod
+    var path: String
+    var query: [String: String]
+    var body: Data
+    var caller: Caller
+
+    var segments: [String] { path.split(separator: "/").map { $0.removingPercentEncoding ?? String($0) } }
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try JSONDecoder().decode(type, from: body.isEmpty ? Data("{}".utf8) : body)
+    }
+}
+
+/// `POST /v1/tokens`.
+struct TokenCreateBody: Codable {
+    var name: String
+    var ttlSeconds: Double?
+}

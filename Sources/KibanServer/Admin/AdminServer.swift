@@ -1,0 +1,97 @@
+import Foundation
+public import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The admin API: HTTP/1.1 + JSON on a Unix socket (docs/admin-api.md). Every request carries
+/// its caller's credentials (SO_PEERCRED) to the router for the audit record.
+public final class AdminServer: Sendable {
+    typealias Part = HTTPServerResponsePart
+    private let channel: any Channel
+    private let task: Task<Void, Never>
+    private let lockFD: Int32
+
+    private init(channel: any Channel, task: Task<Void, Never>, lockFD: Int32) {
+        self.channel = channel
+        self.task = task
+        self.lockFD = lockFD
+    }
+
+    /// Locks, binds and serves `path` for `daemon`.
+    /// - Throws: ``ServerError`` `conflict` when another daemon serves the path, `config`.
+    public static func start(path: String, daemon: Daemon, logger: Logger) async throws(ServerError) -> AdminServer {
+        let lockFD = try SocketGuard.lock(socketPath: path)
+        let server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, Part>, Never>
+        do {
+            // The lock is ours, so a file at the path is a dead daemon's leftover.
+            server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                        return try NIOAsyncChannel<HTTPServerRequestPart, Part>(wrappingChannelSynchronously: channel)
+                    }
+                }
+            try SocketGuard.restrict(socketPath: path)
+        } catch {
+            Glibc.close(lockFD)
+            throw (error as? ServerError) ?? ServerError(.config, "cannot listen on \(path): \(error)")
+        }
+        let router = AdminRouter(daemon: daemon, logger: logger)
+        let task = Task {
+            _ = try? await server.executeThenClose { inbound in
+                await withDiscardingTaskGroup { group in
+                    do {
+                        for try await child in inbound { group.addTask { await serve(child, router: router) } }
+                    } catch {
+                        logger.debug("admin listener ended", metadata: ["kiban.server.error": "\(error)"])
+                    }
+                }
+            }
+        }
+        return AdminServer(channel: server.channel, task: task, lockFD: lockFD)
+    }
+
+    /// Stops listening and releases the lock.
+    public func close() async {
+        try? await channel.close().get()
+        task.cancel()
+        Glibc.close(lockFD)
+    }
+
+    private static func serve(_ child: NIOAsyncChannel<HTTPServerRequestPart, Part>, router: AdminRouter) async {
+        let caller = await peerCredentials(child.channel)
+        try? await child.executeThenClose { inbound, outbound in
+            var head: HTTPRequestHead?
+            var body = ByteBuffer()
+            for try await part in inbound {
+                switch part {
+                case .head(let h): head = h; body.clear()
+                case .body(var b): body.writeBuffer(&b)
+                case .end:
+                    guard let h = head else { continue }
+                    let (status, json) = await router.route(method: h.method, uri: h.uri, body: Data(body.readableBytesView), caller: caller)
+                    var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", "\(json.count)")])
+                    if !h.isKeepAlive { headers.add(name: "Connection", value: "close") }
+                    try await outbound.write(.head(HTTPResponseHead(version: h.version, status: .init(statusCode: status), headers: headers)))
+                    try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: json))))
+                    try await outbound.write(.end(nil))
+                    if !h.isKeepAlive { return }
+                }
+            }
+        }
+    }
+
+    private static func peerCredentials(_ channel: any Channel) async -> Caller {
+        guard let provider = channel as? any SocketOptionProvider,
+              let cred: UCred = try? await provider.unsafeGetSocketOption(
+                  level: .init(rawValue: SOL_SOCKET), name: .init(rawValue: SO_PEERCRED)).get() else {
+            // Unknown credentials are recorded as nobody, never as root.
+            return Caller(pid: 0, uid: 65534, gid: 65534)
+        }
+        return Caller(pid: cred.pid, uid: cred.uid, gid: cred.gid)
+    }
+}

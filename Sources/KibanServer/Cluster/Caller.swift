@@ -1,0 +1,17 @@
+/// Who called the admin API: the peer credentials of the Unix-socket connection (SO_PEERCRED),
+/// recorded in the audit record of every change.
+public struct Caller: Sendable, Hashable, Codable {
+    /// Process id.
+    public var pid: Int32
+    /// User id.
+    public var uid: UInt32
+    /// Group id.
+    public var gid: UInt32
+
+    /// Creates a caller.
+    public init(pid: Int32, uid: UInt32, gid: UInt32) {
+        self.pid = pid
+        self.uid = uid
+        self.gid = gid
+    }
+}

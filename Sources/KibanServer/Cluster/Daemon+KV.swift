@@ -1,0 +1,58 @@
+import Foundation
+import KibanStore
+
+/// A key-value pair as the admin API shows it (keys and values as UTF-8 text).
+public struct KVInfo: Codable, Sendable {
+    public var key: String
+    public var value: String
+    public var createRevision: Int64
+    public var modRevision: Int64
+    public var version: Int64
+}
+
+/// `PUT /v1/kv`: an unconditional put, or a compare-and-swap when `expectModRevision` is set
+/// (0: the key must not exist).
+public struct KVPutBody: Codable, Sendable {
+    public var key: String
+    public var value: String
+    public var expectModRevision: Int64?
+}
+
+/// The answer to a put: the new revision, or `succeeded: false` when the compare failed.
+public struct KVPutResult: Codable, Sendable {
+    public var succeeded: Bool
+    public var revision: Int64
+}
+
+extension Daemon {
+    /// `kiban kv get|list`: linearizable (through the leader's ReadIndex).
+    public func kvGet(key: String, prefix: Bool) async throws(ServerError) -> [KVInfo] {
+        let store = try requireStore()
+        let range: KeyRange = prefix ? .prefix(Array(key.utf8)) : .key(Array(key.utf8))
+        let page = try await storeCall { () throws(StoreError) in try await store.range(range) }
+        return page.kvs.map {
+            KVInfo(key: String(decoding: $0.key, as: UTF8.self), value: String(decoding: $0.value, as: UTF8.self),
+                   createRevision: $0.createRevision, modRevision: $0.modRevision, version: $0.version)
+        }
+    }
+
+    /// `kiban kv put`: forwarded to the leader by the store when this member follows.
+    public func kvPut(_ body: KVPutBody, caller: Caller) async throws(ServerError) -> KVPutResult {
+        let store = try requireStore()
+        guard !body.key.isEmpty else { throw ServerError(.badRequest, "a key must not be empty") }
+        let key = Array(body.key.utf8)
+        let put = Operation.put(key: key, value: Array(body.value.utf8), lease: 0)
+        let compares = body.expectModRevision.map { [Compare(key, .equal, .modRevision($0))] } ?? []
+        let result = try await storeCall { () throws(StoreError) in try await store.txn(Txn(compares: compares, success: [put])) }
+        return KVPutResult(succeeded: result.succeeded, revision: result.revision)
+    }
+
+    /// `kiban kv del`: returns how many keys were deleted.
+    public func kvDelete(key: String, prefix: Bool, caller: Caller) async throws(ServerError) -> [String: Int] {
+        let store = try requireStore()
+        guard !key.isEmpty else { throw ServerError(.badRequest, "a key must not be empty") }
+        let range: KeyRange = prefix ? .prefix(Array(key.utf8)) : .key(Array(key.utf8))
+        let deleted = try await storeCall { () throws(StoreError) in try await store.delete(range) }
+        return ["deleted": deleted.count]
+    }
+}

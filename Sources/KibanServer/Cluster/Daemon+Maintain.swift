@@ -1,0 +1,41 @@
+import Foundation
+import KibanRaft
+import KibanStore
+
+extension Daemon {
+    /// Every half second: refresh the member list from the store, and on the leader promote
+    /// learners that have caught up (thesis §4.2.1: a new member votes only once it has the log).
+    func maintain() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(500))
+            guard let store = running?.store else { return }
+            if let records = try? await memberRecords(store, consistency: .serializable), !records.isEmpty {
+                directory.replace(records)
+            }
+            await promoteCaughtUpLearners(store)
+        }
+    }
+
+    func memberRecords(_ store: Store, consistency: ReadConsistency) async throws(StoreError) -> [MemberRecord] {
+        let page = try await store.range(.prefix(ClusterKey.membersPrefix), consistency: consistency)
+        return page.kvs.compactMap { try? JSONDecoder().decode(MemberRecord.self, from: Data($0.value)) }
+    }
+
+    /// A learner is caught up when its match index is within a few entries of the leader's log.
+    private func promoteCaughtUpLearners(_ store: Store) async {
+        let status = await store.status
+        guard status.role == .leader, let learner = status.conf.learners.sorted().first else { return }
+        let matches = await store.matchIndexes
+        let last = await store.lastIndex
+        guard let match = matches[learner], match + Self.catchUpSlackEntries >= last else { return }
+        do {
+            try await store.promote(learner)
+            logger.notice("promoted a caught-up learner to voter", metadata: ["kiban.server.peer": "\(String(learner, radix: 16))"])
+        } catch {
+            logger.info("promotion deferred", metadata: ["kiban.server.error": "\(error)"])
+        }
+    }
+
+    /// How far behind the leader's last index a learner may be and still count as caught up.
+    static var catchUpSlackEntries: UInt64 { 8 }
+}

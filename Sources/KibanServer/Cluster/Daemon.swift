@@ -1,0 +1,121 @@
+import Foundation
+import KibanCA
+import KibanRaft
+import KibanStore
+public import Logging
+
+/// The running `kiban server`: this member's store, peer transport and peer server, once the
+/// data directory holds a cluster (after `kiban init` or `kiban join`). Until then the daemon
+/// serves only the admin API and waits to be told which.
+public actor Daemon {
+    /// A running member.
+    struct Running {
+        var local: LocalMember
+        var store: Store
+        var transport: PeerTransport
+        var server: PeerServer
+        var tls: PeerTLS
+        var background: Task<Void, Never>
+    }
+
+    let config: ServerConfig
+    let logger: Logger
+    let directory = PeerDirectory()
+    var running: Running?
+    /// Init or join in progress: a second one is refused instead of racing.
+    var busy = false
+    /// Store timing; tests shorten it through the environment (see ``ServerCommand``).
+    let tickInterval: Duration
+
+    /// A daemon for `config`; call ``start()``.
+    public init(config: ServerConfig, logger: Logger, tickInterval: Duration = .milliseconds(100)) {
+        self.config = config
+        self.logger = logger
+        self.tickInterval = tickInterval
+    }
+
+    var memberFile: String { config.dataDir + "/member.json" }
+
+    /// Opens the cluster if the data directory holds one; otherwise waits for init or join.
+    public func start() async throws(ServerError) {
+        guard FileManager.default.fileExists(atPath: memberFile) else {
+            logger.notice("no cluster in the data directory yet: run `kiban init` (first server) or `kiban join TOKEN`",
+                          metadata: ["kiban.server.data_dir": "\(config.dataDir)"])
+            return
+        }
+        let local: LocalMember
+        do {
+            local = try JSONDecoder().decode(LocalMember.self, from: Data(contentsOf: URL(fileURLWithPath: memberFile)))
+        } catch {
+            throw ServerError(.config, "\(memberFile) is damaged (\(error)); restore the data directory or join again")
+        }
+        try await open(local, tls: try PeerTLS.load(dataDir: config.dataDir), bootstrap: nil)
+    }
+
+    /// The store, or `conflict` telling the operator to init or join first.
+    func requireStore() throws(ServerError) -> Store {
+        guard let running else {
+            throw ServerError(.conflict, "this server is not in a cluster yet: run `kiban init` on the first server, or `kiban join TOKEN` here")
+        }
+        return running.store
+    }
+
+    /// Starts the store and the peer endpoint for `local`.
+    func open(_ local: LocalMember, tls: PeerTLS, bootstrap: ConfState?) async throws(ServerError) {
+        var options = StoreOptions(id: local.id, directory: config.dataDir, bootstrap: bootstrap)
+        options.tickInterval = tickInterval
+        var log = logger
+        log[metadataKey: "kiban.server.member"] = "\(local.name)"
+        let transport = try PeerTransport(selfID: local.id, directory: directory, tls: tls, logger: log)
+        let server = try await PeerServer.start(
+            host: config.advertiseAddress, port: config.peerPort, tls: tls, directory: directory,
+            inbox: transport.inbox, join: { [weak self] request in
+                guard let self else { return JoinResponse(error: .unavailable, message: "the server is stopping") }
+                return await self.admit(request)
+            }, logger: log)
+        let store: Store
+        do {
+            store = try await Store.open(options, transport: transport, logger: log)
+        } catch {
+            await server.close()
+            transport.close()
+            throw ServerError(.config, "cannot open the store in \(config.dataDir): \(error)")
+        }
+        // Peers are checked against this list from the first connection on.
+        if let records = try? await memberRecords(store, consistency: .serializable), !records.isEmpty {
+            directory.replace(records)
+        }
+        let background = Task { [weak self] in
+            guard let self else { return }
+            await self.maintain()
+        }
+        running = Running(local: local, store: store, transport: transport, server: server, tls: tls, background: background)
+        log.notice("member running", metadata: ["kiban.server.cluster": "\(local.clusterID)",
+                                                "kiban.server.id": "\(String(local.id, radix: 16))",
+                                                "kiban.server.peer_endpoint": "\(config.peerEndpoint)"])
+    }
+
+    /// Stops serving. A leader first hands leadership to the most up-to-date voter, so the
+    /// cluster does not wait an election timeout.
+    public func shutdown() async {
+        guard let r = running else { return }
+        running = nil
+        let status = await r.store.status
+        if status.role == .leader, status.conf.voters.count > 1 {
+            let matches = await r.store.matchIndexes
+            let target = status.conf.voters.filter { $0 != status.id }.max { (matches[$0] ?? 0) < (matches[$1] ?? 0) }
+            if let target {
+                do {
+                    try await r.store.transferLeadership(to: target)
+                    logger.notice("handed leadership over before stopping", metadata: ["kiban.server.peer": "\(String(target, radix: 16))"])
+                } catch {
+                    logger.warning("could not hand leadership over", metadata: ["kiban.server.error": "\(error)"])
+                }
+            }
+        }
+        r.background.cancel()
+        await r.store.stop()
+        await r.server.close()
+        r.transport.close()
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import KibanCA
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// The joining server's side of `kiban join`. The order is the security property: the CA
+/// certificate is fetched (public), its fingerprint compared with the token's, and only over a
+/// second connection that TLS verifies against **that** CA does the secret leave this host.
+enum JoinClient {
+    /// Asks the member at `endpoint` to admit this server.
+    /// - Throws: ``ServerError`` `forbidden` when the CA does not match the token (nothing
+    ///   secret was sent), `unavailable` when the member cannot be reached.
+    static func join(endpoint: String, token: JoinToken, request: JoinRequest) async throws(ServerError) -> (JoinResponse, String) {
+        let caPEM = try await fetchCA(endpoint: endpoint)
+        let fingerprint: String
+        do {
+            let der = try NIOSSLCertificate(bytes: Array(caPEM.utf8), format: .pem).toDERBytes()
+            fingerprint = CertificateAuthority.fingerprint(ofDER: der)
+        } catch {
+            throw ServerError(.forbidden, "the server at \(endpoint) presented an unreadable CA certificate; nothing secret was sent")
+        }
+        guard fingerprint == token.caFingerprint else {
+            throw ServerError(.forbidden, "the server at \(endpoint) belongs to another cluster (its CA is \(fingerprint), the token expects \(token.caFingerprint)); nothing secret was sent. Check the address, or get a token from the right cluster")
+        }
+        let context: NIOSSLContext
+        do {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)))
+            tls.certificateVerification = .noHostnameVerification
+            tls.minimumTLSVersion = .tlsv13
+            context = try NIOSSLContext(configuration: tls)
+        } catch {
+            throw ServerError(.internal, "cannot set up TLS for joining: \(error)")
+        }
+        let body: Data
+        do { body = try JSONEncoder().encode(request) } catch { throw ServerError(.internal, "\(error)") }
+        let reply = try await exchange(endpoint: endpoint, context: context,
+                                       frames: [PeerHello(purpose: .join).encoded, ByteBuffer(bytes: body)])
+        do {
+            return (try JSONDecoder().decode(JoinResponse.self, from: Data(reply.readableBytesView)), caPEM)
+        } catch {
+            throw ServerError(.unavailable, "the server at \(endpoint) answered the join with something unreadable: \(error)")
+        }
+    }
+
+    /// The CA certificate a member presents. Unverified on purpose: the caller checks it
+    /// against the token's fingerprint.
+    static func fetchCA(endpoint: String) async throws(ServerError) -> String {
+        let context: NIOSSLContext
+        do {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.certificateVerification = .none
+            tls.minimumTLSVersion = .tlsv13
+            context = try NIOSSLContext(configuration: tls)
+        } catch {
+            throw ServerError(.internal, "cannot set up TLS for joining: \(error)")
+        }
+        let reply = try await exchange(endpoint: endpoint, context: context, frames: [PeerHello(purpose: .caCertificate).encoded])
+        return String(decoding: reply.readableBytesView, as: UTF8.self)
+    }
+
+    /// Connects, writes `frames`, returns the first frame answered.
+    private static func exchange(endpoint: String, context: NIOSSLContext,
+                                 frames: [ByteBuffer]) async throws(ServerError) -> ByteBuffer {
+        let (host, port) = try PeerEndpoint.split(endpoint)
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(3))
+                .connect(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
+                        try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(FrameEncoder()))
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+            return try await channel.executeThenClose { inbound, outbound in
+                try await outbound.write(contentsOf: frames)
+                var it = inbound.makeAsyncIterator()
+                guard let reply = try await it.next() else {
+                    throw ServerError(.unavailable, "the server at \(endpoint) closed the connection without answering")
+                }
+                return reply
+            }
+        } catch let error as ServerError {
+            throw error
+        } catch {
+            throw ServerError(.unavailable, "cannot reach \(endpoint): \(error)")
+        }
+    }
+}

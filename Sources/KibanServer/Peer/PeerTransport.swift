@@ -1,0 +1,129 @@
+import KibanRaft
+import KibanStore
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// The network ``KibanStore/Transport``: Raft messages over TCP with mutual TLS, one persistent
+/// outgoing connection per peer (``PeerLink``), incoming ones accepted by ``PeerServer``.
+/// Delivery is best effort, as Raft expects: a message for an unreachable peer is dropped.
+final class PeerTransport: Transport {
+    let inbox = MessageQueue()
+    private let links = Mutex<[UInt64: PeerLink]>([:])
+    private let directory: PeerDirectory
+    private let context: NIOSSLContext
+    private let selfID: UInt64
+    private let logger: Logger
+
+    init(selfID: UInt64, directory: PeerDirectory, tls: PeerTLS, logger: Logger) throws(ServerError) {
+        self.selfID = selfID
+        self.directory = directory
+        self.context = try tls.clientContext()
+        self.logger = logger
+    }
+
+    func send(_ messages: [Message]) {
+        var byPeer: [UInt64: [Message]] = [:]
+        for m in messages { byPeer[m.to, default: []].append(m) }
+        for (to, batch) in byPeer { link(to).enqueue(batch) }
+    }
+
+    func receive() async -> [Message]? { await inbox.pop() }
+
+    /// Closes every link and ends ``receive()``.
+    func close() {
+        let all = links.withLock { l in defer { l = [:] }; return Array(l.values) }
+        for link in all { link.close() }
+        inbox.close()
+    }
+
+    private func link(_ to: UInt64) -> PeerLink {
+        links.withLock { l in
+            if let existing = l[to] { return existing }
+            let new = PeerLink(to: to, from: selfID, directory: directory, context: context, logger: logger)
+            l[to] = new
+            return new
+        }
+    }
+}
+
+/// One peer's outgoing connection: connects on demand, reconnects with exponential back-off
+/// (50 ms doubling to 2 s), and writes each batch with one flush.
+final class PeerLink: Sendable {
+    private let continuation: AsyncStream<[Message]>.Continuation
+    private let task: Task<Void, Never>
+
+    init(to: UInt64, from: UInt64, directory: PeerDirectory, context: NIOSSLContext, logger: Logger) {
+        // Raft resends what is lost; while the peer is down only the newest batches are kept.
+        let (stream, continuation) = AsyncStream.makeStream(of: [Message].self, bufferingPolicy: .bufferingNewest(64))
+        self.continuation = continuation
+        var logger = logger
+        logger[metadataKey: "kiban.server.peer"] = "\(String(to, radix: 16))"
+        let log = logger
+        task = Task {
+            var channel: (any Channel)?
+            var backoff = Duration.milliseconds(50)
+            for await batch in stream {
+                if channel == nil {
+                    do {
+                        channel = try await Self.connect(to: to, from: from, directory: directory, context: context)
+                        backoff = .milliseconds(50)
+                    } catch {
+                        log.debug("peer unreachable", metadata: ["kiban.server.error": "\(error)"])
+                        try? await Task.sleep(for: backoff)
+                        backoff = min(backoff * 2, .seconds(2))
+                        continue
+                    }
+                }
+                guard let c = channel else { continue }
+                do {
+                    for m in batch.dropLast() { c.write(ByteBuffer(bytes: RaftMessageCodec.encode(m)), promise: nil) }
+                    if let last = batch.last { try await c.writeAndFlush(ByteBuffer(bytes: RaftMessageCodec.encode(last))).get() }
+                } catch {
+                    log.debug("peer connection lost", metadata: ["kiban.server.error": "\(error)"])
+                    try? await c.close().get()
+                    channel = nil
+                }
+            }
+            try? await channel?.close().get()
+        }
+    }
+
+    func enqueue(_ batch: [Message]) { continuation.yield(batch) }
+
+    func close() {
+        continuation.finish()
+        task.cancel()
+    }
+
+    private static func connect(to: UInt64, from: UInt64, directory: PeerDirectory,
+                                context: NIOSSLContext) async throws -> any Channel {
+        guard let record = directory.record(to) else {
+            throw ServerError(.unavailable, "member \(String(to, radix: 16)) is not in the member list")
+        }
+        let (host, port) = try PeerEndpoint.split(record.endpoint)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(2))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+                    try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(FrameEncoder()))
+                }
+            }
+            .connect(host: host, port: port).get()
+        try await channel.writeAndFlush(PeerHello(purpose: .raft, from: from).encoded).get()
+        return channel
+    }
+}
+
+/// `address:port` strings.
+enum PeerEndpoint {
+    static func split(_ endpoint: String) throws(ServerError) -> (String, Int) {
+        guard let colon = endpoint.lastIndex(of: ":"), let port = Int(endpoint[endpoint.index(after: colon)...]) else {
+            throw ServerError(.badRequest, "\(endpoint) is not address:port")
+        }
+        return (String(endpoint[..<colon]), port)
+    }
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+
+/// `kiban kv get|put|del|list`: the store's keys, for debugging and scripts.
+struct KVCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kv", abstract: "Read and write the replicated store's keys.",
+        subcommands: [Get.self, Put.self, Del.self, List.self])
+
+    struct Get: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a key's value (linearizable); exit 1 if absent.")
+        @OptionGroup var client: ClientOptions
+        @Argument var key: String
+
+        func run() throws {
+            let (kvs, json) = try client.call("GET", "/v1/kv?key=\(key.queryEscaped)", as: [KVView].self)
+            guard let kv = kvs.first else {
+                if client.output == .json { client.print(json: json, rows: []) }
+                throw ExitCode(1)
+            }
+            switch client.output {
+            case .json: client.print(json: json, rows: [])
+            case .table: print(kv.value)
+            }
+        }
+    }
+
+    struct Put: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set a key (from any member: followers forward).")
+        @OptionGroup var client: ClientOptions
+        @Argument var key: String
+        @Argument var value: String
+        @Option(help: "Compare-and-swap: write only if the key's mod revision is this (0: absent).")
+        var expectModRevision: Int64?
+
+        func run() throws {
+            let body = KVPutView(key: key, value: value, expectModRevision: expectModRevision)
+            let (result, json) = try client.call("PUT", "/v1/kv", body: body, as: KVPutAnswer.self)
+            client.print(json: json, rows: [["SUCCEEDED", "REVISION"], ["\(result.succeeded)", "\(result.revision)"]])
+            guard result.succeeded else { throw ExitCode(1) }
+        }
+    }
+
+    struct Del: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a key, or every key under a prefix.")
+        @OptionGroup var client: ClientOptions
+        @Argument var key: String
+        @Flag(help: "Delete every key starting with KEY.")
+        var prefix = false
+
+        func run() throws {
+            let (answer, json) = try client.call("DELETE", "/v1/kv?key=\(key.queryEscaped)&prefix=\(prefix)", as: [String: Int].self)
+            client.print(json: json, rows: [["DELETED"], ["\(answer["deleted"] ?? 0)"]])
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List keys under a prefix.")
+        @OptionGroup var client: ClientOptions
+        @Argument var prefix: String = ""
+
+        func run() throws {
+            let (kvs, json) = try client.call("GET", "/v1/kv?key=\(prefix.queryEscaped)&prefix=true", as: [KVView].self)
+            client.print(json: json, rows: [["KEY", "MOD", "VALUE"]] + kvs.map { [$0.key, "\($0.modRevision)", $0.value] })
+        }
+    }
+}
+
+struct KVView: Decodable {
+    var key: String
+    var value: String
+    var modRevision: Int64
+}
+
+struct KVPutView: Encodable {
+    var key: String
+    var value: String
+    var expectModRevision: Int64?
+}
+
+struct KVPutAnswer: Decodable {
+    var succeeded: Bool
+    var revision: Int64
+}
+
+extension String {
+    var queryEscaped: String {
+        addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~/"))) ?? self
+    }
+}

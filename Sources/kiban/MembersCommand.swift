@@ -1,0 +1,46 @@
+import ArgumentParser
+
+/// `kiban members list|remove|transfer-leader`.
+struct MembersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "members", abstract: "List, remove members and move leadership.",
+        subcommands: [List.self, Remove.self, TransferLeader.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the members (match index shown on the leader).")
+        @OptionGroup var client: ClientOptions
+
+        func run() throws {
+            let (members, json) = try client.call("GET", "/v1/members", as: [MemberView].self)
+            client.print(json: json, rows: [["NAME", "ID", "ENDPOINT", "ROLE", "LEADER", "MATCH"]] + members.map(\.row))
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a member (run on the leader).")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "The member's name.")
+        var name: String
+        @Flag(help: "Allow a removal that leaves a single voter.")
+        var force = false
+
+        func run() throws {
+            let (_, json) = try client.call("DELETE", "/v1/members/\(name)?force=\(force)", as: [String: String].self)
+            client.print(json: json, rows: [["REMOVED"], [name]])
+        }
+    }
+
+    struct TransferLeader: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Hand leadership to NAME, or to the most up-to-date other voter (run on the leader).")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "The new leader's name.")
+        var name: String?
+
+        func run() throws {
+            let body = name.map { ["name": $0] } ?? [:]
+            let (s, json) = try client.call("POST", "/v1/members/transfer-leader", body: body, as: StatusView.self)
+            client.print(json: json, rows: [["LEADER", "TERM"], [s.leader ?? "none", s.term.map { "\($0)" } ?? "-"]])
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import KibanServer
+import Logging
+
+/// `kiban server`: the daemon (systemd `Type=notify`).
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server",
+        abstract: "Run the Kiban daemon (flags override the configuration file).")
+
+    @Option(help: "Local configuration file.")
+    var config = "/etc/kiban/kiban.yaml"
+    @Option(help: "This member's name.")
+    var name: String?
+    @Option(help: "The IPv4 address peers use to reach this member.")
+    var advertiseAddress: String?
+    @Option(help: "Data directory.")
+    var dataDir: String?
+    @Option(help: "Peer (Raft and join) TCP port.")
+    var peerPort: Int?
+    @Option(help: "Admin API Unix socket.")
+    var socket: String?
+
+    func run() async throws {
+        var settings = try ServerConfig.load(path: config, required: config != "/etc/kiban/kiban.yaml")
+        if let name { settings.name = name }
+        if let advertiseAddress { settings.advertiseAddress = advertiseAddress }
+        if let dataDir { settings.dataDir = dataDir }
+        if let peerPort { settings.peerPort = peerPort }
+        if let socket { settings.socketPath = socket }
+        LoggingSystem.bootstrap { StreamLogHandler.standardOutput(label: $0) }
+        var logger = Logger(label: "kiban")
+        logger[metadataKey: "kiban.server.name"] = "\(settings.name)"
+        let daemon = Daemon(config: settings, logger: logger)
+        try await daemon.start()
+        let admin = try await AdminServer.start(path: settings.socketPath, daemon: daemon, logger: logger)
+        logger.notice("serving the admin API", metadata: ["kiban.server.socket": "\(settings.socketPath)"])
+        SystemdNotify.send("READY=1")
+        let signal = await Signals.wait(for: [SIGTERM, SIGINT])
+        logger.notice("stopping", metadata: ["kiban.server.signal": "\(signal)"])
+        SystemdNotify.send("STOPPING=1")
+        await admin.close()
+        await daemon.shutdown()
+    }
+}
+
+/// Waits for the first of some signals (which are then no longer fatal to the process).
+enum Signals {
+    static func wait(for signals: [Int32]) async -> Int32 {
+        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
+        let sources = signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            return source
+        }
+        defer { sources.forEach { $0.cancel() } }
+        for await number in stream { return number }
+        return SIGTERM
+    }
+}

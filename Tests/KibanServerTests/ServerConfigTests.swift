@@ -1,0 +1,45 @@
+import Foundation
+@testable import KibanServer
+import Testing
+
+@Suite("Local configuration (kiban.yaml)")
+struct ServerConfigTests {
+    @Test("A file's settings replace the defaults and the rest keep theirs")
+    func fileOverDefaults() throws {
+        let path = try Self.write("name: boot-2\nadvertise-address: 10.0.0.12\npeer-port: 10091\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let config = try ServerConfig.load(path: path, required: true)
+        #expect(config.name == "boot-2")
+        #expect(config.peerEndpoint == "10.0.0.12:10091")
+        #expect(config.dataDir == "/var/lib/kiban")
+        #expect(config.socketPath == "/run/kiban/kiban.sock")
+        #expect(config.advertiseIPv4 == [10, 0, 0, 12])
+    }
+
+    @Test("An unknown setting or a bad port is refused with the file's name", arguments: ["nmae: x\n", "peer-port: 70000\n"])
+    func refused(text: String) throws {
+        let path = try Self.write(text)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: ServerError.self) { try ServerConfig.load(path: path, required: true) }
+        do { _ = try ServerConfig.load(path: path, required: true) } catch { #expect(error.message.contains(path)) }
+    }
+
+    @Test("A missing default file means the defaults; a missing named file is an error")
+    func missing() throws {
+        #expect(try ServerConfig.load(path: "/nonexistent/kiban.yaml", required: false).peerPort == 10090)
+        #expect(throws: ServerError.self) { try ServerConfig.load(path: "/nonexistent/kiban.yaml", required: true) }
+    }
+
+    @Test("A peer hello survives encoding, and a connection that does not start with one is refused")
+    func hello() throws {
+        let hello = PeerHello(purpose: .raft, from: 0xabc)
+        #expect(try PeerHello(hello.encoded) == hello)
+        #expect(throws: ServerError.self) { try PeerHello(.init(string: "GET / HTTP/1.1\r\n")) }
+    }
+
+    static func write(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiban-\(UUID().uuidString).yaml").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+}
