@@ -22,10 +22,12 @@ run: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product kiban
 	$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kiban dev
 
-# Every test, then the simulation sweep (see `sim`).
+# Every test, then the simulation sweep (see `sim`). Suites run one after another: several start
+# real processes, network namespaces and servers, and would otherwise starve each other of the
+# machine's cores.
 test: deps lint
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
-	$(SWIFT) test $(BUILD_FLAGS) --skip-build
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build --no-parallel
 	$(MAKE) sim
 
 # The Raft simulation sweep in release mode: KIBAN_SIM_SEEDS seeds (default $(SIM_SEEDS)) from

@@ -82,7 +82,7 @@ struct TimedOut: Error, CustomStringConvertible {
 }
 
 /// Polls `condition` every few milliseconds until it returns a value, failing after `timeout`.
-func until<T>(timeout: Duration = .seconds(20), _ what: String,
+func until<T>(timeout: Duration = .seconds(60), _ what: String,
               _ condition: () async throws -> T?) async throws -> T {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
@@ -94,6 +94,6 @@ func until<T>(timeout: Duration = .seconds(20), _ what: String,
 }
 
 /// Waits until `condition` holds.
-func until(timeout: Duration = .seconds(20), _ what: String, _ condition: () async throws -> Bool) async throws {
+func until(timeout: Duration = .seconds(60), _ what: String, _ condition: () async throws -> Bool) async throws {
     _ = try await until(timeout: timeout, what) { try await condition() ? true : nil }
 }
