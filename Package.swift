@@ -34,15 +34,17 @@ let package = Package(
     targets: [
         // Pure Raft: imports nothing but the standard library.
         .target(name: "KibanRaft", swiftSettings: strict),
-        // Netboot: DHCPv4 (codec, decisions, the server on KibanIO with leases in KibanStore), TFTP.
+        // Netboot: DHCPv4 (codec, decisions, the server on KibanIO with leases in KibanStore), TFTP,
+        // the catalog of images and assets.
         .target(name: "KibanNetboot",
                 dependencies: ["KibanStore", "KibanIO", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
-        // The daemon's wiring: peer protocol, lifecycle, admin API (growing).
+        // The daemon's wiring: peer protocol, lifecycle, admin API, and the services it runs
+        // (inventory, DHCP, HTTP boot).
         .target(
             name: "KibanServer",
             dependencies: [
-                "KibanRaft", "KibanStore", "KibanCA",
+                "KibanRaft", "KibanStore", "KibanCA", "KibanInventory", "KibanNetboot",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

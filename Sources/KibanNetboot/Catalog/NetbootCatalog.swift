@@ -1,0 +1,83 @@
+public import Foundation
+
+/// A file kept as a content-addressed blob: its SHA-256 (lowercase hex) and size. The bytes live
+/// outside the store, in each member's blob directory (``BlobDirectory``); only this reference goes
+/// through Raft.
+public struct BlobReference: Codable, Sendable, Hashable {
+    /// SHA-256 of the content, 64 lowercase hex digits.
+    public var sha256: String
+    /// Size in bytes.
+    public var size: UInt64
+
+    public init(sha256: String, size: UInt64) {
+        self.sha256 = sha256
+        self.size = size
+    }
+}
+
+/// A boot image: a kernel and an initrd (`kiban images upload ID --kernel F --initrd F`), stored at
+/// ``NetbootKeys/image(_:)``.
+public struct ImageRecord: Codable, Sendable, Hashable {
+    public var id: String
+    public var kernel: BlobReference
+    public var initrd: BlobReference
+    /// When the upload completed.
+    public var uploaded: Date
+
+    public init(id: String, kernel: BlobReference, initrd: BlobReference, uploaded: Date) {
+        self.id = id
+        self.kernel = kernel
+        self.initrd = initrd
+        self.uploaded = uploaded
+    }
+}
+
+/// A named asset (`kiban assets upload NAME FILE`): any file a machine fetches while booting,
+/// stored at ``NetbootKeys/asset(_:)``.
+public struct AssetRecord: Codable, Sendable, Hashable {
+    public var name: String
+    public var blob: BlobReference
+    /// The `Content-Type` the HTTP boot server answers with.
+    public var contentType: String
+    public var uploaded: Date
+
+    public init(name: String, blob: BlobReference, contentType: String, uploaded: Date) {
+        self.name = name
+        self.blob = blob
+        self.contentType = contentType
+        self.uploaded = uploaded
+    }
+}
+
+/// Where netboot metadata lives in the store (docs/schema.md).
+public enum NetbootKeys {
+    /// `netboot/images/<id>` → ``ImageRecord`` JSON.
+    public static let imagesPrefix = "netboot/images/"
+    /// `netboot/assets/<name>` → ``AssetRecord`` JSON.
+    public static let assetsPrefix = "netboot/assets/"
+
+    public static func image(_ id: String) -> [UInt8] { Array((imagesPrefix + id).utf8) }
+    public static func asset(_ name: String) -> [UInt8] { Array((assetsPrefix + name).utf8) }
+}
+
+/// A member's blob directory, `<data-dir>/blobs`: verified blobs at `sha256/<hex>` (complete and
+/// never modified once renamed into place), transfers in progress under `partial/`.
+public struct BlobDirectory: Sendable, Hashable {
+    /// The `blobs` directory itself.
+    public var root: String
+
+    public init(dataDir: String) {
+        root = dataDir + "/blobs"
+    }
+
+    /// The path a complete blob with this hash has on this member (whether or not it is here yet).
+    public func path(sha256: String) -> String { root + "/sha256/" + sha256 }
+
+    /// The path of a complete local copy of `blob`, or nil when this member does not have it yet.
+    public func localPath(_ blob: BlobReference) -> String? {
+        let path = path(sha256: blob.sha256)
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              (attributes[.size] as? NSNumber)?.uint64Value == blob.size else { return nil }
+        return path
+    }
+}
