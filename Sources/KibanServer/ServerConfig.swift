@@ -14,19 +14,29 @@ public struct ServerConfig: Sendable, Hashable, Codable {
     public var peerPort: Int
     /// The admin API's Unix socket.
     public var socketPath: String
+    /// The HTTP boot port (iPXE binaries and scripts, kernels, initrds, rendered configuration).
+    public var httpPort: Int
+    /// The DHCP server port (67; `kiban dev` and tests use an unprivileged one).
+    public var dhcpPort: Int
+    /// The TFTP port (69) for legacy PXE firmware.
+    public var tftpPort: Int
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, advertiseAddress = "advertise-address", dataDir = "data-dir", peerPort = "peer-port"
-        case socketPath = "socket"
+        case socketPath = "socket", httpPort = "http-port", dhcpPort = "dhcp-port", tftpPort = "tftp-port"
     }
 
-    /// The defaults: the host name, 127.0.0.1, /var/lib/kiban, 10090, /run/kiban/kiban.sock.
+    /// The defaults: the host name, 127.0.0.1, /var/lib/kiban, peer port 10090,
+    /// /run/kiban/kiban.sock, HTTP 10080, DHCP 67, TFTP 69.
     public init() {
         name = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "kiban"
         advertiseAddress = "127.0.0.1"
         dataDir = "/var/lib/kiban"
         peerPort = 10090
         socketPath = "/run/kiban/kiban.sock"
+        httpPort = 10080
+        dhcpPort = 67
+        tftpPort = 69
     }
 
     /// Reads `path` over the defaults; a missing file means all defaults when `required` is false.
@@ -53,15 +63,23 @@ public struct ServerConfig: Sendable, Hashable, Codable {
             case "advertise-address": config.advertiseAddress = v
             case "data-dir": config.dataDir = v
             case "socket": config.socketPath = v
-            case "peer-port":
-                guard let port = Int(v), (1...65535).contains(port) else {
-                    throw ServerError(.config, "\(path): peer-port must be a number from 1 to 65535")
-                }
-                config.peerPort = port
-            default: throw ServerError(.config, "\(path): unknown setting \(k) (known: name, advertise-address, data-dir, peer-port, socket)")
+            case "peer-port": config.peerPort = try port(k, v, path)
+            case "http-port": config.httpPort = try port(k, v, path)
+            case "dhcp-port": config.dhcpPort = try port(k, v, path)
+            case "tftp-port": config.tftpPort = try port(k, v, path)
+            default:
+                let known = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ServerError(.config, "\(path): unknown setting \(k) (known: \(known))")
             }
         }
         return config
+    }
+
+    private static func port(_ key: String, _ value: String, _ path: String) throws(ServerError) -> Int {
+        guard let port = Int(value), (1...65535).contains(port) else {
+            throw ServerError(.config, "\(path): \(key) must be a number from 1 to 65535")
+        }
+        return port
     }
 
     /// `address:port` of this member's peer endpoint.

@@ -21,6 +21,12 @@ struct ServerCommand: AsyncParsableCommand {
     var peerPort: Int?
     @Option(help: "Admin API Unix socket.")
     var socket: String?
+    @Option(help: "HTTP boot port.")
+    var httpPort: Int?
+    @Option(help: "DHCP port.")
+    var dhcpPort: Int?
+    @Option(help: "TFTP port.")
+    var tftpPort: Int?
 
     func run() async throws {
         var settings = try ServerConfig.load(path: config, required: config != "/etc/kiban/kiban.yaml")
@@ -29,6 +35,9 @@ struct ServerCommand: AsyncParsableCommand {
         if let dataDir { settings.dataDir = dataDir }
         if let peerPort { settings.peerPort = peerPort }
         if let socket { settings.socketPath = socket }
+        if let httpPort { settings.httpPort = httpPort }
+        if let dhcpPort { settings.dhcpPort = dhcpPort }
+        if let tftpPort { settings.tftpPort = tftpPort }
         LoggingSystem.bootstrap { StreamLogHandler.standardOutput(label: $0) }
         var logger = Logger(label: "kiban")
         logger[metadataKey: "kiban.server.name"] = "\(settings.name)"
