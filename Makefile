@@ -3,8 +3,9 @@
 SWIFT ?= swift
 BUILD_FLAGS ?=
 SIM_SEEDS ?= 2000
+VERSION := $(shell cat VERSION)
 
-.PHONY: all deps build release run test sim lint fuzz soak-store bench bench-store bench-inventory clean
+.PHONY: all deps build release run test sim lint fuzz soak-store bench bench-store bench-inventory clean deb test-package cli-docs
 
 all: build
 
@@ -28,7 +29,9 @@ run: deps
 test: deps lint
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --no-parallel
+	scripts/cli-docs.py --check --binary "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kiban" --markdown docs/cli.md
 	$(MAKE) sim
+	$(MAKE) test-package
 
 # The Raft simulation sweep in release mode: KIBAN_SIM_SEEDS seeds (default $(SIM_SEEDS)) from
 # KIBAN_SIM_FIRST_SEED, plus a quarter as many with the adversarial profile. (`swift test` above
@@ -37,6 +40,20 @@ sim:
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product kiban-sim
 	$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/kiban-sim --seeds $${KIBAN_SIM_SEEDS:-$(SIM_SEEDS)} --first-seed $${KIBAN_SIM_FIRST_SEED:-0}
 	$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/kiban-sim --adversarial --seeds $$(( $${KIBAN_SIM_SEEDS:-$(SIM_SEEDS)} / 4 )) --first-seed $${KIBAN_SIM_FIRST_SEED:-0}
+
+# The Debian package out/kiban_$(VERSION)_amd64.deb (docs/packaging.md): a release binary with
+# the Swift runtime linked in (built in .build-release), the unit, kiban.yaml, man page, completions.
+deb: deps
+	scripts/build-deb.sh
+
+# The package under a real systemd in Debian 12 containers, and lintian and piuparts. Root only.
+test-package:
+	@if [ "$$(id -u)" -ne 0 ]; then echo "test-package: skipped: needs root (containers, namespaces, piuparts)"; \
+	else $(MAKE) deb && tests/package/test-package.sh out/kiban_$(VERSION)_amd64.deb; fi
+
+# docs/cli.md from the binary's --help (make test checks that it is current).
+cli-docs: build
+	scripts/cli-docs.py --binary "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kiban" --markdown docs/cli.md
 
 # Rules the compiler does not check.
 lint:
@@ -68,4 +85,4 @@ bench-inventory:
 	scripts/bench-inventory.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-release out

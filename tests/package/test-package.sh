@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# The Debian package under a real systemd (docs/packaging.md):
+#   lintian; then three Debian 12 containers (systemd as PID 1 in systemd-nspawn, each in its own
+#   network namespace on one bridge) install the .deb with apt, form a cluster with `kiban init`,
+#   `kiban token create` and `kiban join` as docs/operator-guide.md says, are upgraded one by one
+#   to a newer package (data, settings and cluster kept, service restarted), and one of them
+#   removes and purges it; then piuparts (install, remove, purge).
+# Usage: tests/package/test-package.sh out/kiban_<version>_amd64.deb    (root only)
+# The Debian root is made once with debootstrap and cached in $KIBAN_TEST_CACHE
+# (/var/cache/kiban-test); each container runs on a throwaway overlay above it.
+set -euo pipefail
+if [ "$(id -u)" -ne 0 ]; then
+  echo "test-package: skipped: containers, network namespaces and piuparts need root (run make test as root)"
+  exit 0
+fi
+DEB=$(realpath "${1:?usage: $0 out/kiban_VERSION_amd64.deb}")
+for tool in systemd-nspawn debootstrap lintian piuparts nsenter python3; do
+  command -v "$tool" >/dev/null || { echo "test-package: $tool is missing: run scripts/install-deps.sh test" >&2; exit 1; }
+done
+CACHE=${KIBAN_TEST_CACHE:-/var/cache/kiban-test}
+ROOT=$CACHE/bookworm-systemd
+MIRROR=${MIRROR:-$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || echo http://deb.debian.org/debian)}
+RUN=$(mktemp -d /tmp/kiban-package-test.XXXXXX)
+P=kp$(( $$ % 100000 ))                 # names of this run's namespaces and machines
+VERSION=$(dpkg-deb -f "$DEB" Version)
+NEXT=$VERSION+upgradetest1             # the upgrade: the same files under a higher version
+declare -A CPID NSPAWN
+T0=$(date +%s)
+
+log() { printf '[%s +%3ds] %s\n' "$(date +%T)" $(( $(date +%s) - T0 )) "$*"; }
+fail() { log "FAIL: $*"; exit 1; }
+cleanup() {
+  set +e
+  local i pid
+  for i in "${!NSPAWN[@]}"; do kill "${NSPAWN[$i]}" 2>/dev/null; done
+  for i in "${!NSPAWN[@]}"; do
+    for _ in $(seq 100); do kill -0 "${NSPAWN[$i]}" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "${NSPAWN[$i]}" 2>/dev/null
+  done
+  for n in $(ip netns list | awk -v p="$P-" 'index($1,p)==1{print $1}'); do
+    for pid in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+    ip netns del "$n"
+  done
+  for m in $(awk -v w="$RUN" 'index($2,w)==1{print $2}' /proc/mounts | sort -r); do umount -l "$m"; done
+  [ "${KEEP_RUN:-0}" = 1 ] && echo "logs kept in $RUN" || rm -rf "$RUN"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_for() {  # wait_for SECONDS WHAT CMD...: poll CMD until it succeeds, or fail after SECONDS
+  local deadline=$(( $(date +%s) + $1 )) what=$2; shift 2
+  until "$@" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "$what (waited $1 s)"
+    sleep 0.3
+  done
+}
+ct() {  # ct N CMD...: run CMD in container N as root, as from a login shell there
+  local n=$1; shift
+  nsenter -t "${CPID[$n]}" -a env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    HOME=/root LANG=C.UTF-8 TERM=dumb DEBIAN_FRONTEND=noninteractive "$@"
+}
+expect_eq() {  # expect_eq WHAT EXPECTED ACTUAL
+  [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+  log "ok: $1: $3"
+}
+
+# ---- lintian
+log "lintian $(basename "$DEB")"
+lintian --fail-on error,warning --tag-display-limit 0 "$DEB" || fail "lintian reports the errors or warnings above"
+
+# ---- the cached Debian root, with the packages kiban depends on
+exec 9>"$CACHE.lock"
+flock -x 9
+if [ ! -x "$ROOT/usr/bin/dpkg" ]; then
+  log "debootstrap bookworm into $ROOT (once; later runs reuse it)"
+  mkdir -p "$CACHE"; rm -rf "$ROOT.tmp"
+  debootstrap --variant=minbase --include=systemd-sysv,dbus,adduser,libsqlite3-0,liburing2 \
+    bookworm "$ROOT.tmp" "$MIRROR" >"$RUN/debootstrap.log" 2>&1 || { tail "$RUN/debootstrap.log"; fail "debootstrap"; }
+  mv "$ROOT.tmp" "$ROOT"
+fi
+missing=()
+for dep in $(dpkg-deb -f "$DEB" Depends | tr ',' '\n' | sed 's/(.*)//; s/|.*//' | tr -d ' '); do
+  chroot "$ROOT" dpkg-query -W -f='${Status}' "$dep" 2>/dev/null | grep -q 'ok installed' || missing+=("$dep")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "adding ${missing[*]} to the cached root"
+  chroot "$ROOT" sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${missing[*]}" >"$RUN/apt.log" 2>&1 ||
+    { tail "$RUN/apt.log"; fail "apt-get install ${missing[*]} in $ROOT"; }
+fi
+flock -s 9   # others may share the root now; none changes it while we use it
+
+# ---- the upgrade package: the same files, a higher version
+mkdir -p "$RUN/next"
+dpkg-deb -R "$DEB" "$RUN/next/tree"
+sed -i "s/^Version: .*/Version: $NEXT/" "$RUN/next/tree/DEBIAN/control"
+dpkg-deb --root-owner-group -Zxz --build "$RUN/next/tree" "$RUN/kiban_${NEXT}_amd64.deb" >/dev/null
+
+# ---- network: three namespaces on a bridge in a fourth (198.18.0.0/15 reaches nothing outside)
+ip netns add "$P-sw"
+ip -n "$P-sw" link add br0 type bridge
+ip -n "$P-sw" link set br0 up
+for n in 1 2 3; do
+  ip netns add "$P-$n"
+  ip -n "$P-$n" link set lo up
+  ip -n "$P-$n" link add eth0 type veth peer name "port$n" netns "$P-sw"
+  ip -n "$P-sw" link set "port$n" master br0 up
+  ip -n "$P-$n" addr add "198.18.0.1$n/24" dev eth0
+  ip -n "$P-$n" link set eth0 up
+done
+
+# ---- three containers booting systemd
+boot() {  # boot N
+  local n=$1 dir=$RUN/ct$1
+  mkdir -p "$dir"/{upper,work,root}
+  mount -t overlay overlay -o "lowerdir=$ROOT,upperdir=$dir/upper,workdir=$dir/work" "$dir/root"
+  cp "$DEB" "$RUN/kiban_${NEXT}_amd64.deb" "$dir/root/root/"
+  systemd-nspawn -q -D "$dir/root" --register=no --keep-unit -M "$P-$n" --hostname="boot-$n" \
+    --network-namespace-path="/run/netns/$P-$n" -b >"$dir/console.log" 2>&1 </dev/null &
+  NSPAWN[$n]=$!
+}
+running() { local s; s=$(ct "$1" systemctl is-system-running 2>/dev/null); [ "$s" = running ] || [ "$s" = degraded ]; }
+for n in 1 2 3; do boot "$n"; done
+for n in 1 2 3; do
+  wait_for 60 "container $n starts" pgrep -P "${NSPAWN[$n]}"
+  CPID[$n]=$(pgrep -P "${NSPAWN[$n]}" | head -1)
+done
+for n in 1 2 3; do wait_for 120 "systemd boots in container $n" running "$n"; done
+log "three containers booted (PID 1: $(cat /proc/"${CPID[1]}"/comm))"
+
+# ---- install
+for n in 1 2 3; do
+  ct "$n" apt-get install -y --no-install-recommends "/root/$(basename "$DEB")" >"$RUN/install-$n.log" 2>&1 ||
+    { tail -20 "$RUN/install-$n.log"; fail "apt-get install on boot-$n"; }
+  wait_for 60 "kiban.service active on boot-$n" ct "$n" systemctl is-active kiban
+done
+log "installed $VERSION on the three containers"
+expect_eq "systemctl is-active kiban" active "$(ct 1 systemctl is-active kiban)"
+expect_eq "systemctl is-enabled kiban" enabled "$(ct 1 systemctl is-enabled kiban)"
+pid=$(ct 1 systemctl show -p MainPID --value kiban)
+expect_eq "the daemon's user" kiban "$(ct 1 stat -c %U "/proc/$pid")"
+expect_eq "the daemon's ambient capabilities (NET_BIND_SERVICE, NET_RAW)" 0000000000002400 \
+  "$(ct 1 awk '/^CapAmb/{print $2}' "/proc/$pid/status")"
+expect_eq "the admin socket's mode, owner, group" "660 kiban kiban" "$(ct 1 stat -c '%a %U %G' /run/kiban/kiban.sock)"
+expect_eq "the data directory's mode and owner" "700 kiban" "$(ct 1 stat -c '%a %U' /var/lib/kiban)"
+ct 1 test -x /usr/bin/kiban && ct 1 test -f /usr/share/man/man1/kiban.1.gz && ct 1 test -f /usr/share/bash-completion/completions/kiban ||
+  fail "binary, man page or completion missing"
+ct 1 kiban status >"$RUN/status-before-init" 2>&1 && fail "kiban status before init exits 0"
+grep -q uninitialized "$RUN/status-before-init" || fail "kiban status before init: $(cat "$RUN/status-before-init")"
+log "ok: before init, kiban status says uninitialized and exits 1"
+ct 1 adduser --quiet --disabled-password --gecos "" alice >/dev/null
+ct 1 runuser -u alice -- kiban status >"$RUN/denied" 2>&1 && fail "a user outside group kiban used the admin socket"
+ct 1 adduser --quiet alice kiban >/dev/null
+rc=0; ct 1 runuser -u alice -- kiban status -o json >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || fail "a member of group kiban cannot use the admin socket (exit $rc)"
+log "ok: the admin socket refuses other users and serves the kiban group"
+ct 1 systemd-analyze security kiban.service >"$RUN/security.txt" 2>&1 || true
+log "systemd-analyze security kiban.service: $(tail -1 "$RUN/security.txt")"
+
+# ---- a cluster, exactly as docs/operator-guide.md says
+for n in 1 2 3; do
+  ct "$n" sed -i -e "s/^# name: .*/name: boot-$n/" -e "s/^# advertise-address: .*/advertise-address: 198.18.0.1$n/" /etc/kiban/kiban.yaml
+  ct "$n" systemctl restart kiban
+done
+ct 1 kiban init >"$RUN/init.txt" || fail "kiban init"
+log "kiban init on boot-1: $(tail -1 "$RUN/init.txt")"
+wait_for 60 "boot-1 has a leader" ct 1 kiban status
+for n in 2 3; do
+  token=$(ct 1 kiban token create "boot-$n" --ttl 1h) || fail "kiban token create boot-$n"
+  ct "$n" kiban join "$token" >"$RUN/join-$n.txt" || fail "kiban join on boot-$n: $(cat "$RUN/join-$n.txt")"
+done
+voters() {  # voters N COUNT: container N sees a leader and COUNT voters
+  ct "$1" kiban status -o json | python3 -c 'import json,sys; s=json.load(sys.stdin); sys.exit(not (s.get("leader") and sum(m["role"]=="voter" for m in s["members"])==int(sys.argv[1])))' "$2"
+}
+for n in 1 2 3; do wait_for 90 "boot-$n sees a leader and three voters" voters "$n" 3; done
+log "ok: three voters, one leader, as each member sees it"
+ct 1 kiban status | sed 's/^/    /'
+ct 2 kiban kv put package-test kept-across-upgrades >/dev/null || fail "kv put"
+
+# ---- upgrade, one server at a time
+for n in 1 2 3; do
+  before=$(ct "$n" systemctl show -p InvocationID --value kiban)
+  ct "$n" apt-get install -y --no-install-recommends "/root/kiban_${NEXT}_amd64.deb" >"$RUN/upgrade-$n.log" 2>&1 ||
+    { tail -20 "$RUN/upgrade-$n.log"; fail "upgrade on boot-$n"; }
+  expect_eq "boot-$n's package version" "$NEXT" "$(ct "$n" dpkg-query -W -f='${Version}' kiban)"
+  wait_for 60 "kiban.service active after the upgrade on boot-$n" ct "$n" systemctl is-active kiban
+  after=$(ct "$n" systemctl show -p InvocationID --value kiban)
+  [ -n "$after" ] && [ "$after" != "$before" ] || fail "the upgrade did not restart kiban on boot-$n"
+  expect_eq "boot-$n's edited kiban.yaml after the upgrade" "name: boot-$n" "$(ct "$n" grep '^name:' /etc/kiban/kiban.yaml)"
+  wait_for 90 "boot-$n is back with a leader and three voters" voters "$n" 3
+done
+expect_eq "a key written before the upgrades" kept-across-upgrades "$(ct 3 kiban kv get package-test)"
+log "ok: rolling upgrade to $NEXT: each service restarted, settings and data kept"
+
+# ---- remove (data kept), purge (data gone)
+ct 1 kiban members remove boot-3 >/dev/null || fail "kiban members remove boot-3"
+ct 3 apt-get remove -y kiban >"$RUN/remove.log" 2>&1 || { tail "$RUN/remove.log"; fail "apt-get remove"; }
+[ "$(ct 3 systemctl is-active kiban)" != active ] || fail "kiban still runs after apt-get remove"
+ct 3 test -f /var/lib/kiban/member.json || fail "apt-get remove deleted the data"
+ct 3 test -f /etc/kiban/kiban.yaml || fail "apt-get remove deleted the configuration"
+log "ok: after apt-get remove the service is stopped, /var/lib/kiban and /etc/kiban/kiban.yaml stay"
+ct 3 apt-get purge -y kiban >"$RUN/purge.log" 2>&1 || { tail "$RUN/purge.log"; fail "apt-get purge"; }
+ct 3 test -e /var/lib/kiban && fail "apt-get purge left /var/lib/kiban"
+ct 3 test -e /etc/kiban && fail "apt-get purge left /etc/kiban"
+ct 3 dpkg-query -W -f='${Status}' kiban 2>/dev/null | grep -q installed && fail "kiban still installed after purge"
+log "ok: after apt-get purge, /var/lib/kiban and /etc/kiban are gone"
+wait_for 60 "the two remaining members keep a leader" voters 1 2
+
+for n in 1 2 3; do ct "$n" systemctl poweroff >/dev/null 2>&1 || true; done
+for n in 1 2 3; do wait_for 60 "container $n powers off" sh -c "! kill -0 ${NSPAWN[$n]} 2>/dev/null"; done
+NSPAWN=()
+log "containers powered off"
+
+# ---- piuparts: install, remove, purge in a copy of the cached root
+log "piuparts"
+piuparts --existing-chroot="$ROOT" --mirror="$MIRROR main" --distribution=bookworm \
+  --tmpdir="$RUN" --log-file="$RUN/piuparts.log" --no-upgrade-test --skip-logrotatefiles-test \
+  "$DEB" >/dev/null 2>&1 || { grep -E 'FAIL|ERROR' "$RUN/piuparts.log" | head -30; fail "piuparts (log above)"; }
+log "ok: piuparts: $(tail -1 "$RUN/piuparts.log")"
+log "package tests passed in $(( $(date +%s) - T0 )) s"
