@@ -153,6 +153,10 @@ ct 1 adduser --quiet alice kiban >/dev/null
 rc=0; ct 1 runuser -u alice -- kiban status -o json >/dev/null 2>&1 || rc=$?
 [ "$rc" -eq 1 ] || fail "a member of group kiban cannot use the admin socket (exit $rc)"
 log "ok: the admin socket refuses other users and serves the kiban group"
+# --man=no: the container has no man-db to look up Documentation=man:kiban(1).
+ct 1 systemd-analyze verify --man=no kiban.service >"$RUN/verify.txt" 2>&1 || { cat "$RUN/verify.txt"; fail "systemd-analyze verify kiban.service"; }
+grep . "$RUN/verify.txt" && fail "systemd-analyze verify kiban.service warns (above)"
+log "ok: systemd-analyze verify kiban.service"
 ct 1 systemd-analyze security kiban.service >"$RUN/security.txt" 2>&1 || true
 log "systemd-analyze security kiban.service: $(tail -1 "$RUN/security.txt")"
 
@@ -192,7 +196,14 @@ expect_eq "a key written before the upgrades" kept-across-upgrades "$(ct 3 kiban
 log "ok: rolling upgrade to $NEXT: each service restarted, settings and data kept"
 
 # ---- remove (data kept), purge (data gone)
-ct 1 kiban members remove boot-3 >/dev/null || fail "kiban members remove boot-3"
+leader() { ct 1 kiban status -o json | python3 -c 'import json,sys; print(json.load(sys.stdin).get("leader") or "")'; }
+not_leader() { [ "$(leader)" != "boot-$1" ] && [ -n "$(leader)" ]; }
+if [ "$(leader)" = boot-3 ]; then
+  ct 3 kiban members transfer-leader >/dev/null || fail "kiban members transfer-leader on boot-3"
+  wait_for 60 "leadership leaves boot-3" not_leader 3
+fi
+l=$(leader); l=${l#boot-}
+ct "$l" kiban members remove boot-3 >"$RUN/members-remove.txt" 2>&1 || fail "kiban members remove boot-3 on boot-$l: $(cat "$RUN/members-remove.txt")"
 ct 3 apt-get remove -y kiban >"$RUN/remove.log" 2>&1 || { tail "$RUN/remove.log"; fail "apt-get remove"; }
 [ "$(ct 3 systemctl is-active kiban)" != active ] || fail "kiban still runs after apt-get remove"
 ct 3 test -f /var/lib/kiban/member.json || fail "apt-get remove deleted the data"
