@@ -142,8 +142,11 @@ expect_eq "the daemon's ambient capabilities (NET_BIND_SERVICE, NET_RAW)" 000000
   "$(ct 1 awk '/^CapAmb/{print $2}' "/proc/$pid/status")"
 expect_eq "the admin socket's mode, owner, group" "660 kiban kiban" "$(ct 1 stat -c '%a %U %G' /run/kiban/kiban.sock)"
 expect_eq "the data directory's mode and owner" "700 kiban" "$(ct 1 stat -c '%a %U' /var/lib/kiban)"
-ct 1 test -x /usr/bin/kiban && ct 1 test -f /usr/share/man/man1/kiban.1.gz && ct 1 test -f /usr/share/bash-completion/completions/kiban ||
-  fail "binary, man page or completion missing"
+for f in /usr/share/man/man1/kiban.1.gz /usr/share/zsh/vendor-completions/_kiban /usr/share/fish/vendor_completions.d/kiban.fish; do
+  ct 1 test -s "$f" || fail "$f is missing or empty"
+done
+expect_eq "bash completion of 'kiban tok'" token \
+  "$(ct 1 bash -c 'source /usr/share/bash-completion/completions/kiban; COMP_WORDS=(kiban tok); COMP_CWORD=1; COMP_LINE="kiban tok"; COMP_POINT=9; $(complete -p kiban | sed "s/.*-F \([^ ]*\).*/\1/") kiban tok kiban; echo "${COMPREPLY[*]}"')"
 ct 1 kiban status >"$RUN/status-before-init" 2>&1 && fail "kiban status before init exits 0"
 grep -q uninitialized "$RUN/status-before-init" || fail "kiban status before init: $(cat "$RUN/status-before-init")"
 log "ok: before init, kiban status says uninitialized and exits 1"
