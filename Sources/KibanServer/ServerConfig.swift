@@ -20,14 +20,18 @@ public struct ServerConfig: Sendable, Hashable, Codable {
     public var dhcpPort: Int
     /// The TFTP port (69) for legacy PXE firmware.
     public var tftpPort: Int
+    /// Applied entries between snapshots of the state, after which the log before the snapshot
+    /// is dropped (etcd's `--snapshot-count`). A follower further behind receives the snapshot.
+    public var snapshotCount: UInt64
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, advertiseAddress = "advertise-address", dataDir = "data-dir", peerPort = "peer-port"
         case socketPath = "socket", httpPort = "http-port", dhcpPort = "dhcp-port", tftpPort = "tftp-port"
+        case snapshotCount = "snapshot-count"
     }
 
     /// The defaults: the host name, 127.0.0.1, /var/lib/kiban, peer port 10090,
-    /// /run/kiban/kiban.sock, HTTP 10080, DHCP 67, TFTP 69.
+    /// /run/kiban/kiban.sock, HTTP 10080, DHCP 67, TFTP 69, a snapshot every 100,000 entries.
     public init() {
         name = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "kiban"
         advertiseAddress = "127.0.0.1"
@@ -37,6 +41,7 @@ public struct ServerConfig: Sendable, Hashable, Codable {
         httpPort = 10080
         dhcpPort = 67
         tftpPort = 69
+        snapshotCount = 100_000
     }
 
     /// Reads `path` over the defaults; a missing file means all defaults when `required` is false.
@@ -67,6 +72,9 @@ public struct ServerConfig: Sendable, Hashable, Codable {
             case "http-port": config.httpPort = try port(k, v, path)
             case "dhcp-port": config.dhcpPort = try port(k, v, path)
             case "tftp-port": config.tftpPort = try port(k, v, path)
+            case "snapshot-count":
+                guard let n = UInt64(v), n >= 10 else { throw ServerError(.config, "\(path): snapshot-count must be a whole number of at least 10") }
+                config.snapshotCount = n
             default:
                 let known = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ServerError(.config, "\(path): unknown setting \(k) (known: \(known))")

@@ -5,15 +5,21 @@ import Foundation
 extension StateMachine {
     /// The bytes of a consistent copy of state.db as of ``appliedIndex``.
     func snapshotData() throws(StoreError) -> [UInt8] {
-        let copy = db.path + ".snapshot-out"
-        try? FileManager.default.removeItem(atPath: copy)
-        defer { try? FileManager.default.removeItem(atPath: copy) }
-        db.resetAll()
-        try db.execute("VACUUM INTO '\(copy.replacingOccurrences(of: "'", with: "''"))'")
-        guard let data = FileManager.default.contents(atPath: copy) else {
-            throw StoreError(.database, "cannot read the snapshot copy \(copy); check free space")
+        let out = db.path + ".snapshot-out"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        try copy(to: out)
+        guard let data = FileManager.default.contents(atPath: out) else {
+            throw StoreError(.database, "cannot read the snapshot copy \(out); check free space")
         }
         return Array(data)
+    }
+
+    /// Writes a consistent copy of state.db as of ``appliedIndex`` to `path` (replaced if it
+    /// exists): `VACUUM INTO`, which also drops free pages.
+    func copy(to path: String) throws(StoreError) {
+        try? FileManager.default.removeItem(atPath: path)
+        db.resetAll()
+        try db.execute("VACUUM INTO '\(path.replacingOccurrences(of: "'", with: "''"))'")
     }
 
     /// Replaces state.db by a snapshot's bytes: written beside it, fsynced, renamed over it
@@ -22,14 +28,7 @@ extension StateMachine {
     func install(_ data: [UInt8], at index: UInt64) throws(StoreError) {
         let path = db.path
         let incoming = path + ".snapshot-in"
-        do {
-            try Data(data).write(to: URL(fileURLWithPath: incoming))
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: incoming))
-            try handle.synchronize()
-            try handle.close()
-        } catch {
-            throw StoreError(.database, "cannot write \(incoming): \(error); check free space")
-        }
+        try Self.writeSynced(data, to: incoming)
         // Close the old connection before its files are replaced.
         db = try SQLiteDatabase(path: ":memory:")
         for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
@@ -45,6 +44,18 @@ extension StateMachine {
 }
 
 extension StateMachine {
+    /// Writes `data` to `path` (replaced if it exists) and fsyncs it.
+    static func writeSynced(_ data: [UInt8], to path: String) throws(StoreError) {
+        do {
+            try Data(data).write(to: URL(fileURLWithPath: path))
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            throw StoreError(.database, "cannot write \(path): \(error); check free space")
+        }
+    }
+
     /// Records that the state at `index` is the empty state (a bootstrap snapshot).
     func markApplied(_ index: UInt64) throws(StoreError) {
         try db.transaction { () throws(StoreError) in try setMeta("applied_index", Int64(index)) }

@@ -68,7 +68,9 @@ extension Store {
         try log.persist(snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState, sync: rd.mustSync)
         // 2. Send the rest: acknowledgements and votes only once on disk.
         transport.send(rd.messages.filter { !$0.isLeaderMessage })
-        for m in rd.messages where m.kind == .snapshot { node.reportSnapshot(m.to, succeeded: true) }
+        if !transport.reportsSnapshotOutcome {
+            for m in rd.messages where m.kind == .snapshot { node.reportSnapshot(m.to, succeeded: true) }
+        }
         // 3. Apply.
         if let snapshot = rd.snapshot { try installSnapshot(snapshot) }
         try applyCommitted(rd.committedEntries)

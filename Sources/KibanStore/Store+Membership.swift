@@ -63,6 +63,14 @@ extension Store {
         }
     }
 
+    /// Tells the leader how sending a snapshot to `id` ended; on failure it sends a new one
+    /// after its next probe (for transports whose ``Transport/reportsSnapshotOutcome`` is true).
+    public func reportSnapshot(to id: NodeID, succeeded: Bool) {
+        guard !stopped else { return }
+        node.reportSnapshot(id, succeeded: succeeded)
+        scheduleReady()
+    }
+
     /// Leader only: each member's match index (see ``KibanRaft/RawNode/matchIndexes``).
     public var matchIndexes: [NodeID: UInt64] { node.matchIndexes }
 

@@ -10,6 +10,15 @@ public protocol Transport: Sendable {
     /// Waits for messages addressed to this member and returns every one queued, so that the
     /// store handles a burst in one Ready (one fsync); nil once the transport is closed.
     func receive() async -> [Message]?
+    /// Whether the transport tells the store how each snapshot transfer ended (through
+    /// ``Store/reportSnapshot(to:succeeded:)``). When false, the store counts a snapshot as
+    /// delivered once handed over, and Raft's probing finds out otherwise.
+    var reportsSnapshotOutcome: Bool { get }
+}
+
+extension Transport {
+    /// Transports deliver snapshots like any message unless they say otherwise.
+    public var reportsSnapshotOutcome: Bool { false }
 }
 
 /// A queue of incoming messages with one waiting reader (shared with the network transport).

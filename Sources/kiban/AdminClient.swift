@@ -15,27 +15,44 @@ struct AdminClient {
 
     /// Sends a request; returns the status and the JSON body.
     func call(_ method: String, _ path: String, body: [UInt8] = []) throws -> (Int, [UInt8]) {
+        let fd = try send(method, path, body: body, version: "1.1", timeoutSeconds: Self.answerSecondsMax)
+        defer { close(fd) }
+        var response: [UInt8] = []
+        while let bytes = try read(fd) { response += bytes }
+        return try Self.parse(response)
+    }
+
+    /// Connects and writes one request; returns the socket, whose reads time out after
+    /// `timeoutSeconds` (0: never).
+    func send(_ method: String, _ path: String, body: [UInt8], version: String, timeoutSeconds: Int) throws -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "cannot create a socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        // The store answers or fails within about 30 s; beyond this the daemon is stuck.
-        var timeout = timeval(tv_sec: Self.answerSecondsMax, tv_usec: 0)
-        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        try connect(fd)
-        let head = "\(method) \(path) HTTP/1.1\r\nHost: kiban\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
-        try writeAll(fd, Array(head.utf8) + body)
-        var response: [UInt8] = []
+        do {
+            // The store answers or fails within about 30 s; beyond this the daemon is stuck.
+            var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+            _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            try connect(fd)
+            let head = "\(method) \(path) HTTP/\(version)\r\nHost: kiban\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+            try writeAll(fd, Array(head.utf8) + body)
+            return fd
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    /// The next bytes from the daemon, or nil at the end of the answer.
+    func read(_ fd: Int32) throws -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = read(fd, &buffer, buffer.count)
+            let n = Glibc.read(fd, &buffer, buffer.count)
             if n < 0 && errno == EINTR { continue }
             if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
                 throw Failure(description: "the daemon at \(socketPath) did not answer within \(Self.answerSecondsMax) s; check its log (journalctl -u kiban)")
             }
-            guard n > 0 else { break }
-            response += buffer[0..<n]
+            guard n > 0 else { return nil }
+            return Array(buffer[0..<n])
         }
-        return try Self.parse(response)
     }
 
     private func connect(_ fd: Int32) throws {
@@ -72,8 +89,7 @@ struct AdminClient {
 
     /// Splits `HTTP/1.1 200 OK\r\n…\r\n\r\nbody` (the daemon always sends Content-Length and closes).
     static func parse(_ response: [UInt8]) throws -> (Int, [UInt8]) {
-        let separator: [UInt8] = [13, 10, 13, 10]
-        guard let end = (0..<max(0, response.count - 3)).first(where: { Array(response[$0..<$0 + 4]) == separator }) else {
+        guard let end = headEnd(response) else {
             throw Failure(description: "the daemon's answer was cut short; check its log (journalctl -u kiban)")
         }
         let head = String(decoding: response[..<end], as: UTF8.self)

@@ -6,7 +6,7 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "The daemon's admin socket (default: $KIBAN_SOCKET or /run/kiban/kiban.sock).")
     var socket: String?
 
-    @Option(name: .shortAndLong, help: "Output format: table or json.")
+    @Option(name: .shortAndLong, help: "Output format: table (for people), json or yaml (for scripts).")
     var output: OutputFormat = .table
 
     var socketPath: String {
@@ -37,18 +37,36 @@ struct ClientOptions: ParsableArguments {
         }
     }
 
-    /// Prints `json` as is for `-o json`, else the table `rows` (header first).
-    func print(json: [UInt8], rows: [[String]]) {
-        switch output {
-        case .json: Swift.print(String(decoding: json, as: UTF8.self))
-        case .table: Swift.print(Table.render(rows), terminator: "")
-        }
-    }
+    /// Prints `json` as is for `-o json`, as YAML for `-o yaml`, else the table `rows`
+    /// (header first).
+    func print(json: [UInt8], rows: [[String]]) { output.print(json: json, rows: rows) }
+
+    /// Prints a JSON document as `-o` asks (`table` prints it as JSON: it has no table form).
+    func print(document json: [UInt8]) { output.print(document: json) }
 }
 
 /// `-o`.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json
+    case table, json, yaml
+
+    /// Prints `json` as is for `json`, as YAML for `yaml`, else the table `rows` (header first).
+    func print(json: [UInt8], rows: [[String]]) {
+        switch self {
+        case .json, .yaml: print(document: json)
+        case .table: Swift.print(Table.render(rows), terminator: "")
+        }
+    }
+
+    /// Prints a JSON document in this format (`table` prints it as JSON: it has no table form).
+    func print(document json: [UInt8]) {
+        guard self == .yaml else { return Swift.print(String(decoding: json, as: UTF8.self)) }
+        do {
+            Swift.print(try YAMLOutput.render(json: json), terminator: "")
+        } catch {
+            // The daemon's answers are JSON; print what came rather than nothing.
+            Swift.print(String(decoding: json, as: UTF8.self))
+        }
+    }
 }
 
 /// Aligned columns, as `kubectl get` prints them.

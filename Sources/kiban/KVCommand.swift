@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
 
-/// `kiban kv get|put|del|list`: the store's keys, for debugging and scripts.
+/// `kiban kv get|put|del|list|watch|txn|compact`: the store's keys, for debugging and scripts.
 struct KVCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kv", abstract: "Read and write the replicated store's keys.",
-        subcommands: [Get.self, Put.self, Del.self, List.self])
+        subcommands: [Get.self, Put.self, Del.self, List.self, Watch.self, TxnCommand.self, Compact.self])
 
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a key's value (linearizable); exit 1 if absent.")
@@ -15,11 +15,11 @@ struct KVCommand: ParsableCommand {
         func run() throws {
             let (kvs, json) = try client.call("GET", "/v1/kv?key=\(key.queryEscaped)", as: [KVView].self)
             guard let kv = kvs.first else {
-                if client.output == .json { client.print(json: json, rows: []) }
+                if client.output != .table { client.print(json: json, rows: []) }
                 throw ExitCode(1)
             }
             switch client.output {
-            case .json: client.print(json: json, rows: [])
+            case .json, .yaml: client.print(json: json, rows: [])
             case .table: print(kv.value)
             }
         }
@@ -62,6 +62,22 @@ struct KVCommand: ParsableCommand {
         func run() throws {
             let (kvs, json) = try client.call("GET", "/v1/kv?key=\(prefix.queryEscaped)&prefix=true", as: [KVView].self)
             client.print(json: json, rows: [["KEY", "MOD", "VALUE"]] + kvs.map { [$0.key, "\($0.modRevision)", $0.value] })
+        }
+    }
+}
+
+extension KVCommand {
+    /// `kiban kv compact REVISION`.
+    struct Compact: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Forget the history before REVISION (watches and reads of older revisions then fail).")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "The first revision to keep (`kiban status -o json` shows the current one).")
+        var revision: Int64
+
+        func run() throws {
+            let (_, json) = try client.call("POST", "/v1/compact", body: ["revision": revision], as: [String: Int64].self)
+            client.print(json: json, rows: [["COMPACTED"], ["\(revision)"]])
         }
     }
 }

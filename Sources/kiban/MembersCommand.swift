@@ -17,7 +17,7 @@ struct MembersCommand: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a member (run on the leader).")
+        static let configuration = CommandConfiguration(abstract: "Remove a member (on any member: a follower forwards it to the leader).")
         @OptionGroup var client: ClientOptions
         @Argument(help: "The member's name.")
         var name: String
@@ -32,7 +32,7 @@ struct MembersCommand: ParsableCommand {
 
     struct TransferLeader: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Hand leadership to NAME, or to the most up-to-date other voter (run on the leader).")
+            abstract: "Hand leadership to NAME, or to the most up-to-date other voter (on any member).")
         @OptionGroup var client: ClientOptions
         @Argument(help: "The new leader's name.")
         var name: String?

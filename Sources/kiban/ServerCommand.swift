@@ -9,16 +9,7 @@ struct ServerCommand: AsyncParsableCommand {
         commandName: "server",
         abstract: "Run the Kiban daemon (flags override the configuration file).")
 
-    @Option(help: "Local configuration file.")
-    var config = "/etc/kiban/kiban.yaml"
-    @Option(help: "This member's name.")
-    var name: String?
-    @Option(help: "The IPv4 address peers use to reach this member.")
-    var advertiseAddress: String?
-    @Option(help: "Data directory.")
-    var dataDir: String?
-    @Option(help: "Peer (Raft and join) TCP port.")
-    var peerPort: Int?
+    @OptionGroup var member: MemberSettings
     @Option(help: "Admin API Unix socket.")
     var socket: String?
     @Option(help: "HTTP boot port.")
@@ -27,17 +18,19 @@ struct ServerCommand: AsyncParsableCommand {
     var dhcpPort: Int?
     @Option(help: "TFTP port.")
     var tftpPort: Int?
+    @Option(help: "Applied entries between snapshots (the log before one is dropped; at least 10).")
+    var snapshotCount: UInt64?
 
     func run() async throws {
-        var settings = try ServerConfig.load(path: config, required: config != "/etc/kiban/kiban.yaml")
-        if let name { settings.name = name }
-        if let advertiseAddress { settings.advertiseAddress = advertiseAddress }
-        if let dataDir { settings.dataDir = dataDir }
-        if let peerPort { settings.peerPort = peerPort }
+        var settings = try member.load()
         if let socket { settings.socketPath = socket }
         if let httpPort { settings.httpPort = httpPort }
         if let dhcpPort { settings.dhcpPort = dhcpPort }
         if let tftpPort { settings.tftpPort = tftpPort }
+        if let snapshotCount {
+            guard snapshotCount >= 10 else { throw ValidationError("--snapshot-count must be at least 10") }
+            settings.snapshotCount = snapshotCount
+        }
         LoggingSystem.bootstrap { StreamLogHandler.standardOutput(label: $0) }
         var logger = Logger(label: "kiban")
         logger[metadataKey: "kiban.server.name"] = "\(settings.name)"

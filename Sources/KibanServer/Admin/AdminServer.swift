@@ -73,12 +73,16 @@ public final class AdminServer: Sendable {
                 case .body(var b): body.writeBuffer(&b)
                 case .end:
                     guard let h = head else { continue }
+                    if AdminStreaming.handles(h.method, URLComponents(string: h.uri)?.path ?? h.uri) {
+                        try await AdminStreaming(daemon: router.daemon).serve(h, channel: child.channel, outbound: outbound)
+                        return
+                    }
                     let (status, json) = await router.route(method: h.method, uri: h.uri, body: Data(body.readableBytesView), caller: caller)
                     var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", "\(json.count)")])
                     if !h.isKeepAlive { headers.add(name: "Connection", value: "close") }
                     try await outbound.write(.head(HTTPResponseHead(version: h.version, status: .init(statusCode: status), headers: headers)))
                     try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: json))))
-                    try await outbound.write(.end(nil))
+                    try await AdminStreaming.end(child.channel)
                     if !h.isKeepAlive { return }
                 }
             }

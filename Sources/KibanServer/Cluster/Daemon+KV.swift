@@ -8,6 +8,14 @@ public struct KVInfo: Codable, Sendable {
     public var createRevision: Int64
     public var modRevision: Int64
     public var version: Int64
+
+    init(_ kv: KeyValue) {
+        key = String(decoding: kv.key, as: UTF8.self)
+        value = String(decoding: kv.value, as: UTF8.self)
+        createRevision = kv.createRevision
+        modRevision = kv.modRevision
+        version = kv.version
+    }
 }
 
 /// `PUT /v1/kv`: an unconditional put, or a compare-and-swap when `expectModRevision` is set
@@ -30,10 +38,7 @@ extension Daemon {
         let store = try requireStore()
         let range: KeyRange = prefix ? .prefix(Array(key.utf8)) : .key(Array(key.utf8))
         let page = try await storeCall { () throws(StoreError) in try await store.range(range) }
-        return page.kvs.map {
-            KVInfo(key: String(decoding: $0.key, as: UTF8.self), value: String(decoding: $0.value, as: UTF8.self),
-                   createRevision: $0.createRevision, modRevision: $0.modRevision, version: $0.version)
-        }
+        return page.kvs.map(KVInfo.init)
     }
 
     /// `kiban kv put`: forwarded to the leader by the store when this member follows.
@@ -44,6 +49,7 @@ extension Daemon {
         let put = Operation.put(key: key, value: Array(body.value.utf8), lease: 0)
         let compares = body.expectModRevision.map { [Compare(key, .equal, .modRevision($0))] } ?? []
         let result = try await storeCall { () throws(StoreError) in try await store.txn(Txn(compares: compares, success: [put])) }
+        if result.succeeded { await audit(caller, "kv put \(body.key)") }
         return KVPutResult(succeeded: result.succeeded, revision: result.revision)
     }
 
@@ -53,6 +59,7 @@ extension Daemon {
         guard !key.isEmpty else { throw ServerError(.badRequest, "a key must not be empty") }
         let range: KeyRange = prefix ? .prefix(Array(key.utf8)) : .key(Array(key.utf8))
         let deleted = try await storeCall { () throws(StoreError) in try await store.delete(range) }
+        if !deleted.isEmpty { await audit(caller, "kv del \(key)\(prefix ? " (prefix)" : "")") }
         return ["deleted": deleted.count]
     }
 }

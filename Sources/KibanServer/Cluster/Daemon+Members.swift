@@ -60,8 +60,11 @@ extension Daemon {
 
     /// `kiban members remove NAME`: refuses the last voter, and a removal that leaves fewer
     /// voters than a majority of the current ones is allowed only with `force`.
-    public func removeMember(name: String, force: Bool, caller: Caller) async throws(ServerError) {
+    /// On a follower the change is forwarded to the leader.
+    public func removeMember(name: String, force: Bool, caller: Caller, forwarded: Bool = false) async throws(ServerError) {
         let store = try requireStore()
+        let request = ForwardRequest(action: .removeMember, name: name, force: force, caller: caller)
+        if try await forwardToLeader(request, forwarded: forwarded) { return }
         guard let record = directory.all.first(where: { $0.name == name }) else {
             throw ServerError(.notFound, "no member named \(name); see `kiban members list`")
         }
@@ -79,8 +82,11 @@ extension Daemon {
     }
 
     /// `kiban members transfer-leader [NAME]`: to NAME, or to the most up-to-date other voter.
-    public func transferLeader(to name: String?, caller: Caller) async throws(ServerError) {
+    /// On a follower the request is forwarded to the leader.
+    public func transferLeader(to name: String?, caller: Caller, forwarded: Bool = false) async throws(ServerError) {
         let store = try requireStore()
+        let request = ForwardRequest(action: .transferLeader, name: name, caller: caller)
+        if try await forwardToLeader(request, forwarded: forwarded) { return }
         let s = await store.status
         let matches = await store.matchIndexes
         let target: UInt64?
@@ -96,12 +102,12 @@ extension Daemon {
         await audit(caller, "members transfer-leader \(directory.record(target)?.name ?? "?")")
     }
 
-    /// Membership changes run on the leader only: on a follower the caller is told where.
+    /// Membership changes run on the leader only (a follower forwards them there first, see
+    /// ``forwardToLeader(_:forwarded:)``); leadership may have moved since.
     private func onLeader(_ store: Store, _ body: () async throws(StoreError) -> Void) async throws(ServerError) {
         let s = await store.status
         guard s.role == .leader else {
-            let leader = directory.record(s.leader)
-            throw ServerError(.unavailable, "membership changes run on the leader; this member is not it. Run the command on \(leader?.name ?? "the leader") (`kiban status` shows which)")
+            throw ServerError(.unavailable, "leadership moved while the change was being made; retry")
         }
         try await storeCall(body)
     }

@@ -64,14 +64,18 @@ public actor Daemon {
     func open(_ local: LocalMember, tls: PeerTLS, bootstrap: ConfState?) async throws(ServerError) {
         var options = StoreOptions(id: local.id, directory: config.dataDir, bootstrap: bootstrap)
         options.tickInterval = tickInterval
+        options.snapshotEntries = config.snapshotCount
         var log = logger
         log[metadataKey: "kiban.server.member"] = "\(local.name)"
         let transport = try PeerTransport(selfID: local.id, directory: directory, tls: tls, logger: log)
         let server = try await PeerServer.start(
             host: config.advertiseAddress, port: config.peerPort, tls: tls, directory: directory,
-            inbox: transport.inbox, join: { [weak self] request in
+            inbox: transport.inbox, spool: config.dataDir, join: { [weak self] request in
                 guard let self else { return JoinResponse(error: .unavailable, message: "the server is stopping") }
                 return await self.admit(request)
+            }, forward: { [weak self] request in
+                guard let self else { return ForwardResponse(error: .unavailable, message: "the server is stopping") }
+                return await self.handleForwarded(request)
             }, logger: log)
         let store: Store
         do {
@@ -80,6 +84,10 @@ public actor Daemon {
             await server.close()
             transport.close()
             throw ServerError(.config, "cannot open the store in \(config.dataDir): \(error)")
+        }
+        transport.reportSnapshots { [weak store] id, succeeded in
+            guard let store else { return }
+            Task { await store.reportSnapshot(to: id, succeeded: succeeded) }
         }
         // Peers are checked against this list from the first connection on.
         if let records = try? await memberRecords(store, consistency: .serializable), !records.isEmpty {

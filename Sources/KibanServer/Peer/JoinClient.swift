@@ -1,7 +1,6 @@
 import Foundation
 import KibanCA
 import NIOCore
-import NIOPosix
 import NIOSSL
 
 /// The joining server's side of `kiban join`. The order is the security property: the CA
@@ -61,32 +60,14 @@ enum JoinClient {
     }
 
     /// Connects, writes `frames`, returns the first frame answered.
-    private static func exchange(endpoint: String, context: NIOSSLContext,
-                                 frames: [ByteBuffer]) async throws(ServerError) -> ByteBuffer {
-        let (host, port) = try PeerEndpoint.split(endpoint)
-        do {
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(.seconds(3))
-                .connect(host: host, port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
-                        try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(FrameEncoder()))
-                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    }
-                }
-            return try await channel.executeThenClose { inbound, outbound in
-                try await outbound.write(contentsOf: frames)
-                var it = inbound.makeAsyncIterator()
-                guard let reply = try await it.next() else {
-                    throw ServerError(.unavailable, "the server at \(endpoint) closed the connection without answering")
-                }
-                return reply
+    static func exchange(endpoint: String, context: NIOSSLContext, frames: [ByteBuffer]) async throws(ServerError) -> ByteBuffer {
+        try await PeerConnection.with(endpoint: endpoint, context: context) { inbound, outbound in
+            try await outbound.write(contentsOf: frames)
+            var it = inbound.makeAsyncIterator()
+            guard let reply = try await it.next() else {
+                throw ServerError(.unavailable, "the server at \(endpoint) closed the connection without answering")
             }
-        } catch let error as ServerError {
-            throw error
-        } catch {
-            throw ServerError(.unavailable, "cannot reach \(endpoint): \(error)")
+            return reply
         }
     }
 }

@@ -12,6 +12,11 @@ struct PeerHello: Sendable, Hashable {
         case caCertificate = 2
         /// One ``JoinRequest`` frame, one ``JoinResponse`` frame.
         case join = 3
+        /// One ``ForwardRequest`` frame from a member (its certificate required), one
+        /// ``ForwardResponse`` frame: an admin change a follower hands to the leader.
+        case admin = 4
+        /// One snapshot from a member in chunks (``SnapshotStream``); one answer frame.
+        case snapshot = 5
     }
 
     /// The newest peer protocol version this build speaks.

@@ -11,6 +11,7 @@ import NIOSSL
 /// no certificate yet (the CA certificate, then the join request itself).
 final class PeerServer: Sendable {
     typealias JoinHandler = @Sendable (JoinRequest) async -> JoinResponse
+    typealias ForwardHandler = @Sendable (ForwardRequest) async -> ForwardResponse
 
     private let channel: any Channel
     private let task: Task<Void, Never>
@@ -22,7 +23,7 @@ final class PeerServer: Sendable {
 
     /// Binds `host:port` and serves until ``close()``.
     static func start(host: String, port: Int, tls: PeerTLS, directory: PeerDirectory, inbox: MessageQueue,
-                      join: @escaping JoinHandler, logger: Logger) async throws(ServerError) -> PeerServer {
+                      spool: String, join: @escaping JoinHandler, forward: @escaping ForwardHandler, logger: Logger) async throws(ServerError) -> PeerServer {
         let context = try tls.serverContext()
         let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
         do {
@@ -39,7 +40,7 @@ final class PeerServer: Sendable {
         } catch {
             throw ServerError(.config, "cannot listen for peers on \(host):\(port): \(error); is another kiban running, or is the port in use?")
         }
-        let session = PeerSession(caPEM: tls.caPEM, directory: directory, inbox: inbox, join: join, logger: logger)
+        let session = PeerSession(caPEM: tls.caPEM, directory: directory, inbox: inbox, spool: spool, join: join, forward: forward, logger: logger)
         let task = Task {
             _ = try? await server.executeThenClose { inbound in
                 await withDiscardingTaskGroup { group in
@@ -66,7 +67,10 @@ struct PeerSession: Sendable {
     let caPEM: String
     let directory: PeerDirectory
     let inbox: MessageQueue
+    /// Where incoming snapshots are spooled (the data directory).
+    let spool: String
     let join: PeerServer.JoinHandler
+    let forward: PeerServer.ForwardHandler
     let logger: Logger
 
     func serve(_ child: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
@@ -83,6 +87,26 @@ struct PeerSession: Sendable {
                     let request = try JSONDecoder().decode(JoinRequest.self, from: Data(frame.readableBytesView))
                     let response = await join(request)
                     try await outbound.write(ByteBuffer(bytes: try JSONEncoder().encode(response)))
+                case .admin:
+                    _ = try await authenticate(child.channel, claimed: hello.from)
+                    guard let frame = try await frames.next() else { return }
+                    let request = try JSONDecoder().decode(ForwardRequest.self, from: Data(frame.readableBytesView))
+                    let response = await forward(request)
+                    try await outbound.write(ByteBuffer(bytes: try JSONEncoder().encode(response)))
+                case .snapshot:
+                    _ = try await authenticate(child.channel, claimed: hello.from)
+                    do {
+                        let (message, chunks) = try await SnapshotStream.receive(&frames, spool: spool, from: hello.from)
+                        inbox.push(message)
+                        try await outbound.write(ByteBuffer(bytes: [1]))
+                        logger.notice("received a snapshot", metadata: [
+                            "kiban.server.snapshot_index": "\(message.snapshot?.metadata.index ?? 0)",
+                            "kiban.server.snapshot_bytes": "\(message.snapshot?.data.count ?? 0)",
+                            "kiban.server.snapshot_chunks": "\(chunks)"])
+                    } catch {
+                        try? await outbound.write(ByteBuffer(bytes: [0] + Array("\(error)".utf8)))
+                        throw error
+                    }
                 case .raft:
                     let name = try await authenticate(child.channel, claimed: hello.from)
                     while let frame = try await frames.next() {

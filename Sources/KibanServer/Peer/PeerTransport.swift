@@ -12,6 +12,8 @@ import Synchronization
 final class PeerTransport: Transport {
     let inbox = MessageQueue()
     private let links = Mutex<[UInt64: PeerLink]>([:])
+    private let snapshotTransfers = Mutex<[UInt64: Task<Void, Never>]>([:])
+    private let snapshotReport = Mutex<(@Sendable (UInt64, Bool) -> Void)?>(nil)
     private let directory: PeerDirectory
     private let context: NIOSSLContext
     private let selfID: UInt64
@@ -26,8 +28,42 @@ final class PeerTransport: Transport {
 
     func send(_ messages: [Message]) {
         var byPeer: [UInt64: [Message]] = [:]
-        for m in messages { byPeer[m.to, default: []].append(m) }
+        for m in messages {
+            if m.kind == .snapshot {
+                sendSnapshot(m)
+            } else {
+                byPeer[m.to, default: []].append(m)
+            }
+        }
         for (to, batch) in byPeer { link(to).enqueue(batch) }
+    }
+
+    /// Snapshots travel in chunks on their own connection, and their outcome goes back to
+    /// Raft through ``reportSnapshots(_:)``.
+    var reportsSnapshotOutcome: Bool { true }
+
+    /// Sets where snapshot outcomes go (the store, once it is open).
+    func reportSnapshots(_ report: @escaping @Sendable (UInt64, Bool) -> Void) {
+        snapshotReport.withLock { $0 = report }
+    }
+
+    /// One transfer per follower at a time: a newer snapshot for a follower that is still
+    /// receiving one is dropped (Raft asks again after the first one's outcome).
+    private func sendSnapshot(_ m: Message) {
+        guard let record = directory.record(m.to) else {
+            snapshotReport.withLock { $0 }?(m.to, false)
+            return
+        }
+        let (selfID, context, logger) = (selfID, context, logger)
+        snapshotTransfers.withLock { transfers in
+            guard transfers[m.to] == nil else { return }
+            transfers[m.to] = Task { [weak self] in
+                let ok = await SnapshotStream.send(m, to: record.endpoint, from: selfID, context: context, logger: logger)
+                guard let self else { return }
+                _ = self.snapshotTransfers.withLock { $0.removeValue(forKey: m.to) }
+                self.snapshotReport.withLock { $0 }?(m.to, ok)
+            }
+        }
     }
 
     func receive() async -> [Message]? { await inbox.pop() }
@@ -36,6 +72,8 @@ final class PeerTransport: Transport {
     func close() {
         let all = links.withLock { l in defer { l = [:] }; return Array(l.values) }
         for link in all { link.close() }
+        let transfers = snapshotTransfers.withLock { t in defer { t = [:] }; return Array(t.values) }
+        for transfer in transfers { transfer.cancel() }
         inbox.close()
     }
 

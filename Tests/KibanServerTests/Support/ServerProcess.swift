@@ -7,6 +7,9 @@ final class ServerProcess: @unchecked Sendable {
     let root: String
     let peerPort: Int
     private var process: Process?
+    /// More `kiban server` flags, and environment variables, for the next start.
+    var extraArguments: [String] = []
+    var environment: [String: String] = [:]
 
     /// The `kiban` executable, built next to the test bundle.
     static var executable: URL {
@@ -35,7 +38,8 @@ final class ServerProcess: @unchecked Sendable {
         p.executableURL = Self.executable
         try Data("# all settings from flags\n".utf8).write(to: URL(fileURLWithPath: root + "/kiban.yaml"))
         p.arguments = ["server", "--config", root + "/kiban.yaml", "--name", name, "--advertise-address", "127.0.0.1",
-                       "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket]
+                       "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket] + extraArguments
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         p.standardOutput = out
         p.standardError = out
         try p.run()

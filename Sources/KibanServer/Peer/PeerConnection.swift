@@ -1,0 +1,35 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// An outgoing peer connection for one exchange (join, forwarded change, snapshot transfer):
+/// TLS with `context`, then length-prefixed frames both ways.
+enum PeerConnection {
+    typealias Inbound = NIOAsyncChannelInboundStream<ByteBuffer>
+    typealias Outbound = NIOAsyncChannelOutboundWriter<ByteBuffer>
+
+    /// Connects to `endpoint`, runs `body`, closes.
+    /// - Throws: ``ServerError`` `unavailable` when `endpoint` cannot be reached or the
+    ///   exchange breaks, or what `body` throws.
+    static func with<T: Sendable>(endpoint: String, context: NIOSSLContext,
+                                  _ body: (Inbound, Outbound) async throws -> T) async throws(ServerError) -> T {
+        let (host, port) = try PeerEndpoint.split(endpoint)
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(3))
+                .connect(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
+                        try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(FrameEncoder()))
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+            return try await channel.executeThenClose { inbound, outbound in try await body(inbound, outbound) }
+        } catch let error as ServerError {
+            throw error
+        } catch {
+            throw ServerError(.unavailable, "cannot reach \(endpoint): \(error)")
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import Crypto
+import Foundation
+import KibanRaft
+import Logging
+import NIOCore
+import NIOSSL
+
+/// Snapshots to lagging followers, streamed in bounded chunks over their own peer connection
+/// (purpose ``PeerHello/Purpose/snapshot``), so that no frame is large and Raft's heartbeats on
+/// the member's main connection are not held up behind it.
+///
+/// The sender writes a ``SnapshotHeader`` frame, then ``SnapshotHeader/chunkCount`` frames of
+/// at most ``chunkBytesMax`` bytes each. The receiver spools them to a temporary file in the
+/// data directory, checks the size and SHA-256, and only then hands the complete snapshot to
+/// Raft, which installs it atomically (raft.db in one transaction, state.db by rename). It
+/// answers one frame: `1` when it took the snapshot, `0` and a reason when not; the sender
+/// reports that to Raft, which sends a new snapshot after a failure.
+enum SnapshotStream {
+    /// The largest chunk a sender writes and a receiver accepts.
+    static let chunkBytesMax = 1 << 20
+
+    /// Sends `message` (kind `snapshot`) to `endpoint`; returns whether the receiver took it.
+    static func send(_ message: Message, to endpoint: String, from: UInt64, context: NIOSSLContext, logger: Logger) async -> Bool {
+        guard let snapshot = message.snapshot else { return false }
+        let data = snapshot.data
+        let header = SnapshotHeader(message: message)
+        let started = ContinuousClock.now
+        do {
+            let reply = try await PeerConnection.with(endpoint: endpoint, context: context) { inbound, outbound in
+                try await outbound.write(PeerHello(purpose: .snapshot, from: from).encoded)
+                try await outbound.write(ByteBuffer(bytes: header.encoded()))
+                var offset = 0
+                while offset < data.count {
+                    let end = min(offset + chunkBytesMax, data.count)
+                    try await outbound.write(ByteBuffer(bytes: data[offset..<end]))
+                    offset = end
+                }
+                var it = inbound.makeAsyncIterator()
+                guard let answer = try await it.next() else {
+                    throw ServerError(.unavailable, "the follower closed the connection without answering")
+                }
+                return Array(answer.readableBytesView)
+            }
+            guard reply.first == 1 else {
+                throw ServerError(.unavailable, "the follower refused it: \(String(decoding: reply.dropFirst(), as: UTF8.self))")
+            }
+            logger.notice("sent a snapshot", metadata: [
+                "kiban.server.snapshot_index": "\(snapshot.metadata.index)", "kiban.server.snapshot_bytes": "\(data.count)",
+                "kiban.server.snapshot_chunks": "\(header.chunkCount)", "kiban.server.elapsed": "\(ContinuousClock.now - started)",
+            ])
+            return true
+        } catch {
+            logger.warning("sending a snapshot failed; Raft will send another",
+                           metadata: ["kiban.server.snapshot_index": "\(snapshot.metadata.index)", "kiban.server.error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Reads one transfer after its hello: the header, then the chunks into a temporary file in
+    /// `spool`, checked and read back. Returns the complete message and the chunk count.
+    /// - Throws: ``ServerError`` `badRequest` for a malformed, short or corrupt transfer;
+    ///   the temporary file is removed in every case.
+    static func receive(_ frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
+                        spool: String, from: UInt64) async throws -> (Message, Int) {
+        guard let first = try await frames.next() else { throw ServerError(.badRequest, "the snapshot transfer ended before its header") }
+        let header: SnapshotHeader
+        do { header = try SnapshotHeader(decoding: Array(first.readableBytesView)) } catch {
+            throw ServerError(.badRequest, "malformed snapshot header: \(error)")
+        }
+        guard header.message.from == from else { throw ServerError(.forbidden, "a peer sent a snapshot as another member") }
+        let path = spool + "/snapshot-in-\(UInt64.random(in: 0...UInt64.max)).part"
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
+              let file = FileHandle(forWritingAtPath: path) else {
+            throw ServerError(.internal, "cannot create \(path); check free space and permissions")
+        }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var hasher = SHA256()
+        var received: UInt64 = 0
+        do {
+            defer { try? file.close() }
+            for i in 0..<header.chunkCount {
+                guard let chunk = try await frames.next() else {
+                    throw ServerError(.badRequest, "the snapshot transfer broke after \(i) of \(header.chunkCount) chunks")
+                }
+                let bytes = Array(chunk.readableBytesView)
+                guard !bytes.isEmpty, bytes.count <= chunkBytesMax, received + UInt64(bytes.count) <= header.totalBytes else {
+                    throw ServerError(.badRequest, "snapshot chunk \(i) has \(bytes.count) bytes, which does not fit the header")
+                }
+                try file.write(contentsOf: bytes)
+                hasher.update(data: bytes)
+                received += UInt64(bytes.count)
+            }
+            try file.synchronize()
+        }
+        guard received == header.totalBytes else {
+            throw ServerError(.badRequest, "the snapshot has \(received) of \(header.totalBytes) bytes")
+        }
+        guard Array(hasher.finalize()) == header.sha256 else {
+            throw ServerError(.badRequest, "the snapshot's SHA-256 does not match its header (corrupted in transfer)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ServerError(.internal, "cannot read back \(path)") }
+        var message = header.message
+        message.snapshot?.data = Array(data)
+        return (message, Int(header.chunkCount))
+    }
+}
+
+/// The first frame of a snapshot transfer: version (u8, 1), total bytes (u64), chunk count
+/// (u32), SHA-256 of the data (32 bytes), then the Raft message (``RaftMessageCodec``) with
+/// its snapshot's data left empty. A later format gets a new version number.
+struct SnapshotHeader: Sendable, Hashable {
+    static let version: UInt8 = 1
+    /// The largest snapshot a receiver accepts (it is held in memory once complete).
+    static let totalBytesMax: UInt64 = 16 << 30
+
+    var message: Message
+    var totalBytes: UInt64
+    var chunkCount: UInt32
+    var sha256: [UInt8]
+
+    /// The header for sending `message` (whose snapshot holds the data) in chunks.
+    init(message: Message) {
+        let data = message.snapshot?.data ?? []
+        var bare = message
+        bare.snapshot?.data = []
+        self.message = bare
+        totalBytes = UInt64(data.count)
+        chunkCount = UInt32((data.count + SnapshotStream.chunkBytesMax - 1) / SnapshotStream.chunkBytesMax)
+        sha256 = Array(SHA256.hash(data: data))
+    }
+
+    func encoded() -> [UInt8] {
+        var w = WireWriter()
+        w.u8(Self.version)
+        w.u64(totalBytes)
+        w.u32(chunkCount)
+        w.bytes += sha256
+        w.bytes += RaftMessageCodec.encode(message)
+        return w.bytes
+    }
+
+    /// Parses a header frame.
+    /// - Throws: ``WireError`` for truncated input, an unknown version, inconsistent sizes, or
+    ///   a message that is not a snapshot.
+    init(decoding bytes: [UInt8]) throws(WireError) {
+        var r = WireReader(bytes)
+        let v = try r.u8()
+        guard v == Self.version else { throw WireError("snapshot header version \(v) is not supported (this server speaks \(Self.version))") }
+        totalBytes = try r.u64()
+        chunkCount = try r.u32()
+        var digest: [UInt8] = []
+        for _ in 0..<32 { digest.append(try r.u8()) }
+        sha256 = digest
+        guard totalBytes <= Self.totalBytesMax else { throw WireError("a snapshot of \(totalBytes) bytes is over the limit of \(Self.totalBytesMax)") }
+        let chunkMax = UInt64(SnapshotStream.chunkBytesMax)
+        guard UInt64(chunkCount) >= (totalBytes + chunkMax - 1) / chunkMax, UInt64(chunkCount) <= totalBytes else {
+            throw WireError("\(chunkCount) chunks cannot carry \(totalBytes) bytes")
+        }
+        message = try RaftMessageCodec.decode(Array(bytes[(bytes.count - r.remaining)...]))
+        guard message.kind == .snapshot, let snapshot = message.snapshot, snapshot.data.isEmpty else {
+            throw WireError("a snapshot header must carry a snapshot message without data")
+        }
+    }
+}
