@@ -6,6 +6,10 @@ final class ServerProcess: @unchecked Sendable {
     let name: String
     let root: String
     let peerPort: Int
+    /// The address the daemon advertises and listens on.
+    let address: String
+    /// The network namespace it runs in (`ip netns exec`), or nil for the host's.
+    let namespace: String?
     private var process: Process?
 
     /// The `kiban` executable, built next to the test bundle.
@@ -13,16 +17,18 @@ final class ServerProcess: @unchecked Sendable {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kiban")
     }
 
-    init(name: String, under root: String, peerPort: Int) {
+    init(name: String, under root: String, peerPort: Int, address: String = "127.0.0.1", namespace: String? = nil) {
         self.name = name
         self.root = root + "/" + name
         self.peerPort = peerPort
+        self.address = address
+        self.namespace = namespace
     }
 
     var socket: String { root + "/kiban.sock" }
     var dataDir: String { root + "/data" }
     var logPath: String { root + "/server.log" }
-    var endpoint: String { "127.0.0.1:\(peerPort)" }
+    var endpoint: String { "\(address):\(peerPort)" }
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Starts (or restarts) the daemon and waits until its socket answers.
@@ -32,10 +38,12 @@ final class ServerProcess: @unchecked Sendable {
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try out.seekToEnd()
         let p = Process()
-        p.executableURL = Self.executable
         try Data("# all settings from flags\n".utf8).write(to: URL(fileURLWithPath: root + "/kiban.yaml"))
-        p.arguments = ["server", "--config", root + "/kiban.yaml", "--name", name, "--advertise-address", "127.0.0.1",
-                       "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket]
+        let arguments = ["server", "--config", root + "/kiban.yaml", "--name", name, "--advertise-address", address,
+                         "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket]
+        // `ip netns exec` execs the daemon in place: the pid is the daemon's.
+        p.executableURL = namespace == nil ? Self.executable : URL(fileURLWithPath: "/usr/sbin/ip")
+        p.arguments = namespace.map { ["netns", "exec", $0, Self.executable.path] + arguments } ?? arguments
         p.standardOutput = out
         p.standardError = out
         try p.run()
