@@ -71,6 +71,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The linearizability checker and history recorder shared by the store and server tests.
+        .target(name: "KibanLinearizability", swiftSettings: strict),
+        .testTarget(name: "KibanLinearizabilityTests", dependencies: ["KibanLinearizability"], swiftSettings: strict),
         // Deterministic simulation of a Raft cluster with faults and safety checkers (test support).
         .target(name: "KibanRaftSimulation", dependencies: ["KibanRaft"], swiftSettings: strict),
         // The system SQLite through its C API (Debian: libsqlite3-dev).
@@ -114,7 +117,8 @@ let package = Package(
                                          .product(name: "Logging", package: "swift-log")],
                           path: "Sources/KibanDHCPHarness", swiftSettings: strict),
         // Also starts real `kiban` processes (the executable is built next to the test bundle).
-        .testTarget(name: "KibanServerTests", dependencies: ["KibanServer", "KibanRaft", "KibanRaftSimulation", "kiban"],
+        .testTarget(name: "KibanServerTests", dependencies: ["KibanServer", "KibanRaft", "KibanRaftSimulation", "kiban",
+                                                            "KibanLinearizability"],
                     swiftSettings: strict),
         .testTarget(name: "KibanInventoryTests",
                     dependencies: ["KibanInventory", "KibanStore", "KibanRaft",
@@ -140,7 +144,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "KibanStoreTests",
-                    dependencies: ["KibanStore", "KibanRaft", "kiban-store-crash",
+                    dependencies: ["KibanStore", "KibanRaft", "kiban-store-crash", "KibanLinearizability",
                                    .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
         .testTarget(name: "KibanRaftSimulationTests", dependencies: ["KibanRaftSimulation", "KibanRaft"],

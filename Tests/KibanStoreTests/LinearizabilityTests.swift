@@ -1,5 +1,6 @@
 import Testing
 import KibanRaft
+import KibanLinearizability
 import KibanStore
 
 @Suite("Linearizability under faults")

@@ -61,7 +61,7 @@ struct AdminRouter: Sendable {
         let key = r.query["key"] ?? ""
         let prefix = r.query["prefix"] == "true"
         switch r.method {
-        case .GET: return Self.encode(try await daemon.kvGet(key: key, prefix: prefix))
+        case .GET: return Self.encode(try await daemon.kvGet(key: key, prefix: prefix, consistency: r.query["consistency"]))
         case .PUT:
             let body = try r.decode(KVPutBody.self)
             return Self.encode(try await daemon.kvPut(body, caller: r.caller))

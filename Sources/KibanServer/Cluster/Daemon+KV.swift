@@ -33,11 +33,19 @@ public struct KVPutResult: Codable, Sendable {
 }
 
 extension Daemon {
-    /// `kiban kv get|list`: linearizable (through the leader's ReadIndex).
-    public func kvGet(key: String, prefix: Bool) async throws(ServerError) -> [KVInfo] {
+    /// `kiban kv get|list`: linearizable (through the leader's ReadIndex) unless `consistency`
+    /// is `serializable`: then this member answers from its own state, which may be stale, even
+    /// without a leader (for looking at a member cut off from the others).
+    public func kvGet(key: String, prefix: Bool, consistency: String? = nil) async throws(ServerError) -> [KVInfo] {
         let store = try requireStore()
         let range: KeyRange = prefix ? .prefix(Array(key.utf8)) : .key(Array(key.utf8))
-        let page = try await storeCall { () throws(StoreError) in try await store.range(range) }
+        let read: ReadConsistency
+        switch consistency {
+        case nil, "linearizable": read = .linearizable
+        case "serializable": read = .serializable
+        case let other?: throw ServerError(.badRequest, "consistency must be linearizable or serializable, not \(other)")
+        }
+        let page = try await storeCall { () throws(StoreError) in try await store.range(range, consistency: read) }
         return page.kvs.map(KVInfo.init)
     }
 

@@ -6,6 +6,10 @@ final class ServerProcess: @unchecked Sendable {
     let name: String
     let root: String
     let peerPort: Int
+    /// The address the daemon advertises and listens on.
+    let address: String
+    /// The network namespace it runs in (`ip netns exec`), or nil for the host's.
+    let namespace: String?
     private var process: Process?
     /// More `kiban server` flags, and environment variables, for the next start.
     var extraArguments: [String] = []
@@ -16,16 +20,18 @@ final class ServerProcess: @unchecked Sendable {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kiban")
     }
 
-    init(name: String, under root: String, peerPort: Int) {
+    init(name: String, under root: String, peerPort: Int, address: String = "127.0.0.1", namespace: String? = nil) {
         self.name = name
         self.root = root + "/" + name
         self.peerPort = peerPort
+        self.address = address
+        self.namespace = namespace
     }
 
     var socket: String { root + "/kiban.sock" }
     var dataDir: String { root + "/data" }
     var logPath: String { root + "/server.log" }
-    var endpoint: String { "127.0.0.1:\(peerPort)" }
+    var endpoint: String { "\(address):\(peerPort)" }
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Starts (or restarts) the daemon and waits until its socket answers.
@@ -35,10 +41,12 @@ final class ServerProcess: @unchecked Sendable {
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try out.seekToEnd()
         let p = Process()
-        p.executableURL = Self.executable
         try Data("# all settings from flags\n".utf8).write(to: URL(fileURLWithPath: root + "/kiban.yaml"))
-        p.arguments = ["server", "--config", root + "/kiban.yaml", "--name", name, "--advertise-address", "127.0.0.1",
-                       "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket] + extraArguments
+        let arguments = ["server", "--config", root + "/kiban.yaml", "--name", name, "--advertise-address", address,
+                         "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket] + extraArguments
+        // `ip netns exec` execs the daemon in place: the pid is the daemon's.
+        p.executableURL = namespace == nil ? Self.executable : URL(fileURLWithPath: "/usr/sbin/ip")
+        p.arguments = namespace.map { ["netns", "exec", $0, Self.executable.path] + arguments } ?? arguments
         if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         p.standardOutput = out
         p.standardError = out

@@ -1,20 +1,7 @@
-import Foundation
+import KibanLinearizability
 import KibanStore
-import Synchronization
 
-/// Records the operations concurrent clients run against a cluster, with real-time intervals.
-final class HistoryRecorder: Sendable {
-    private let start = ContinuousClock.now
-    private let ops = Mutex<[Linearizability.Operation]>([])
-
-    /// Nanoseconds since the recorder was made.
-    func now() -> UInt64 {
-        let d = ContinuousClock.now - start
-        return UInt64(d.components.seconds) * 1_000_000_000 + UInt64(d.components.attoseconds / 1_000_000_000)
-    }
-
-    var history: [Linearizability.Operation] { ops.withLock { $0 } }
-
+extension HistoryRecorder {
     /// Runs one operation of `input` on `store` and records it (a failed read is not recorded:
     /// it returned nothing; a failed write may have happened, so its outcome is unknown).
     @discardableResult
@@ -43,6 +30,4 @@ final class HistoryRecorder: Sendable {
             return .unknown
         }
     }
-
-    func record(_ op: Linearizability.Operation) { ops.withLock { $0.append(op) } }
 }

@@ -1,3 +1,4 @@
+import KibanLinearizability
 import Testing
 
 @Suite("Linearizability checker")
@@ -43,5 +44,42 @@ struct LinearizabilityCheckerTests {
         // But once seen, it cannot be unseen.
         #expect(!Linearizability.check([maybe, Op(key: "x", input: .read, output: .read("1"), call: 5, ret: 6),
                                         Op(key: "x", input: .read, output: .read(nil), call: 7, ret: 8)]))
+    }
+
+    @Test("A long history of overlapping clients is checked, and one lost write in it is caught")
+    func longHistory() {
+        // Three clients in lock step: each round, two overlapping writes then a read of the later
+        // value; 1,000 rounds on one key (the search must not need a deep stack).
+        var history: [Op] = []
+        for round in 0..<1000 {
+            let t = UInt64(round) * 10
+            history.append(Op(key: "x", input: .write("a\(round)"), output: .ok, call: t, ret: t + 4))
+            history.append(Op(key: "x", input: .write("b\(round)"), output: .ok, call: t + 1, ret: t + 5))
+            history.append(Op(key: "x", input: .read, output: .read("b\(round)"), call: t + 6, ret: t + 7))
+        }
+        let passes = Linearizability.check(history)
+        #expect(passes)
+        // A read near the end that returns the value before an acknowledged write: lost.
+        history.append(Op(key: "x", input: .read, output: .read("b998"), call: 10_000, ret: 10_001))
+        #expect(Linearizability.failingKeys(history) == ["x"])
+    }
+
+    @Test("Many writes with unknown outcomes are searched without blowing up")
+    func manyUnknowns() {
+        var history: [Op] = []
+        for i in 0..<6 {
+            history.append(Op(key: "x", input: .write("u\(i)"), output: .unknown, call: UInt64(i), ret: .max))
+        }
+        for i in 0..<200 {
+            let t = 100 + UInt64(i) * 3
+            history.append(Op(key: "x", input: .write("w\(i)"), output: .ok, call: t, ret: t + 1))
+            history.append(Op(key: "x", input: .read, output: .read(i == 120 ? "u3" : "w\(i)"), call: t + 2, ret: t + 2))
+        }
+        // u3 may take effect late, but once read it cannot be followed by a read of an older write.
+        let passes = Linearizability.check(history)
+        #expect(passes)
+        history.append(Op(key: "x", input: .read, output: .read("w5"), call: 10_000, ret: 10_001))
+        let fails = !Linearizability.check(history)
+        #expect(fails)
     }
 }
