@@ -25,6 +25,8 @@ struct ServerCommand: AsyncParsableCommand {
     var httpPort: Int?
     @Option(help: "DHCP port.")
     var dhcpPort: Int?
+    @Option(help: "Address the DHCP server binds (default 0.0.0.0: every interface).")
+    var dhcpAddress: String?
     @Option(help: "TFTP port.")
     var tftpPort: Int?
 
@@ -38,6 +40,7 @@ struct ServerCommand: AsyncParsableCommand {
         if let httpPort { settings.httpPort = httpPort }
         if let dhcpPort { settings.dhcpPort = dhcpPort }
         if let tftpPort { settings.tftpPort = tftpPort }
+        if let dhcpAddress { settings.dhcpAddress = dhcpAddress }
         LoggingSystem.bootstrap { StreamLogHandler.standardOutput(label: $0) }
         var logger = Logger(label: "kiban")
         logger[metadataKey: "kiban.server.name"] = "\(settings.name)"

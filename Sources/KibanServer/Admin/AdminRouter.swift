@@ -50,6 +50,7 @@ struct AdminRouter: Sendable {
             try await daemon.transferLeader(to: body["name"], caller: r.caller)
             return Self.encode(await daemon.status())
         case (_, "v1/kv", nil): return try await kv(r)
+        case (_, "v1/dhcp", let argument): return try await dhcp(r, argument)
         default:
             throw ServerError(.notFound, "no admin endpoint \(r.method) \(r.path); see docs/admin-api.md")
         }
