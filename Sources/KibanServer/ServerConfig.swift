@@ -18,6 +18,9 @@ public struct ServerConfig: Sendable, Hashable, Codable {
     public var httpPort: Int
     /// The DHCP server port (67; `kiban dev` and tests use an unprivileged one).
     public var dhcpPort: Int
+    /// The address the DHCP server binds: 0.0.0.0 (default) serves every interface, which
+    /// clients on a directly attached L2 need; one address serves only relays sending to it.
+    public var dhcpAddress: String
     /// The TFTP port (69) for legacy PXE firmware.
     public var tftpPort: Int
     /// Applied entries between snapshots of the state, after which the log before the snapshot
@@ -28,6 +31,7 @@ public struct ServerConfig: Sendable, Hashable, Codable {
         case name, advertiseAddress = "advertise-address", dataDir = "data-dir", peerPort = "peer-port"
         case socketPath = "socket", httpPort = "http-port", dhcpPort = "dhcp-port", tftpPort = "tftp-port"
         case snapshotCount = "snapshot-count"
+        case dhcpAddress = "dhcp-address"
     }
 
     /// The defaults: the host name, 127.0.0.1, /var/lib/kiban, peer port 10090,
@@ -40,6 +44,7 @@ public struct ServerConfig: Sendable, Hashable, Codable {
         socketPath = "/run/kiban/kiban.sock"
         httpPort = 10080
         dhcpPort = 67
+        dhcpAddress = "0.0.0.0"
         tftpPort = 69
         snapshotCount = 100_000
     }
@@ -75,6 +80,7 @@ public struct ServerConfig: Sendable, Hashable, Codable {
             case "snapshot-count":
                 guard let n = UInt64(v), n >= 10 else { throw ServerError(.config, "\(path): snapshot-count must be a whole number of at least 10") }
                 config.snapshotCount = n
+            case "dhcp-address": config.dhcpAddress = v
             default:
                 let known = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ServerError(.config, "\(path): unknown setting \(k) (known: \(known))")

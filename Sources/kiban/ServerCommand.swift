@@ -16,6 +16,8 @@ struct ServerCommand: AsyncParsableCommand {
     var httpPort: Int?
     @Option(help: "DHCP port.")
     var dhcpPort: Int?
+    @Option(help: "Address the DHCP server binds (default 0.0.0.0: every interface).")
+    var dhcpAddress: String?
     @Option(help: "TFTP port.")
     var tftpPort: Int?
     @Option(help: "Applied entries between snapshots (the log before one is dropped; at least 10).")
@@ -31,6 +33,7 @@ struct ServerCommand: AsyncParsableCommand {
             guard snapshotCount >= 10 else { throw ValidationError("--snapshot-count must be at least 10") }
             settings.snapshotCount = snapshotCount
         }
+        if let dhcpAddress { settings.dhcpAddress = dhcpAddress }
         LoggingSystem.bootstrap { StreamLogHandler.standardOutput(label: $0) }
         var logger = Logger(label: "kiban")
         logger[metadataKey: "kiban.server.name"] = "\(settings.name)"

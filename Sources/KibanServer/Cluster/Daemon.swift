@@ -16,6 +16,7 @@ public actor Daemon {
         var server: PeerServer
         var tls: PeerTLS
         var background: Task<Void, Never>
+        var dhcp: DHCPService
     }
 
     let config: ServerConfig
@@ -97,7 +98,8 @@ public actor Daemon {
             guard let self else { return }
             await self.maintain()
         }
-        running = Running(local: local, store: store, transport: transport, server: server, tls: tls, background: background)
+        running = Running(local: local, store: store, transport: transport, server: server, tls: tls, background: background,
+                          dhcp: DHCPService.start(store: store, config: config, logger: log))
         log.notice("member running", metadata: ["kiban.server.cluster": "\(local.clusterID)",
                                                 "kiban.server.id": "\(String(local.id, radix: 16))",
                                                 "kiban.server.peer_endpoint": "\(config.peerEndpoint)"])
@@ -122,6 +124,7 @@ public actor Daemon {
             }
         }
         r.background.cancel()
+        r.dhcp.stop()
         await r.store.stop()
         await r.server.close()
         r.transport.close()

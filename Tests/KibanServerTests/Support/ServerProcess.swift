@@ -32,6 +32,8 @@ final class ServerProcess: @unchecked Sendable {
     var dataDir: String { root + "/data" }
     var logPath: String { root + "/server.log" }
     var endpoint: String { "\(address):\(peerPort)" }
+    /// An unprivileged DHCP port of this test's port block (never the host's 67).
+    var dhcpPort: Int { peerPort + 50 }
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Starts (or restarts) the daemon and waits until its socket answers.
@@ -43,7 +45,8 @@ final class ServerProcess: @unchecked Sendable {
         let p = Process()
         try Data("# all settings from flags\n".utf8).write(to: URL(fileURLWithPath: root + "/kiban.yaml"))
         let arguments = ["server", "--config", root + "/kiban.yaml", "--name", name, "--advertise-address", address,
-                         "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket] + extraArguments
+                         "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket,
+                         "--dhcp-port", "\(dhcpPort)", "--http-port", "\(peerPort + 60)"] + extraArguments
         // `ip netns exec` execs the daemon in place: the pid is the daemon's.
         p.executableURL = namespace == nil ? Self.executable : URL(fileURLWithPath: "/usr/sbin/ip")
         p.arguments = namespace.map { ["netns", "exec", $0, Self.executable.path] + arguments } ?? arguments
