@@ -15,15 +15,29 @@ struct AdminClient {
 
     /// Sends a request; returns the status and the JSON body.
     func call(_ method: String, _ path: String, body: [UInt8] = []) throws -> (Int, [UInt8]) {
+        let fd = try openConnection()
+        defer { close(fd) }
+        let head = "\(method) \(path) HTTP/1.1\r\nHost: kiban\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+        try writeAll(fd, Array(head.utf8) + body)
+        return try readResponse(fd)
+    }
+
+    /// A connected socket; the caller closes it.
+    func openConnection() throws -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "cannot create a socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
         // The store answers or fails within about 30 s; beyond this the daemon is stuck.
         var timeout = timeval(tv_sec: Self.answerSecondsMax, tv_usec: 0)
         _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        try connect(fd)
-        let head = "\(method) \(path) HTTP/1.1\r\nHost: kiban\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
-        try writeAll(fd, Array(head.utf8) + body)
+        do { try connect(fd) } catch {
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    /// Reads the daemon's answer until it closes the connection.
+    func readResponse(_ fd: Int32) throws -> (Int, [UInt8]) {
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -60,7 +74,7 @@ struct AdminClient {
         }
     }
 
-    private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+    func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

@@ -50,6 +50,7 @@ struct AdminRouter: Sendable {
             try await daemon.transferLeader(to: body["name"], caller: r.caller)
             return Self.encode(await daemon.status())
         case (_, "v1/kv", nil): return try await kv(r)
+        case (_, "v1/images", _), (_, "v1/image-settings", nil), (_, "v1/assets", _): return try await catalog(r)
         default:
             throw ServerError(.notFound, "no admin endpoint \(r.method) \(r.path); see docs/admin-api.md")
         }

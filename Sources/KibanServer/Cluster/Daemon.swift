@@ -72,7 +72,7 @@ public actor Daemon {
             inbox: transport.inbox, join: { [weak self] request in
                 guard let self else { return JoinResponse(error: .unavailable, message: "the server is stopping") }
                 return await self.admit(request)
-            }, logger: log)
+            }, blobs: blobSender, logger: log)
         let store: Store
         do {
             store = try await Store.open(options, transport: transport, logger: log)
@@ -85,9 +85,12 @@ public actor Daemon {
         if let records = try? await memberRecords(store, consistency: .serializable), !records.isEmpty {
             directory.replace(records)
         }
+        let replicator = makeBlobReplicator(local, store: store, tls: tls, logger: log)
         let background = Task { [weak self] in
             guard let self else { return }
+            async let blobs: Void = replicator.run()
             await self.maintain()
+            await blobs
         }
         running = Running(local: local, store: store, transport: transport, server: server, tls: tls, background: background)
         log.notice("member running", metadata: ["kiban.server.cluster": "\(local.clusterID)",

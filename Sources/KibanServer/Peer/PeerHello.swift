@@ -12,6 +12,9 @@ struct PeerHello: Sendable, Hashable {
         case caCertificate = 2
         /// One ``JoinRequest`` frame, one ``JoinResponse`` frame.
         case join = 3
+        /// One ``BlobFetchRequest`` from member `from` (certificate required), answered by a
+        /// ``BlobFetchHeader`` and the blob's bytes (``BlobSender``).
+        case blob = 4
     }
 
     /// The newest peer protocol version this build speaks.

@@ -22,7 +22,7 @@ final class PeerServer: Sendable {
 
     /// Binds `host:port` and serves until ``close()``.
     static func start(host: String, port: Int, tls: PeerTLS, directory: PeerDirectory, inbox: MessageQueue,
-                      join: @escaping JoinHandler, logger: Logger) async throws(ServerError) -> PeerServer {
+                      join: @escaping JoinHandler, blobs: BlobSender, logger: Logger) async throws(ServerError) -> PeerServer {
         let context = try tls.serverContext()
         let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
         do {
@@ -39,7 +39,7 @@ final class PeerServer: Sendable {
         } catch {
             throw ServerError(.config, "cannot listen for peers on \(host):\(port): \(error); is another kiban running, or is the port in use?")
         }
-        let session = PeerSession(caPEM: tls.caPEM, directory: directory, inbox: inbox, join: join, logger: logger)
+        let session = PeerSession(caPEM: tls.caPEM, directory: directory, inbox: inbox, join: join, blobs: blobs, logger: logger)
         let task = Task {
             _ = try? await server.executeThenClose { inbound in
                 await withDiscardingTaskGroup { group in
@@ -67,6 +67,7 @@ struct PeerSession: Sendable {
     let directory: PeerDirectory
     let inbox: MessageQueue
     let join: PeerServer.JoinHandler
+    let blobs: BlobSender
     let logger: Logger
 
     func serve(_ child: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
@@ -94,6 +95,10 @@ struct PeerSession: Sendable {
                         guard m.from == hello.from else { throw ServerError(.forbidden, "a peer sent a message as another member") }
                         inbox.push(m)
                     }
+                case .blob:
+                    _ = try await authenticate(child.channel, claimed: hello.from)
+                    guard let frame = try await frames.next() else { return }
+                    try await blobs.send(try BlobFetchRequest(Array(frame.readableBytesView)), to: outbound)
                 }
             }
         } catch {
@@ -101,7 +106,7 @@ struct PeerSession: Sendable {
         }
     }
 
-    /// A Raft stream needs a certificate (already verified against the cluster CA by TLS) whose
+    /// A Raft stream or blob transfer needs a certificate (already verified against the cluster CA by TLS) whose
     /// name is the listed member with the claimed id: a removed member is no longer listed.
     private func authenticate(_ channel: any Channel, claimed id: UInt64) async throws -> String {
         let certificate = try await channel.nioSSL_peerCertificate().get()

@@ -6,6 +6,8 @@ final class ServerProcess: @unchecked Sendable {
     let name: String
     let root: String
     let peerPort: Int
+    /// Added to the daemon's environment (tuning knobs such as KIBAN_BLOB_GC_GRACE_SECONDS).
+    var environment: [String: String] = [:]
     private var process: Process?
 
     /// The `kiban` executable, built next to the test bundle.
@@ -38,6 +40,7 @@ final class ServerProcess: @unchecked Sendable {
                        "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket]
         p.standardOutput = out
         p.standardError = out
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         try p.run()
         process = p
         try await poll("\(name) to answer on its socket") { self.cli("status").stderr.isEmpty }
