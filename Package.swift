@@ -37,7 +37,8 @@ let package = Package(
         // Netboot: DHCPv4 (codec, decisions, the server on KibanIO with leases in KibanStore), TFTP,
         // the catalog of images and assets.
         .target(name: "KibanNetboot",
-                dependencies: ["KibanStore", "KibanIO", .product(name: "Logging", package: "swift-log")],
+                dependencies: ["KibanStore", "KibanIO", .product(name: "Logging", package: "swift-log"),
+                               .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         // The daemon's wiring: peer protocol, lifecycle, admin API, and the services it runs
         // (inventory, DHCP, HTTP boot).

@@ -17,21 +17,14 @@ struct AdminClient {
     func call(_ method: String, _ path: String, body: [UInt8] = []) throws -> (Int, [UInt8]) {
         let fd = try send(method, path, body: body, version: "1.1", timeoutSeconds: Self.answerSecondsMax)
         defer { close(fd) }
-        var response: [UInt8] = []
-        while let bytes = try read(fd) { response += bytes }
-        return try Self.parse(response)
+        return try readResponse(fd)
     }
 
     /// Connects and writes one request; returns the socket, whose reads time out after
     /// `timeoutSeconds` (0: never).
     func send(_ method: String, _ path: String, body: [UInt8], version: String, timeoutSeconds: Int) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "cannot create a socket: \(String(cString: strerror(errno)))") }
+        let fd = try openConnection(timeoutSeconds: timeoutSeconds)
         do {
-            // The store answers or fails within about 30 s; beyond this the daemon is stuck.
-            var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-            _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            try connect(fd)
             let head = "\(method) \(path) HTTP/\(version)\r\nHost: kiban\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
             try writeAll(fd, Array(head.utf8) + body)
             return fd
@@ -39,6 +32,28 @@ struct AdminClient {
             close(fd)
             throw error
         }
+    }
+
+    /// A connected socket whose reads time out after `timeoutSeconds` (0: never); the caller
+    /// closes it.
+    func openConnection(timeoutSeconds: Int = Self.answerSecondsMax) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "cannot create a socket: \(String(cString: strerror(errno)))") }
+        // The store answers or fails within about 30 s; beyond this the daemon is stuck.
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        do { try connect(fd) } catch {
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    /// Reads the daemon's answer until it closes the connection.
+    func readResponse(_ fd: Int32) throws -> (Int, [UInt8]) {
+        var response: [UInt8] = []
+        while let bytes = try read(fd) { response += bytes }
+        return try Self.parse(response)
     }
 
     /// The next bytes from the daemon, or nil at the end of the answer.
@@ -77,7 +92,7 @@ struct AdminClient {
         }
     }
 
-    private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+    func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

@@ -56,8 +56,21 @@ public enum NetbootKeys {
     /// `netboot/assets/<name>` → ``AssetRecord`` JSON.
     public static let assetsPrefix = "netboot/assets/"
 
+    /// `netboot/presence/<sha256>/<member>` → ``PresenceRecord`` JSON: that member holds a
+    /// verified copy of the blob.
+    public static let presencePrefix = "netboot/presence/"
+    /// `netboot/deleted-images/<id>` → ``ImageTombstone`` JSON: the id was deleted and is not
+    /// uploaded again without `--force`.
+    public static let deletedImagesPrefix = "netboot/deleted-images/"
+    /// `netboot/settings/images` → ``ImageSettings`` JSON (how many images are kept).
+    public static let imageSettings = Array("netboot/settings/images".utf8)
+
     public static func image(_ id: String) -> [UInt8] { Array((imagesPrefix + id).utf8) }
     public static func asset(_ name: String) -> [UInt8] { Array((assetsPrefix + name).utf8) }
+    public static func deletedImage(_ id: String) -> [UInt8] { Array((deletedImagesPrefix + id).utf8) }
+    /// Every member's presence key for one blob.
+    public static func presence(_ sha256: String) -> [UInt8] { Array((presencePrefix + sha256 + "/").utf8) }
+    public static func presence(_ sha256: String, member: String) -> [UInt8] { presence(sha256) + Array(member.utf8) }
 }
 
 /// A member's blob directory, `<data-dir>/blobs`: verified blobs at `sha256/<hex>` (complete and

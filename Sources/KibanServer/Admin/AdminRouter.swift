@@ -53,6 +53,7 @@ struct AdminRouter: Sendable {
         case (.POST, "v1/compact", nil): return Self.encode(try await daemon.kvCompact(revision: try r.decode([String: Int64].self)["revision"] ?? 0, caller: r.caller))
         case (.POST, "v1/txn", nil): return Self.encode(try await daemon.kvTxn(try r.decode(TxnBody.self), caller: r.caller))
         case (_, "v1/dhcp", let argument): return try await dhcp(r, argument)
+        case (_, "v1/images", _), (_, "v1/image-settings", nil), (_, "v1/assets", _): return try await catalog(r)
         default:
             throw ServerError(.notFound, "no admin endpoint \(r.method) \(r.path); see docs/admin-api.md")
         }

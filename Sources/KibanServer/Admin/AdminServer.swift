@@ -67,26 +67,58 @@ public final class AdminServer: Sendable {
         try? await child.executeThenClose { inbound, outbound in
             var head: HTTPRequestHead?
             var body = ByteBuffer()
+            // An upload streams to blob files; a connection that ends first leaves nothing.
+            var upload: AdminUpload?
+            defer { upload?.discard() }
             for try await part in inbound {
                 switch part {
-                case .head(let h): head = h; body.clear()
-                case .body(var b): body.writeBuffer(&b)
+                case .head(let h):
+                    head = h
+                    body.clear()
+                    do throws(ServerError) {
+                        upload = try await router.beginUpload(h)
+                    } catch {
+                        return try await respond(outbound, child.channel, h, AdminRouter.failure(error), close: true)
+                    }
+                case .body(var b):
+                    if let u = upload, let h = head {
+                        do throws(ServerError) { try u.write(b) } catch { return try await respond(outbound, child.channel, h, AdminRouter.failure(error), close: true) }
+                    } else if body.readableBytes + b.readableBytes > Self.bodyBytesMax, let h = head {
+                        let error = ServerError(.badRequest, "a request body is limited to \(Self.bodyBytesMax >> 20) MiB; files go through the upload routes")
+                        return try await respond(outbound, child.channel, h, AdminRouter.failure(error), close: true)
+                    } else {
+                        body.writeBuffer(&b)
+                    }
                 case .end:
                     guard let h = head else { continue }
                     if AdminStreaming.handles(h.method, URLComponents(string: h.uri)?.path ?? h.uri) {
                         try await AdminStreaming(daemon: router.daemon).serve(h, channel: child.channel, outbound: outbound)
                         return
                     }
-                    let (status, json) = await router.route(method: h.method, uri: h.uri, body: Data(body.readableBytesView), caller: caller)
-                    var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", "\(json.count)")])
-                    if !h.isKeepAlive { headers.add(name: "Connection", value: "close") }
-                    try await outbound.write(.head(HTTPResponseHead(version: h.version, status: .init(statusCode: status), headers: headers)))
-                    try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: json))))
-                    try await AdminStreaming.end(child.channel)
+                    let answer: (Int, [UInt8])
+                    if let u = upload {
+                        answer = await router.finishUpload(u, caller: caller)
+                        upload = nil
+                    } else {
+                        answer = await router.route(method: h.method, uri: h.uri, body: Data(body.readableBytesView), caller: caller)
+                    }
+                    try await respond(outbound, child.channel, h, answer, close: !h.isKeepAlive)
                     if !h.isKeepAlive { return }
                 }
             }
         }
+    }
+
+    /// The largest JSON request body read into memory.
+    static let bodyBytesMax = 64 << 20
+
+    private static func respond(_ outbound: NIOAsyncChannelOutboundWriter<Part>, _ channel: any Channel, _ h: HTTPRequestHead,
+                                _ answer: (Int, [UInt8]), close: Bool) async throws {
+        var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", "\(answer.1.count)")])
+        if close { headers.add(name: "Connection", value: "close") }
+        try await outbound.write(.head(HTTPResponseHead(version: h.version, status: .init(statusCode: answer.0), headers: headers)))
+        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: answer.1))))
+        try await AdminStreaming.end(channel)
     }
 
     private static func peerCredentials(_ channel: any Channel) async -> Caller {

@@ -77,7 +77,7 @@ public actor Daemon {
             }, forward: { [weak self] request in
                 guard let self else { return ForwardResponse(error: .unavailable, message: "the server is stopping") }
                 return await self.handleForwarded(request)
-            }, logger: log)
+            }, blobs: blobSender, logger: log)
         let store: Store
         do {
             store = try await Store.open(options, transport: transport, logger: log)
@@ -94,9 +94,12 @@ public actor Daemon {
         if let records = try? await memberRecords(store, consistency: .serializable), !records.isEmpty {
             directory.replace(records)
         }
+        let replicator = makeBlobReplicator(local, store: store, tls: tls, logger: log)
         let background = Task { [weak self] in
             guard let self else { return }
+            async let blobs: Void = replicator.run()
             await self.maintain()
+            await blobs
         }
         running = Running(local: local, store: store, transport: transport, server: server, tls: tls, background: background,
                           dhcp: DHCPService.start(store: store, config: config, logger: log))

@@ -17,6 +17,9 @@ struct PeerHello: Sendable, Hashable {
         case admin = 4
         /// One snapshot from a member in chunks (``SnapshotStream``); one answer frame.
         case snapshot = 5
+        /// One ``BlobFetchRequest`` from member `from` (certificate required), answered by a
+        /// ``BlobFetchHeader`` and the blob's bytes (``BlobSender``).
+        case blob = 6
     }
 
     /// The newest peer protocol version this build speaks.

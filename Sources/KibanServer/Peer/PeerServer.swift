@@ -23,7 +23,7 @@ final class PeerServer: Sendable {
 
     /// Binds `host:port` and serves until ``close()``.
     static func start(host: String, port: Int, tls: PeerTLS, directory: PeerDirectory, inbox: MessageQueue,
-                      spool: String, join: @escaping JoinHandler, forward: @escaping ForwardHandler, logger: Logger) async throws(ServerError) -> PeerServer {
+                      spool: String, join: @escaping JoinHandler, forward: @escaping ForwardHandler, blobs: BlobSender, logger: Logger) async throws(ServerError) -> PeerServer {
         let context = try tls.serverContext()
         let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
         do {
@@ -40,7 +40,7 @@ final class PeerServer: Sendable {
         } catch {
             throw ServerError(.config, "cannot listen for peers on \(host):\(port): \(error); is another kiban running, or is the port in use?")
         }
-        let session = PeerSession(caPEM: tls.caPEM, directory: directory, inbox: inbox, spool: spool, join: join, forward: forward, logger: logger)
+        let session = PeerSession(caPEM: tls.caPEM, directory: directory, inbox: inbox, spool: spool, join: join, forward: forward, blobs: blobs, logger: logger)
         let task = Task {
             _ = try? await server.executeThenClose { inbound in
                 await withDiscardingTaskGroup { group in
@@ -118,6 +118,10 @@ struct PeerSession: Sendable {
                         guard m.from == hello.from else { throw ServerError(.forbidden, "a peer sent a message as another member") }
                         inbox.push(m)
                     }
+                case .blob:
+                    _ = try await authenticate(child.channel, claimed: hello.from)
+                    guard let frame = try await frames.next() else { return }
+                    try await blobs.send(try BlobFetchRequest(Array(frame.readableBytesView)), to: outbound)
                 }
             }
         } catch {
@@ -125,7 +129,7 @@ struct PeerSession: Sendable {
         }
     }
 
-    /// A Raft stream needs a certificate (already verified against the cluster CA by TLS) whose
+    /// A Raft stream or blob transfer needs a certificate (already verified against the cluster CA by TLS) whose
     /// name is the listed member with the claimed id: a removed member is no longer listed.
     private func authenticate(_ channel: any Channel, claimed id: UInt64) async throws -> String {
         let certificate = try await channel.nioSSL_peerCertificate().get()

@@ -1,0 +1,175 @@
+import Foundation
+import KibanNetboot
+import KibanStore
+import Logging
+import NIOSSL
+
+/// Keeps this member's blob directory in line with the records: follows `netboot/` in the store
+/// (a watch wakes it; a timer retries), fetches referenced blobs it lacks from members that have
+/// them (``BlobFetcher``, resuming partial transfers), announces what it holds with its presence
+/// key, and collects blobs nothing references any more (``BlobSyncPlan``).
+final class BlobReplicator: Sendable {
+    let store: Store
+    let blobs: BlobDirectory
+    let member: String
+    let selfID: UInt64
+    let presence: PresenceRecord
+    let directory: PeerDirectory
+    let tls: PeerTLS
+    let settings: BlobSyncSettings
+    let logger: Logger
+
+    init(store: Store, blobs: BlobDirectory, member: String, selfID: UInt64, presence: PresenceRecord,
+         directory: PeerDirectory, tls: PeerTLS, settings: BlobSyncSettings, logger: Logger) {
+        self.store = store
+        self.blobs = blobs
+        self.member = member
+        self.selfID = selfID
+        self.presence = presence
+        self.directory = directory
+        self.tls = tls
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Per-round memory: back-off per blob, and when unreferenced blobs were first seen.
+    struct State {
+        var retries: [String: (attempts: Int, next: ContinuousClock.Instant)] = [:]
+        var unreferencedSince: [String: Date] = [:]
+    }
+
+    /// Syncs until cancelled.
+    func run() async {
+        let context: NIOSSLContext
+        do {
+            context = try tls.clientContext()
+        } catch {
+            logger.error("blob replication is off", metadata: ["kiban.blobs.error": "\(error)"])
+            return
+        }
+        let (wake, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let watcher = Task { [store, settings] in
+            while !Task.isCancelled {
+                if let events = try? await store.watch(.prefix(Array("netboot/".utf8))) {
+                    do { for try await _ in events { signal.yield() } } catch {}
+                }
+                try? await Task.sleep(for: settings.roundInterval)
+            }
+        }
+        let ticker = Task { [settings] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: settings.roundInterval)
+                signal.yield()
+            }
+        }
+        defer {
+            watcher.cancel()
+            ticker.cancel()
+        }
+        var state = State()
+        for await _ in wake {
+            if Task.isCancelled { return }
+            await round(&state, context: context)
+        }
+    }
+
+    /// One look at the records and the directory, and the actions that follow.
+    func round(_ state: inout State, context: NIOSSLContext) async {
+        let catalog: Catalog
+        let presence: [String: [PresenceRecord]]
+        do {
+            catalog = try await store.catalog(consistency: .serializable)
+            presence = try await store.presenceByBlob()
+        } catch {
+            logger.debug("blob sync waits for the store", metadata: ["kiban.blobs.error": "\(error)"])
+            return
+        }
+        let wanted = catalog.blobs
+        let plan = BlobSyncPlan.make(member: member, wanted: wanted, local: blobs.entries(), partials: blobs.partialTransfers(),
+                                     presence: presence, now: Date(), grace: settings.gcGrace.seconds,
+                                     unreferencedSince: state.unreferencedSince)
+        state.unreferencedSince = plan.unreferencedSince
+        for hash in plan.collect {
+            blobs.remove(sha256: hash)
+            logger.notice("collected an unreferenced blob", metadata: ["kiban.blobs.sha256": "\(hash)"])
+        }
+        await withdraw(plan.withdraw)
+        for hash in plan.announce { await announce(hash) }
+        for blob in plan.fetch where !Task.isCancelled {
+            if let r = state.retries[blob.sha256], r.next > .now { continue }
+            let sources = (presence[blob.sha256] ?? []).map(\.member).filter { $0 != member }
+            let attempts = state.retries[blob.sha256]?.attempts ?? 0
+            if await fetch(blob, sources: sources, attempt: attempts, context: context) {
+                state.retries[blob.sha256] = nil
+                await announce(blob.sha256)
+            } else {
+                let delay = min(settings.retryFirst * (1 << min(attempts, 16)), settings.retryMax)
+                state.retries[blob.sha256] = (attempts + 1, .now + delay)
+            }
+        }
+        state.retries = state.retries.filter { wanted[$0.key] != nil }
+    }
+
+    /// Tries the members having `blob`, starting at a different one on each attempt; true once
+    /// the blob is here and verified.
+    private func fetch(_ blob: BlobReference, sources: [String], attempt: Int, context: NIOSSLContext) async -> Bool {
+        guard !sources.isEmpty else { return false }
+        let endpoints = Dictionary(directory.all.map { ($0.name, $0.endpoint) }, uniquingKeysWith: { a, _ in a })
+        for i in 0..<sources.count {
+            let source = sources[(attempt + i) % sources.count]
+            guard let endpoint = endpoints[source] else { continue }
+            let writer: BlobWriter
+            do { writer = try blobs.transfer(blob) } catch {
+                logger.error("cannot store a blob", metadata: ["kiban.blobs.sha256": "\(blob.sha256)", "kiban.blobs.error": "\(error)"])
+                return false
+            }
+            let offset = writer.written
+            logger.info("fetching a blob", metadata: ["kiban.blobs.sha256": "\(blob.sha256)", "kiban.blobs.source": "\(source)",
+                                                      "kiban.blobs.offset": "\(offset)", "kiban.blobs.size": "\(blob.size)"])
+            do {
+                if offset < blob.size {
+                    try await BlobFetcher.fetch(into: writer, from: endpoint, selfID: selfID, context: context) { [store] in
+                        (try? await store.catalog(consistency: .serializable).blobs[blob.sha256]) != nil
+                    }
+                }
+                _ = try writer.finish()
+                logger.notice("blob verified", metadata: ["kiban.blobs.sha256": "\(blob.sha256)", "kiban.blobs.source": "\(source)",
+                                                          "kiban.blobs.resumed_at": "\(offset)"])
+                return true
+            } catch {
+                writer.suspend()
+                if (error as? ServerError)?.code == .conflict {
+                    logger.info("stopped fetching an unreferenced blob", metadata: ["kiban.blobs.sha256": "\(blob.sha256)"])
+                    return false
+                }
+                logger.warning("blob transfer failed; will resume", metadata: [
+                    "kiban.blobs.sha256": "\(blob.sha256)", "kiban.blobs.source": "\(source)",
+                    "kiban.blobs.have": "\(writer.written)", "kiban.blobs.error": "\(error)"])
+            }
+        }
+        return false
+    }
+
+    private func announce(_ hash: String) async {
+        do {
+            try await store.putRecord(presence, at: NetbootKeys.presence(hash, member: member))
+        } catch {
+            logger.info("presence not written yet", metadata: ["kiban.blobs.sha256": "\(hash)", "kiban.blobs.error": "\(error)"])
+        }
+    }
+
+    private func withdraw(_ hashes: [String]) async {
+        guard !hashes.isEmpty else { return }
+        let deletes = hashes.map { KibanStore.Operation.delete(.key(NetbootKeys.presence($0, member: member))) }
+        do {
+            _ = try await store.txn(Txn(success: deletes))
+        } catch {
+            logger.info("presence not withdrawn yet", metadata: ["kiban.blobs.error": "\(error)"])
+        }
+    }
+}
+
+extension Duration {
+    /// Whole and fractional seconds.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,50 @@
+import Foundation
+public import KibanNetboot
+
+/// An image as the admin API lists it: the record, and which members hold both its files.
+public struct ImageView: Codable, Sendable, Hashable {
+    public var id: String
+    /// RFC 3339, UTC.
+    public var uploaded: String
+    public var kernel: BlobReference
+    public var initrd: BlobReference
+    /// Members holding verified copies of both files, by name.
+    public var members: [String]
+}
+
+/// An asset as the admin API shows it.
+public struct AssetView: Codable, Sendable, Hashable {
+    public var name: String
+    public var contentType: String
+    public var uploaded: String
+    public var blob: BlobReference
+    /// Members holding a verified copy, by name.
+    public var members: [String]
+}
+
+/// `GET|PUT /v1/image-settings`.
+public struct ImageSettingsView: Codable, Sendable, Hashable {
+    public var kept: Int
+}
+
+extension ImageView {
+    init(_ r: ImageRecord, presence: [String: [PresenceRecord]]) {
+        let kernel = Set((presence[r.kernel.sha256] ?? []).map(\.member))
+        let initrd = Set((presence[r.initrd.sha256] ?? []).map(\.member))
+        self.init(id: r.id, uploaded: Timestamp.rfc3339(r.uploaded), kernel: r.kernel, initrd: r.initrd,
+                  members: kernel.intersection(initrd).sorted())
+    }
+}
+
+extension AssetView {
+    init(_ r: AssetRecord, presence: [String: [PresenceRecord]]) {
+        self.init(name: r.name, contentType: r.contentType, uploaded: Timestamp.rfc3339(r.uploaded), blob: r.blob,
+                  members: (presence[r.blob.sha256] ?? []).map(\.member).sorted())
+    }
+}
+
+enum Timestamp {
+    static func rfc3339(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle())
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Files of random bytes for upload tests.
+struct TestFiles {
+    let root: String
+
+    /// Writes `bytes` random bytes to `root/name`; returns the path.
+    func random(_ name: String, bytes: Int) throws -> String {
+        let path = root + "/" + name
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        var generator = SystemRandomNumberGenerator()
+        var words = [UInt64](repeating: 0, count: (1 << 20) / 8)
+        var left = bytes
+        while left > 0 {
+            let n = min(left, 1 << 20)
+            for i in words.indices { words[i] = generator.next() }
+            words.withUnsafeBytes { handle.write(Data($0.prefix(n))) }
+            left -= n
+        }
+        return path
+    }
+}
+
+/// The SHA-256 of a file as the system's `sha256sum` computes it.
+func sha256sum(_ path: String) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    p.arguments = [path]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    guard p.terminationStatus == 0, let hash = text.split(separator: " ").first else { throw TestFailure("sha256sum \(path) failed") }
+    return String(hash)
+}
+
+/// A raw client on a Unix socket, for requests the CLI would never send.
+enum UnixClient {
+    static func connect(_ path: String) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket: \(errno)") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard result == 0 else {
+            close(fd)
+            throw TestFailure("connect \(path): \(errno)")
+        }
+        return fd
+    }
+
+    static func send(_ fd: Int32, _ text: String) throws {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw TestFailure("send failed: \(errno)") }
+            offset += n
+        }
+    }
+}
