@@ -20,10 +20,13 @@ public struct ServerConfig: Sendable, Hashable, Codable {
     public var dhcpPort: Int
     /// The TFTP port (69) for legacy PXE firmware.
     public var tftpPort: Int
+    /// Where the iPXE binaries served over HTTP and TFTP are (Debian's `ipxe` package).
+    public var ipxeDirectory: String
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, advertiseAddress = "advertise-address", dataDir = "data-dir", peerPort = "peer-port"
         case socketPath = "socket", httpPort = "http-port", dhcpPort = "dhcp-port", tftpPort = "tftp-port"
+        case ipxeDirectory = "ipxe-dir"
     }
 
     /// The defaults: the host name, 127.0.0.1, /var/lib/kiban, peer port 10090,
@@ -37,6 +40,7 @@ public struct ServerConfig: Sendable, Hashable, Codable {
         httpPort = 10080
         dhcpPort = 67
         tftpPort = 69
+        ipxeDirectory = "/usr/lib/ipxe"
     }
 
     /// Reads `path` over the defaults; a missing file means all defaults when `required` is false.
@@ -67,6 +71,7 @@ public struct ServerConfig: Sendable, Hashable, Codable {
             case "http-port": config.httpPort = try port(k, v, path)
             case "dhcp-port": config.dhcpPort = try port(k, v, path)
             case "tftp-port": config.tftpPort = try port(k, v, path)
+            case "ipxe-dir": config.ipxeDirectory = v
             default:
                 let known = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ServerError(.config, "\(path): unknown setting \(k) (known: \(known))")

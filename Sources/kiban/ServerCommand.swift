@@ -27,6 +27,8 @@ struct ServerCommand: AsyncParsableCommand {
     var dhcpPort: Int?
     @Option(help: "TFTP port.")
     var tftpPort: Int?
+    @Option(help: "Directory of the iPXE binaries served over HTTP and TFTP.")
+    var ipxeDir: String?
 
     func run() async throws {
         var settings = try ServerConfig.load(path: config, required: config != "/etc/kiban/kiban.yaml")
@@ -38,6 +40,7 @@ struct ServerCommand: AsyncParsableCommand {
         if let httpPort { settings.httpPort = httpPort }
         if let dhcpPort { settings.dhcpPort = dhcpPort }
         if let tftpPort { settings.tftpPort = tftpPort }
+        if let ipxeDir { settings.ipxeDirectory = ipxeDir }
         LoggingSystem.bootstrap { StreamLogHandler.standardOutput(label: $0) }
         var logger = Logger(label: "kiban")
         logger[metadataKey: "kiban.server.name"] = "\(settings.name)"

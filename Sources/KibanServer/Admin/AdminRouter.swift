@@ -50,6 +50,8 @@ struct AdminRouter: Sendable {
             try await daemon.transferLeader(to: body["name"], caller: r.caller)
             return Self.encode(await daemon.status())
         case (_, "v1/kv", nil): return try await kv(r)
+        case (_, "v1/templates", let role): return try await templates(r, role: role)
+        case (_, "v1/kernel-params", let role): return try await kernelParams(r, role: role)
         default:
             throw ServerError(.notFound, "no admin endpoint \(r.method) \(r.path); see docs/admin-api.md")
         }

@@ -16,6 +16,7 @@ public actor Daemon {
         var server: PeerServer
         var tls: PeerTLS
         var background: Task<Void, Never>
+        var boot: BootService?
     }
 
     let config: ServerConfig
@@ -89,7 +90,8 @@ public actor Daemon {
             guard let self else { return }
             await self.maintain()
         }
-        running = Running(local: local, store: store, transport: transport, server: server, tls: tls, background: background)
+        running = Running(local: local, store: store, transport: transport, server: server, tls: tls, background: background,
+                          boot: startBoot(store, logger: log))
         log.notice("member running", metadata: ["kiban.server.cluster": "\(local.clusterID)",
                                                 "kiban.server.id": "\(String(local.id, radix: 16))",
                                                 "kiban.server.peer_endpoint": "\(config.peerEndpoint)"])
@@ -114,6 +116,7 @@ public actor Daemon {
             }
         }
         r.background.cancel()
+        r.boot?.stop()
         await r.store.stop()
         await r.server.close()
         r.transport.close()

@@ -6,6 +6,8 @@ final class ServerProcess: @unchecked Sendable {
     let name: String
     let root: String
     let peerPort: Int
+    /// More `kiban server` flags (HTTP boot and TFTP ports, …).
+    var extraArguments: [String] = []
     private var process: Process?
 
     /// The `kiban` executable, built next to the test bundle.
@@ -35,7 +37,7 @@ final class ServerProcess: @unchecked Sendable {
         p.executableURL = Self.executable
         try Data("# all settings from flags\n".utf8).write(to: URL(fileURLWithPath: root + "/kiban.yaml"))
         p.arguments = ["server", "--config", root + "/kiban.yaml", "--name", name, "--advertise-address", "127.0.0.1",
-                       "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket]
+                       "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket] + extraArguments
         p.standardOutput = out
         p.standardError = out
         try p.run()
@@ -63,8 +65,8 @@ final class ServerProcess: @unchecked Sendable {
     @discardableResult
     func cli(_ args: String...) -> CLIResult { Self.run(args + ["--socket", socket]) }
 
-    /// Runs `kiban ARGS`.
-    static func run(_ args: [String]) -> CLIResult {
+    /// Runs `kiban ARGS` (or another program: curl, sha256sum).
+    static func run(_ args: [String], executable: URL = executable) -> CLIResult {
         let p = Process()
         p.executableURL = executable
         p.arguments = args
