@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // kiban.yaml, the local configuration.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Per-machine configuration templates (Ignition, cloud-config) rendered by the boot server.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Pure Raft: imports nothing but the standard library.
@@ -38,7 +40,8 @@ let package = Package(
         // the catalog of images and assets.
         .target(name: "KibanNetboot",
                 dependencies: ["KibanStore", "KibanIO", .product(name: "Logging", package: "swift-log"),
-                               .product(name: "Crypto", package: "swift-crypto")],
+                               .product(name: "Crypto", package: "swift-crypto"),
+                               .product(name: "Mustache", package: "swift-mustache")],
                 swiftSettings: strict),
         // The daemon's wiring: peer protocol, lifecycle, admin API, and the services it runs
         // (inventory, DHCP, HTTP boot).

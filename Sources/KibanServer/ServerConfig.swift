@@ -26,12 +26,15 @@ public struct ServerConfig: Sendable, Hashable, Codable {
     /// Applied entries between snapshots of the state, after which the log before the snapshot
     /// is dropped (etcd's `--snapshot-count`). A follower further behind receives the snapshot.
     public var snapshotCount: UInt64
+    /// Where the iPXE binaries served over HTTP and TFTP are (Debian's `ipxe` package).
+    public var ipxeDirectory: String
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, advertiseAddress = "advertise-address", dataDir = "data-dir", peerPort = "peer-port"
         case socketPath = "socket", httpPort = "http-port", dhcpPort = "dhcp-port", tftpPort = "tftp-port"
         case snapshotCount = "snapshot-count"
         case dhcpAddress = "dhcp-address"
+        case ipxeDirectory = "ipxe-dir"
     }
 
     /// The defaults: the host name, 127.0.0.1, /var/lib/kiban, peer port 10090,
@@ -47,6 +50,7 @@ public struct ServerConfig: Sendable, Hashable, Codable {
         dhcpAddress = "0.0.0.0"
         tftpPort = 69
         snapshotCount = 100_000
+        ipxeDirectory = "/usr/lib/ipxe"
     }
 
     /// Reads `path` over the defaults; a missing file means all defaults when `required` is false.
@@ -81,6 +85,7 @@ public struct ServerConfig: Sendable, Hashable, Codable {
                 guard let n = UInt64(v), n >= 10 else { throw ServerError(.config, "\(path): snapshot-count must be a whole number of at least 10") }
                 config.snapshotCount = n
             case "dhcp-address": config.dhcpAddress = v
+            case "ipxe-dir": config.ipxeDirectory = v
             default:
                 let known = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ServerError(.config, "\(path): unknown setting \(k) (known: \(known))")

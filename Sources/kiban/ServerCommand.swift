@@ -22,6 +22,8 @@ struct ServerCommand: AsyncParsableCommand {
     var tftpPort: Int?
     @Option(help: "Applied entries between snapshots (the log before one is dropped; at least 10).")
     var snapshotCount: UInt64?
+    @Option(help: "Directory of the iPXE binaries served over HTTP and TFTP.")
+    var ipxeDir: String?
 
     func run() async throws {
         var settings = try member.load()
@@ -34,6 +36,7 @@ struct ServerCommand: AsyncParsableCommand {
             settings.snapshotCount = snapshotCount
         }
         if let dhcpAddress { settings.dhcpAddress = dhcpAddress }
+        if let ipxeDir { settings.ipxeDirectory = ipxeDir }
         LoggingSystem.bootstrap { StreamLogHandler.standardOutput(label: $0) }
         var logger = Logger(label: "kiban")
         logger[metadataKey: "kiban.server.name"] = "\(settings.name)"

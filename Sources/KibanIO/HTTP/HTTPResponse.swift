@@ -11,6 +11,8 @@ public struct HTTPResponse: Sendable {
     public var etag: String?
     /// Extra header fields (`Cache-Control`, …).
     public var headers: [HTTPHeaderField]
+    /// When set, the body is this file's content, streamed like a file route's (``file(_:contentType:)``).
+    public var filePath: String?
 
     /// A response with `body`.
     public init(status: HTTPStatus = .ok, contentType: String = ContentType.octetStream, body: [UInt8],
@@ -26,6 +28,17 @@ public struct HTTPResponse: Sendable {
     public static func text(_ text: String, status: HTTPStatus = .ok, contentType: String = "text/plain; charset=utf-8",
                             etag: String? = nil) -> HTTPResponse {
         HTTPResponse(status: status, contentType: contentType, body: Array(text.utf8), etag: etag)
+    }
+
+    /// The content of the regular file at `path` (`404` when it is missing or not a regular
+    /// file), sent without a copy through user space like a file route's, with its ETag,
+    /// ranges and conditional requests. For routes that pick a file from in-memory data (a
+    /// content-addressed blob by image id).
+    public static func file(_ path: String, contentType: String = ContentType.octetStream,
+                            headers: [HTTPHeaderField] = []) -> HTTPResponse {
+        var response = HTTPResponse(contentType: contentType, body: [], headers: headers)
+        response.filePath = path
+        return response
     }
 
     /// The plain-text body of an error status (`404 Not Found\n`).

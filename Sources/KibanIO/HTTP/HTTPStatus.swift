@@ -15,6 +15,8 @@ public struct HTTPStatus: Hashable, Sendable, Comparable, CustomStringConvertibl
     public static let ok = HTTPStatus(200, "OK")
     /// 206: a `Range` request answered with one part.
     public static let partialContent = HTTPStatus(206, "Partial Content")
+    /// 302: the resource is served elsewhere for now (a blob another boot server has).
+    public static let found = HTTPStatus(302, "Found")
     /// 304: `If-None-Match` matched the ETag.
     public static let notModified = HTTPStatus(304, "Not Modified")
     /// 400: a malformed request, or a path that would leave the served tree.

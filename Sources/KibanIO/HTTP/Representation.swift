@@ -35,6 +35,15 @@ struct Representation {
     }
 
     init(_ response: HTTPResponse) {
+        if let path = response.filePath {
+            guard let file = StaticFile.open(path: path) else {
+                self.init(error: .notFound)
+                return
+            }
+            self.init(status: response.status, contentType: response.contentType, body: .file(file),
+                      etag: response.etag ?? file.etag, headers: response.headers)
+            return
+        }
         self.init(status: response.status, contentType: response.contentType, body: .bytes(response.body),
                   etag: response.etag, headers: response.headers)
     }

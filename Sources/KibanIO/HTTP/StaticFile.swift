@@ -13,7 +13,12 @@ struct StaticFile {
     /// `..`, `/` or NUL.
     static func open(directory: String, segments: ArraySlice<String>) -> StaticFile? {
         guard !segments.isEmpty else { return nil }
-        let path = directory + "/" + segments.joined(separator: "/")
+        return open(path: directory + "/" + segments.joined(separator: "/"))
+    }
+
+    /// Opens the regular file at `path` read-only, without following a symbolic link in its
+    /// last component; nil (→ 404) otherwise.
+    static func open(path: String) -> StaticFile? {
         // Any failure (missing, unreadable, a symbolic link) is a 404, so the error is not kept.
         guard let fd = try? syscall("open \(path)", { Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }) else {
             return nil

@@ -1,5 +1,5 @@
 /// One read transfer (RFC 1350 with RFC 2347–2349 options), as a state machine: events in,
-/// actions out; the shell owns the socket, the file and the clock.
+/// actions out; the shell owns the socket, the file and the clock (`now`: monotonic milliseconds).
 ///
 /// Only a new ACK for the block in flight advances the transfer; a duplicate ACK is ignored
 /// rather than answered, which avoids the sorcerer's apprentice syndrome (RFC 1123 §4.2.3.1).
@@ -115,7 +115,7 @@ public struct TFTPSession: Sendable {
     /// Called periodically: resends the last packet after the timeout, gives up after the
     /// retries.
     public mutating func tick(now: UInt64) -> Action {
-        guard now >= lastSendTime + UInt64(timeoutSeconds) else { return .none }
+        guard now >= lastSendTime + UInt64(timeoutSeconds) * 1000 else { return .none }
         guard retries < Self.retriesMax else { return .finish(completed: false) }
         retries += 1
         lastSendTime = now

@@ -54,6 +54,8 @@ struct AdminRouter: Sendable {
         case (.POST, "v1/txn", nil): return Self.encode(try await daemon.kvTxn(try r.decode(TxnBody.self), caller: r.caller))
         case (_, "v1/dhcp", let argument): return try await dhcp(r, argument)
         case (_, "v1/images", _), (_, "v1/image-settings", nil), (_, "v1/assets", _): return try await catalog(r)
+        case (_, "v1/templates", let role): return try await templates(r, role: role)
+        case (_, "v1/kernel-params", let role): return try await kernelParams(r, role: role)
         default:
             throw ServerError(.notFound, "no admin endpoint \(r.method) \(r.path); see docs/admin-api.md")
         }

@@ -17,6 +17,7 @@ public actor Daemon {
         var tls: PeerTLS
         var background: Task<Void, Never>
         var dhcp: DHCPService
+        var boot: BootService?
     }
 
     let config: ServerConfig
@@ -102,7 +103,8 @@ public actor Daemon {
             await blobs
         }
         running = Running(local: local, store: store, transport: transport, server: server, tls: tls, background: background,
-                          dhcp: DHCPService.start(store: store, config: config, logger: log))
+                          dhcp: DHCPService.start(store: store, config: config, logger: log),
+                          boot: startBoot(store, logger: log))
         log.notice("member running", metadata: ["kiban.server.cluster": "\(local.clusterID)",
                                                 "kiban.server.id": "\(String(local.id, radix: 16))",
                                                 "kiban.server.peer_endpoint": "\(config.peerEndpoint)"])
@@ -128,6 +130,7 @@ public actor Daemon {
         }
         r.background.cancel()
         r.dhcp.stop()
+        r.boot?.stop()
         await r.store.stop()
         await r.server.close()
         r.transport.close()

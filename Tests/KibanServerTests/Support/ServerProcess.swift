@@ -78,8 +78,8 @@ final class ServerProcess: @unchecked Sendable {
     @discardableResult
     func cli(_ args: String...) -> CLIResult { Self.run(args + ["--socket", socket]) }
 
-    /// Runs `kiban ARGS`.
-    static func run(_ args: [String]) -> CLIResult {
+    /// Runs `kiban ARGS` (or another program: curl, sha256sum).
+    static func run(_ args: [String], executable: URL = executable) -> CLIResult {
         let p = Process()
         p.executableURL = executable
         p.arguments = args

@@ -1,0 +1,22 @@
+/// A netboot failure the operator must fix: a `code` and a message that says what to do.
+public struct NetbootError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Which failure.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        let name: String
+        /// A template that does not parse or renders to something unusable.
+        public static let invalidTemplate = Code(name: "invalid_template")
+        /// A name or value that is not acceptable (a role with `/`, empty kernel parameters).
+        public static let invalidInput = Code(name: "invalid_input")
+        public var description: String { name }
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

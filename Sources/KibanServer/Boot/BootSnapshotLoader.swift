@@ -1,0 +1,84 @@
+import Foundation
+import KibanInventory
+import KibanNetboot
+import KibanStore
+import Logging
+
+/// Builds the boot server's ``BootSnapshot`` from the store: the netboot records, the machines
+/// and IPAM configuration of the inventory, and the cluster CA certificate (never its key).
+struct BootSnapshotLoader {
+    let store: Store
+    let logger: Logger
+
+    /// Keys whose change makes the view stale.
+    static let watched: [[UInt8]] = [Array(NetbootKeys.prefix.utf8), Array("inventory/machines/".utf8),
+                                     Array("inventory/ipam".utf8), ClusterKey.ca]
+
+    static func isWatched(_ key: [UInt8]) -> Bool { watched.contains { key.starts(with: $0) } }
+
+    /// Reads everything the view needs; the revision is that of the netboot listing.
+    func load() async throws -> BootSnapshot {
+        var snapshot = BootSnapshot()
+        let netboot = try await store.range(.prefix(Array(NetbootKeys.prefix.utf8)))
+        snapshot.revision = netboot.revision
+        var templates: [String: [(revision: Int64, record: TemplateRecord)]] = [:]
+        let decoder = JSONDecoder()
+        for kv in netboot.kvs {
+            let key = String(decoding: kv.key, as: UTF8.self)
+            do {
+                if key.hasPrefix(NetbootKeys.imagesPrefix) {
+                    snapshot.images.append(try decoder.decode(ImageRecord.self, from: Data(kv.value)))
+                } else if key.hasPrefix(NetbootKeys.assetsPrefix) {
+                    let asset = try decoder.decode(AssetRecord.self, from: Data(kv.value))
+                    snapshot.assets[asset.name] = asset
+                } else if key.hasPrefix(NetbootKeys.templatesPrefix) {
+                    let record = try decoder.decode(TemplateRecord.self, from: Data(kv.value))
+                    templates[record.role, default: []].append((kv.createRevision, record))
+                } else if key.hasPrefix(NetbootKeys.kernelParamsPrefix) {
+                    let record = try decoder.decode(KernelParamsRecord.self, from: Data(kv.value))
+                    snapshot.kernelParams[record.role] = record.params
+                } else if key.hasPrefix(NetbootKeys.presencePrefix) {
+                    let parts = key.dropFirst(NetbootKeys.presencePrefix.count).split(separator: "/")
+                    guard let sha = parts.first else { continue }
+                    snapshot.presence[String(sha), default: []].append(try decoder.decode(PresenceRecord.self, from: Data(kv.value)))
+                }
+            } catch {
+                // A record this version cannot read (written by a newer Kiban, or by hand) is
+                // skipped; the rest still boots.
+                logger.warning("skipping a netboot record this kiban cannot read",
+                               metadata: ["kiban.boot.key": "\(key)", "kiban.boot.error": "\(error)"])
+            }
+        }
+        snapshot.images.sort { ($0.uploaded, $0.id) < ($1.uploaded, $1.id) }
+        for (role, versions) in templates {
+            guard let newest = versions.max(by: { $0.revision < $1.revision })?.record else { continue }
+            do {
+                snapshot.templates[role] = (newest.version, try ConfigTemplate(newest.template))
+            } catch {
+                logger.warning("the newest template of a role does not compile; its machines get no configuration",
+                               metadata: ["kiban.boot.role": "\(role)", "kiban.boot.error": "\(error)"])
+            }
+        }
+        snapshot.machines = try await machines()
+        if let ca = try await store.get(ClusterKey.ca, consistency: .serializable),
+           let record = try? decoder.decode(CARecord.self, from: Data(ca.value)) {
+            snapshot.caCertificatePEM = record.certificatePEM
+        }
+        return snapshot
+    }
+
+    /// The inventory's machines with their gateways.
+    private func machines() async throws -> [String: BootMachine] {
+        let inventory = InventoryService(store: store)
+        let ipam = try await inventory.ipam()
+        var machines: [String: BootMachine] = [:]
+        for m in try await inventory.machines() {
+            machines[m.serial] = BootMachine(
+                serial: m.serial, rack: m.registration.rack, index: m.indexInRack, role: m.registration.role,
+                state: m.state.rawValue, addresses: m.ipv4.map(\.description),
+                gateways: ipam.map { ipam in m.ipv4.map { ipam.nodeGateway(of: $0).description } } ?? [],
+                bmcAddress: m.bmcIPv4.description, labels: m.registration.labels)
+        }
+        return machines
+    }
+}

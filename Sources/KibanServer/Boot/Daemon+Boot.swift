@@ -1,0 +1,24 @@
+import KibanStore
+import Logging
+
+extension Daemon {
+    /// Starts HTTP boot and TFTP for this member. A port that cannot be bound is logged, not
+    /// fatal: the member still serves the store, and the log says what to change. When only TFTP
+    /// fails (port 69 needs root or CAP_NET_BIND_SERVICE), HTTP boot still runs.
+    func startBoot(_ store: Store, logger: Logger) -> BootService? {
+        let ports: Logger.Metadata = ["kiban.boot.http_port": "\(config.httpPort)", "kiban.boot.tftp_port": "\(config.tftpPort)"]
+        do {
+            return try BootService.start(store: store, config: config, tftp: true, logger: logger)
+        } catch {
+            logger.error("cannot serve TFTP and HTTP boot on these ports; trying HTTP boot alone. Free the ports or set http-port and tftp-port in kiban.yaml, then restart",
+                         metadata: ports.merging(["kiban.boot.error": "\(error)"]) { $1 })
+        }
+        do {
+            return try BootService.start(store: store, config: config, tftp: false, logger: logger)
+        } catch {
+            logger.error("cannot serve HTTP boot; this member does not netboot machines. Free the port or set http-port in kiban.yaml, then restart",
+                         metadata: ports.merging(["kiban.boot.error": "\(error)"]) { $1 })
+            return nil
+        }
+    }
+}

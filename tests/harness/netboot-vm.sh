@@ -1,0 +1,204 @@
+#!/bin/bash
+# netboot-vm.sh -- a real QEMU VM (TCG, Debian's ipxe-qemu ROM) in rack 1, behind a real relay
+# (isc-dhcp-relay), netboots from a three-member Kiban cluster of `kiban server` processes, one
+# per boot-server namespace:
+#   iPXE ROM -> DHCP (dnsmasq on each boot server, through the relay) -> http://<bs>:10080/boot/ipxe
+#   -> /boot/machines/<SMBIOS serial>/ipxe -> kernel + initrd of the newest image
+#   -> the initrd brings up its NIC, fetches its rendered configuration (kiban.config=…)
+#   and prints it between markers on ttyS0.
+# Then the member that served the first boot is killed (SIGKILL, with its DHCP server) and the
+# same VM boots again from another member.
+# Also checks undionly.kpxe over TFTP and ipxe.efi over HTTP from every member, from the rack.
+# Needs: root, qemu-system-x86 ipxe-qemu ipxe isc-dhcp-relay dnsmasq-base cpio curl tftp-hpa, and a
+# Debian linux-image and busybox-static (fetched once with apt-get download into $KIBAN_BOOT_CACHE).
+# KIBAN=path/to/kiban. Each wait is bounded; exits non-zero with the evidence on the first failure.
+HERE=$(cd "$(dirname "$0")" && pwd)
+HX_PREFIX=${HX_PREFIX:-kbt$$}
+RUN=${RUN:-/tmp/kiban-netboot-vm-$$}
+. "$HERE/lib-topo.sh"
+KIBAN=${KIBAN:?set KIBAN to the kiban binary}
+CACHE=${KIBAN_BOOT_CACHE:-/var/tmp/kiban-boot-cache}
+BOOT_SECONDS=${BOOT_SECONDS:-300}
+SERIAL=KB-SN-0001; MAC=52:54:00:4b:01:01
+mkdir -p "$CACHE"
+fail() { log "FAIL $*"; for b in 1 2 3; do echo "--- bs$b log (tail)"; tail -n 15 "$RUN/bs$b/server.log" 2>/dev/null; done; exit 1; }
+
+# ---- kernel (Debian's, with its virtio modules) and busybox, fetched once
+KDIR=$(ls -d "$CACHE"/kx/lib/modules/* 2>/dev/null | tail -1 || true)
+if [ -z "$KDIR" ]; then
+  pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+  (cd "$CACHE" && apt-get download "$pkg" >/dev/null && dpkg-deb -x "$pkg"_*.deb kx && rm -f "$pkg"_*.deb)
+  KDIR=$(ls -d "$CACHE"/kx/lib/modules/* | tail -1)
+fi
+KERNEL=$(ls "$CACHE"/kx/boot/vmlinuz-* | tail -1)
+if [ ! -x "$CACHE/bbx/bin/busybox" ]; then
+  (cd "$CACHE" && apt-get download busybox-static >/dev/null && dpkg-deb -x busybox-static_*.deb bbx && rm -f busybox-static_*.deb)
+fi
+
+# ---- initrd: busybox, the NIC's modules, an /init that fetches the configuration
+I="$RUN/initrd"; mkdir -p "$I"/{bin,proc,sys,dev,lib/modules,etc}
+cp "$CACHE/bbx/bin/busybox" "$I/bin/"
+for c in sh mount cat echo sed insmod ip ifconfig route udhcpc wget poweroff sleep; do ln -s busybox "$I/bin/$c"; done
+MODS=""   # the NIC's modules, each after what its depends= names
+modfile() { find "$KDIR/kernel" -name "$1.ko" | head -1; }
+need() {
+  local d; for d in $(grep -a -o -m1 'depends=[a-z0-9_,-]*' "$(modfile "$1")" | head -1 | cut -d= -f2 | tr , ' '); do need "$d"; done
+  [[ " $MODS " == *" $1 "* ]] || MODS="$MODS $1"
+}
+need virtio_pci; need virtio_net
+for m in $MODS; do cp "$(modfile "$m")" "$I/lib/modules/"; done
+cat >"$I/udhcpc.sh" <<'EOS'
+#!/bin/sh
+case "$1" in bound|renew)
+  ifconfig "$interface" "$ip" netmask "${subnet:-255.255.255.0}" up
+  for r in $router; do route add default gw "$r" 2>/dev/null; done ;;
+esac
+EOS
+cat >"$I/init" <<EOS
+#!/bin/sh
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev 2>/dev/null
+for m in $MODS; do insmod /lib/modules/\$m.ko >/dev/ttyS0 2>&1 || echo "insmod \$m failed" >/dev/ttyS0; done
+config=\$(sed -n 's/.*kiban\.config=\([^ ]*\).*/\1/p' /proc/cmdline)
+serial=\$(sed -n 's/.*kiban\.serial=\([^ ]*\).*/\1/p' /proc/cmdline)
+echo "KIBAN-INITRD serial=\$serial config=\$config" >/dev/ttyS0
+ip link set eth0 up
+udhcpc -i eth0 -n -q -t 20 -T 1 -s /udhcpc.sh >/dev/ttyS0 2>&1
+for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O /config "\$config" && break; sleep 1; done
+echo "KIBAN-CONFIG-BEGIN" >/dev/ttyS0; cat /config >/dev/ttyS0; echo "KIBAN-CONFIG-END" >/dev/ttyS0
+poweroff -f
+EOS
+chmod +x "$I/init" "$I/udhcpc.sh"
+(cd "$I" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$RUN/initrd.img"
+
+# ---- topology: router with relay, three boot-server namespaces, rack subnets
+mkns rtr
+ns rtr sysctl -qw net.ipv4.ip_forward=1
+ip -n "$P-rtr" link add br-srv type bridge
+ip -n "$P-rtr" addr add 198.18.0.1/24 dev br-srv
+ip -n "$P-rtr" link set br-srv up
+for b in 1 2 3; do
+  mkns "bs$b"
+  ip -n "$P-bs$b" link add eth0 type veth peer name "srv-bs$b" netns "$P-rtr"
+  ip -n "$P-rtr" link set "srv-bs$b" master br-srv up
+  ip -n "$P-bs$b" addr add "198.18.0.1$b/24" dev eth0
+  ip -n "$P-bs$b" link set eth0 up
+  ip -n "$P-bs$b" route add default via 198.18.0.1
+done
+for r in 1 2 3; do
+  ip -n "$P-rtr" link add "br-r$r" type bridge
+  ip -n "$P-rtr" addr add "198.18.$r.1/24" dev "br-r$r"
+  ip -n "$P-rtr" link set "br-r$r" up
+done
+start_relay
+
+# ---- the cluster: one `kiban server` per boot-server namespace
+cli() { local b=$1; shift; "$KIBAN" "$@" --socket "$RUN/bs$b/kiban.sock"; }
+start_member() {
+  local b=$1; mkdir -p "$RUN/bs$b"; echo "# flags only" >"$RUN/bs$b/kiban.yaml"
+  ns "bs$b" "${UNMASKED[@]}" "$KIBAN" server --config "$RUN/bs$b/kiban.yaml" --name "bs$b" \
+     --advertise-address "198.18.0.1$b" --peer-port 10090 --data-dir "$RUN/bs$b/data" \
+     --socket "$RUN/bs$b/kiban.sock" --http-port 10080 --tftp-port 69 >"$RUN/bs$b/server.log" 2>&1 &
+  PIDS+=($!)
+  wait_for 60 test -S "$RUN/bs$b/kiban.sock" || fail "bs$b did not open its socket"
+}
+for b in 1 2 3; do start_member $b; done
+cli 1 init >/dev/null || fail "init"
+for b in 2 3; do
+  token=$(cli 1 token create "bs$b" --ttl 10m) || fail "token for bs$b"
+  cli "$b" join "$token" >/dev/null || fail "bs$b could not join"
+done
+voters() { cli 1 status -o json | python3 -c 'import json,sys; print(sum(m["role"]=="voter" for m in json.load(sys.stdin)["members"]))'; }
+three_voters() { [ "$(voters)" = 3 ]; }
+wait_for 60 three_voters || fail "three voters"
+log "cluster of 3 formed"
+
+# ---- the image (blobs placed on every member, until `kiban images upload`), machine, params, template
+blob() {  # blob FILE -> {"sha256":…,"size":…}, copied into every member's blob directory
+  local sha size b; sha=$(sha256sum "$1" | cut -c1-64); size=$(stat -c %s "$1")
+  for b in 1 2 3; do mkdir -p "$RUN/bs$b/data/blobs/sha256"; cp "$1" "$RUN/bs$b/data/blobs/sha256/$sha"; done
+  for b in 1 2 3; do cli 2 kv put "netboot/presence/$sha/bs$b" "{\"member\":\"bs$b\",\"http\":\"http://198.18.0.1$b:10080\"}" >/dev/null; done
+  echo "{\"sha256\":\"$sha\",\"size\":$size}"
+}
+K=$(blob "$KERNEL"); R=$(blob "$RUN/initrd.img")
+cli 2 kv put netboot/images/debian-test "{\"id\":\"debian-test\",\"kernel\":$K,\"initrd\":$R,\"uploaded\":0}" >/dev/null || fail "image record"
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+cli 3 kv put "inventory/machines/$SERIAL" "{\"registration\":{\"serial\":\"$SERIAL\",\"labels\":{\"zone\":\"z1\"},\"rack\":1,\"role\":\"worker\",\"bmc\":{\"type\":\"IPMI-2.0\"}},\"indexInRack\":4,\"ipv4\":[\"198.18.1.4\"],\"bmcIPv4\":\"198.19.1.4\",\"registerDate\":\"$now\",\"state\":\"healthy\",\"stateTimestamp\":\"$now\"}" >/dev/null || fail "machine record"
+cli 1 kernel-params set worker "console=ttyS0 panic=-1 quiet" >/dev/null || fail "kernel-params set"
+printf 'serial={{serial}} rack={{rack}} index={{index}} role={{role}} address={{address}} zone={{labels.zone}}\nboot-server={{boot_server}}\n' >"$RUN/worker.tmpl"
+cli 1 templates set worker v1 "$RUN/worker.tmpl" >/dev/null || fail "templates set"
+for b in 1 2 3; do
+  wait_for 60 sh -c "ip netns exec $P-bs$b curl -sf http://198.18.0.1$b:10080/boot/machines/$SERIAL/ipxe | grep -q debian-test" \
+    || fail "bs$b does not serve the boot script"
+done
+
+# ---- DHCP: dnsmasq on each boot server hands iPXE its own member's entry script
+start_dhcp() {
+  local b=$1 lo=$((100 + (b - 1) * 30)) hi=$((129 + (b - 1) * 30))
+  ns "bs$b" dnsmasq -k --conf-file=/dev/null --port=0 --user=root --pid-file="$RUN/dnsmasq-bs$b.pid" \
+     --dhcp-leasefile="$RUN/bs$b.leases" --log-dhcp --log-facility=- --no-ping \
+     --dhcp-range="198.18.1.$lo,198.18.1.$hi,255.255.255.0,10m" --dhcp-option=encap:175,176,1b \
+     --dhcp-match=set:ipxe,175 --dhcp-boot=tag:ipxe,http://198.18.0.1$b:10080/boot/ipxe >"$RUN/dnsmasq-bs$b.log" 2>&1 &
+  PIDS+=($!)
+}
+for b in 1 2 3; do start_dhcp $b; done
+# iPXE waits ~14 s for IPv6 autoconfiguration unless a router advertises
+ip -n "$P-rtr" -6 addr add fd00:198:18:1::1/64 dev br-r1 nodad
+ns rtr dnsmasq -k --conf-file=/dev/null --port=0 --user=root --pid-file="$RUN/radv.pid" --log-facility=- \
+   --enable-ra --interface=br-r1 --dhcp-range=::,constructor:br-r1,ra-stateless,64 >"$RUN/radv.log" 2>&1 &
+PIDS+=($!)
+add_node q1 1 q1up
+ip -n "$P-q1" link add br0 type bridge
+ip -n "$P-q1" link set q1up master br0
+ip -n "$P-q1" tuntap add dev tap0 mode tap
+ip -n "$P-q1" link set tap0 master br0; ip -n "$P-q1" link set tap0 up
+ip -n "$P-q1" link set br0 up
+
+# ---- the files legacy PXE and UEFI HTTP boot firmware fetch, from the rack through the router
+ip -n "$P-q1" addr add 198.18.1.250/24 dev br0
+ip -n "$P-q1" route add default via 198.18.1.1
+for b in 1 2 3; do
+  if command -v tftp >/dev/null; then
+    ns q1 timeout 60 tftp "198.18.0.1$b" -m binary -c get undionly.kpxe "$RUN/undionly-bs$b.kpxe" || fail "TFTP undionly.kpxe from bs$b"
+    cmp -s "$RUN/undionly-bs$b.kpxe" /usr/lib/ipxe/undionly.kpxe || fail "TFTP undionly.kpxe from bs$b differs from /usr/lib/ipxe"
+  fi
+  ns q1 curl -sf --max-time 60 -o "$RUN/ipxe-bs$b.efi" "http://198.18.0.1$b:10080/boot/ipxe.efi" || fail "HTTP ipxe.efi from bs$b"
+  cmp -s "$RUN/ipxe-bs$b.efi" /usr/lib/ipxe/ipxe.efi || fail "HTTP ipxe.efi from bs$b differs from /usr/lib/ipxe"
+done
+ip -n "$P-q1" addr flush dev br0
+log "undionly.kpxe over TFTP and ipxe.efi over HTTP from every member match /usr/lib/ipxe"
+
+boot_vm() {  # boot_vm NAME: boots the VM, waits for the configuration on its console
+  local name=$1 console="$RUN/serial-$1.log" t0; t0=$(date +%s%N)
+  ns q1 qemu-system-x86_64 -accel tcg -machine pc -m 512 -smp 1 -display none -monitor none -no-reboot \
+     -boot n -serial "file:$console" -smbios "type=1,manufacturer=Kiban,product=TestNode,serial=$SERIAL" \
+     -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=$MAC \
+     >"$RUN/qemu-$name.log" 2>&1 &
+  local q=$!; PIDS+=($q)
+  local i
+  for ((i = 0; i < BOOT_SECONDS * 5; i++)); do
+    grep -qa KIBAN-CONFIG-END "$console" 2>/dev/null && break
+    kill -0 $q 2>/dev/null || break
+    sleep 0.2
+  done
+  kill $q 2>/dev/null || true; wait $q 2>/dev/null || true
+  BOOT_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+  echo "--- $name: console"; grep -a KIBAN-INITRD "$console"; sed -n '/KIBAN-CONFIG-BEGIN/,/KIBAN-CONFIG-END/p' "$console"
+  grep -qa "KIBAN-CONFIG-BEGIN" "$console" || { tail -c 3000 "$console"; fail "$name: no configuration on the console after ${BOOT_MS} ms"; }
+  sed -n '/KIBAN-CONFIG-BEGIN/,/KIBAN-CONFIG-END/p' "$console" | grep -qa "serial=$SERIAL rack=1 index=4 role=worker address=198.18.1.4 zone=z1" \
+    || fail "$name: the configuration on the console is not the machine's"
+  SERVED_BY=$(sed -n 's/^boot-server=http:\/\/198\.18\.0\.1\([0-9]\):10080.*/\1/p' "$console" | tr -d '\r' | head -1)
+  [ -n "$SERVED_BY" ] || fail "$name: no boot-server line"
+  log "$name: booted in $BOOT_MS ms from bs$SERVED_BY"
+}
+
+boot_vm first
+first=$SERVED_BY
+log "killing bs$first (kiban server and its DHCP server) before the second boot"
+# Every process in that namespace (the kiban server and dnsmasq, started above), by pid: $! of a
+# backgrounded function is its subshell, not the daemon.
+for pid in $(ip netns pids "$P-bs$first"); do kill -9 "$pid" 2>/dev/null || true; done
+gone() { [ -z "$(ip netns pids "$P-bs$first")" ]; }
+wait_for 30 gone || fail "bs$first did not die"
+boot_vm second
+[ "$SERVED_BY" != "$first" ] || fail "the second boot was served by the killed member bs$first"
+log "RESULT: netboot OK: first boot from bs$first, second from bs$SERVED_BY after bs$first was killed"
