@@ -11,18 +11,6 @@ public struct KernelParamsRecord: Codable, Sendable, Hashable {
     }
 }
 
-/// `netboot/presence/<sha256>/<member>`: a member holds a verified copy of a blob and serves it at
-/// `http` (`http://ADDR:PORT`). Written by the member that stored the blob.
-public struct PresenceRecord: Codable, Sendable, Hashable {
-    public var member: String
-    public var http: String
-
-    public init(member: String, http: String) {
-        self.member = member
-        self.http = http
-    }
-}
-
 /// `netboot/templates/<role>/<version>`: one version of a role's configuration template.
 public struct TemplateRecord: Codable, Sendable, Hashable {
     public var role: String
@@ -44,8 +32,6 @@ extension NetbootKeys {
     public static let templatesPrefix = "netboot/templates/"
     /// `netboot/kernel-params/<role>` → ``KernelParamsRecord`` JSON.
     public static let kernelParamsPrefix = "netboot/kernel-params/"
-    /// `netboot/presence/<sha256>/<member>` → ``PresenceRecord`` JSON.
-    public static let presencePrefix = "netboot/presence/"
     /// Everything the boot server's view follows.
     public static let prefix = "netboot/"
 
