@@ -71,6 +71,7 @@ struct PeerSession: Sendable {
     let spool: String
     let join: PeerServer.JoinHandler
     let forward: PeerServer.ForwardHandler
+    let blobs: BlobSender
     let logger: Logger
 
     func serve(_ child: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
