@@ -5,8 +5,9 @@ import NIOCore
 struct FrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
 
-    /// A snapshot travels as one message today, so a frame may be large; beyond this the peer
-    /// is broken or hostile.
+    /// Appends carry about 1 MiB of entries (one entry may reach 8 MiB) and snapshots travel in
+    /// 1 MiB chunks (``SnapshotStream``), but a member of an earlier build sends a snapshot as
+    /// one Raft message, so a frame may still be large; beyond this the peer is broken or hostile.
     static let frameBytesMax = 512 << 20
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {

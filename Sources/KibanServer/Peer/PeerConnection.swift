@@ -8,10 +8,12 @@ enum PeerConnection {
     typealias Inbound = NIOAsyncChannelInboundStream<ByteBuffer>
     typealias Outbound = NIOAsyncChannelOutboundWriter<ByteBuffer>
 
-    /// Connects to `endpoint`, runs `body`, closes.
+    /// Connects to `endpoint`, runs `body`, closes. With a `deadline`, the connection is closed
+    /// when the exchange takes longer (a peer that stopped reading would otherwise hold it until
+    /// TCP gives up, many minutes later), which fails `body`.
     /// - Throws: ``ServerError`` `unavailable` when `endpoint` cannot be reached or the
-    ///   exchange breaks, or what `body` throws.
-    static func with<T: Sendable>(endpoint: String, context: NIOSSLContext,
+    ///   exchange breaks or times out, or what `body` throws.
+    static func with<T: Sendable>(endpoint: String, context: NIOSSLContext, deadline: TimeAmount? = nil,
                                   _ body: (Inbound, Outbound) async throws -> T) async throws(ServerError) -> T {
         let (host, port) = try PeerEndpoint.split(endpoint)
         do {
@@ -25,6 +27,10 @@ enum PeerConnection {
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
+            let timer = deadline.map { d in
+                channel.channel.eventLoop.scheduleTask(in: d) { channel.channel.close(promise: nil) }
+            }
+            defer { timer?.cancel() }
             return try await channel.executeThenClose { inbound, outbound in try await body(inbound, outbound) }
         } catch let error as ServerError {
             throw error

@@ -19,6 +19,10 @@ enum SnapshotStream {
     /// The largest chunk a sender writes and a receiver accepts.
     static let chunkBytesMax = 1 << 20
 
+    /// How long a transfer of `bytes` may take before it counts as failed: 30 s, plus one
+    /// second per MiB (a follower slower than 1 MiB/s gets a new snapshot later).
+    static func deadline(bytes: Int) -> TimeAmount { .seconds(30 + Int64(bytes >> 20)) }
+
     /// Sends `message` (kind `snapshot`) to `endpoint`; returns whether the receiver took it.
     static func send(_ message: Message, to endpoint: String, from: UInt64, context: NIOSSLContext, logger: Logger) async -> Bool {
         guard let snapshot = message.snapshot else { return false }
@@ -26,7 +30,8 @@ enum SnapshotStream {
         let header = SnapshotHeader(message: message)
         let started = ContinuousClock.now
         do {
-            let reply = try await PeerConnection.with(endpoint: endpoint, context: context) { inbound, outbound in
+            let reply = try await PeerConnection.with(endpoint: endpoint, context: context,
+                                                      deadline: deadline(bytes: data.count)) { inbound, outbound in
                 try await outbound.write(PeerHello(purpose: .snapshot, from: from).encoded)
                 try await outbound.write(ByteBuffer(bytes: header.encoded()))
                 var offset = 0
