@@ -57,7 +57,7 @@ struct DHCPDaemonTests {
         let json = m.cli("dhcp", "get", "-o", "json").json
         #expect(json["lease-seconds"] as? Int == 600 && json["domain-name"] as? String == "dc1.example.com")
         let yaml = m.cli("dhcp", "get", "-o", "yaml").stdout
-        #expect(yaml.contains("lease-seconds: 600") && yaml.contains("\"10.9.8.7\""), "\(yaml)")
+        #expect(yaml.contains("lease-seconds: 600") && yaml.contains("- 10.9.8.7") && !yaml.contains("{"), "\(yaml)")
         #expect(m.cli("dhcp", "get").stdout.contains("dc1.example.com"))
     }
 
@@ -81,7 +81,8 @@ struct DHCPDaemonTests {
         #expect(rows.map { $0["state"] as? String } == ["bound", "expired"])
         let rack5 = m.cli("dhcp", "leases", "--rack", "5").stdout
         #expect(rack5.contains("127.0.5.32") && rack5.contains("node-a") && !rack5.contains("127.0.7.33"), "\(rack5)")
-        #expect(m.cli("dhcp", "leases", "-o", "yaml").stdout.contains("mac: \"52:54:00:00:00:02\""))
+        let yaml = m.cli("dhcp", "leases", "-o", "yaml").stdout
+        #expect(yaml.contains("mac: 52:54:00:00:00:02") || yaml.contains("mac: '52:54:00:00:00:02'"), "\(yaml)")
         #expect(m.cli("dhcp", "leases", "--rack", "-1").code != 0)
     }
 
