@@ -128,6 +128,34 @@ struct BlobReplicationTests {
         try await poll("the asset on all three members", seconds: 90) { Self.assetMembers("rootfs", seenBy: c).count == 3 }
     }
 
+    @Test("A 512 MiB upload streams: the daemon's peak memory grows by far less than the file")
+    func streamsLargeFiles() async throws {
+        let root = try temporaryDirectory("img-big")
+        let server = ServerProcess(name: "big-1", under: root, peerPort: basePort() + 1)
+        defer { server.stop(); try? FileManager.default.removeItem(atPath: root) }
+        try await server.start()
+        #expect(server.cli("init").code == 0)
+        let pid = try #require(server.pid)
+        let before = try #require(Self.peakKiB(pid))
+        // Sparse: costs no disk to create, reads as zeros.
+        let file = root + "/rootfs.img"
+        #expect(FileManager.default.createFile(atPath: file, contents: nil))
+        #expect(truncate(file, off_t(512 << 20)) == 0)
+        let r = server.cli("assets", "upload", "rootfs", file, "-o", "json")
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(((r.json["blob"] as? [String: Any])?["size"] as? NSNumber)?.intValue == 512 << 20)
+        let after = try #require(Self.peakKiB(pid))
+        #expect(after - before < 128 << 10, "peak RSS grew from \(before) KiB to \(after) KiB")
+        try? FileManager.default.removeItem(atPath: file)
+    }
+
+    /// VmHWM (peak resident memory) of a process, in KiB.
+    static func peakKiB(_ pid: Int32) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        return status.components(separatedBy: "\n").first { $0.hasPrefix("VmHWM:") }
+            .flatMap { Int($0.filter(\.isNumber)) }
+    }
+
     // MARK: - helpers
 
     static func imageList(seenBy m: ServerProcess) -> [[String: Any]] {

@@ -6,8 +6,9 @@ import Glibc
 
 /// Writes one blob into `partial/`, hashing as it goes; ``finish()`` fsyncs, checks size and
 /// SHA-256, and renames the file to `sha256/<hex>` (then fsyncs the directory), so a complete
-/// blob is never seen half-written. Used by one task at a time.
-public final class BlobWriter {
+/// blob is never seen half-written. Unchecked Sendable: it may move between threads (blocking
+/// work is done off the cooperative pool) but is used by one task at a time.
+public final class BlobWriter: @unchecked Sendable {
     /// The partial file being written.
     public let partialPath: String
     /// What the bytes must be, when known in advance (replication); an upload learns its hash

@@ -50,8 +50,13 @@ extension AdminRouter {
 
     /// Completes an upload whose body has arrived: blobs into place, the record into the store.
     func finishUpload(_ upload: AdminUpload, caller: Caller) async -> (Int, [UInt8]) {
+        let blobs: [BlobReference]
         do {
-            let blobs = try upload.finish()
+            blobs = try await Offload.run { try upload.finish() }
+        } catch {
+            return Self.failure(error as? ServerError ?? ServerError(.internal, "\(error)"))
+        }
+        do {
             switch upload.target {
             case .image(let id, let force):
                 return (200, Self.encode(try await daemon.commitImage(id: id, kernel: blobs[0], initrd: blobs[1], force: force, caller: caller)))

@@ -6,7 +6,9 @@ import NIOCore
 /// (the kernel's bytes, then the initrd's) or `PUT /v1/assets/NAME?size=N&contentType=T`. The
 /// body goes straight into blob writers (never held in memory), split by the announced sizes.
 /// Until ``finish()`` succeeds nothing is in place; ``discard()`` deletes the partial files.
-final class AdminUpload {
+/// Unchecked Sendable: one connection's task uses it, handing it to ``Offload`` for the final
+/// fsync and waiting there; it is never used from two threads at once.
+final class AdminUpload: @unchecked Sendable {
     /// What the upload becomes.
     enum Target: Sendable, Hashable {
         case image(id: String, force: Bool)

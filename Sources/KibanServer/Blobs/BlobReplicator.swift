@@ -119,7 +119,7 @@ final class BlobReplicator: Sendable {
             let source = sources[(attempt + i) % sources.count]
             guard let endpoint = endpoints[source] else { continue }
             let writer: BlobWriter
-            do { writer = try blobs.transfer(blob) } catch {
+            do { writer = try await Offload.run { [blobs] in try blobs.transfer(blob) } } catch {
                 logger.error("cannot store a blob", metadata: ["kiban.blobs.sha256": "\(blob.sha256)", "kiban.blobs.error": "\(error)"])
                 return false
             }
@@ -132,7 +132,7 @@ final class BlobReplicator: Sendable {
                         (try? await store.catalog(consistency: .serializable).blobs[blob.sha256]) != nil
                     }
                 }
-                _ = try writer.finish()
+                _ = try await Offload.run { try writer.finish() }
                 logger.notice("blob verified", metadata: ["kiban.blobs.sha256": "\(blob.sha256)", "kiban.blobs.source": "\(source)",
                                                           "kiban.blobs.resumed_at": "\(offset)"])
                 return true

@@ -21,7 +21,7 @@ extension Daemon {
         let writes = try encodeOperations([(NetbootKeys.asset(name), record)]) + (try encodeOperations(presenceWrites([blob])))
         _ = try await storeCall { () throws(StoreError) in try await store.txn(Txn(success: writes)) }
         await audit(caller, "asset upload \(name) \(blob.sha256)")
-        let presence = try await storeCall { () throws(StoreError) in try await store.presenceByBlob() }
+        let presence = try await memberPresence(store)
         return AssetView(record, presence: presence)
     }
 
@@ -29,7 +29,7 @@ extension Daemon {
     func assets() async throws(ServerError) -> [AssetView] {
         let store = try requireStore()
         let catalog = try await storeCall { () throws(StoreError) in try await store.catalog() }
-        let presence = try await storeCall { () throws(StoreError) in try await store.presenceByBlob() }
+        let presence = try await memberPresence(store)
         return catalog.assets.sorted { $0.name < $1.name }.map { AssetView($0, presence: presence) }
     }
 
@@ -39,7 +39,7 @@ extension Daemon {
         guard let record = try await storeCall({ () throws(StoreError) in try await store.record(AssetRecord.self, at: NetbootKeys.asset(name)) }) else {
             throw ServerError(.notFound, "there is no asset \(name); `kiban assets list` shows those there are")
         }
-        let presence = try await storeCall { () throws(StoreError) in try await store.presenceByBlob() }
+        let presence = try await memberPresence(store)
         return AssetView(record.value, presence: presence)
     }
 

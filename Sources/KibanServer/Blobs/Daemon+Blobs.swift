@@ -25,6 +25,14 @@ extension Daemon {
                        directory: directory, tls: tls, settings: blobSettings, logger: logger)
     }
 
+    /// Presence records by blob hash, of current members only (a removed member cannot withdraw
+    /// its keys, and no longer serves anything).
+    func memberPresence(_ store: Store) async throws(ServerError) -> [String: [PresenceRecord]] {
+        let all = try await storeCall { () throws(StoreError) in try await store.presenceByBlob() }
+        let members = Set(directory.all.map(\.name))
+        return all.mapValues { $0.filter { members.contains($0.member) } }
+    }
+
     /// The blob side of the peer server.
     nonisolated var blobSender: BlobSender {
         BlobSender(blobs: blobDirectory, bytesPerSecondMax: blobSettings.sendBytesPerSecondMax)

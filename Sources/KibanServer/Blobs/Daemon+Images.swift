@@ -33,7 +33,7 @@ extension Daemon {
         }
         await audit(caller, "image upload \(id) kernel \(kernel.sha256) initrd \(initrd.sha256)")
         try await applyRetention(store, caller: caller)
-        let presence = try await storeCall { () throws(StoreError) in try await store.presenceByBlob() }
+        let presence = try await memberPresence(store)
         return ImageView(record, presence: presence)
     }
 
@@ -53,7 +53,7 @@ extension Daemon {
     func images() async throws(ServerError) -> [ImageView] {
         let store = try requireStore()
         let catalog = try await storeCall { () throws(StoreError) in try await store.catalog() }
-        let presence = try await storeCall { () throws(StoreError) in try await store.presenceByBlob() }
+        let presence = try await memberPresence(store)
         return catalog.images.sorted { ($0.uploaded, $0.id) > ($1.uploaded, $1.id) }.map { ImageView($0, presence: presence) }
     }
 

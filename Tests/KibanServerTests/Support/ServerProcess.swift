@@ -58,6 +58,9 @@ final class ServerProcess: @unchecked Sendable {
         try await poll("\(name) to answer on its socket") { self.cli("status").stderr.isEmpty }
     }
 
+    /// The daemon's process id while it runs.
+    var pid: Int32? { process?.processIdentifier }
+
     /// SIGKILL: no handover, no cleanup.
     func kill() {
         guard let p = process else { return }
