@@ -8,6 +8,7 @@ struct Kiban: AsyncParsableCommand {
         commandName: "kiban",
         abstract: "Boot-server software for bare-metal data centers.",
         subcommands: [ServerCommand.self, InitCommand.self, TokenCommand.self, JoinCommand.self,
-                      MembersCommand.self, StatusCommand.self, KVCommand.self, Dev.self]
+                      MembersCommand.self, StatusCommand.self, KVCommand.self, Dev.self,
+                      IPAMCommand.self, MachinesCommand.self, LogsCommand.self]
     )
 }

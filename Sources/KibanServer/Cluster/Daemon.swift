@@ -1,5 +1,6 @@
 import Foundation
 import KibanCA
+import KibanInventory
 import KibanRaft
 import KibanStore
 public import Logging
@@ -16,6 +17,7 @@ public actor Daemon {
         var server: PeerServer
         var tls: PeerTLS
         var background: Task<Void, Never>
+        var inventory: InventoryService
     }
 
     let config: ServerConfig
@@ -89,7 +91,8 @@ public actor Daemon {
             guard let self else { return }
             await self.maintain()
         }
-        running = Running(local: local, store: store, transport: transport, server: server, tls: tls, background: background)
+        running = Running(local: local, store: store, transport: transport, server: server, tls: tls, background: background,
+                          inventory: InventoryService(store: store))
         log.notice("member running", metadata: ["kiban.server.cluster": "\(local.clusterID)",
                                                 "kiban.server.id": "\(String(local.id, radix: 16))",
                                                 "kiban.server.peer_endpoint": "\(config.peerEndpoint)"])
