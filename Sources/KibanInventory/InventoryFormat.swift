@@ -105,12 +105,11 @@ public enum InventoryFormat {
     /// Machines as an aligned table (serial, rack, index, role, state, first IPv4, BMC), by rack
     /// and index.
     public static func table(_ machines: [Machine]) -> String {
-        let header = ["SERIAL", "RACK", "INDEX", "ROLE", "STATE", "IPV4", "BMC"]
         let rows = machines.sorted { ($0.registration.rack, $0.indexInRack) < ($1.registration.rack, $1.indexInRack) }.map {
             [$0.serial, String($0.registration.rack), String($0.indexInRack), $0.registration.role,
              $0.state.rawValue, $0.ipv4.first?.description ?? "-", $0.bmcIPv4.description]
         }
-        return columns(header, rows)
+        return columns(machineHeader, rows)
     }
 
     /// Rows under a header, each column as wide as its widest cell.

@@ -23,6 +23,8 @@ enum InventoryKeys {
     static let byState = "inventory/by-state/"
     /// Audit records: `audit/<YYYYMMDD>/<read revision, 16 hex>/<category>/<instance>/<action>`.
     static let audit = "inventory/audit/"
+    /// The audit retention in seconds (decimal); absent means the default, 60 days.
+    static let auditRetention = key("inventory/audit-retention")
 
     static func key(_ text: String) -> [UInt8] { Array(text.utf8) }
     static func machine(_ serial: String) -> [UInt8] { key(machines + serial) }

@@ -31,13 +31,31 @@ extension InventoryService {
         return records.sorted { ($0.rev, $0.instance) < ($1.rev, $1.instance) }
     }
 
-    /// Deletes audit records of the days that ended more than ``auditRetention`` before `now`;
-    /// returns how many were deleted. Run it periodically (sabakan compacts about daily).
+    /// Deletes the audit records older than `retention` (default ``auditRetention``) before
+    /// `now`: whole days before the cutoff's day with one range delete, then the cutoff day's
+    /// older records one by one. Returns how many were deleted. The deletes go through the
+    /// log like any write, so every member ends with the same records; run it on one member
+    /// (the daemon's leader) periodically.
     @discardableResult
-    public func pruneAuditLog(now: Date) async throws -> Int {
-        let firstKept = InventoryKeys.day(now.addingTimeInterval(-auditRetention))
-        let range = KeyRange(start: InventoryKeys.key(InventoryKeys.audit),
-                             end: InventoryKeys.key(InventoryKeys.audit + firstKept))
-        return try await store.delete(range).count
+    public func pruneAuditLog(now: Date, retention: TimeInterval? = nil) async throws -> Int {
+        let cutoff = now.addingTimeInterval(-(retention ?? auditRetention))
+        let cutoffDay = InventoryKeys.audit + InventoryKeys.day(cutoff)
+        var deleted = try await store.delete(KeyRange(start: InventoryKeys.key(InventoryKeys.audit),
+                                                      end: InventoryKeys.key(cutoffDay))).count
+        let sameDay = try await store.range(.prefix(InventoryKeys.key(cutoffDay + "/")))
+        var old: [[UInt8]] = []
+        for kv in sameDay.kvs {
+            let r = try InventoryCodec.decode(AuditRecord.self, kv.value, what: "an audit record")
+            if r.ts < cutoff { old.append(kv.key) }
+        }
+        for start in stride(from: 0, to: old.count, by: Self.pruneDeletesMax) {
+            let batch = old[start..<min(start + Self.pruneDeletesMax, old.count)]
+            _ = try await store.txn(Txn(compares: [], success: batch.map { .delete(.key($0)) }))
+            deleted += batch.count
+        }
+        return deleted
     }
+
+    /// Deletes per pruning transaction: a day of records may be large (an import of thousands).
+    static let pruneDeletesMax = 2_000
 }

@@ -9,8 +9,19 @@ struct ClientOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "Output format: table (for people), json or yaml (for scripts).")
     var output: OutputFormat = .table
 
-    var socketPath: String {
+    var socketPath: String { Self.socketPath(socket) }
+
+    /// `--socket`, else `$KIBAN_SOCKET`, else the packaged daemon's socket.
+    static func socketPath(_ socket: String?) -> String {
         socket ?? ProcessInfo.processInfo.environment["KIBAN_SOCKET"] ?? "/run/kiban/kiban.sock"
+    }
+
+    /// Refuses an error answer with the daemon's message (which says what to do).
+    static func check(status: Int, _ json: [UInt8]) throws {
+        guard status == 200 else {
+            let error = try? JSONDecoder().decode([String: String].self, from: Data(json))
+            throw AdminClient.Failure(description: error?["message"] ?? "the daemon answered HTTP \(status)")
+        }
     }
 
     /// Calls the daemon and returns the decoded answer; an error answer becomes the
@@ -26,10 +37,7 @@ struct ClientOptions: ParsableArguments {
 
     private func send<T: Decodable>(_ method: String, _ path: String, bytes: [UInt8], as type: T.Type) throws -> (T, [UInt8]) {
         let (status, json) = try AdminClient(socketPath: socketPath).call(method, path, body: bytes)
-        guard status == 200 else {
-            let error = try? JSONDecoder().decode([String: String].self, from: Data(json))
-            throw AdminClient.Failure(description: error?["message"] ?? "the daemon answered HTTP \(status)")
-        }
+        try Self.check(status: status, json)
         do {
             return (try JSONDecoder().decode(type, from: Data(json)), json)
         } catch {

@@ -9,6 +9,7 @@ struct Kiban: AsyncParsableCommand {
         abstract: "Boot-server software for bare-metal data centers.",
         subcommands: [ServerCommand.self, InitCommand.self, TokenCommand.self, JoinCommand.self,
                       MembersCommand.self, StatusCommand.self, KVCommand.self, SnapshotCommand.self, DHCPCommand.self, ImagesCommand.self, AssetsCommand.self,
-                      TemplatesCommand.self, KernelParamsCommand.self, Dev.self]
+                      TemplatesCommand.self, KernelParamsCommand.self,
+                      IPAMCommand.self, MachinesCommand.self, LogsCommand.self, Dev.self]
     )
 }

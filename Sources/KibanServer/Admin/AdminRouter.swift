@@ -14,7 +14,8 @@ struct AdminRouter: Sendable {
         var query: [String: String] = [:]
         for item in components?.queryItems ?? [] { query[item.name] = item.value ?? "" }
         do {
-            let request = AdminRequest(method: method, path: path, query: query, body: body, caller: caller)
+            let parameters = (components?.queryItems ?? []).map { (name: $0.name, value: $0.value ?? "") }
+            let request = AdminRequest(method: method, path: path, query: query, parameters: parameters, body: body, caller: caller)
             return (200, try await dispatch(request))
         } catch let error as ServerError {
             return (error.httpStatus, Self.encode(["error": error.code.rawValue, "message": error.message]))
@@ -24,6 +25,7 @@ struct AdminRouter: Sendable {
     }
 
     private func dispatch(_ r: AdminRequest) async throws -> [UInt8] {
+        if let answer = try await inventory(r) { return answer }
         let s = r.segments
         let resource = s.prefix(2).joined(separator: "/")
         let argument = s.count == 3 ? s[2] : nil
@@ -87,6 +89,8 @@ struct AdminRequest {
     var method: HTTPMethod
     var path: String
     var query: [String: String]
+    /// The query's items in order, repeated names kept (`rack=1&rack=2`).
+    var parameters: [(name: String, value: String)]
     var body: Data
     var caller: Caller
 

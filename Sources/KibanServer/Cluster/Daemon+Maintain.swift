@@ -6,6 +6,8 @@ extension Daemon {
     /// Every half second: refresh the member list from the store, and on the leader promote
     /// learners that have caught up (thesis §4.2.1: a new member votes only once it has the log).
     func maintain() async {
+        let pruning = Task { await pruneAuditLogWhileRunning() }
+        defer { pruning.cancel() }
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(500))
             guard let store = running?.store else { return }

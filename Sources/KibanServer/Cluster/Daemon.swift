@@ -1,5 +1,6 @@
 import Foundation
 import KibanCA
+import KibanInventory
 import KibanRaft
 import KibanStore
 public import Logging
@@ -18,6 +19,7 @@ public actor Daemon {
         var background: Task<Void, Never>
         var dhcp: DHCPService
         var boot: BootService?
+        var inventory: InventoryService
     }
 
     let config: ServerConfig
@@ -104,7 +106,8 @@ public actor Daemon {
         }
         running = Running(local: local, store: store, transport: transport, server: server, tls: tls, background: background,
                           dhcp: DHCPService.start(store: store, config: config, logger: log),
-                          boot: startBoot(store, logger: log))
+                          boot: startBoot(store, logger: log),
+                          inventory: InventoryService(store: store))
         log.notice("member running", metadata: ["kiban.server.cluster": "\(local.clusterID)",
                                                 "kiban.server.id": "\(String(local.id, radix: 16))",
                                                 "kiban.server.peer_endpoint": "\(config.peerEndpoint)"])
