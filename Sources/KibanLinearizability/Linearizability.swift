@@ -88,7 +88,8 @@ public enum Linearizability {
         var done = Bits(count: ops.count)
         var remaining = ops.count
         var memo: Set<Memo> = [Memo(done: done, state: nil)]
-        var frames = [Frame(state: nil, horizon: horizon(ops, done))]
+        let byReturn = ops.indices.sorted { ops[$0].ret < ops[$1].ret }
+        var frames = [Frame(state: nil, after: nil, ops, byReturn, done)]
         while var frame = frames.popLast() {
             if remaining == 0 { return true }
             var descended = false
@@ -104,7 +105,7 @@ public enum Linearizability {
                         done[i] = true
                         if memo.insert(Memo(done: done, state: next)).inserted {
                             frames.append(frame)
-                            frames.append(Frame(state: next, horizon: horizon(ops, done)))
+                            frames.append(Frame(state: next, after: frame, ops, byReturn, done))
                             remaining -= 1
                             descended = true
                             break scan
@@ -122,13 +123,6 @@ public enum Linearizability {
             }
         }
         return remaining == 0
-    }
-
-    /// The earliest return among operations not yet linearized.
-    private static func horizon(_ ops: [Operation], _ done: Bits) -> UInt64 {
-        var h = UInt64.max
-        for (i, op) in ops.enumerated() where !done[i] { h = min(h, op.ret) }
-        return h
     }
 
     private struct Memo: Hashable {
@@ -150,11 +144,27 @@ public enum Linearizability {
         }
     }
 
-    /// One level of the search: the state reached, and the next candidate and choice to try.
+    /// One level of the search: the state reached, the earliest return among operations not yet
+    /// linearized (`horizon`), and the next candidate and choice to try.
     private struct Frame {
         var state: String?
-        var horizon: UInt64
+        var horizon = UInt64.max
         var candidate = 0
         var choice = 0
+        /// The first operation not yet linearized, in call order and in return order. A deeper
+        /// level has linearized more, so its scans start where its parent's stopped: each level
+        /// costs the operations in flight, not the whole history.
+        var firstOpenByCall = 0
+        var firstOpenByReturn = 0
+
+        init(state: String?, after parent: Frame?, _ ops: [Operation], _ byReturn: [Int], _ done: Bits) {
+            self.state = state
+            firstOpenByCall = parent?.firstOpenByCall ?? 0
+            firstOpenByReturn = parent?.firstOpenByReturn ?? 0
+            while firstOpenByCall < ops.count, done[firstOpenByCall] { firstOpenByCall += 1 }
+            while firstOpenByReturn < ops.count, done[byReturn[firstOpenByReturn]] { firstOpenByReturn += 1 }
+            if firstOpenByReturn < ops.count { horizon = ops[byReturn[firstOpenByReturn]].ret }
+            candidate = firstOpenByCall
+        }
     }
 }
