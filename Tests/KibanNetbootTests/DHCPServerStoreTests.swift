@@ -139,6 +139,35 @@ struct DHCPServerStoreTests {
         }
     }
 
+    @Test("Past the bound on waiting changes, new DISCOVERs are shed first (at half of it), then every change")
+    func shedding() async throws {
+        try await Self.withStore { store in
+            var c = DHCPServerConfiguration { address in Fixture.rack1.subnetContains(address) ? Fixture.rack1 : nil }
+            c.now = { 1_000_000 }
+            c.commitsInFlightMax = 4
+            let s = DHCPServer(store: store, configuration: c, logger: Self.logger)
+            func discover(_ mac: UInt8) -> DHCPServer.Step {
+                Self.decide(s, Fixture.request(.discover, mac: [0x52, 0x54, 0, 0, 0, mac], giaddr: ip("198.18.1.1")))
+            }
+            // Decided but not committed: each stays waiting.
+            for mac in UInt8(1)...2 {
+                guard case .commit = discover(mac) else { Issue.record("DISCOVER \(mac) not accepted"); return }
+            }
+            guard case .drop(.overloaded, _) = discover(3) else { Issue.record("third DISCOVER not shed"); return }
+            let request = { (mac: UInt8, address: String) in
+                Fixture.request(.request, mac: [0x52, 0x54, 0, 0, 0, mac], requested: ip(address), server: ip("198.18.0.11"),
+                                giaddr: ip("198.18.1.1"))
+            }
+            for (mac, address) in [(UInt8(4), "198.18.1.104"), (5, "198.18.1.105")] {
+                guard case .commit = Self.decide(s, request(mac, address)) else { Issue.record("REQUEST \(mac) not accepted"); return }
+            }
+            guard case .drop(.overloaded, _) = Self.decide(s, request(6, "198.18.1.106")) else {
+                Issue.record("REQUEST past the bound not shed")
+                return
+            }
+        }
+    }
+
     @Test("A reserved address is busy until its commit settles, and a lost commit restores the view")
     func reserveAndSettle() {
         var v = LeaseView()

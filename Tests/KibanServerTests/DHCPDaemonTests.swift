@@ -86,6 +86,25 @@ struct DHCPDaemonTests {
         #expect(m.cli("dhcp", "leases", "--rack", "-1").code != 0)
     }
 
+    @Test("The leader's sweep deletes an offer whose hold ended and keeps a live lease")
+    func leaderSweep() async throws {
+        let (m, cluster, root) = try await Self.member("kiban-dhcp-sweep")
+        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        let now = UInt64(Date().timeIntervalSince1970)
+        let lapsed = DHCPLease(address: 0x7F00_0528, mac: "52:54:00:00:00:01", state: .offered, expiresAt: now - 100)
+        let live = DHCPLease(address: 0x7F00_0529, mac: "52:54:00:00:00:02", state: .bound, expiresAt: now + 3600)
+        for l in [lapsed, live] {
+            let key = String(decoding: LeaseRecord.key(l.address), as: UTF8.self)
+            #expect(m.cli("kv", "put", key, String(decoding: LeaseRecord.encode(l), as: UTF8.self)).code == 0)
+        }
+        func addresses() -> [String] {
+            let rows = (try? JSONSerialization.jsonObject(with: Data(m.cli("dhcp", "leases", "-o", "json").stdout.utf8))) as? [[String: Any]]
+            return (rows ?? []).compactMap { $0["address"] as? String }
+        }
+        #expect(addresses().contains("127.0.5.41"))
+        try await poll("the sweep (every 10 s) to delete the lapsed offer", seconds: 60) { addresses() == ["127.0.5.41"] }
+    }
+
     @Test("The daemon answers a relayed DISCOVER and REQUEST from the rack's IPAM range, with the settings and boot URL",
           .enabled(if: getuid() == 0, "needs root: the relay's socket is on port 67"))
     func relayedExchange() async throws {
