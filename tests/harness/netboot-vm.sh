@@ -7,9 +7,10 @@
 #   -> the initrd brings up its NIC, fetches its rendered configuration (kiban.config=…)
 #   and prints it between markers on ttyS0.
 # Then the member that served the first boot is killed (SIGKILL, with its DHCP server) and the
-# same VM boots again from another member.
+# same VM boots again from another member. With ovmf installed, a third boot is UEFI without the
+# iPXE ROM: OVMF's PXE client takes ipxe.efi over Kiban's TFTP, then iPXE continues over HTTP.
 # Also checks undionly.kpxe over TFTP and ipxe.efi over HTTP from every member, from the rack.
-# Needs: root, qemu-system-x86 ipxe-qemu ipxe isc-dhcp-relay dnsmasq-base cpio curl tftp-hpa, and a
+# Needs: root, qemu-system-x86 ipxe-qemu ipxe isc-dhcp-relay dnsmasq-base cpio curl tftp-hpa (ovmf), and a
 # Debian linux-image and busybox-static (fetched once with apt-get download into $KIBAN_BOOT_CACHE).
 # KIBAN=path/to/kiban. Each wait is bounded; exits non-zero with the evidence on the first failure.
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -137,7 +138,9 @@ start_dhcp() {
   ns "bs$b" dnsmasq -k --conf-file=/dev/null --port=0 --user=root --pid-file="$RUN/dnsmasq-bs$b.pid" \
      --dhcp-leasefile="$RUN/bs$b.leases" --log-dhcp --log-facility=- --no-ping \
      --dhcp-range="198.18.1.$lo,198.18.1.$hi,255.255.255.0,10m" --dhcp-option=encap:175,176,1b \
-     --dhcp-match=set:ipxe,175 --dhcp-boot=tag:ipxe,http://198.18.0.1$b:10080/boot/ipxe >"$RUN/dnsmasq-bs$b.log" 2>&1 &
+     --dhcp-match=set:ipxe,175 --dhcp-boot=tag:ipxe,http://198.18.0.1$b:10080/boot/ipxe \
+     --dhcp-match=set:efi64,option:client-arch,7 --dhcp-boot=tag:efi64,tag:!ipxe,ipxe.efi,,198.18.0.1$b \
+     >"$RUN/dnsmasq-bs$b.log" 2>&1 &
   PIDS+=($!)
 }
 for b in 1 2 3; do start_dhcp $b; done
@@ -167,11 +170,11 @@ done
 ip -n "$P-q1" addr flush dev br0
 log "undionly.kpxe over TFTP and ipxe.efi over HTTP from every member match /usr/lib/ipxe"
 
-boot_vm() {  # boot_vm NAME: boots the VM, waits for the configuration on its console
-  local name=$1 console="$RUN/serial-$1.log" t0; t0=$(date +%s%N)
-  ns q1 qemu-system-x86_64 -accel tcg -machine pc -m 512 -smp 1 -display none -monitor none -no-reboot \
+boot_vm() {  # boot_vm NAME [QEMU ARGS…]: boots the VM, waits for the configuration on its console
+  local name=$1 console="$RUN/serial-$1.log" t0; shift; t0=$(date +%s%N)
+  ns q1 qemu-system-x86_64 -accel tcg -machine pc -m 512 -smp 1 -display none -monitor none -no-reboot "$@" \
      -boot n -serial "file:$console" -smbios "type=1,manufacturer=Kiban,product=TestNode,serial=$SERIAL" \
-     -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=$MAC \
+     -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device "virtio-net-pci,netdev=n0,mac=$MAC${NIC_OPTIONS:-}" \
      >"$RUN/qemu-$name.log" 2>&1 &
   local q=$!; PIDS+=($q)
   local i
@@ -201,4 +204,16 @@ gone() { [ -z "$(ip netns pids "$P-bs$first")" ]; }
 wait_for 30 gone || fail "bs$first did not die"
 boot_vm second
 [ "$SERVED_BY" != "$first" ] || fail "the second boot was served by the killed member bs$first"
-log "RESULT: netboot OK: first boot from bs$first, second from bs$SERVED_BY after bs$first was killed"
+second=$SERVED_BY
+# UEFI: without the iPXE option ROM (romfile=), OVMF's own virtio-net driver and PXE client get
+# ipxe.efi over Kiban's TFTP; that iPXE continues over HTTP and boots the kernel's EFI stub.
+uefi="not run (no /usr/share/OVMF/OVMF_CODE.fd: apt install ovmf)"
+if [ -r /usr/share/OVMF/OVMF_CODE.fd ]; then
+  cp /usr/share/OVMF/OVMF_VARS.fd "$RUN/OVMF_VARS.fd"
+  NIC_OPTIONS=",romfile=" boot_vm uefi -drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd \
+    -drive if=pflash,format=raw,file="$RUN/OVMF_VARS.fd"
+  grep -h "PXEClient:Arch:00007" "$RUN"/dnsmasq-bs*.log | grep -q . || fail "uefi: no DHCP request from OVMF's PXE client"
+  grep -aq "iPXE" "$RUN/serial-uefi.log" || fail "uefi: ipxe.efi did not start"
+  uefi="OK from bs$SERVED_BY (OVMF PXE, TFTP ipxe.efi, then HTTP) in $BOOT_MS ms"
+fi
+log "RESULT: netboot OK: BIOS boot from bs$first, again from bs$second after bs$first was killed; UEFI $uefi"
