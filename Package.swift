@@ -106,15 +106,15 @@ let package = Package(
         .testTarget(name: "KibanCATests", dependencies: ["KibanCA"], swiftSettings: strict),
         .testTarget(name: "KibanNetbootTests",
                     dependencies: ["KibanNetboot", "KibanStore", "KibanIO", "KibanInventory", "KibanRaft",
-                                   "kiban-dhcp-harness", .product(name: "Logging", package: "swift-log")],
+                                   "kiban-dhcp-harness", "kiban", .product(name: "Logging", package: "swift-log")],
                     exclude: ["vectors"], swiftSettings: strict),
         // Three DHCP servers over a 3-member in-process store, for the namespace tests and make bench.
         .executableTarget(name: "kiban-dhcp-harness",
                           dependencies: ["KibanNetboot", "KibanStore", "KibanIO", "KibanInventory", "KibanRaft",
-                                         .product(name: "Logging", package: "swift-log")],
+                                         "KibanServer", .product(name: "Logging", package: "swift-log")],
                           path: "Sources/KibanDHCPHarness", swiftSettings: strict),
         // Also starts real `kiban` processes (the executable is built next to the test bundle).
-        .testTarget(name: "KibanServerTests", dependencies: ["KibanServer", "KibanRaft", "KibanRaftSimulation", "kiban"],
+        .testTarget(name: "KibanServerTests", dependencies: ["KibanServer", "KibanRaft", "KibanRaftSimulation", "kiban", "KibanNetboot"],
                     swiftSettings: strict),
         .testTarget(name: "KibanInventoryTests",
                     dependencies: ["KibanInventory", "KibanStore", "KibanRaft",

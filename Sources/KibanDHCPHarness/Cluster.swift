@@ -1,5 +1,6 @@
 import KibanIO
 import KibanNetboot
+import KibanServer
 import KibanRaft
 import KibanStore
 import Logging

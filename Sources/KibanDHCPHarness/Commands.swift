@@ -1,4 +1,5 @@
 import KibanNetboot
+import KibanServer
 import KibanStore
 import Glibc
 

@@ -18,6 +18,9 @@ public struct ServerConfig: Sendable, Hashable, Codable {
     public var httpPort: Int
     /// The DHCP server port (67; `kiban dev` and tests use an unprivileged one).
     public var dhcpPort: Int
+    /// The address the DHCP server binds: 0.0.0.0 (default) serves every interface, which
+    /// clients on a directly attached L2 need; one address serves only relays sending to it.
+    public var dhcpAddress: String
     /// The TFTP port (69) for legacy PXE firmware.
     public var tftpPort: Int
     /// Where the iPXE binaries served over HTTP and TFTP are (Debian's `ipxe` package).
@@ -27,6 +30,7 @@ public struct ServerConfig: Sendable, Hashable, Codable {
         case name, advertiseAddress = "advertise-address", dataDir = "data-dir", peerPort = "peer-port"
         case socketPath = "socket", httpPort = "http-port", dhcpPort = "dhcp-port", tftpPort = "tftp-port"
         case ipxeDirectory = "ipxe-dir"
+        case dhcpAddress = "dhcp-address"
     }
 
     /// The defaults: the host name, 127.0.0.1, /var/lib/kiban, peer port 10090,
@@ -39,6 +43,7 @@ public struct ServerConfig: Sendable, Hashable, Codable {
         socketPath = "/run/kiban/kiban.sock"
         httpPort = 10080
         dhcpPort = 67
+        dhcpAddress = "0.0.0.0"
         tftpPort = 69
         ipxeDirectory = "/usr/lib/ipxe"
     }
@@ -72,6 +77,7 @@ public struct ServerConfig: Sendable, Hashable, Codable {
             case "dhcp-port": config.dhcpPort = try port(k, v, path)
             case "tftp-port": config.tftpPort = try port(k, v, path)
             case "ipxe-dir": config.ipxeDirectory = v
+            case "dhcp-address": config.dhcpAddress = v
             default:
                 let known = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ServerError(.config, "\(path): unknown setting \(k) (known: \(known))")

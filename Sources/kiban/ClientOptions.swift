@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
+import KibanServer
 
 /// How a command reaches the daemon and prints its answer.
 struct ClientOptions: ParsableArguments {
     @Option(help: "The daemon's admin socket (default: $KIBAN_SOCKET or /run/kiban/kiban.sock).")
     var socket: String?
 
-    @Option(name: .shortAndLong, help: "Output format: table or json.")
+    @Option(name: .shortAndLong, help: "Output format: table, json or yaml.")
     var output: OutputFormat = .table
 
     var socketPath: String {
@@ -37,18 +38,19 @@ struct ClientOptions: ParsableArguments {
         }
     }
 
-    /// Prints `json` as is for `-o json`, else the table `rows` (header first).
+    /// Prints `json` as is for `-o json`, as YAML for `-o yaml`, else the table `rows` (header first).
     func print(json: [UInt8], rows: [[String]]) {
         switch output {
         case .json: Swift.print(String(decoding: json, as: UTF8.self))
         case .table: Swift.print(Table.render(rows), terminator: "")
+        case .yaml: Swift.print(YAMLOutput.render(json: json) ?? String(decoding: json, as: UTF8.self), terminator: "")
         }
     }
 }
 
 /// `-o`.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json
+    case table, json, yaml
 }
 
 /// Aligned columns, as `kubectl get` prints them.

@@ -15,11 +15,11 @@ struct KVCommand: ParsableCommand {
         func run() throws {
             let (kvs, json) = try client.call("GET", "/v1/kv?key=\(key.queryEscaped)", as: [KVView].self)
             guard let kv = kvs.first else {
-                if client.output == .json { client.print(json: json, rows: []) }
+                if client.output != .table { client.print(json: json, rows: []) }
                 throw ExitCode(1)
             }
             switch client.output {
-            case .json: client.print(json: json, rows: [])
+            case .json, .yaml: client.print(json: json, rows: [])
             case .table: print(kv.value)
             }
         }

@@ -8,7 +8,7 @@ struct Kiban: AsyncParsableCommand {
         commandName: "kiban",
         abstract: "Boot-server software for bare-metal data centers.",
         subcommands: [ServerCommand.self, InitCommand.self, TokenCommand.self, JoinCommand.self,
-                      MembersCommand.self, StatusCommand.self, KVCommand.self, TemplatesCommand.self,
+                      MembersCommand.self, StatusCommand.self, KVCommand.self, DHCPCommand.self, TemplatesCommand.self,
                       KernelParamsCommand.self, Dev.self]
     )
 }

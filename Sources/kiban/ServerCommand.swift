@@ -25,6 +25,8 @@ struct ServerCommand: AsyncParsableCommand {
     var httpPort: Int?
     @Option(help: "DHCP port.")
     var dhcpPort: Int?
+    @Option(help: "Address the DHCP server binds (default 0.0.0.0: every interface).")
+    var dhcpAddress: String?
     @Option(help: "TFTP port.")
     var tftpPort: Int?
     @Option(help: "Directory of the iPXE binaries served over HTTP and TFTP.")
@@ -41,6 +43,7 @@ struct ServerCommand: AsyncParsableCommand {
         if let dhcpPort { settings.dhcpPort = dhcpPort }
         if let tftpPort { settings.tftpPort = tftpPort }
         if let ipxeDir { settings.ipxeDirectory = ipxeDir }
+        if let dhcpAddress { settings.dhcpAddress = dhcpAddress }
         LoggingSystem.bootstrap { StreamLogHandler.standardOutput(label: $0) }
         var logger = Logger(label: "kiban")
         logger[metadataKey: "kiban.server.name"] = "\(settings.name)"

@@ -56,7 +56,7 @@ struct TemplatesCommand: ParsableCommand {
             let query = version.map { "?version=\($0.queryEscaped)" } ?? ""
             let (info, json) = try client.call("GET", "/v1/templates/\(role.queryEscaped)\(query)", as: TemplateView.self)
             switch client.output {
-            case .json: client.print(json: json, rows: [])
+            case .json, .yaml: client.print(json: json, rows: [])
             case .table: print(info.template ?? "", terminator: "")
             }
         }

@@ -21,7 +21,7 @@ struct TokenCommand: ParsableCommand {
             }
             let (answer, json) = try client.call("POST", "/v1/tokens", body: TokenBody(name: name, ttlSeconds: seconds), as: [String: String].self)
             switch client.output {
-            case .json: client.print(json: json, rows: [])
+            case .json, .yaml: client.print(json: json, rows: [])
             case .table: print(answer["token"] ?? "")
             }
         }

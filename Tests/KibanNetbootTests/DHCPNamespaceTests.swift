@@ -3,7 +3,8 @@ import Testing
 
 /// Real clients that we did not write (dhclient, busybox udhcpc, dhcpcd, perfdhcp) through a
 /// real relay (isc-dhcp-relay, option 82) in network namespaces, against three Kiban DHCP servers
-/// over one 3-member store (`kiban-dhcp-harness`). The scripts in `tests/harness/` build the
+/// over one 3-member store: three real `kiban server` processes, and `kiban-dhcp-harness` (one
+/// process, the servers over an in-process store). The scripts in `tests/harness/` build the
 /// topology, drive the clients and check the store; each exits non-zero on the first failed
 /// check, with its evidence on stdout.
 @Suite("DHCP through a relay in network namespaces", .serialized,
@@ -23,6 +24,16 @@ struct DHCPNamespaceTests {
     func perfdhcpLeaderKilled() throws {
         try NamespaceHarness.run("dhcp-perfdhcp.sh", environment: ["KILL_LEADER": "1"])
     }
+
+    @Test("Three kiban server daemons: dhclient, udhcpc and dhcpcd lease from their rack's range, renew and release")
+    func daemonRealClients() throws {
+        try NamespaceHarness.run("dhcp-clients.sh", environment: ["KIBAN_BIN": NamespaceHarness.kiban])
+    }
+
+    @Test("Three kiban server daemons, perfdhcp through the relay, the leader's daemon killed mid-run: no address leased twice")
+    func daemonPerfdhcpLeaderKilled() throws {
+        try NamespaceHarness.run("dhcp-perfdhcp.sh", environment: ["KILL_LEADER": "1", "KIBAN_BIN": NamespaceHarness.kiban])
+    }
 }
 
 /// Finds and runs the harness scripts.
@@ -40,6 +51,10 @@ enum NamespaceHarness {
     }
 
     static var available: Bool { missing == nil }
+    /// The `kiban` executable built beside this test bundle.
+    static var kiban: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kiban").path
+    }
     static var whyUnavailable: Comment { Comment(rawValue: "skipped: \(missing ?? "")") }
 
     /// The package root: three levels above this file (Tests/KibanNetbootTests/…).

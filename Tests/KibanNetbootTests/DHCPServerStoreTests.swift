@@ -34,17 +34,25 @@ struct DHCPServerStoreTests {
         }
     }
 
-    static func server(_ store: Store, now: UInt64 = 1_000_000, offersInStore: Bool = true) -> DHCPServer {
+    static func server(_ store: Store, now: UInt64 = 1_000_000, offersInStore: Bool = true, batchesInFlight: Int = 2) -> DHCPServer {
         var c = DHCPServerConfiguration { address in Fixture.rack1.subnetContains(address) ? Fixture.rack1 : nil }
         c.now = { now }
         c.offersInStore = offersInStore
+        c.commitBatchesInFlightMax = batchesInFlight
         return DHCPServer(store: store, configuration: c, logger: logger)
+    }
+
+    /// Decides as the handler does, at the fixture's time, on the fixture's server address.
+    static func decide(_ s: DHCPServer, _ m: DHCPMessage) -> DHCPServer.Step {
+        let c = s.configuration
+        let context = c.context(local: ip("198.18.0.11"), leases: LeaseTable(), now: 1_000_000)
+        return s.view.withLock { s.decide(m, context: context, boot: context.boot, c, view: &$0) }
     }
 
     /// Decides as the handler does, then commits; returns the offered address if the commit won.
     static func offer(_ s: DHCPServer, mac: UInt8) async -> UInt32? {
         let m = Fixture.request(.discover, mac: [0x52, 0x54, 0, 0, 0, mac], giaddr: ip("198.18.1.1"))
-        let step = s.view.withLock { s.decide(m, local: ip("198.18.0.11"), now: 1_000_000, view: &$0) }
+        let step = Self.decide(s, m)
         guard case .commit(let change, let revision, let reply?) = step else { return nil }
         return await s.commit(change, revision: revision, m) ? reply.0.yiaddr : nil
     }
@@ -58,6 +66,20 @@ struct DHCPServerStoreTests {
         let lease = DHCPLease(address: ip("198.18.1.40"), mac: "52:54:00:00:00:01", state: .bound, expiresAt: 42)
         #expect(LeaseRecord.decode(LeaseRecord.encode(lease)) == lease)
         #expect(LeaseRecord.decode(Array("{}".utf8)) == nil)
+    }
+
+    @Test("A lease with any host name a client sends round-trips through its stored JSON")
+    func hostileHostnames() {
+        var generator = SystemRandomNumberGenerator()
+        var names = ["\"quoted\" \\ back\nline\t\u{0}", "node-01", "ünïcode ☃", ""]
+        for _ in 0..<500 {
+            let bytes = (0..<Int.random(in: 0...63, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            names.append(String(decoding: bytes, as: UTF8.self))
+        }
+        for name in names {
+            let lease = DHCPLease(address: ip("198.18.1.40"), mac: "52:54:00:00:00:01", state: .bound, expiresAt: 42, hostname: name)
+            #expect(LeaseRecord.decode(LeaseRecord.encode(lease)) == lease, "\(Array(name.utf8))")
+        }
     }
 
     @Test("Two servers deciding from the same state offer one address to two clients: only one commit wins")
@@ -91,12 +113,58 @@ struct DHCPServerStoreTests {
             try await s.start()
             defer { s.stop() }
             let m = Fixture.request(.discover, mac: [0x52, 0x54, 0, 0, 0, 1], giaddr: ip("198.18.1.1"))
-            let step = s.view.withLock { s.decide(m, local: ip("198.18.0.11"), now: 1_000_000, view: &$0) }
+            let step = Self.decide(s, m)
             guard case .send(let offer, _) = step else { Issue.record("expected an immediate OFFER, got \(step)"); return }
             #expect(offer.yiaddr == ip("198.18.1.100"))
             #expect(try await LeaseRecord.list(in: store).isEmpty)
             #expect(await Self.offer(s, mac: 2) == nil)   // an offer is sent, not committed
             #expect(s.leases.map(\.address) == [ip("198.18.1.100"), ip("198.18.1.101")])
+        }
+    }
+
+    @Test("Changes decided while a transaction is in flight are committed together, each to its own address")
+    func batching() async throws {
+        try await Self.withStore { store in
+            let s = Self.server(store, batchesInFlight: 1)
+            try await s.start()
+            defer { s.stop() }
+            let won = await withTaskGroup(of: UInt32?.self) { group in
+                for mac in UInt8(1)...10 { group.addTask { await Self.offer(s, mac: mac) } }
+                return await group.reduce(into: [UInt32]()) { if let a = $1 { $0.append(a) } }
+            }
+            #expect(won.count == 10 && Set(won).count == 10)
+            #expect(try await LeaseRecord.list(in: store).count == 10)
+            #expect(s.counters.committed == 10)
+            #expect(s.counters.transactions < 10, "\(s.counters.transactions) transactions for 10 changes")
+        }
+    }
+
+    @Test("Past the bound on waiting changes, new DISCOVERs are shed first (at half of it), then every change")
+    func shedding() async throws {
+        try await Self.withStore { store in
+            var c = DHCPServerConfiguration { address in Fixture.rack1.subnetContains(address) ? Fixture.rack1 : nil }
+            c.now = { 1_000_000 }
+            c.commitsInFlightMax = 4
+            let s = DHCPServer(store: store, configuration: c, logger: Self.logger)
+            func discover(_ mac: UInt8) -> DHCPServer.Step {
+                Self.decide(s, Fixture.request(.discover, mac: [0x52, 0x54, 0, 0, 0, mac], giaddr: ip("198.18.1.1")))
+            }
+            // Decided but not committed: each stays waiting.
+            for mac in UInt8(1)...2 {
+                guard case .commit = discover(mac) else { Issue.record("DISCOVER \(mac) not accepted"); return }
+            }
+            guard case .drop(.overloaded, _) = discover(3) else { Issue.record("third DISCOVER not shed"); return }
+            let request = { (mac: UInt8, address: String) in
+                Fixture.request(.request, mac: [0x52, 0x54, 0, 0, 0, mac], requested: ip(address), server: ip("198.18.0.11"),
+                                giaddr: ip("198.18.1.1"))
+            }
+            for (mac, address) in [(UInt8(4), "198.18.1.104"), (5, "198.18.1.105")] {
+                guard case .commit = Self.decide(s, request(mac, address)) else { Issue.record("REQUEST \(mac) not accepted"); return }
+            }
+            guard case .drop(.overloaded, _) = Self.decide(s, request(6, "198.18.1.106")) else {
+                Issue.record("REQUEST past the bound not shed")
+                return
+            }
         }
     }
 

@@ -6,7 +6,8 @@
 # Needs root, isc-dhcp-client, busybox, dhcpcd-base, isc-dhcp-relay, iproute2.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib-topo.sh"
-. "$HERE/lib-kiban.sh"
+# KIBAN_BIN set: three real `kiban server` processes; else kiban-dhcp-harness (one process).
+if [ -n "${KIBAN_BIN:-}" ]; then . "$HERE/lib-kiban-daemon.sh"; else . "$HERE/lib-kiban.sh"; fi
 FAIL=0
 fail() { log "FAIL $*"; FAIL=1; }
 

@@ -7,7 +7,8 @@
 # Needs root, kea-admin, isc-dhcp-relay, iproute2.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib-topo.sh"
-. "$HERE/lib-kiban.sh"
+# KIBAN_BIN set: three real `kiban server` processes; else kiban-dhcp-harness (one process).
+if [ -n "${KIBAN_BIN:-}" ]; then . "$HERE/lib-kiban-daemon.sh"; else . "$HERE/lib-kiban.sh"; fi
 RATE=${RATE:-40}; SECS=${SECS:-8}; CLIENTS=${CLIENTS:-150}
 FAIL=0
 

@@ -2,15 +2,6 @@
 # in the boot-server namespace and talk to it over a coprocess. Sourced after lib-topo.sh.
 BIN=${KIBAN_DHCP_HARNESS:?set KIBAN_DHCP_HARNESS to the kiban-dhcp-harness binary}
 
-write_ipam() {  # sabakan IPAM: /24 racks in 198.18.0.0/16, 28 static nodes, leases .32-.254
-  cat >"$RUN/ipam.json" <<EOJ
-{"max-nodes-in-rack": 28, "node-ipv4-pool": "198.18.0.0/16", "node-ipv4-range-size": 8,
- "node-ipv4-range-mask": 24, "node-ip-per-node": 1, "node-index-offset": 3, "node-gateway-offset": 1,
- "bmc-ipv4-pool": "198.19.0.0/16", "bmc-ipv4-range-size": 8, "bmc-ipv4-range-mask": 24,
- "bmc-ipv4-gateway-offset": 1}
-EOJ
-}
-
 start_kiban() {  # start_kiban LEASE_SECONDS
   write_ipam
   coproc KIBAN { ip netns exec "$P-bs" "$BIN" --directory "$RUN/data" --ipam "$RUN/ipam.json" \

@@ -62,6 +62,12 @@ public struct DHCPContext: Sendable {
     public var dnsServers: [UInt32] = []
     /// Boot files by client type; nil serves plain DHCP only.
     public var boot: BootFiles?
+    /// Further options for OFFER, ACK and INFORM (NTP servers, domain name, site options); an
+    /// option the responder sets itself (mask, router, lease times, server id) is not replaced.
+    public var extraOptions: [(code: UInt8, value: [UInt8])] = []
+    /// ACK a REQUEST for the client's own bound lease without changing it while more than half
+    /// of the lease is left, giving the time left (``DHCPServerConfiguration/renewFromView``).
+    public var renewFromView = false
 
     /// Creates a context.
     public init(serverAddress: UInt32, interfaceAddress: UInt32, leases: LeaseTable, now: UInt64,

@@ -27,10 +27,15 @@ extension DHCPMessage {
 
     /// Sets (replacing every instance) or removes option `code`; new options go before the end.
     public mutating func setOption(_ code: DHCPOptionCode, _ data: [UInt8]?) {
-        options.removeAll { if case .option(code.rawValue, _) = $0 { return true } else { return false } }
+        setOption(code: code.rawValue, data)
+    }
+
+    /// ``setOption(_:_:)`` by number, for options this module has no name for (site options).
+    public mutating func setOption(code: UInt8, _ data: [UInt8]?) {
+        options.removeAll { if case .option(code, _) = $0 { return true } else { return false } }
         guard let data else { return }
         let at = options.firstIndex(of: .end) ?? options.endIndex
-        options.insert(.option(code: code.rawValue, data: data), at: at)
+        options.insert(.option(code: code, data: data), at: at)
     }
 
     /// Option 53.

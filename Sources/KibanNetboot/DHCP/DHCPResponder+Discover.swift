@@ -23,14 +23,23 @@ extension DHCPResponder {
         return .reply(r, to: destination(for: m), leaseChange: keep == nil ? .put(hold, previous: previous) : nil)
     }
 
+    /// The address to offer, deterministically from the view: the client's previous address,
+    /// else the one it asks for, else the lowest address with no lease at all, else the expired
+    /// lease that expired first, lowest address on a tie (reclaimed at allocation; its former
+    /// client has had the longest time to come back; a lapsed offer counts as expired). Nil
+    /// when every address is in use.
     static func chooseAddress(for mac: String, requested: UInt32?, pool: LeasePool, _ c: DHCPContext) -> UInt32? {
         func usable(_ a: UInt32) -> Bool { pool.range.contains(a) && !c.leases.isTaken(a, except: mac, now: c.now) }
         if let previous = c.leases.lease(of: mac)?.address, usable(previous) { return previous }
         if let requested, usable(requested) { return requested }
+        if let free = c.leases.lowestUnleased(in: pool.range) { return free }
+        var oldest: (address: UInt32, expiresAt: UInt64)?
         var a = pool.range.lowerBound
         while true {
-            if usable(a) { return a }
-            if a == pool.range.upperBound { return nil }
+            if let l = c.leases.lease(at: a), l.expiresAt <= c.now, oldest.map({ l.expiresAt < $0.expiresAt }) ?? true {
+                oldest = (a, l.expiresAt)
+            }
+            if a == pool.range.upperBound { return oldest?.address }
             a += 1
         }
     }

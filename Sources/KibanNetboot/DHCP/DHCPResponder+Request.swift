@@ -34,7 +34,9 @@ extension DHCPResponder {
         return bind(m.ciaddr, mac: mac, pool: pool, m, c)
     }
 
-    /// ACK `address` for `mac` for a full lease, or NAK when it is not theirs to have.
+    /// ACK `address` for `mac` for a full lease, or NAK when it is not theirs to have. With
+    /// ``DHCPContext/renewFromView``, a client's own bound lease with more than half of it left
+    /// is ACKed for the time left, unchanged (no store write).
     static func bind(_ address: UInt32, mac: String, pool: LeasePool, _ m: DHCPMessage, _ c: DHCPContext) -> DHCPDecision {
         guard pool.range.contains(address) else { return nak(m, c, why: "address not in this subnet's pool") }
         guard !c.leases.isTaken(address, except: mac, now: c.now) else {
@@ -45,8 +47,19 @@ extension DHCPResponder {
         r.ciaddr = m.ciaddr
         r.siaddr = c.serverAddress
         addBootFile(&r, for: m, c)
+        let previous = c.leases.lease(at: address)
+        if c.renewFromView, let p = previous, p.mac == mac, p.state == .bound, p.expiresAt > c.now,
+           p.expiresAt - c.now > UInt64(c.leaseSeconds / 2) {
+            var left = c
+            left.leaseSeconds = UInt32(min(p.expiresAt - c.now, UInt64(UInt32.max)))
+            addLeaseOptions(&r, pool: pool, left, withTimes: true)
+            return .reply(r, to: destination(for: m), leaseChange: nil)
+        }
         addLeaseOptions(&r, pool: pool, c, withTimes: true)
-        let lease = DHCPLease(address: address, mac: mac, state: .bound, expiresAt: c.now + UInt64(c.leaseSeconds))
-        return .reply(r, to: destination(for: m), leaseChange: .put(lease, previous: c.leases.lease(at: address)))
+        let sent = m.option(.hostName).map { String(decoding: $0.prefix(63), as: UTF8.self) }
+        let hostname = sent ?? (previous?.mac == mac ? previous?.hostname : nil)
+        let lease = DHCPLease(address: address, mac: mac, state: .bound, expiresAt: c.now + UInt64(c.leaseSeconds),
+                              hostname: hostname)
+        return .reply(r, to: destination(for: m), leaseChange: .put(lease, previous: previous))
     }
 }

@@ -62,6 +62,7 @@ public enum DHCPResponder {
             r.setOption(.renewalTime, bytes(c.leaseSeconds / 2))
             r.setOption(.rebindingTime, bytes(c.leaseSeconds / 8 * 7))
         }
+        for (code, value) in c.extraOptions where r.option(code) == nil { r.setOption(code: code, value) }
         moveRelayAgentLast(&r)
     }
 

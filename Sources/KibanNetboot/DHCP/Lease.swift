@@ -18,13 +18,16 @@ public struct DHCPLease: Sendable, Hashable, Codable {
     public var state: State
     /// Unix seconds after which the address is free again.
     public var expiresAt: UInt64
+    /// The host name the client sent (option 12), for operators reading the leases.
+    public var hostname: String?
 
     /// Creates a lease.
-    public init(address: UInt32, mac: String, state: State, expiresAt: UInt64) {
+    public init(address: UInt32, mac: String, state: State, expiresAt: UInt64, hostname: String? = nil) {
         self.address = address
         self.mac = mac
         self.state = state
         self.expiresAt = expiresAt
+        self.hostname = hostname
     }
 }
 
@@ -32,6 +35,10 @@ public struct DHCPLease: Sendable, Hashable, Codable {
 public struct LeaseTable: Sendable {
     private var byAddress: [UInt32: DHCPLease] = [:]
     private var byMAC: [String: UInt32] = [:]
+    /// Every address with a lease, ascending: the lowest address without one is a binary
+    /// search away however many leases a pool holds (a scan from the pool's start cost one
+    /// lookup per lease for every DISCOVER).
+    private var addresses: [UInt32] = []
 
     /// Creates a table from leases.
     public init(_ leases: [DHCPLease] = []) {
@@ -52,18 +59,50 @@ public struct LeaseTable: Sendable {
 
     /// Inserts or replaces the lease of an address.
     public mutating func upsert(_ lease: DHCPLease) {
-        if let old = byAddress[lease.address], byMAC[old.mac] == lease.address { byMAC[old.mac] = nil }
+        if let old = byAddress[lease.address] {
+            if byMAC[old.mac] == lease.address { byMAC[old.mac] = nil }
+        } else {
+            addresses.insert(lease.address, at: index(of: lease.address))
+        }
         byAddress[lease.address] = lease
         if lease.state != .declined { byMAC[lease.mac] = lease.address }
     }
 
     /// Removes the lease of an address.
     public mutating func remove(_ address: UInt32) {
-        if let old = byAddress.removeValue(forKey: address), byMAC[old.mac] == address { byMAC[old.mac] = nil }
+        guard let old = byAddress.removeValue(forKey: address) else { return }
+        if byMAC[old.mac] == address { byMAC[old.mac] = nil }
+        addresses.remove(at: index(of: address))
     }
 
     /// Every lease, by address.
-    public var all: [DHCPLease] { byAddress.keys.sorted().compactMap { byAddress[$0] } }
+    public var all: [DHCPLease] { addresses.compactMap { byAddress[$0] } }
+
+    /// The lowest address of `range` that has no lease at all (never leased, or deleted), or nil
+    /// when every address of it has one. O(log n): in a run of consecutive leased addresses
+    /// `addresses[i] - i` is constant, and it grows at the first gap.
+    public func lowestUnleased(in range: ClosedRange<UInt32>) -> UInt32? {
+        let first = index(of: range.lowerBound)
+        guard first < addresses.count, addresses[first] == range.lowerBound else { return range.lowerBound }
+        let key = Int64(addresses[first]) - Int64(first)
+        var lo = first, hi = addresses.count   // addresses[lo] is in the run; the run ends before hi
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if Int64(addresses[mid]) - Int64(mid) == key { lo = mid } else { hi = mid }
+        }
+        let last = addresses[lo]
+        return last < range.upperBound ? last + 1 : nil
+    }
+
+    /// Index of the first address not below `address` (binary search).
+    private func index(of address: UInt32) -> Int {
+        var lo = 0, hi = addresses.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if addresses[mid] < address { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
 }
 
 /// Formats a hardware address as lowercase hex with colons.

@@ -52,6 +52,7 @@ struct AdminRouter: Sendable {
         case (_, "v1/kv", nil): return try await kv(r)
         case (_, "v1/templates", let role): return try await templates(r, role: role)
         case (_, "v1/kernel-params", let role): return try await kernelParams(r, role: role)
+        case (_, "v1/dhcp", let argument): return try await dhcp(r, argument)
         default:
             throw ServerError(.notFound, "no admin endpoint \(r.method) \(r.path); see docs/admin-api.md")
         }

@@ -16,6 +16,7 @@ public actor Daemon {
         var server: PeerServer
         var tls: PeerTLS
         var background: Task<Void, Never>
+        var dhcp: DHCPService
         var boot: BootService?
     }
 
@@ -91,6 +92,7 @@ public actor Daemon {
             await self.maintain()
         }
         running = Running(local: local, store: store, transport: transport, server: server, tls: tls, background: background,
+                          dhcp: DHCPService.start(store: store, config: config, logger: log),
                           boot: startBoot(store, logger: log))
         log.notice("member running", metadata: ["kiban.server.cluster": "\(local.clusterID)",
                                                 "kiban.server.id": "\(String(local.id, radix: 16))",
@@ -116,6 +118,7 @@ public actor Daemon {
             }
         }
         r.background.cancel()
+        r.dhcp.stop()
         r.boot?.stop()
         await r.store.stop()
         await r.server.close()

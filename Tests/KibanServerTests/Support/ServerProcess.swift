@@ -25,6 +25,8 @@ final class ServerProcess: @unchecked Sendable {
     var dataDir: String { root + "/data" }
     var logPath: String { root + "/server.log" }
     var endpoint: String { "127.0.0.1:\(peerPort)" }
+    /// An unprivileged DHCP port of this test's port block (never the host's 67).
+    var dhcpPort: Int { peerPort + 50 }
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Starts (or restarts) the daemon and waits until its socket answers.
@@ -37,7 +39,8 @@ final class ServerProcess: @unchecked Sendable {
         p.executableURL = Self.executable
         try Data("# all settings from flags\n".utf8).write(to: URL(fileURLWithPath: root + "/kiban.yaml"))
         p.arguments = ["server", "--config", root + "/kiban.yaml", "--name", name, "--advertise-address", "127.0.0.1",
-                       "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket] + extraArguments
+                       "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket,
+                       "--dhcp-port", "\(dhcpPort)", "--http-port", "\(peerPort + 60)"] + extraArguments
         p.standardOutput = out
         p.standardError = out
         try p.run()

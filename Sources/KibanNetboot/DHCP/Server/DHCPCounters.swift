@@ -15,6 +15,8 @@ public struct DHCPCounters: Sendable, Hashable {
         case storeError = "store_error"
         /// The ring's reply queue was full.
         case replyQueueFull = "reply_queue_full"
+        /// Shed: too many lease changes were waiting for the store (``DHCPServerConfiguration/commitsInFlightMax``).
+        case overloaded
     }
 
     /// Datagrams received.
@@ -25,6 +27,10 @@ public struct DHCPCounters: Sendable, Hashable {
     public var dropped: [DropReason: Int] = [:]
     /// Lease changes committed to the store (including DECLINE and RELEASE, which get no reply).
     public var committed = 0
+    /// Store transactions that carried lease changes (each carries a batch of them).
+    public var transactions = 0
+    /// Expired leases this server deleted from the store.
+    public var reclaimed = 0
 
     /// Creates zeroed counters.
     public init() {}

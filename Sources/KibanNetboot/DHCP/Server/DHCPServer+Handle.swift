@@ -11,7 +11,8 @@ extension DHCPServer {
     }
 
     /// Answers one datagram (on a ring thread; must not block): decides under the view's lock,
-    /// then, when a lease changes, commits it from a task and replies only if the commit won.
+    /// then, when a lease changes, queues it for the next store transaction and replies only if
+    /// the commit won.
     func handle(_ datagram: Datagram, _ replier: DatagramReplier) {
         count { $0.received += 1 }
         let message: DHCPMessage
@@ -24,39 +25,57 @@ extension DHCPServer {
             return
         }
         let local = address(of: datagram.local)
+        let configuration = self.configuration
         let now = configuration.now()
-        let step = view.withLock { v in decide(message, local: local, now: now, view: &v) }
+        let context = configuration.context(local: local, leases: LeaseTable(), now: now)
+        let files = context.boot ?? configuration.bootHTTPPort.map { boot(for: local, port: $0) }
+        let step = view.withLock { v in decide(message, context: context, boot: files, configuration, view: &v) }
         switch step {
         case .drop(let reason, let detail):
             drop(reason, message, detail)
         case .send(let reply, let destination):
             send(reply, to: destination, answering: datagram, replier)
         case .commit(let change, let revision, let reply):
-            Task { [self] in
-                guard await commit(change, revision: revision, message) else { return }
-                if let (r, destination) = reply { send(r, to: destination, answering: datagram, replier) }
-            }
+            enqueue(PendingCommit(change: change, revision: revision, message: message) { [self] won in
+                guard won, let (r, destination) = reply else { return }
+                send(r, to: destination, answering: datagram, replier)
+            })
         }
     }
 
     /// Runs the responder against the view and reserves the lease change it asks for.
-    func decide(_ m: DHCPMessage, local: UInt32, now: UInt64, view v: inout LeaseView) -> Step {
-        let decision = respond(m, local: local, now: now, leases: v.table)
+    func decide(_ m: DHCPMessage, context: DHCPContext, boot: BootFiles?, _ configuration: DHCPServerConfiguration,
+                view v: inout LeaseView) -> Step {
+        let decision = respond(m, context: context, boot: boot, leases: v.table)
         let change: LeaseChange
         let reply: (DHCPMessage, ReplyDestination)?
         switch decision {
         case .drop(let reason): return .drop(.notServed, reason)
-        case .reply(let r, let destination, nil): return .send(r, destination)
+        case .reply(let r, let destination, nil):
+            // An ACK from the view (a renewal of a bound lease) must not overtake a commit of
+            // that address still in flight.
+            if r.messageType == .ack, r.yiaddr != 0, v.isPending(r.yiaddr) {
+                return .drop(.addressBusy, "a commit of \(dottedQuad(r.yiaddr)) is in flight")
+            }
+            return .send(r, destination)
         case .reply(let r, let destination, let c?): change = c; reply = (r, destination)
         case .record(let c): change = c; reply = nil
         }
         if !configuration.offersInStore, case .put(let lease, _) = change, lease.state == .offered, let reply {
             // Held in this view only: later decisions here avoid it; the ACK will compare on
             // the store revision the view has for the address, which the hold did not change.
+            guard v.pendingCount < configuration.commitsInFlightMax / 2 else {
+                return .drop(.overloaded, "\(v.pendingCount) lease changes are waiting for the store")
+            }
             guard v.holdLocally(lease) else { return .drop(.addressBusy, "a commit of \(dottedQuad(lease.address)) is in flight") }
             return .send(reply.0, reply.1)
         }
-        guard v.pendingCount < configuration.commitsInFlightMax, let revision = v.reserve(change) else {
+        // Load shedding: new exchanges (DISCOVER) give way first, so that those under way finish.
+        let limit = m.messageType == .discover ? configuration.commitsInFlightMax / 2 : configuration.commitsInFlightMax
+        guard v.pendingCount < limit else {
+            return .drop(.overloaded, "\(v.pendingCount) lease changes are waiting for the store")
+        }
+        guard let revision = v.reserve(change) else {
             return .drop(.addressBusy, "a commit of \(dottedQuad(change.address)) is in flight")
         }
         return .commit(change, revision: revision, reply: reply)
@@ -64,8 +83,21 @@ extension DHCPServer {
 
     /// The responder's decision. A separate function so that the context's reference to the
     /// table ends before the caller mutates it (otherwise every reservation copies the table).
-    private func respond(_ m: DHCPMessage, local: UInt32, now: UInt64, leases: LeaseTable) -> DHCPDecision {
-        DHCPResponder.respond(to: m, context: configuration.context(local: local, leases: leases, now: now))
+    private func respond(_ m: DHCPMessage, context: DHCPContext, boot: BootFiles?, leases: LeaseTable) -> DHCPDecision {
+        var c = context
+        c.leases = leases
+        c.boot = boot
+        return DHCPResponder.respond(to: m, context: c)
+    }
+
+    /// The boot files served from `http://<local>:<port>`, built once per local address.
+    private func boot(for local: UInt32, port: Int) -> BootFiles {
+        bootCache.withLock { cache in
+            if let b = cache[local] { return b }
+            let b = BootFiles(httpBase: "http://\(dottedQuad(local)):\(port)")
+            if cache.count < 1024 { cache[local] = b }
+            return b
+        }
     }
 
     func drop(_ reason: DHCPCounters.DropReason, _ m: DHCPMessage, _ detail: String) {

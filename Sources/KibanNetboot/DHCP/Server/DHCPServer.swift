@@ -18,16 +18,19 @@ import Synchronization
 /// ```
 public final class DHCPServer: Sendable {
     let store: Store
-    let configuration: DHCPServerConfiguration
+    let configurationState: Mutex<DHCPServerConfiguration>
     let logger: Logger
     let view = Mutex(LeaseView())
     let countersState = Mutex(DHCPCounters())
     let watchTask = Mutex<Task<Void, Never>?>(nil)
+    let commitQueue = Mutex(CommitQueue())
+    /// Boot files by local address, built once per address (``DHCPServerConfiguration/bootHTTPPort``).
+    let bootCache = Mutex<[UInt32: BootFiles]>([:])
 
     /// Creates a server over `store`; call ``start()`` before serving.
     public init(store: Store, configuration: DHCPServerConfiguration, logger: Logger) {
         self.store = store
-        self.configuration = configuration
+        self.configurationState = Mutex(configuration)
         self.logger = logger
     }
 
@@ -52,6 +55,15 @@ public final class DHCPServer: Sendable {
             handle(datagram, replier)
             return nil
         }
+    }
+
+    /// What the server serves now.
+    public var configuration: DHCPServerConfiguration { configurationState.withLock { $0 } }
+
+    /// Changes what the server serves (lease pools, lease time, options), effective from the
+    /// next request; leases already granted keep their expiry.
+    public func update(_ body: (inout DHCPServerConfiguration) -> Void) {
+        configurationState.withLock { body(&$0) }
     }
 
     /// What the server did so far.

@@ -10,8 +10,15 @@ public struct DHCPServerConfiguration: Sendable {
     public var offerHoldSeconds: UInt32 = 30
     /// DNS servers (option 6).
     public var dnsServers: [UInt32] = []
-    /// Boot files by client type; nil serves plain DHCP.
+    /// Boot files by client type; nil serves plain DHCP (or boot files from ``bootHTTPPort``).
     public var boot: BootFiles?
+    /// When set (and ``boot`` is nil), boot files are served from
+    /// `http://<address the request arrived on>:<port>`: the address a relay or client reached
+    /// is one it can route to, and it is the server identifier of the reply.
+    public var bootHTTPPort: Int?
+    /// Options added to every OFFER, ACK and INFORM reply (NTP, domain name, site options):
+    /// option code and value, in this order, after the lease options.
+    public var extraOptions: [(code: UInt8, value: [UInt8])] = []
     /// Unix seconds now; a parameter so that tests can move time.
     public var now: @Sendable () -> UInt64 = { unixSeconds() }
     /// Where an OFFER holds its address: `true` (default) writes the hold to the store, so other
@@ -21,9 +28,19 @@ public struct DHCPServerConfiguration: Sendable {
     /// may offer one address to two clients and the second REQUEST goes unanswered (the client
     /// retries, then starts over with a DISCOVER).
     public var offersInStore = true
-    /// Commits in flight beyond this are dropped (`address_busy`): a bound on memory and on the
-    /// store's queue during a storm; clients retry.
-    public var commitsInFlightMax = 4096
+    /// Lease changes waiting or in flight beyond this are shed (`overloaded`): a bound on memory
+    /// and on latency during a storm, so that the requests that are answered are answered in
+    /// time; clients retry. DISCOVERs are shed from half of it on, so that exchanges already
+    /// under way (REQUESTs) complete first.
+    public var commitsInFlightMax = 2048
+    /// Lease changes per store transaction at most.
+    public var commitBatchMax = 256
+    /// Store transactions of lease changes in flight at once.
+    public var commitBatchesInFlightMax = 2
+    /// Answer a renewal or reboot REQUEST of a client's own bound lease from the view, without
+    /// a store write, while more than half of the lease is left (docs/dhcp.md says why this is
+    /// safe). The ACK then gives the time left, never more than the store holds.
+    public var renewFromView = true
 
     /// Creates a configuration.
     public init(pool: @escaping @Sendable (UInt32) -> LeasePool?) {
@@ -37,6 +54,8 @@ public struct DHCPServerConfiguration: Sendable {
         c.offerHoldSeconds = offerHoldSeconds
         c.dnsServers = dnsServers
         c.boot = boot
+        c.extraOptions = extraOptions
+        c.renewFromView = renewFromView
         return c
     }
 }

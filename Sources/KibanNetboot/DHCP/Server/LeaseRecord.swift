@@ -25,20 +25,54 @@ public enum LeaseRecord {
         var mac: String
         var state: DHCPLease.State
         var expiresAt: UInt64
+        var hostname: String?
     }
 
-    /// Encodes a lease as its stored value.
+    /// Encodes a lease as its stored value: the JSON of ``Value``, written by hand because it
+    /// runs for every lease change (a `JSONEncoder` per lease cost more than the rest of the
+    /// decision).
     public static func encode(_ lease: DHCPLease) -> [UInt8] {
-        let v = Value(address: dottedQuad(lease.address), mac: lease.mac, state: lease.state, expiresAt: lease.expiresAt)
-        // Encoding a struct of strings and integers cannot fail.
-        return (try? Array(JSONEncoder().encode(v))) ?? []
+        var out: [UInt8] = []
+        out.reserveCapacity(112)
+        out += #"{"address":""#.utf8
+        out += dottedQuad(lease.address).utf8
+        out += #"","expiresAt":"#.utf8
+        out += String(lease.expiresAt).utf8
+        if let hostname = lease.hostname {
+            out += #","hostname":"#.utf8
+            appendJSONString(hostname, to: &out)
+        }
+        out += #","mac":"#.utf8
+        appendJSONString(lease.mac, to: &out)
+        out += #","state":""#.utf8
+        out += lease.state.rawValue.utf8
+        out += #""}"#.utf8
+        return out
     }
+
+    /// A JSON string literal (RFC 8259 §7): quote, backslash and control characters escaped.
+    static func appendJSONString(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for b in text.utf8 {
+            switch b {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), b]
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out += Array(#"\u00"#.utf8) + [hex[Int(b >> 4)], hex[Int(b & 15)]]
+            default: out.append(b)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// One decoder for every lease the watch delivers (JSONDecoder is thread-safe).
+    private static let decoder = JSONDecoder()
 
     /// Decodes a stored value; nil when it is not a lease (written by a newer Kiban, or damaged).
     public static func decode(_ bytes: [UInt8]) -> DHCPLease? {
-        guard let v = try? JSONDecoder().decode(Value.self, from: Data(bytes)),
+        guard let v = try? decoder.decode(Value.self, from: Data(bytes)),
               let address = parseDottedQuad(v.address) else { return nil }
-        return DHCPLease(address: address, mac: v.mac, state: v.state, expiresAt: v.expiresAt)
+        return DHCPLease(address: address, mac: v.mac, state: v.state, expiresAt: v.expiresAt, hostname: v.hostname)
     }
 }
 

@@ -16,6 +16,9 @@ struct LeaseView: Sendable {
     /// Number of addresses with a commit in flight.
     var pendingCount: Int { pending.count }
 
+    /// True while a commit of `address` is in flight.
+    func isPending(_ address: UInt32) -> Bool { pending[address] != nil }
+
     /// Applies a lease read from the store (listing or watch) unless the view already has a
     /// newer revision of that address.
     mutating func apply(address: UInt32, lease: DHCPLease?, revision: Int64) {
@@ -56,6 +59,23 @@ struct LeaseView: Sendable {
         }
         guard revisions[address, default: 0] == p.revision else { return }
         if let previous = p.previous { table.upsert(previous) } else { table.remove(address) }
+    }
+}
+
+extension LeaseView {
+    /// The leases a reclamation sweep deletes at `now`, with the revision to compare on: an
+    /// offer once its hold ends, a declined address once its quarantine ends, a bound lease
+    /// `retentionSeconds` after it expired (until then its client gets it back, and allocation
+    /// takes it only when no never-leased address is left). Addresses with a commit in flight,
+    /// or not yet read from the store, are left alone.
+    func reclaimable(now: UInt64, retentionSeconds: UInt64) -> [(address: UInt32, revision: Int64)] {
+        table.all.compactMap { l in
+            let keep = l.state == .bound ? retentionSeconds : 0
+            let (end, overflow) = l.expiresAt.addingReportingOverflow(keep)
+            guard !overflow, end <= now, pending[l.address] == nil,
+                  let revision = revisions[l.address], revision > 0 else { return nil }
+            return (l.address, revision)
+        }
     }
 }
 

@@ -1,0 +1,137 @@
+import Foundation
+import KibanNetboot
+
+/// The cluster-wide DHCP settings (`kiban dhcp set FILE`), one JSON document in the store at
+/// `dhcp/settings`. Per-rack values (subnet, router, lease range) come from IPAM instead.
+///
+/// ```yaml
+/// lease-seconds: 3600
+/// dns-servers: [10.0.0.53, 10.0.1.53]
+/// ntp-servers: [10.0.0.123]
+/// domain-name: dc1.example.com
+/// extra-options:
+///   - {code: 252, text: "http://10.0.0.5/wpad.dat"}
+///   - {code: 43, hex: "0104c0a80001"}
+/// ```
+public struct DHCPSettings: Sendable, Hashable, Codable {
+    /// Lease length for bound addresses (option 51; T1 and T2 are 1/2 and 7/8 of it).
+    public var leaseSeconds: UInt32 = 3600
+    /// Option 6, in order of preference.
+    public var dnsServers: [String] = []
+    /// Option 42.
+    public var ntpServers: [String] = []
+    /// Option 15.
+    public var domainName: String?
+    /// Further options by code, each either `text` (UTF-8) or `hex` bytes.
+    public var extraOptions: [ExtraOption] = []
+
+    /// One further option.
+    public struct ExtraOption: Sendable, Hashable, Codable {
+        /// The option code (1–254, not one the server sets itself).
+        public var code: Int
+        /// The value as text (sent as UTF-8 bytes).
+        public var text: String?
+        /// The value as hex digits (`0104c0a80001`).
+        public var hex: String?
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case leaseSeconds = "lease-seconds", dnsServers = "dns-servers", ntpServers = "ntp-servers"
+        case domainName = "domain-name", extraOptions = "extra-options"
+    }
+
+    /// The defaults: one-hour leases, no options.
+    public init() {}
+
+    /// Reads a document, taking defaults for absent fields.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        leaseSeconds = try c.decodeIfPresent(UInt32.self, forKey: .leaseSeconds) ?? 3600
+        dnsServers = try c.decodeIfPresent([String].self, forKey: .dnsServers) ?? []
+        ntpServers = try c.decodeIfPresent([String].self, forKey: .ntpServers) ?? []
+        domainName = try c.decodeIfPresent(String.self, forKey: .domainName)
+        extraOptions = try c.decodeIfPresent([ExtraOption].self, forKey: .extraOptions) ?? []
+    }
+
+    /// The store key.
+    static let key: [UInt8] = Array("dhcp/settings".utf8)
+
+    /// Options the server sets from the lease, IPAM or the request; an extra option may not
+    /// replace them.
+    static let reservedCodes: Set<Int> = [0, 1, 3, 6, 15, 42, 50, 51, 52, 53, 54, 55, 56, 58, 59, 60, 61, 82, 255]
+
+    /// Everything wrong with the document, for one error that lists all of it; empty when valid.
+    public var problems: [String] {
+        var p: [String] = []
+        if !(10...(90 * 86400)).contains(leaseSeconds) { p.append("lease-seconds must be from 10 to 7776000 (90 days)") }
+        for a in dnsServers where parseDottedQuad(a) == nil { p.append("dns-servers: \(a) is not an IPv4 address") }
+        for a in ntpServers where parseDottedQuad(a) == nil { p.append("ntp-servers: \(a) is not an IPv4 address") }
+        if dnsServers.count > 63 || ntpServers.count > 63 { p.append("at most 63 DNS and 63 NTP servers fit in an option") }
+        if let d = domainName, d.isEmpty || d.utf8.count > 255 { p.append("domain-name must be 1 to 255 bytes") }
+        var seen: Set<Int> = []
+        for o in extraOptions {
+            let name = "extra-options: code \(o.code)"
+            if !(1...254).contains(o.code) { p.append("\(name) must be from 1 to 254"); continue }
+            if Self.reservedCodes.contains(o.code) { p.append("\(name) is set by the server (use the named setting or IPAM)") }
+            if !seen.insert(o.code).inserted { p.append("\(name) appears twice") }
+            switch (o.text, o.hex) {
+            case (nil, nil), (.some(_), .some(_)): p.append("\(name) needs exactly one of text or hex")
+            case (_, let hex?) where Self.bytes(hex: hex) == nil: p.append("\(name): hex must be an even number of hex digits")
+            default: break
+            }
+            if let v = o.value, v.isEmpty || v.count > 255 { p.append("\(name): the value must be 1 to 255 bytes") }
+        }
+        return p
+    }
+
+    /// The options this document adds to replies, in code order.
+    var options: [(code: UInt8, value: [UInt8])] {
+        var list: [(code: UInt8, value: [UInt8])] = []
+        if !ntpServers.isEmpty { list.append((42, ntpServers.compactMap(parseDottedQuad).flatMap(Self.bytes(address:)))) }
+        if let domainName { list.append((15, Array(domainName.utf8))) }
+        for o in extraOptions { if let v = o.value { list.append((UInt8(truncatingIfNeeded: o.code), v)) } }
+        return list.sorted { $0.code < $1.code }
+    }
+
+    /// Applies the document to a DHCP server's configuration.
+    func apply(to c: inout DHCPServerConfiguration) {
+        c.leaseSeconds = leaseSeconds
+        c.dnsServers = dnsServers.compactMap(parseDottedQuad)
+        c.extraOptions = options
+    }
+
+    static func bytes(address a: UInt32) -> [UInt8] {
+        [UInt8(truncatingIfNeeded: a >> 24), UInt8(truncatingIfNeeded: a >> 16), UInt8(truncatingIfNeeded: a >> 8), UInt8(truncatingIfNeeded: a)]
+    }
+
+    static func bytes(hex: String) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(digits.count / 2)
+        var i = 0
+        while i < digits.count {
+            guard let hi = nibble(digits[i]), let lo = nibble(digits[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
+extension DHCPSettings.ExtraOption {
+    /// The option's bytes; nil when the hex is not hex.
+    var value: [UInt8]? {
+        if let text { return Array(text.utf8) }
+        return hex.flatMap(DHCPSettings.bytes(hex:))
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import KibanServer
+
+/// `kiban dhcp get|set|leases|status`: the cluster's DHCP settings and leases.
+struct DHCPCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dhcp", abstract: "Show the DHCP leases; read and change the cluster-wide DHCP settings.",
+        discussion: """
+            Every boot server answers DHCP on dhcp-port (67) for every rack, through the racks'
+            relays: the relay's giaddr picks the rack's lease range from IPAM (kiban ipam set).
+            Settings that are the same for every rack live in the store and apply to every
+            member within a moment:
+
+              lease-seconds: 3600            # option 51 (T1, T2: 1/2 and 7/8 of it)
+              dns-servers: [10.0.0.53]       # option 6
+              ntp-servers: [10.0.0.123]      # option 42
+              domain-name: dc1.example.com   # option 15
+              extra-options:                 # any other option, as text or hex bytes
+                - {code: 252, text: "http://10.0.0.5/wpad.dat"}
+
+            Examples:
+              kiban dhcp set dhcp.yaml
+              kiban dhcp get -o yaml > dhcp.yaml
+              kiban dhcp leases --rack 3
+              kiban dhcp leases -o json | jq '.[] | select(.state == "bound")'
+            """,
+        subcommands: [Get.self, SetCommand.self, Leases.self, Status.self])
+
+    struct Get: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the DHCP settings (the defaults if none were set).")
+        @OptionGroup var client: ClientOptions
+
+        func run() throws {
+            let (s, json) = try client.call("GET", "/v1/dhcp/settings", as: DHCPSettings.self)
+            client.print(json: json, rows: DHCPCommand.rows(s))
+        }
+    }
+
+    struct SetCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set",
+            abstract: "Replace the DHCP settings with FILE (YAML or JSON); every field is optional.",
+            discussion: "The whole document is checked first: on any problem nothing changes and every problem is listed.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "The settings document; `-` reads standard input.")
+        var file: String
+
+        func run() throws {
+            let data: Data? = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: file)
+            guard let data else { throw AdminClient.Failure(description: "cannot read \(file); check the path") }
+            let settings = try DHCPSettings.parse(String(decoding: data, as: UTF8.self), file: file)
+            let (s, json) = try client.call("PUT", "/v1/dhcp/settings", body: settings, as: DHCPSettings.self)
+            client.print(json: json, rows: DHCPCommand.rows(s))
+        }
+    }
+
+    struct Leases: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the leases (linearizable): address, MAC, host name, rack, state, expiry.",
+            discussion: "State is offered, bound or declined, or expired once past its expiry (the address is free again).")
+        @OptionGroup var client: ClientOptions
+        @Option(help: "Only the leases of this rack (by IPAM).")
+        var rack: Int?
+
+        func run() throws {
+            let query = rack.map { "?rack=\($0)" } ?? ""
+            let (leases, json) = try client.call("GET", "/v1/dhcp/leases\(query)", as: [DHCPLeaseInfo].self)
+            let header = ["ADDRESS", "MAC", "HOSTNAME", "RACK", "STATE", "EXPIRES"]
+            client.print(json: json, rows: [header] + leases.map {
+                [$0.address, $0.mac, $0.hostname ?? "-", $0.rack.map { "\($0)" } ?? "-", $0.state, DHCPCommand.duration($0.expiresIn)]
+            })
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "This member's DHCP counters: received, replied, dropped by reason.")
+        @OptionGroup var client: ClientOptions
+
+        func run() throws {
+            let (s, json) = try client.call("GET", "/v1/dhcp/status", as: DHCPStatusInfo.self)
+            var rows = [["COUNTER", "VALUE"], ["serving", "\(s.serving)"], ["received", "\(s.received)"], ["committed", "\(s.committed)"]]
+            rows += s.replied.sorted { $0.key < $1.key }.map { ["replied \($0.key)", "\($0.value)"] }
+            rows += s.dropped.sorted { $0.key < $1.key }.map { ["dropped \($0.key)", "\($0.value)"] }
+            client.print(json: json, rows: rows)
+        }
+    }
+
+    static func rows(_ s: DHCPSettings) -> [[String]] {
+        var rows = [["SETTING", "VALUE"], ["lease-seconds", "\(s.leaseSeconds)"],
+                    ["dns-servers", s.dnsServers.joined(separator: ",")], ["ntp-servers", s.ntpServers.joined(separator: ",")],
+                    ["domain-name", s.domainName ?? ""]]
+        rows += s.extraOptions.map { ["option \($0.code)", $0.text ?? "0x" + ($0.hex ?? "")] }
+        return rows
+    }
+
+    /// `in 59m`, `expired 3s ago`.
+    static func duration(_ seconds: Int64) -> String {
+        let s = abs(seconds)
+        let text = s >= 86400 ? "\(s / 86400)d\(s % 86400 / 3600)h" : s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m"
+            : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
+        return seconds > 0 ? "in \(text)" : "\(text) ago"
+    }
+}
