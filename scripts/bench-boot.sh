@@ -36,12 +36,12 @@ seq 0 $((N - 1)) | xargs -P 16 -I@ sh -c '
   "$KIBAN" kv put "inventory/machines/$s" "{\"registration\":{\"serial\":\"$s\",\"labels\":{},\"rack\":$r,\"role\":\"worker\",\"bmc\":{\"type\":\"IPMI-2.0\"}},\"indexInRack\":$x,\"ipv4\":[\"10.69.$r.$x\"],\"bmcIPv4\":\"10.72.$r.$x\",\"registerDate\":\"2026-11-26T00:00:00Z\",\"state\":\"healthy\",\"stateTimestamp\":\"2026-11-26T00:00:00Z\"}" --socket "$ROOT/dev-$((@ % 3 + 1))/kiban.sock" >/dev/null'
 last=$(printf "BENCH-%05d" $((N - 1)))
 for i in 1 2 3; do
-  for _ in $(seq 600); do curl -sf "http://127.0.0.1:$((BASE + 10 + i))/boot/machines/$last/ipxe" | grep "^kernel" >/dev/null && break; sleep 0.1; done
-  curl -sf "http://127.0.0.1:$((BASE + 10 + i))/boot/machines/$last/ipxe" | grep "^kernel" >/dev/null || { echo "member $i does not serve $last" >&2; exit 1; }
+  for _ in $(seq 600); do curl -sf "http://127.0.0.1:$((BASE + 20 + i))/boot/machines/$last/ipxe" | grep "^kernel" >/dev/null && break; sleep 0.1; done
+  curl -sf "http://127.0.0.1:$((BASE + 20 + i))/boot/machines/$last/ipxe" | grep "^kernel" >/dev/null || { echo "member $i does not serve $last" >&2; exit 1; }
 done
 
 # nginx over the same bytes, every script rendered ahead of time
-NPORT=$((BASE + 30)); mkdir -p "$W/www/boot/machines" "$W/www/boot/images/bench"
+NPORT=$((BASE + 40)); mkdir -p "$W/www/boot/machines" "$W/www/boot/images/bench"
 cp "$W/kernel" "$W/initrd" "$W/www/boot/images/bench/"
 printf '#!ipxe\nchain http://127.0.0.1:%s/boot/machines/${serial:uristring}/ipxe\n' "$NPORT" >"$W/www/boot/ipxe"
 for ((i = 0; i < N; i++)); do
@@ -57,7 +57,7 @@ EON
 nginx -c "$W/nginx.conf" & PIDS+=($!)
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$NPORT/boot/ipxe" && break; sleep 0.1; done
 
-kb="http://127.0.0.1:$((BASE + 11)),http://127.0.0.1:$((BASE + 12)),http://127.0.0.1:$((BASE + 13))"
+kb="http://127.0.0.1:$((BASE + 21)),http://127.0.0.1:$((BASE + 22)),http://127.0.0.1:$((BASE + 23))"
 echo "boot storm: $N machines, $C at a time, kernel ${KERNEL_MB} MiB + initrd 1 MiB each ($(date -u +%FT%TZ), load $(cut -d' ' -f1 /proc/loadavg))"
 for round in 1 2; do
   k=$(python3 "$HERE/boot-storm.py" "$kb" "$N" "$C"); n=$(python3 "$HERE/boot-storm.py" "http://127.0.0.1:$NPORT" "$N" "$C")

@@ -7,7 +7,7 @@ build_pkgs=(liburing-dev libsqlite3-dev pkg-config)
 test_pkgs=(iproute2 iptables curl python3 openssl
            isc-dhcp-client busybox dhcpcd-base isc-dhcp-relay kea-admin tcpdump    # DHCP namespace tests
            debootstrap systemd-container lintian piuparts dpkg-dev                   # package tests
-           qemu-system-x86 ipxe-qemu ipxe dnsmasq-base cpio tftp-hpa)            # netboot VM and TFTP tests
+           qemu-system-x86 ipxe-qemu ipxe ovmf dnsmasq-base cpio tftp-hpa)            # netboot VM and TFTP tests
 bench_pkgs=(etcd-server etcd-client wrk nginx-light kea-dhcp4-server kea-admin)
 
 want=("${build_pkgs[@]}")

@@ -8,8 +8,8 @@ struct Dev: AsyncParsableCommand {
         abstract: "Run a local three-member cluster in the foreground (Ctrl-C stops it).",
         discussion: """
             Starts three `kiban server` processes with temporary data directories and peer ports
-            BASE+1..BASE+3 on 127.0.0.1 (HTTP boot on BASE+11..BASE+13, TFTP on
-            BASE+21..BASE+23, DHCP on BASE+31..BASE+33 once IPAM is set), runs `kiban init` on the first, and joins the other two
+            BASE+1..BASE+3 on 127.0.0.1 (DHCP on BASE+11..BASE+13 once IPAM is set, HTTP boot on
+            BASE+21..BASE+23, TFTP on BASE+31..BASE+33), runs `kiban init` on the first, and joins the other two
             with tokens, exactly as on real boot servers. It prints how to point the CLI at each
             member. Logs go to server.log in each member's directory.
             """)

@@ -19,15 +19,15 @@ struct DevProcesses {
 
     func directory(_ i: Int) -> String { root + "/dev-\(i)" }
     func socket(_ i: Int) -> String { directory(i) + "/kiban.sock" }
-    /// Member `i`'s HTTP boot port: BASE+10+i.
-    func httpPort(_ i: Int) -> Int { basePort + 10 + i }
-    /// Member `i`'s TFTP port: BASE+20+i.
-    func tftpPort(_ i: Int) -> Int { basePort + 20 + i }
-    /// Member `i`'s unprivileged DHCP port: BASE+30+i.
-    func dhcpPort(_ i: Int) -> Int { basePort + 30 + i }
+    /// Member `i`'s unprivileged DHCP port.
+    func dhcpPort(_ i: Int) -> Int { basePort + 10 + i }
+    /// Member `i`'s HTTP boot port: BASE+20+i.
+    func httpPort(_ i: Int) -> Int { basePort + 20 + i }
+    /// Member `i`'s TFTP port: BASE+30+i.
+    func tftpPort(_ i: Int) -> Int { basePort + 30 + i }
     func client(_ i: Int) throws -> ClientOptions { try ClientOptions.parse(["--socket", socket(i)]) }
 
-    /// Starts member `i` (`dev-i`, peer port BASE+i, HTTP BASE+10+i, TFTP BASE+20+i, DHCP BASE+30+i), logging to its directory.
+    /// Starts member `i` (`dev-i`, peer port BASE+i, DHCP port BASE+10+i), logging to its directory.
     mutating func start(member i: Int) throws {
         try FileManager.default.createDirectory(atPath: directory(i), withIntermediateDirectories: true)
         let process = Process()
@@ -35,8 +35,7 @@ struct DevProcesses {
         process.arguments = ["server", "--config", directory(i) + "/kiban.yaml", "--name", "dev-\(i)",
                              "--advertise-address", "127.0.0.1", "--peer-port", "\(basePort + i)",
                              "--data-dir", directory(i) + "/data", "--socket", socket(i),
-                             "--http-port", "\(httpPort(i))", "--tftp-port", "\(tftpPort(i))",
-                             "--dhcp-port", "\(dhcpPort(i))"]
+                             "--dhcp-port", "\(dhcpPort(i))", "--http-port", "\(httpPort(i))", "--tftp-port", "\(tftpPort(i))"]
         try Data("# kiban dev member \(i): every setting comes from flags\n".utf8).write(to: URL(fileURLWithPath: directory(i) + "/kiban.yaml"))
         try Data().write(to: URL(fileURLWithPath: directory(i) + "/server.log"))
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: directory(i) + "/server.log"))

@@ -47,6 +47,10 @@ struct BootServerTests {
         snapshot.templates = ["worker": ("v2", try ConfigTemplate(#"{"serial": "{{serial}}", "ip": "{{address}}", "ca": "{{ca_certificate_json}}"}"#))]
         snapshot.caCertificatePEM = "-----BEGIN CERTIFICATE-----\nABC\n-----END CERTIFICATE-----\n"
         snapshot.presence = [k.sha256: presence, i.sha256: presence]
+        if localBlobs {
+            snapshot.assets["motd.txt"] = AssetRecord(name: "motd.txt", blob: try placeBlob(Array("hello\n".utf8), in: blobs),
+                                                      contentType: "text/plain", uploaded: Date())
+        }
         let responder = BootResponder(memberName: member, blobs: blobs, ipxeDirectory: ipxe,
                                       defaultBaseURL: "http://127.0.0.1:1")
         let server = try BootServer.start(responder: responder, httpPort: 0, tftpPort: nil,
@@ -103,7 +107,7 @@ struct BootServerTests {
         #expect(try curl(base + "/boot/machines/NOPE/config").status == 404)
     }
 
-    @Test("Kernel and initrd come byte for byte from the blob directory, with ranges and the hash as ETag")
+    @Test("Kernel, initrd and assets come byte for byte from the blob directory, with ranges and the hash as ETag")
     func blobs() throws {
         let (server, base, _) = try start()
         defer { server.shutdown(); try? FileManager.default.removeItem(atPath: root) }
@@ -116,6 +120,10 @@ struct BootServerTests {
         #expect(part.status == 206)
         #expect(part.body == Array(kernel[100..<200]))
         #expect(try curl(base + "/boot/images/none/kernel").status == 404)
+        let asset = try curl(base + "/boot/assets/motd.txt")
+        #expect(asset.text == "hello\n")
+        #expect(asset.headers["content-type"] == "text/plain")
+        #expect(try curl(base + "/boot/assets/other").status == 404)
         #expect(try curl(base + "/boot/ipxe.efi").text == "MZ fake efi")
         #expect(try curl(base + "/boot/undionly.kpxe").status == 404)
     }

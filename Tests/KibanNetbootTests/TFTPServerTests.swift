@@ -3,6 +3,7 @@ import Glibc
 import KibanIO
 import KibanNetboot
 import Logging
+import Synchronization
 import Testing
 
 /// The TFTP server on a real io_uring runtime, asked by tftp-hpa's `tftp` and busybox `tftp`.
@@ -17,8 +18,17 @@ struct TFTPServerTests {
         let tftp = TFTPServer(files: ["undionly.kpxe": Self.small, "ipxe.efi": Self.large], logger: Logger(label: "test"))
         let runtime = try IORuntime.start(configuration: IOConfiguration(rings: 2), udp: [tftp.service(at: .loopback(port: 0))],
                                           logger: Logger(label: "test"))
-        let timer = Task { await tftp.runTimer() }
-        defer { timer.cancel(); runtime.shutdown() }
+        // A thread of its own, not a task: this test blocks in recv(2), and so may tests running
+        // beside it, which can occupy every thread of the cooperative pool on a 2-core machine.
+        let stop = Mutex(false)
+        let timer = Thread {
+            while !stop.withLock({ $0 }) {
+                usleep(100_000)
+                tftp.tick(now: TFTPServer.milliseconds())
+            }
+        }
+        timer.start()
+        defer { stop.withLock { $0 = true }; runtime.shutdown() }
         try body(tftp, runtime.udpEndpoints[0].port)
     }
 

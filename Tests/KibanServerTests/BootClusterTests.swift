@@ -83,8 +83,15 @@ struct BootClusterTests {
 
         for port in ports {
             let base = "http://127.0.0.1:\(port)"
-            try await poll("the boot script on port \(port)", seconds: 60) {
-                String(decoding: Self.get("\(base)/boot/machines/\(Self.serial)/ipxe").body, as: UTF8.self).contains("img-1/kernel")
+            // Every record above reached this member's view.
+            do {
+                try await poll("the boot script and configuration on port \(port)", seconds: 60) {
+                    String(decoding: Self.get("\(base)/boot/machines/\(Self.serial)/ipxe").body, as: UTF8.self).contains("panic=-1")
+                        && Self.get("\(base)/boot/machines/\(Self.serial)/config").status == 200
+                }
+            } catch {
+                let logs = m.map { "\($0.name): " + $0.log.split(separator: "\n").filter { $0.contains("kiban.boot") && !$0.contains("kiban.io.path") }.joined(separator: "\n") }
+                throw TestFailure("\(error)\n\(logs.joined(separator: "\n"))")
             }
             let script = String(decoding: Self.get("\(base)/boot/machines/\(Self.serial)/ipxe").body, as: UTF8.self)
             #expect(script.contains("kernel \(base)/boot/images/img-1/kernel initrd=initrd console=ttyS0 panic=-1 kiban.serial=\(Self.serial) kiban.config=\(base)/boot/machines/\(Self.serial)/config"))
@@ -101,6 +108,14 @@ struct BootClusterTests {
         #expect(m[0].cli("kv", "put", "inventory/machines/\(Self.serial)", Self.machineJSON(state: "retired")).code == 0)
         try await poll("the retired machine's script", seconds: 60) {
             String(decoding: Self.get("http://127.0.0.1:\(ports[1])/boot/machines/\(Self.serial)/ipxe").body, as: UTF8.self).contains("is retired")
+        }
+
+        // A machine record this kiban cannot read does not take the others out of the view.
+        #expect(m[0].cli("kv", "put", "inventory/machines/BROKEN", "{}").code == 0)
+        try Data("v2 {{serial}}\n".utf8).write(to: URL(fileURLWithPath: template))
+        #expect(m[1].cli("templates", "set", "worker", "v2", template).code == 0)
+        try await poll("the new template with a broken machine record present", seconds: 60) {
+            String(decoding: Self.get("http://127.0.0.1:\(ports[2])/boot/machines/\(Self.serial)/config").body, as: UTF8.self) == "v2 \(Self.serial)\n"
         }
     }
 

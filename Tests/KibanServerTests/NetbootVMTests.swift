@@ -6,7 +6,7 @@ import Testing
 @Suite("A VM netboots from a three-member cluster", .serialized,
        .enabled(if: NetbootVM.missing == nil, Comment(rawValue: "skipped: \(NetbootVM.missing ?? "")")))
 struct NetbootVMTests {
-    @Test("DHCP through a relay → iPXE script by SMBIOS serial → kernel and initrd → rendered configuration; then failover")
+    @Test("DHCP through a relay → iPXE script by SMBIOS serial → kernel and initrd → rendered configuration; then failover, then UEFI (OVMF)")
     func bootAndFailover() throws {
         let (code, output) = try NetbootVM.run()
         #expect(code == 0, "netboot-vm.sh failed:\n\(output)")

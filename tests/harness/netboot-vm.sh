@@ -2,14 +2,16 @@
 # netboot-vm.sh -- a real QEMU VM (TCG, Debian's ipxe-qemu ROM) in rack 1, behind a real relay
 # (isc-dhcp-relay), netboots from a three-member Kiban cluster of `kiban server` processes, one
 # per boot-server namespace:
-#   iPXE ROM -> DHCP (dnsmasq on each boot server, through the relay) -> http://<bs>:10080/boot/ipxe
+#   iPXE ROM -> DHCP (the members' own DHCP servers; DHCP=dnsmasq: dnsmasq on each, through the relay)
+#   -> http://<bs>:10080/boot/ipxe
 #   -> /boot/machines/<SMBIOS serial>/ipxe -> kernel + initrd of the newest image
 #   -> the initrd brings up its NIC, fetches its rendered configuration (kiban.config=…)
 #   and prints it between markers on ttyS0.
 # Then the member that served the first boot is killed (SIGKILL, with its DHCP server) and the
-# same VM boots again from another member.
+# same VM boots again from another member. With ovmf installed, a third boot is UEFI without the
+# iPXE ROM: OVMF fetches ipxe.efi (UEFI HTTP boot, or PXE and TFTP), then iPXE continues over HTTP.
 # Also checks undionly.kpxe over TFTP and ipxe.efi over HTTP from every member, from the rack.
-# Needs: root, qemu-system-x86 ipxe-qemu ipxe isc-dhcp-relay dnsmasq-base cpio curl tftp-hpa, and a
+# Needs: root, qemu-system-x86 ipxe-qemu ipxe isc-dhcp-relay dnsmasq-base cpio curl tftp-hpa (ovmf), and a
 # Debian linux-image and busybox-static (fetched once with apt-get download into $KIBAN_BOOT_CACHE).
 # KIBAN=path/to/kiban. Each wait is bounded; exits non-zero with the evidence on the first failure.
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +21,7 @@ RUN=${RUN:-/tmp/kiban-netboot-vm-$$}
 KIBAN=${KIBAN:?set KIBAN to the kiban binary}
 CACHE=${KIBAN_BOOT_CACHE:-/var/tmp/kiban-boot-cache}
 BOOT_SECONDS=${BOOT_SECONDS:-300}
+DHCP=${DHCP:-kiban}          # kiban: the members' own DHCP servers; dnsmasq: one dnsmasq per member
 SERIAL=KB-SN-0001; MAC=52:54:00:4b:01:01
 mkdir -p "$CACHE"
 fail() { log "FAIL $*"; for b in 1 2 3; do echo "--- bs$b log (tail)"; tail -n 15 "$RUN/bs$b/server.log" 2>/dev/null; done; exit 1; }
@@ -97,7 +100,8 @@ start_member() {
   local b=$1; mkdir -p "$RUN/bs$b"; echo "# flags only" >"$RUN/bs$b/kiban.yaml"
   ns "bs$b" "${UNMASKED[@]}" "$KIBAN" server --config "$RUN/bs$b/kiban.yaml" --name "bs$b" \
      --advertise-address "198.18.0.1$b" --peer-port 10090 --data-dir "$RUN/bs$b/data" \
-     --socket "$RUN/bs$b/kiban.sock" --http-port 10080 --tftp-port 69 >"$RUN/bs$b/server.log" 2>&1 &
+     --socket "$RUN/bs$b/kiban.sock" --http-port 10080 --tftp-port 69 \
+     $([ "$DHCP" = kiban ] && echo "--dhcp-address 198.18.0.1$b --dhcp-port 67") >"$RUN/bs$b/server.log" 2>&1 &
   PIDS+=($!)
   wait_for 60 test -S "$RUN/bs$b/kiban.sock" || fail "bs$b did not open its socket"
 }
@@ -110,7 +114,7 @@ done
 voters() { cli 1 status -o json | python3 -c 'import json,sys; print(sum(m["role"]=="voter" for m in json.load(sys.stdin)["members"]))'; }
 three_voters() { [ "$(voters)" = 3 ]; }
 wait_for 60 three_voters || fail "three voters"
-log "cluster of 3 formed"
+log "cluster of 3 formed (DHCP: $DHCP)"
 
 # ---- the image (blobs placed on every member, until `kiban images upload`), machine, params, template
 blob() {  # blob FILE -> {"sha256":…,"size":…}, copied into every member's blob directory
@@ -131,16 +135,30 @@ for b in 1 2 3; do
     || fail "bs$b does not serve the boot script"
 done
 
-# ---- DHCP: dnsmasq on each boot server hands iPXE its own member's entry script
+# ---- DHCP: each member (or a dnsmasq beside it) hands iPXE its own member's entry script
 start_dhcp() {
   local b=$1 lo=$((100 + (b - 1) * 30)) hi=$((129 + (b - 1) * 30))
   ns "bs$b" dnsmasq -k --conf-file=/dev/null --port=0 --user=root --pid-file="$RUN/dnsmasq-bs$b.pid" \
      --dhcp-leasefile="$RUN/bs$b.leases" --log-dhcp --log-facility=- --no-ping \
      --dhcp-range="198.18.1.$lo,198.18.1.$hi,255.255.255.0,10m" --dhcp-option=encap:175,176,1b \
-     --dhcp-match=set:ipxe,175 --dhcp-boot=tag:ipxe,http://198.18.0.1$b:10080/boot/ipxe >"$RUN/dnsmasq-bs$b.log" 2>&1 &
+     --dhcp-match=set:ipxe,175 --dhcp-boot=tag:ipxe,http://198.18.0.1$b:10080/boot/ipxe \
+     --dhcp-match=set:efi64,option:client-arch,7 --dhcp-boot=tag:efi64,tag:!ipxe,ipxe.efi,,198.18.0.1$b \
+     >"$RUN/dnsmasq-bs$b.log" 2>&1 &
   PIDS+=($!)
 }
-for b in 1 2 3; do start_dhcp $b; done
+if [ "$DHCP" = kiban ]; then
+  # sabakan-style IPAM: /24 racks in 198.18.0.0/16 (rack 1 index 4 is 198.18.1.4), leases .32-.254
+  cli 1 kv put inventory/ipam '{"max-nodes-in-rack": 28, "node-ipv4-pool": "198.18.0.0/16", "node-ipv4-range-size": 8,
+    "node-ipv4-range-mask": 24, "node-ip-per-node": 1, "node-index-offset": 3, "node-gateway-offset": 1,
+    "bmc-ipv4-pool": "198.19.0.0/16", "bmc-ipv4-range-size": 8, "bmc-ipv4-range-mask": 24, "bmc-ipv4-gateway-offset": 1}' >/dev/null \
+    || fail "IPAM"
+  printf 'lease-seconds: 600\n' >"$RUN/dhcp.yaml"
+  cli 1 dhcp set "$RUN/dhcp.yaml" >/dev/null || fail "kiban dhcp set"
+  serving() { local b; for b in 1 2 3; do cli "$b" dhcp status -o json | grep -q '"serving":true' || return 1; done; }
+  wait_for 60 serving || fail "not every member serves DHCP"
+else
+  for b in 1 2 3; do start_dhcp $b; done
+fi
 # iPXE waits ~14 s for IPv6 autoconfiguration unless a router advertises
 ip -n "$P-rtr" -6 addr add fd00:198:18:1::1/64 dev br-r1 nodad
 ns rtr dnsmasq -k --conf-file=/dev/null --port=0 --user=root --pid-file="$RUN/radv.pid" --log-facility=- \
@@ -167,11 +185,11 @@ done
 ip -n "$P-q1" addr flush dev br0
 log "undionly.kpxe over TFTP and ipxe.efi over HTTP from every member match /usr/lib/ipxe"
 
-boot_vm() {  # boot_vm NAME: boots the VM, waits for the configuration on its console
-  local name=$1 console="$RUN/serial-$1.log" t0; t0=$(date +%s%N)
-  ns q1 qemu-system-x86_64 -accel tcg -machine pc -m 512 -smp 1 -display none -monitor none -no-reboot \
+boot_vm() {  # boot_vm NAME [QEMU ARGS…]: boots the VM, waits for the configuration on its console
+  local name=$1 console="$RUN/serial-$1.log" t0; shift; t0=$(date +%s%N)
+  ns q1 qemu-system-x86_64 -accel tcg -machine pc -m 512 -smp 1 -display none -monitor none -no-reboot "$@" \
      -boot n -serial "file:$console" -smbios "type=1,manufacturer=Kiban,product=TestNode,serial=$SERIAL" \
-     -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=$MAC \
+     -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device "virtio-net-pci,netdev=n0,mac=$MAC${NIC_OPTIONS:-}" \
      >"$RUN/qemu-$name.log" 2>&1 &
   local q=$!; PIDS+=($q)
   local i
@@ -201,4 +219,19 @@ gone() { [ -z "$(ip netns pids "$P-bs$first")" ]; }
 wait_for 30 gone || fail "bs$first did not die"
 boot_vm second
 [ "$SERVED_BY" != "$first" ] || fail "the second boot was served by the killed member bs$first"
-log "RESULT: netboot OK: first boot from bs$first, second from bs$SERVED_BY after bs$first was killed"
+second=$SERVED_BY
+# UEFI: without the iPXE option ROM (romfile=), OVMF's own virtio-net driver fetches ipxe.efi,
+# by PXE over Kiban's TFTP (with DHCP=dnsmasq) or by UEFI HTTP boot (with Kiban's DHCP, whose PXE
+# offer OVMF refuses: PXE-E16); that iPXE continues over HTTP and boots the kernel's EFI stub.
+uefi="not run (no /usr/share/OVMF/OVMF_CODE.fd: apt install ovmf)"
+if [ -r /usr/share/OVMF/OVMF_CODE.fd ]; then
+  cp /usr/share/OVMF/OVMF_VARS.fd "$RUN/OVMF_VARS.fd"
+  NIC_OPTIONS=",romfile=" boot_vm uefi -drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd \
+    -drive if=pflash,format=raw,file="$RUN/OVMF_VARS.fd"
+  if grep -aq "NBP file downloaded successfully" "$RUN/serial-uefi.log"; then how="OVMF PXE, ipxe.efi over TFTP"
+  elif grep -aq "URI: http://198.18.0.1[1-3]:10080/boot/ipxe.efi" "$RUN/serial-uefi.log"; then how="UEFI HTTP boot of ipxe.efi"
+  else fail "uefi: OVMF fetched ipxe.efi neither over TFTP nor by UEFI HTTP boot"; fi
+  grep -aq "iPXE" "$RUN/serial-uefi.log" || fail "uefi: ipxe.efi did not start"
+  uefi="OK from bs$SERVED_BY ($how, then iPXE over HTTP) in $BOOT_MS ms"
+fi
+log "RESULT: netboot OK: BIOS boot from bs$first, again from bs$second after bs$first was killed; UEFI $uefi"

@@ -44,9 +44,13 @@ final class BootService: Sendable {
         while !Task.isCancelled {
             let revision: Int64
             do {
-                let snapshot = try await loader.load()
+                let (snapshot, complete) = try await loader.load(previous: server.current)
                 server.update(snapshot)
                 revision = snapshot.revision
+                if !complete {
+                    try? await Task.sleep(for: .seconds(1))
+                    continue
+                }
             } catch {
                 logger.debug("boot view not loaded; retrying", metadata: ["kiban.boot.error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(500))

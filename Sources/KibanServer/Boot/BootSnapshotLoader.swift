@@ -16,10 +16,14 @@ struct BootSnapshotLoader {
 
     static func isWatched(_ key: [UInt8]) -> Bool { watched.contains { key.starts(with: $0) } }
 
-    /// Reads everything the view needs; the revision is that of the netboot listing.
-    func load() async throws -> BootSnapshot {
+    /// Reads everything the view needs; the revision is that of the netboot listing. When the
+    /// inventory cannot be read whole (a machine record this kiban cannot decode, no quorum for
+    /// the linearizable read), the machines of `previous` are kept, so one bad record does not
+    /// stop every other machine booting; `complete` is then false and the caller loads again.
+    func load(previous: BootSnapshot) async throws -> (snapshot: BootSnapshot, complete: Bool) {
         var snapshot = BootSnapshot()
-        let netboot = try await store.range(.prefix(Array(NetbootKeys.prefix.utf8)))
+        // Local reads: the view follows this member's applied state, so it reloads without a quorum.
+        let netboot = try await store.range(.prefix(Array(NetbootKeys.prefix.utf8)), consistency: .serializable)
         snapshot.revision = netboot.revision
         var templates: [String: [(revision: Int64, record: TemplateRecord)]] = [:]
         let decoder = JSONDecoder()
@@ -59,12 +63,24 @@ struct BootSnapshotLoader {
                                metadata: ["kiban.boot.role": "\(role)", "kiban.boot.error": "\(error)"])
             }
         }
-        snapshot.machines = try await machines()
+        var complete = true
+        do {
+            snapshot.machines = try await machines()
+        } catch let error as InventoryError {
+            // Stays so until the record changes, which the watch reports: no retry loop.
+            logger.warning("cannot read the inventory; boot scripts use the machines read before",
+                           metadata: ["kiban.boot.error": "\(error)"])
+            snapshot.machines = previous.machines
+        } catch {
+            logger.debug("inventory not readable now; retrying", metadata: ["kiban.boot.error": "\(error)"])
+            snapshot.machines = previous.machines
+            complete = false
+        }
         if let ca = try await store.get(ClusterKey.ca, consistency: .serializable),
            let record = try? decoder.decode(CARecord.self, from: Data(ca.value)) {
             snapshot.caCertificatePEM = record.certificatePEM
         }
-        return snapshot
+        return (snapshot, complete)
     }
 
     /// The inventory's machines with their gateways.
