@@ -23,7 +23,9 @@ struct BootClusterTests {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Three members with their own HTTP and TFTP ports.
+    /// Three members with their own HTTP and TFTP ports. Members 1 and 2 send blobs to peers at
+    /// 1 KB/s: member 3's replicator gets a first 256 KiB chunk and then waits minutes for the
+    /// rest, so during a test a blob placed on members 1 and 2 only stays missing on member 3.
     static func cluster(root: String) async throws -> (Cluster, [Int]) {
         let base = basePort()
         var members: [ServerProcess] = []
@@ -33,6 +35,7 @@ struct BootClusterTests {
             let http = try freePort(Int32(SOCK_STREAM.rawValue))
             m.extraArguments = ["--http-port", "\(http)", "--tftp-port", "\(try freePort(Int32(SOCK_DGRAM.rawValue)))",
                                 "--ipxe-dir", root + "/ipxe"]
+            if i < 3 { m.environment["KIBAN_BLOB_SEND_BYTES_PER_SECOND"] = "1000" }
             httpPorts.append(http)
             members.append(m)
         }
@@ -67,7 +70,7 @@ struct BootClusterTests {
         defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
         let m = cluster.members
         // Blobs on members 1 and 2 only; the image record written through member 3.
-        let kernel = Array((0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 11) })
+        let kernel = Array((0..<600_000).map { UInt8(truncatingIfNeeded: $0 &* 11) })
         let sha = try Self.place(kernel, on: [m[0], m[1]])
         for (i, member) in [m[0], m[1]].enumerated() {
             #expect(member.cli("kv", "put", "netboot/presence/\(sha)/\(member.name)",
