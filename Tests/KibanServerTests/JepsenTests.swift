@@ -4,7 +4,7 @@ import KibanRaftSimulation
 import Testing
 
 /// Jepsen-style runs against real `kiban server` processes through the admin API.
-/// `KIBAN_JEPSEN_SECONDS` (default 60) bounds the run, `KIBAN_JEPSEN_SEED` replays the
+/// `KIBAN_JEPSEN_SECONDS` (default 30) bounds the run, `KIBAN_JEPSEN_SEED` replays the
 /// nemesis's and clients' choices (timing still varies).
 @Suite("Jepsen-style runs with real processes", .serialized)
 struct JepsenTests {
@@ -13,7 +13,7 @@ struct JepsenTests {
 
     @Test("Clients on every member see a linearizable register while members are killed and partitioned, and no acknowledged write is lost")
     func registerUnderFaults() async throws {
-        let seconds = Int(ProcessInfo.processInfo.environment["KIBAN_JEPSEN_SECONDS"] ?? "") ?? 60
+        let seconds = Int(ProcessInfo.processInfo.environment["KIBAN_JEPSEN_SECONDS"] ?? "") ?? 30
         let seed = UInt64(ProcessInfo.processInfo.environment["KIBAN_JEPSEN_SEED"] ?? "") ?? UInt64.random(in: 1...1_000_000)
         print("jepsen: seed \(seed), \(seconds) s (replay with KIBAN_JEPSEN_SEED=\(seed))")
         let root = try temporaryDirectory("kiban-jepsen")
