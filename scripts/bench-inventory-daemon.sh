@@ -24,18 +24,20 @@ wait_for() {
   done
 }
 k() { local i=$1; shift; "$KIBAN" "$@" --socket "$DIR/m$i/kiban.sock"; }
-voters() { k 1 status -o json | python3 -c 'import json,sys; print(sum(m["role"] == "voter" for m in json.load(sys.stdin)["members"]))'; }
+three_voters() {
+  [ "$(k 1 status -o json | python3 -c 'import json,sys; print(sum(m["role"] == "voter" for m in json.load(sys.stdin)["members"]))')" = 3 ]
+}
 
 for i in 1 2 3; do
   mkdir -p "$DIR/m$i"; echo "# from flags" > "$DIR/m$i/kiban.yaml"
   "$KIBAN" server --config "$DIR/m$i/kiban.yaml" --name "bench-$i" --advertise-address 127.0.0.1 \
     --peer-port "$(free_port)" --data-dir "$DIR/m$i/data" --socket "$DIR/m$i/kiban.sock" >"$DIR/m$i/log" 2>&1 &
   PIDS+=($!)
-  wait_for 60 k "$i" status
+  wait_for 60 test -S "$DIR/m$i/kiban.sock"
 done
 k 1 init >/dev/null
 for i in 2 3; do k "$i" join "$(k 1 token create "bench-$i")" >/dev/null; done
-wait_for 60 test "$(voters)" = 3
+wait_for 60 three_voters
 LEADER=$(k 1 status -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["leader"])')
 F=3; [ "$LEADER" = "bench-3" ] && F=2
 
