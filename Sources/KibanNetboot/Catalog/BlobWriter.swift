@@ -53,7 +53,7 @@ public final class BlobWriter: @unchecked Sendable {
     /// place is kept (the new copy is dropped).
     /// - Throws: ``BlobError`` `mismatch` (the partial file is deleted), `io`.
     public func finish() throws(BlobError) -> BlobReference {
-        let hex = hasher.finalize().map { String($0, radix: 16).leftPadded(2) }.joined()
+        let hex = HexBytes.encode(Array(hasher.finalize()))
         let blob = BlobReference(sha256: hex, size: written)
         if let expected, expected != blob {
             discard()
@@ -109,8 +109,4 @@ public final class BlobWriter: @unchecked Sendable {
     }
 
     static func reason() -> String { String(cString: strerror(errno)) }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }
