@@ -56,6 +56,7 @@ EOF
 SRV_PID=""
 start_server() {  # start_server NAME
   rm -f "$W"/kea-leases4.csv* "$W/dnsmasq.leases"
+  [ -z "${CUSTOM_READY_FILE:-}" ] || rm -f "$CUSTOM_READY_FILE"
   case $1 in
     kea)
       KEA_PIDFILE_DIR=$W KEA_LOCKFILE_DIR=$W ip netns exec $NS_S kea-dhcp4 -c "$W/kea4.json" > "$W/kea.out" 2>&1 &
@@ -74,10 +75,27 @@ start_server() {  # start_server NAME
     *) die "unknown server $1" ;;
   esac
   remember_pid "$SRV_PID"
-  local i; for i in $(seq 1 50); do
+  local i
+  if [ -n "${CUSTOM_READY_FILE:-}" ] && [ "$1" = custom ]; then   # a server that takes a while to form
+    for i in $(seq 1 1200); do
+      [ -e "$CUSTOM_READY_FILE" ] && return 0
+      kill -0 "$SRV_PID" 2>/dev/null || { tail -5 "$W/custom.out" >&2; die "custom server exited"; }
+      sleep 0.1
+    done
+    die "custom server not ready within 120 s ($CUSTOM_READY_FILE)"
+  fi
+  for i in $(seq 1 50); do
     ip netns exec $NS_S ss -lun 2>/dev/null | grep -q ':67 ' && { sleep 0.3; return 0; }; sleep 0.1
   done
   die "$1 did not open udp/67"
+}
+
+# Datagrams the kernel dropped because perfdhcp's socket buffer was full (its side of the veth).
+client_rcvbuf_errors() { ip netns exec $NS_C awk '/^Udp:/ { getline; print $6 }' /proc/net/snmp; }
+
+proc_tree() {  # proc_tree PID: PID and its descendants
+  local c; echo "$1"
+  for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do proc_tree "$c"; done
 }
 
 stop_server() { kill_started; SRV_PID=""; }
@@ -87,17 +105,18 @@ measure() {  # measure SERVER RATE RUN
   [ "$rate" != flood ] && ra="-r $rate"
   start_server "$srv"
   bg=$(wait_quiet "${QUIET_MAX:-20}")
-  c0=$(proc_cpu_s "$SRV_PID"); a=$(cpu_snap)
+  local pids; pids=$(proc_tree "$SRV_PID")   # the server and what it started (a cluster's members)
+  c0=$(proc_cpu_s $pids); a=$(cpu_snap); e0=$(client_rcvbuf_errors)
   # bounded: -p PERIOD seconds, timeout as a backstop
   timeout $((PERIOD + 30)) ip netns exec $NS_C perfdhcp -4 -l pa-vc $ra -R "$CLIENTS" -p "$PERIOD" \
     198.18.0.1 > "$W/perfdhcp.txt" 2>&1 || rc=$?
-  c1=$(proc_cpu_s "$SRV_PID"); b=$(cpu_snap)
+  c1=$(proc_cpu_s $pids); b=$(cpu_snap); e1=$(client_rcvbuf_errors)
   stop_server
   [ $rc = 0 ] || [ $rc = 3 ] || { log "perfdhcp rc=$rc"; tail -5 "$W/perfdhcp.txt" >&2; }
-  "$PY" - "$W/perfdhcp.txt" "$srv" "$rate" "$run" "$PERIOD" "$(cpu_busy_pct "$a" "$b")" "$bg" "$c0" "$c1" >> "$OUT" <<'EOF'
+  "$PY" - "$W/perfdhcp.txt" "$srv" "$rate" "$run" "$PERIOD" "$(cpu_busy_pct "$a" "$b")" "$bg" "$c0" "$c1" "$((e1 - e0))" >> "$OUT" <<'EOF'
 import json, re, sys
 txt = open(sys.argv[1]).read()
-srv, rate, run, period, busy, bg, c0, c1 = sys.argv[2:10]
+srv, rate, run, period, busy, bg, c0, c1, rcvbuf = sys.argv[2:11]
 period = float(period)
 def sect(name):
     m = re.search(r"\*\*\*Statistics for: " + name + r"\*\*\*(.*?)(\*\*\*|\Z)", txt, re.S)
@@ -111,7 +130,7 @@ d = {"label": f"{srv} " + ("flood (no -r)" if rate == "flood" else f"-r {int(rat
      "dora_per_s": round(ra["recv"] / period, 1),
      "drop_pct": round(100 * (1 - ra["recv"] / do["sent"]), 2) if do["sent"] else None,
      "do_avg_ms": do["avg_ms"], "ra_avg_ms": ra["avg_ms"], "perfdhcp_rate": float(m.group(1)) if m else None,
-     "machine_busy_pct": float(busy), "bg_busy_pct_before": float(bg),
+     "machine_busy_pct": float(busy), "bg_busy_pct_before": float(bg), "client_rcvbuf_errors": int(rcvbuf),
      "server_cpu_ms_per_dora": round(1000 * (float(c1) - float(c0)) / ra["recv"], 3) if ra["recv"] else None}
 print(json.dumps(d))
 EOF

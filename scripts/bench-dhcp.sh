@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
 # DHCPv4 DORA exchanges/s and drop rate, Kiban next to ISC Kea (kea-dhcp4-server, memfile) in
-# the same run: perfdhcp (Debian kea-admin) acts as a relay (giaddr 198.18.0.2) and unicasts
-# to 198.18.0.1 in a network namespace. Kiban runs as kiban-dhcp-harness (release build): one
-# DHCP server on 198.18.0.1 over a 3-member in-process store, so every lease is committed
-# through Raft to three SQLite logs before the reply goes out; Kea keeps its leases in one
-# process, in memory and a CSV file. The measuring harness is bench/dhcp-bench.sh (copied from
-# the project's perf anchors, shared/bench/); "custom" in its table is Kiban.
-#   scripts/bench-dhcp.sh        RUNS=3 PERIOD=10 scripts/bench-dhcp.sh   (longer)
-#   KIBAN_OFFERS=memory scripts/bench-dhcp.sh   (OFFERs held in the server's view, not the store)
+# the same run: perfdhcp (Debian kea-admin) acts as a relay (giaddr 198.18.0.2, in the rack
+# subnet) and unicasts to 198.18.0.1 in a network namespace. Kiban is three real `kiban server`
+# processes (release build) formed with init/token/join, IPAM and DHCP settings set through the
+# CLI (scripts/dhcp-bench-cluster.sh); member 1 answers on 198.18.0.1, and every lease is
+# committed through Raft to the three members' SQLite logs before the reply goes out. Kea keeps
+# its leases in one process, in memory and a CSV file. The measuring harness is
+# bench/dhcp-bench.sh (from the project's perf anchors, shared/bench/); "custom" in its table is
+# Kiban. A fresh cluster (and a fresh Kea) for every measurement.
+#   scripts/bench-dhcp.sh                        RATES="2000 flood" PERIOD=5 scripts/bench-dhcp.sh
+#   KIBAN_BIN=.build/release/kiban scripts/bench-dhcp.sh   (a release binary built beforehand)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SCRATCH=${SCRATCH:-/tmp/perf-anchors}
 export RUNS=${RUNS:-1} PERIOD=${PERIOD:-10} CLIENTS=${CLIENTS:-10000}
-export KEA_RATES=${KEA_RATES:-"1000 4000 flood"} CUSTOM_RATES=${CUSTOM_RATES:-"1000 4000 flood"}
+RATES=${RATES:-"2000 4000 6000 8000 10000 flood"}
+export KEA_RATES=${KEA_RATES:-$RATES} CUSTOM_RATES=${CUSTOM_RATES:-$RATES}
+[ "$PERIOD" -le 20 ] || { echo "PERIOD is at most 20 s per measurement" >&2; exit 2; }
 
-# KIBAN_DHCP_HARNESS: a release binary built beforehand (on a shared machine, under its build lock).
-if [ -n "${KIBAN_DHCP_HARNESS:-}" ]; then BIN=$KIBAN_DHCP_HARNESS
+# KIBAN_BIN: a release binary built beforehand (on a shared machine, under its build lock).
+if [ -n "${KIBAN_BIN:-}" ]; then BIN=$(realpath "$KIBAN_BIN")
 else
-  nice -n 10 swift build -c release --product kiban-dhcp-harness
-  BIN=$(swift build -c release --show-bin-path)/kiban-dhcp-harness
+  nice -n 10 swift build -c release --product kiban
+  BIN=$(swift build -c release --show-bin-path)/kiban
 fi
 W=$SCRATCH/dhcp; mkdir -p "$W"
 # sabakan IPAM with one /16 "rack" whose lease range is 198.18.1.0–198.18.255.254 (Kea's pool).
@@ -28,26 +32,28 @@ cat >"$W/kiban-ipam.json" <<EOJ
  "bmc-ipv4-pool": "198.19.0.0/16", "bmc-ipv4-range-size": 8, "bmc-ipv4-range-mask": 24,
  "bmc-ipv4-gateway-offset": 1}
 EOJ
-# A fresh cluster for every measurement, like Kea's fresh lease file.
-cat >"$W/kiban-dhcp.sh" <<EOS
-rm -rf "$W/kiban-data"
-exec "$BIN" --directory "$W/kiban-data" --servers 198.18.0.1 --members 3 --ipam "$W/kiban-ipam.json" \
-     --lease-seconds 3600 --until-killed yes --offers ${KIBAN_OFFERS:-store} </dev/null
-EOS
 
-SERVERS=${SERVERS:-"kea custom"} CUSTOM_DHCP_CMD="bash $W/kiban-dhcp.sh" bash bench/dhcp-bench.sh \
-  | tee "$SCRATCH/dhcp-summary.txt"
+SERVERS=${SERVERS:-"kea custom"} CUSTOM_READY_FILE="$W/kiban-cluster/ready" \
+  CUSTOM_DHCP_CMD="bash $PWD/scripts/dhcp-bench-cluster.sh $BIN $W/kiban-cluster $W/kiban-ipam.json 3600" \
+  bash bench/dhcp-bench.sh | tee "$SCRATCH/dhcp-summary.txt"
 
-# Kiban/Kea ratios of the medians, per offered rate.
+# One table: per offered rate, Kea and Kiban side by side, and each one's highest zero-drop rate.
 /usr/bin/python3 - "$SCRATCH/dhcp-results.jsonl" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 def med(server, rate, key):
     v = [r[key] for r in rows if r["server"] == server and r["rate"] == rate and r.get(key) is not None]
     return statistics.median(v) if v else None
-for rate in dict.fromkeys(r["rate"] for r in rows):
+rates = list(dict.fromkeys(r["rate"] for r in rows))
+print(f"{'offered':>8} | {'Kea DORA/s':>10} {'drop %':>7} | {'Kiban DORA/s':>12} {'drop %':>7} | {'Kiban/Kea':>9} | bg busy % (kea, kiban)")
+for rate in rates:
     k, c = med("kea", rate, "dora_per_s"), med("custom", rate, "dora_per_s")
-    if k and c is not None:
-        print(f"rate {rate}: DORA/s kiban {c:.0f} (drop {med('custom', rate, 'drop_pct')} %) / "
-              f"kea {k:.0f} (drop {med('kea', rate, 'drop_pct')} %) = {c / k:.2f}x")
+    kd, cd = med("kea", rate, "drop_pct"), med("custom", rate, "drop_pct")
+    f = lambda v, p=0: "-" if v is None else f"{v:.{p}f}"
+    ratio = f"{c / k:.2f}x" if k and c is not None else "-"
+    print(f"{rate:>8} | {f(k):>10} {f(kd, 2):>7} | {f(c):>12} {f(cd, 2):>7} | {ratio:>9} | "
+          f"{f(med('kea', rate, 'bg_busy_pct_before'))}, {f(med('custom', rate, 'bg_busy_pct_before'))}")
+for server, name in (("kea", "Kea"), ("custom", "Kiban")):
+    zero = [int(r) for r in rates if r != "flood" and med(server, r, "drop_pct") == 0]
+    print(f"highest offered rate with zero drops, {name}: {max(zero) if zero else 'none'}/s")
 PY

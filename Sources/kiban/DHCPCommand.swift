@@ -18,6 +18,8 @@ struct DHCPCommand: ParsableCommand {
               domain-name: dc1.example.com   # option 15
               extra-options:                 # any other option, as text or hex bytes
                 - {code: 252, text: "http://10.0.0.5/wpad.dat"}
+              sweep-interval-seconds: 10     # how often the leader deletes leases that are over
+              expired-retention-seconds: 3600  # keep an expired lease for its client (default: lease-seconds)
 
             Examples:
               kiban dhcp set dhcp.yaml
@@ -89,7 +91,8 @@ struct DHCPCommand: ParsableCommand {
     static func rows(_ s: DHCPSettings) -> [[String]] {
         var rows = [["SETTING", "VALUE"], ["lease-seconds", "\(s.leaseSeconds)"],
                     ["dns-servers", s.dnsServers.joined(separator: ",")], ["ntp-servers", s.ntpServers.joined(separator: ",")],
-                    ["domain-name", s.domainName ?? ""]]
+                    ["domain-name", s.domainName ?? ""], ["sweep-interval-seconds", "\(s.sweepIntervalSeconds)"],
+                    ["expired-retention-seconds", s.expiredRetentionSeconds.map { "\($0)" } ?? "\(s.leaseSeconds) (lease-seconds)"]]
         rows += s.extraOptions.map { ["option \($0.code)", $0.text ?? "0x" + ($0.hex ?? "")] }
         return rows
     }

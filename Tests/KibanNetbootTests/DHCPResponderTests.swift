@@ -188,6 +188,8 @@ struct DHCPResponderTests {
         ("uefi-http", [(DHCPOptionCode.vendorClassIdentifier, Array("HTTPClient:Arch:00016:UNDI:003001".utf8)), (.clientSystemArchitecture, [0, 0x10])], "http://198.18.0.11:10080/boot/ipxe.efi"),
         ("ipxe", [(.userClass, Array("iPXE".utf8))], "http://198.18.0.11:10080/boot/ipxe"),
         ("pxe-bios", [(.vendorClassIdentifier, Array("PXEClient:Arch:00000:UNDI:002001".utf8)), (.clientSystemArchitecture, [0, 0])], "undionly.kpxe"),
+        ("pxe-uefi-x64", [(.vendorClassIdentifier, Array("PXEClient:Arch:00007:UNDI:003000".utf8)), (.clientSystemArchitecture, [0, 7])], "ipxe.efi"),
+        ("pxe-uefi-bc", [(.vendorClassIdentifier, Array("PXEClient:Arch:00009:UNDI:003000".utf8)), (.clientSystemArchitecture, [0, 9])], "ipxe.efi"),
         ("pxe-arm64", [(.vendorClassIdentifier, Array("PXEClient:Arch:00011:UNDI:003000".utf8)), (.clientSystemArchitecture, [0, 0x0B])], "ipxe-arm64.efi"),
         ("plain", [], ""),
     ] as [(String, [(DHCPOptionCode, [UInt8])], String)])
@@ -198,5 +200,11 @@ struct DHCPResponderTests {
         }
         #expect(String(decoding: offer.file.prefix { $0 != 0 }, as: UTF8.self) == file, "\(name)")
         if name == "uefi-http" { #expect(offer.vendorClassIdentifier == "HTTPClient") }
+        if name.hasPrefix("pxe-") {
+            // EDK2 takes a PXEClient offer without option 43 for a BINL offer and asks port
+            // 4011 for the file; a plain offer with a file and siaddr is booted from directly.
+            #expect(offer.vendorClassIdentifier == nil, "\(name)")
+            #expect(offer.siaddr == offer.serverIdentifier && offer.siaddr != 0, "\(name)")
+        }
     }
 }

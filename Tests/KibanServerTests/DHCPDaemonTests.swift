@@ -35,15 +35,21 @@ struct DHCPDaemonTests {
             dns-servers: [10.0.0.999]
             extra-options:
               - {code: 51, hex: "abc"}
+            sweep-interval-seconds: 0
+            expired-retention-seconds: 99999999
             """.write(toFile: bad, atomically: true, encoding: .utf8)
         let refused = m.cli("dhcp", "set", bad)
         #expect(refused.code != 0)
-        for problem in ["lease-seconds must be", "10.0.0.999 is not an IPv4 address", "code 51 is set by the server", "hex must be"] {
+        for problem in ["lease-seconds must be", "10.0.0.999 is not an IPv4 address", "code 51 is set by the server", "hex must be",
+                        "sweep-interval-seconds must be from 1 to 3600", "expired-retention-seconds must be from 0 to 7776000"] {
             #expect(refused.stderr.contains(problem), "\(refused.stderr)")
         }
         try "lease-time: 60\n".write(toFile: bad, atomically: true, encoding: .utf8)
         #expect(m.cli("dhcp", "set", bad).stderr.contains("unknown setting lease-time"))
-        #expect(m.cli("dhcp", "get", "-o", "json").json["lease-seconds"] as? Int == 3600)
+        let defaults = m.cli("dhcp", "get", "-o", "json").json
+        #expect(defaults["lease-seconds"] as? Int == 3600 && defaults["sweep-interval-seconds"] as? Int == 10)
+        #expect(defaults["expired-retention-seconds"] == nil)
+        #expect(m.cli("dhcp", "get").stdout.contains("3600 (lease-seconds)"))
 
         let good = root + "/dhcp.yaml"
         try """
@@ -51,11 +57,14 @@ struct DHCPDaemonTests {
             dns-servers: [10.9.8.7]
             domain-name: dc1.example.com
             extra-options: [{code: 252, text: "http://10.0.0.5/wpad.dat"}]
+            sweep-interval-seconds: 30
+            expired-retention-seconds: 0
             """.write(toFile: good, atomically: true, encoding: .utf8)
         let set = m.cli("dhcp", "set", good)
         #expect(set.code == 0, "\(set.stderr)")
         let json = m.cli("dhcp", "get", "-o", "json").json
         #expect(json["lease-seconds"] as? Int == 600 && json["domain-name"] as? String == "dc1.example.com")
+        #expect(json["sweep-interval-seconds"] as? Int == 30 && json["expired-retention-seconds"] as? Int == 0)
         let yaml = m.cli("dhcp", "get", "-o", "yaml").stdout
         #expect(yaml.contains("lease-seconds: 600") && yaml.contains("- 10.9.8.7") && !yaml.contains("{"), "\(yaml)")
         #expect(m.cli("dhcp", "get").stdout.contains("dc1.example.com"))
@@ -86,14 +95,15 @@ struct DHCPDaemonTests {
         #expect(m.cli("dhcp", "leases", "--rack", "-1").code != 0)
     }
 
-    @Test("The leader's sweep deletes an offer whose hold ended and keeps a live lease")
+    @Test("The leader's sweep deletes an offer whose hold ended, keeps a live lease and, for one lease time, an expired one; the sweep settings change that")
     func leaderSweep() async throws {
         let (m, cluster, root) = try await Self.member("kiban-dhcp-sweep")
         defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
         let now = UInt64(Date().timeIntervalSince1970)
         let lapsed = DHCPLease(address: 0x7F00_0528, mac: "52:54:00:00:00:01", state: .offered, expiresAt: now - 100)
         let live = DHCPLease(address: 0x7F00_0529, mac: "52:54:00:00:00:02", state: .bound, expiresAt: now + 3600)
-        for l in [lapsed, live] {
+        let expired = DHCPLease(address: 0x7F00_052A, mac: "52:54:00:00:00:03", state: .bound, expiresAt: now - 100)
+        for l in [lapsed, live, expired] {
             let key = String(decoding: LeaseRecord.key(l.address), as: UTF8.self)
             #expect(m.cli("kv", "put", key, String(decoding: LeaseRecord.encode(l), as: UTF8.self)).code == 0)
         }
@@ -101,8 +111,17 @@ struct DHCPDaemonTests {
             let rows = (try? JSONSerialization.jsonObject(with: Data(m.cli("dhcp", "leases", "-o", "json").stdout.utf8))) as? [[String: Any]]
             return (rows ?? []).compactMap { $0["address"] as? String }
         }
-        #expect(addresses().contains("127.0.5.41"))
-        try await poll("the sweep (every 10 s) to delete the lapsed offer", seconds: 60) { addresses() == ["127.0.5.41"] }
+        #expect(addresses().contains("127.0.5.40"))
+        try await poll("the sweep (every 10 s) to delete the lapsed offer", seconds: 60) { addresses() == ["127.0.5.41", "127.0.5.42"] }
+
+        // No retention and a sweep every second: the expired lease goes within seconds.
+        let settings = root + "/sweep.yaml"
+        try "sweep-interval-seconds: 1\nexpired-retention-seconds: 0\n".write(toFile: settings, atomically: true, encoding: .utf8)
+        let set = m.cli("dhcp", "set", settings)
+        #expect(set.code == 0, "\(set.stderr)")
+        let start = Date()
+        try await poll("the sweep to delete the expired lease without retention", seconds: 60) { addresses() == ["127.0.5.41"] }
+        #expect(Date().timeIntervalSince(start) < 9, "the sweep did not follow sweep-interval-seconds: 1")
     }
 
     @Test("The daemon answers a relayed DISCOVER and REQUEST from the rack's IPAM range, with the settings and boot URL",

@@ -20,14 +20,26 @@ enum Socket {
     }
 
     /// A UDP socket with `IP_PKTINFO` (so replies can leave from the address they arrived on),
-    /// optionally bound to one interface and allowed to send broadcasts.
-    static func udp(_ endpoint: IPv4Endpoint, device: String?, broadcast: Bool) throws(IOError) -> Int32 {
+    /// optionally bound to one interface, allowed to send broadcasts and with a larger receive
+    /// buffer.
+    static func udp(_ endpoint: IPv4Endpoint, device: String?, broadcast: Bool,
+                    receiveBufferBytes: Int? = nil) throws(IOError) -> Int32 {
         let fd = try syscall("socket(AF_INET, SOCK_DGRAM)") { socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
         do {
             try setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR")
             try setOption(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT")
             try setOption(fd, Int32(IPPROTO_IP), CU_IP_PKTINFO, 1, "IP_PKTINFO")
             if broadcast { try setOption(fd, SOL_SOCKET, SO_BROADCAST, 1, "SO_BROADCAST") }
+            if let bytes = receiveBufferBytes {
+                // SO_RCVBUFFORCE (root or CAP_NET_ADMIN) goes past net.core.rmem_max; without
+                // the privilege SO_RCVBUF gives what rmem_max allows.
+                let value = Int32(clamping: bytes)
+                do {
+                    try setOption(fd, SOL_SOCKET, SO_RCVBUFFORCE, value, "SO_RCVBUFFORCE")
+                } catch {
+                    try setOption(fd, SOL_SOCKET, SO_RCVBUF, value, "SO_RCVBUF")
+                }
+            }
             if let device {
                 var name = Array(device.utf8CString)
                 try syscall("SO_BINDTODEVICE \(device) on UDP \(endpoint)",

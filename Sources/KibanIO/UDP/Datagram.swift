@@ -74,6 +74,11 @@ public struct UDPService: Sendable {
     public var broadcast: Bool
     /// The handler, called on the ring threads.
     public var handler: DatagramHandler
+    /// The socket's receive buffer (`SO_RCVBUF`, or `SO_RCVBUFFORCE` past `net.core.rmem_max`
+    /// when the process may): datagrams that arrive while the ring thread is off the CPU wait
+    /// there instead of being dropped by the kernel. Nil keeps the system's default (about
+    /// 200 KiB, a hundred-odd small datagrams).
+    public var receiveBufferBytes: Int?
 
     /// A UDP service.
     public init(endpoint: IPv4Endpoint, device: String? = nil, broadcast: Bool = false,

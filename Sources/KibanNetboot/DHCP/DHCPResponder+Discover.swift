@@ -46,7 +46,14 @@ extension DHCPResponder {
 
     /// The boot file by client type: UEFI HTTP boot gets ipxe.efi by URL (and option 60
     /// `HTTPClient`, UEFI spec §24.7.2), iPXE gets its script, PXE firmware an iPXE binary by
-    /// TFTP name.
+    /// TFTP name from siaddr.
+    ///
+    /// A PXE reply carries **no** option 60. An offer with an address, `PXEClient` and no PXE
+    /// discovery options (43) is a "BINL" offer to PXE firmware: EDK2's UefiPxeBcDxe (OVMF and
+    /// most UEFI x64 machines) then asks siaddr on port 4011 for the boot file instead of
+    /// taking it from the offer, gets no answer and gives up (PXE-E16). Without option 60 the
+    /// offer is a plain DHCP offer with a boot file, which every PXE firmware boots from, as
+    /// from ISC dhcpd.
     static func addBootFile(_ r: inout DHCPMessage, for m: DHCPMessage, _ c: DHCPContext) {
         guard let boot = c.boot else { return }
         let arch = m.clientArchitectures.first
@@ -63,7 +70,6 @@ extension DHCPResponder {
             case .efiARM64: name = boot.tftpUEFIArm64
             default: name = nil
             }
-            if name != nil { r.setOption(.vendorClassIdentifier, Array("PXEClient".utf8)) }
         } else {
             name = nil
         }

@@ -122,21 +122,23 @@ final class DHCPService: Sendable {
         server.update { settings.apply(to: &$0) }
     }
 
-    /// Every ``reclaimIntervalSeconds``, the Raft leader deletes the leases that are over,
-    /// keeping an expired bound lease one lease length for its client to come back. One member
-    /// sweeps so that the members do not race each other's deletes (they would only lose
-    /// compares, never leases).
+    /// Every `sweep-interval-seconds` (10 by default), the Raft leader deletes the leases that
+    /// are over, keeping an expired bound lease `expired-retention-seconds` (one lease time by
+    /// default) for its client to come back. One member sweeps so that the members do not race
+    /// each other's deletes (they would only lose compares, never leases).
+    /// The loop wakes every second so that a changed interval applies at once.
     private func reclaimOnLeader() async {
+        let clock = ContinuousClock()
+        var last = clock.now
         while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(Self.reclaimIntervalSeconds))
-            guard await store.status.role == .leader else { continue }
+            try? await Task.sleep(for: .seconds(1))
             let c = server.configuration
-            await server.reclaimExpired(now: c.now(), retentionSeconds: UInt64(c.leaseSeconds))
+            guard clock.now - last >= .seconds(Int(c.sweepIntervalSeconds)) else { continue }
+            last = clock.now
+            guard await store.status.role == .leader else { continue }
+            await server.reclaimExpired(now: c.now(), retentionSeconds: UInt64(c.expiredRetentionSeconds))
         }
     }
-
-    /// How often the leader sweeps expired leases.
-    static var reclaimIntervalSeconds: Int { 10 }
 
     /// Calls `apply` with the key's value now and after every change, until cancelled; a watch
     /// that ends (compaction, snapshot) is resumed from a fresh read.

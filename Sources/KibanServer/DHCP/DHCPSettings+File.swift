@@ -6,7 +6,7 @@ extension DHCPSettings {
     /// does not know (a misspelt key would otherwise be silently ignored).
     /// - Throws: ``ServerError`` `badRequest` naming the file and what is wrong.
     public static func parse(_ text: String, file: String) throws(ServerError) -> DHCPSettings {
-        let known = ["lease-seconds", "dns-servers", "ntp-servers", "domain-name", "extra-options"]
+        let known = knownKeys
         do {
             for (key, _) in try Yams.compose(yaml: text)?.mapping ?? [:] {
                 guard let k = key.string, known.contains(k) else {

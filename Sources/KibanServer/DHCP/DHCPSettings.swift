@@ -12,6 +12,8 @@ import KibanNetboot
 /// extra-options:
 ///   - {code: 252, text: "http://10.0.0.5/wpad.dat"}
 ///   - {code: 43, hex: "0104c0a80001"}
+/// sweep-interval-seconds: 10
+/// expired-retention-seconds: 3600
 /// ```
 public struct DHCPSettings: Sendable, Hashable, Codable {
     /// Lease length for bound addresses (option 51; T1 and T2 are 1/2 and 7/8 of it).
@@ -24,6 +26,11 @@ public struct DHCPSettings: Sendable, Hashable, Codable {
     public var domainName: String?
     /// Further options by code, each either `text` (UTF-8) or `hex` bytes.
     public var extraOptions: [ExtraOption] = []
+    /// How often the Raft leader deletes the leases that are over.
+    public var sweepIntervalSeconds: UInt32 = 10
+    /// How long an expired bound lease is kept for its client to come back before the sweep
+    /// deletes it; nil keeps it one lease time (``leaseSeconds``).
+    public var expiredRetentionSeconds: UInt32?
 
     /// One further option.
     public struct ExtraOption: Sendable, Hashable, Codable {
@@ -38,7 +45,12 @@ public struct DHCPSettings: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case leaseSeconds = "lease-seconds", dnsServers = "dns-servers", ntpServers = "ntp-servers"
         case domainName = "domain-name", extraOptions = "extra-options"
+        case sweepIntervalSeconds = "sweep-interval-seconds", expiredRetentionSeconds = "expired-retention-seconds"
     }
+
+    /// The keys a settings document may have, for the error that refuses any other.
+    static let knownKeys = [CodingKeys.leaseSeconds, .dnsServers, .ntpServers, .domainName, .extraOptions,
+                            .sweepIntervalSeconds, .expiredRetentionSeconds].map(\.rawValue)
 
     /// The defaults: one-hour leases, no options.
     public init() {}
@@ -51,6 +63,8 @@ public struct DHCPSettings: Sendable, Hashable, Codable {
         ntpServers = try c.decodeIfPresent([String].self, forKey: .ntpServers) ?? []
         domainName = try c.decodeIfPresent(String.self, forKey: .domainName)
         extraOptions = try c.decodeIfPresent([ExtraOption].self, forKey: .extraOptions) ?? []
+        sweepIntervalSeconds = try c.decodeIfPresent(UInt32.self, forKey: .sweepIntervalSeconds) ?? 10
+        expiredRetentionSeconds = try c.decodeIfPresent(UInt32.self, forKey: .expiredRetentionSeconds)
     }
 
     /// The store key.
@@ -64,6 +78,10 @@ public struct DHCPSettings: Sendable, Hashable, Codable {
     public var problems: [String] {
         var p: [String] = []
         if !(10...(90 * 86400)).contains(leaseSeconds) { p.append("lease-seconds must be from 10 to 7776000 (90 days)") }
+        if !(1...3600).contains(sweepIntervalSeconds) { p.append("sweep-interval-seconds must be from 1 to 3600 (one hour)") }
+        if let r = expiredRetentionSeconds, r > 90 * 86400 {
+            p.append("expired-retention-seconds must be from 0 to 7776000 (90 days); leave it out to keep one lease time")
+        }
         for a in dnsServers where parseDottedQuad(a) == nil { p.append("dns-servers: \(a) is not an IPv4 address") }
         for a in ntpServers where parseDottedQuad(a) == nil { p.append("ntp-servers: \(a) is not an IPv4 address") }
         if dnsServers.count > 63 || ntpServers.count > 63 { p.append("at most 63 DNS and 63 NTP servers fit in an option") }
@@ -98,6 +116,8 @@ public struct DHCPSettings: Sendable, Hashable, Codable {
         c.leaseSeconds = leaseSeconds
         c.dnsServers = dnsServers.compactMap(parseDottedQuad)
         c.extraOptions = options
+        c.sweepIntervalSeconds = sweepIntervalSeconds
+        c.expiredRetentionSeconds = expiredRetentionSeconds ?? leaseSeconds
     }
 
     static func bytes(address a: UInt32) -> [UInt8] {

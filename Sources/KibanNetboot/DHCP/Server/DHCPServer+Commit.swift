@@ -100,12 +100,33 @@ extension DHCPServer {
     private func finish(_ items: [PendingCommit], committedAt revision: Int64?, _ reason: DHCPCounters.DropReason?,
                        _ detail: String) {
         guard !items.isEmpty else { return }
-        view.withLock { v in for item in items { v.settle(item.change.address, committedAt: revision) } }
+        let waiters = view.withLock { v in items.flatMap { v.settle($0.change.address, committedAt: revision) } }
         if revision != nil {
             count { $0.committed += items.count }
         } else if let reason {
             for item in items { drop(reason, item.message, detail) }
         }
-        for item in items { item.done(revision != nil) }
+        release(items.map(\.done) + waiters, won: revision != nil)
+    }
+
+    /// Runs the callbacks that send a commit's replies, in slices of
+    /// ``DHCPServerConfiguration/replyBurstMax`` a short pause apart. A group commit releases
+    /// hundreds of replies at once; sent back to back they arrive at the relay (or the client's
+    /// socket) as one burst that can overflow its receive buffer when it is not scheduled at
+    /// that moment, and the kernel drops them without anyone seeing it.
+    private func release(_ callbacks: [@Sendable (Bool) -> Void], won: Bool) {
+        let c = configuration
+        let slice = max(1, c.replyBurstMax)
+        for callback in callbacks.prefix(slice) { callback(won) }
+        guard callbacks.count > slice else { return }
+        let pause = Duration.microseconds(c.replyBurstPauseMicroseconds)
+        Task {
+            var start = slice
+            while start < callbacks.count {
+                try? await Task.sleep(for: pause)
+                for callback in callbacks[start..<min(start + slice, callbacks.count)] { callback(won) }
+                start += slice
+            }
+        }
     }
 }

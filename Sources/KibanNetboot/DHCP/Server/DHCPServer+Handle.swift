@@ -8,6 +8,10 @@ extension DHCPServer {
         case drop(DHCPCounters.DropReason, String)
         case send(DHCPMessage, ReplyDestination)
         case commit(LeaseChange, revision: Int64, reply: (DHCPMessage, ReplyDestination)?)
+        /// The same client's change of this address is being committed: the reply goes out
+        /// once that commit wins (the client's own earlier request, or perfdhcp-like clients
+        /// with two exchanges under way).
+        case afterCommit(of: UInt32, reply: DHCPMessage, ReplyDestination)
     }
 
     /// Answers one datagram (on a ring thread; must not block): decides under the view's lock,
@@ -29,8 +33,21 @@ extension DHCPServer {
         let now = configuration.now()
         let context = configuration.context(local: local, leases: LeaseTable(), now: now)
         let files = context.boot ?? configuration.bootHTTPPort.map { boot(for: local, port: $0) }
-        let step = view.withLock { v in decide(message, context: context, boot: files, configuration, view: &v) }
+        let step = view.withLock { v in
+            let step = decide(message, context: context, boot: files, configuration, view: &v)
+            guard case .afterCommit(let address, let reply, let destination) = step else { return step }
+            let queued = v.wait(for: address) { [self] won in
+                if won {
+                    send(reply, to: destination, answering: datagram, replier)
+                } else {
+                    drop(.lostRace, message, "the commit of \(dottedQuad(address)) this reply waited for failed")
+                }
+            }
+            return queued ? step : .drop(.addressBusy, "a commit of \(dottedQuad(address)) is in flight")
+        }
         switch step {
+        case .afterCommit:
+            break
         case .drop(let reason, let detail):
             drop(reason, message, detail)
         case .send(let reply, let destination):
@@ -54,8 +71,10 @@ extension DHCPServer {
         case .reply(let r, let destination, nil):
             // An ACK from the view (a renewal of a bound lease) must not overtake a commit of
             // that address still in flight.
+            // It waits for that commit: the view shows the lease it commits, which is what the
+            // ACK was decided from.
             if r.messageType == .ack, r.yiaddr != 0, v.isPending(r.yiaddr) {
-                return .drop(.addressBusy, "a commit of \(dottedQuad(r.yiaddr)) is in flight")
+                return .afterCommit(of: r.yiaddr, reply: r, destination)
             }
             return .send(r, destination)
         case .reply(let r, let destination, let c?): change = c; reply = (r, destination)
@@ -76,9 +95,23 @@ extension DHCPServer {
             return .drop(.overloaded, "\(v.pendingCount) lease changes are waiting for the store")
         }
         guard let revision = v.reserve(change) else {
+            if let reply, Self.coveredByPending(change, in: v.table) { return .afterCommit(of: change.address, reply: reply.0, reply.1) }
             return .drop(.addressBusy, "a commit of \(dottedQuad(change.address)) is in flight")
         }
         return .commit(change, revision: revision, reply: reply)
+    }
+
+    /// True when the lease being committed for `change`'s address (the view shows it) already
+    /// gives the same client what the reply promises: a hold of the address for an OFFER, or a
+    /// bound lease lasting at least as long for an ACK. The reply can then go out once that
+    /// commit wins, with no second write.
+    static func coveredByPending(_ change: LeaseChange, in table: LeaseTable) -> Bool {
+        guard case .put(let wanted, _) = change, let held = table.lease(at: wanted.address), held.mac == wanted.mac else { return false }
+        switch wanted.state {
+        case .offered: return held.state == .offered || held.state == .bound
+        case .bound: return held.state == .bound && held.expiresAt >= wanted.expiresAt
+        case .declined: return false
+        }
     }
 
     /// The responder's decision. A separate function so that the context's reference to the

@@ -51,10 +51,12 @@ public final class DHCPServer: Sendable {
     /// The UDP service to hand to `IORuntime.start`: port 67 on `endpoint` (a boot server's
     /// address, or any address with `device` set to serve one L2 segment directly).
     public func service(at endpoint: IPv4Endpoint, device: String? = nil) -> UDPService {
-        UDPService(endpoint: endpoint, device: device, broadcast: true) { [self] datagram, replier in
+        var service = UDPService(endpoint: endpoint, device: device, broadcast: true) { [self] datagram, replier in
             handle(datagram, replier)
             return nil
         }
+        service.receiveBufferBytes = configuration.receiveBufferBytes
+        return service
     }
 
     /// What the server serves now.

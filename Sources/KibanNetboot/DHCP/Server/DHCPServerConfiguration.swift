@@ -8,6 +8,11 @@ public struct DHCPServerConfiguration: Sendable {
     public var leaseSeconds: UInt32 = 3600
     /// How long an offer holds its address.
     public var offerHoldSeconds: UInt32 = 30
+    /// How often the sweep of leases that are over runs (``DHCPServer/reclaimExpired(now:retentionSeconds:batchMax:)``;
+    /// the daemon runs it on the Raft leader).
+    public var sweepIntervalSeconds: UInt32 = 10
+    /// How long the sweep keeps an expired bound lease for its client to come back.
+    public var expiredRetentionSeconds: UInt32 = 3600
     /// DNS servers (option 6).
     public var dnsServers: [UInt32] = []
     /// Boot files by client type; nil serves plain DHCP (or boot files from ``bootHTTPPort``).
@@ -33,6 +38,15 @@ public struct DHCPServerConfiguration: Sendable {
     /// time; clients retry. DISCOVERs are shed from half of it on, so that exchanges already
     /// under way (REQUESTs) complete first.
     public var commitsInFlightMax = 2048
+    /// The DHCP socket's receive buffer: 4 MiB holds a few thousand requests, so a burst that
+    /// arrives while the ring thread is descheduled (a loaded machine, a fsync) waits instead
+    /// of being dropped by the kernel before the server sees it.
+    public var receiveBufferBytes = 4 << 20
+    /// Replies a commit sends back to back at most; the rest follow in slices of this many,
+    /// ``replyBurstPauseMicroseconds`` apart (``DHCPServer`` says why).
+    public var replyBurstMax = 32
+    /// The pause between two slices of a commit's replies.
+    public var replyBurstPauseMicroseconds = 200
     /// Lease changes per store transaction at most.
     public var commitBatchMax = 256
     /// Store transactions of lease changes in flight at once.

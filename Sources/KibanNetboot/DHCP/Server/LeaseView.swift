@@ -11,7 +11,18 @@ struct LeaseView: Sendable {
     /// Mod revision per address as last read from the store; absent means "no key" (0).
     private var revisions: [UInt32: Int64] = [:]
     /// Addresses with a commit in flight, and what to restore if it fails.
-    private var pending: [UInt32: (previous: DHCPLease?, revision: Int64)] = [:]
+    private var pending: [UInt32: Pending] = [:]
+
+    /// A commit in flight: what the table held before it, the revision it compares, and the
+    /// replies to the same client that wait for its outcome.
+    private struct Pending {
+        var previous: DHCPLease?
+        var revision: Int64
+        var waiters: [@Sendable (Bool) -> Void] = []
+    }
+
+    /// Replies that may wait for one address's commit; further requests are dropped.
+    static let waitersPerAddressMax = 8
 
     /// Number of addresses with a commit in flight.
     var pendingCount: Int { pending.count }
@@ -33,7 +44,7 @@ struct LeaseView: Sendable {
         let address = change.address
         guard pending[address] == nil else { return nil }
         let revision = revisions[address, default: 0]
-        pending[address] = (table.lease(at: address), revision)
+        pending[address] = Pending(previous: table.lease(at: address), revision: revision)
         switch change {
         case .put(let lease, _): table.upsert(lease)
         case .remove: table.remove(address)
@@ -49,16 +60,28 @@ struct LeaseView: Sendable {
         return true
     }
 
+    /// Queues `waiter` to learn whether the commit of `address` in flight wins; false when no
+    /// commit of it is in flight or ``waitersPerAddressMax`` already wait.
+    mutating func wait(for address: UInt32, _ waiter: @escaping @Sendable (Bool) -> Void) -> Bool {
+        guard var p = pending[address], p.waiters.count < Self.waitersPerAddressMax else { return false }
+        p.waiters.append(waiter)
+        pending[address] = p
+        return true
+    }
+
     /// Ends a commit: on success records the new revision; on failure restores what the table
-    /// held, unless a newer store event already replaced it.
-    mutating func settle(_ address: UInt32, committedAt revision: Int64?) {
-        guard let p = pending.removeValue(forKey: address) else { return }
+    /// held, unless a newer store event already replaced it. Returns the waiters to tell (after
+    /// the caller lets go of the view).
+    @discardableResult
+    mutating func settle(_ address: UInt32, committedAt revision: Int64?) -> [@Sendable (Bool) -> Void] {
+        guard let p = pending.removeValue(forKey: address) else { return [] }
         if let revision {
             if revision > revisions[address, default: 0] { revisions[address] = revision }
-            return
+            return p.waiters
         }
-        guard revisions[address, default: 0] == p.revision else { return }
+        guard revisions[address, default: 0] == p.revision else { return p.waiters }
         if let previous = p.previous { table.upsert(previous) } else { table.remove(address) }
+        return p.waiters
     }
 }
 
