@@ -106,27 +106,7 @@ extension DHCPServer {
         } else if let reason {
             for item in items { drop(reason, item.message, detail) }
         }
-        release(items.map(\.done) + waiters, won: revision != nil)
-    }
-
-    /// Runs the callbacks that send a commit's replies, in slices of
-    /// ``DHCPServerConfiguration/replyBurstMax`` a short pause apart. A group commit releases
-    /// hundreds of replies at once; sent back to back they arrive at the relay (or the client's
-    /// socket) as one burst that can overflow its receive buffer when it is not scheduled at
-    /// that moment, and the kernel drops them without anyone seeing it.
-    private func release(_ callbacks: [@Sendable (Bool) -> Void], won: Bool) {
-        let c = configuration
-        let slice = max(1, c.replyBurstMax)
-        for callback in callbacks.prefix(slice) { callback(won) }
-        guard callbacks.count > slice else { return }
-        let pause = Duration.microseconds(c.replyBurstPauseMicroseconds)
-        Task {
-            var start = slice
-            while start < callbacks.count {
-                try? await Task.sleep(for: pause)
-                for callback in callbacks[start..<min(start + slice, callbacks.count)] { callback(won) }
-                start += slice
-            }
-        }
+        for item in items { item.done(revision != nil) }
+        for waiter in waiters { waiter(revision != nil) }
     }
 }

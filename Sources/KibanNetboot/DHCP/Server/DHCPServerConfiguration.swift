@@ -42,11 +42,6 @@ public struct DHCPServerConfiguration: Sendable {
     /// arrives while the ring thread is descheduled (a loaded machine, a fsync) waits instead
     /// of being dropped by the kernel before the server sees it.
     public var receiveBufferBytes = 4 << 20
-    /// Replies a commit sends back to back at most; the rest follow in slices of this many,
-    /// ``replyBurstPauseMicroseconds`` apart (``DHCPServer`` says why).
-    public var replyBurstMax = 32
-    /// The pause between two slices of a commit's replies.
-    public var replyBurstPauseMicroseconds = 200
     /// Lease changes per store transaction at most.
     public var commitBatchMax = 256
     /// Store transactions of lease changes in flight at once.
