@@ -137,12 +137,20 @@ EOF
   log "$(tail -1 "$OUT")"
 }
 
-for srv in $SERVERS; do
-  case $srv in kea) rates=$KEA_RATES ;; dnsmasq) rates=$DNSMASQ_RATES ;; *) rates=$CUSTOM_RATES ;; esac
+if [ -n "${INTERLEAVE_RATES:-}" ]; then
+  # Every server at one rate before the next rate: on a shared machine whose load changes,
+  # the servers compared at a rate meet about the same load.
   for run in $(seq 1 "$RUNS"); do
-    for r in $rates; do measure "$srv" "$r" "$run"; done
+    for r in $INTERLEAVE_RATES; do for srv in $SERVERS; do measure "$srv" "$r" "$run"; done; done
   done
-done
+else
+  for srv in $SERVERS; do
+    case $srv in kea) rates=$KEA_RATES ;; dnsmasq) rates=$DNSMASQ_RATES ;; *) rates=$CUSTOM_RATES ;; esac
+    for run in $(seq 1 "$RUNS"); do
+      for r in $rates; do measure "$srv" "$r" "$run"; done
+    done
+  done
+fi
 
 echo "== DHCPv4 DORA (perfdhcp -R $CLIENTS -p $PERIOD; $RUNS runs; median [min..max]) =="
 echo "command: ip netns exec $NS_C perfdhcp -4 -l pa-vc [-r RATE] -R $CLIENTS -p $PERIOD 198.18.0.1"

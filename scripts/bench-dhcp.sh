@@ -7,7 +7,8 @@
 # committed through Raft to the three members' SQLite logs before the reply goes out. Kea keeps
 # its leases in one process, in memory and a CSV file. The measuring harness is
 # bench/dhcp-bench.sh (from the project's perf anchors, shared/bench/); "custom" in its table is
-# Kiban. A fresh cluster (and a fresh Kea) for every measurement.
+# Kiban. A fresh cluster (and a fresh Kea) for every measurement; Kea and Kiban take turns at
+# each rate, so that both meet about the same load on a shared machine.
 #   scripts/bench-dhcp.sh                        RATES="2000 flood" PERIOD=5 scripts/bench-dhcp.sh
 #   KIBAN_BIN=.build/release/kiban scripts/bench-dhcp.sh   (a release binary built beforehand)
 set -euo pipefail
@@ -33,7 +34,7 @@ cat >"$W/kiban-ipam.json" <<EOJ
  "bmc-ipv4-gateway-offset": 1}
 EOJ
 
-SERVERS=${SERVERS:-"kea custom"} CUSTOM_READY_FILE="$W/kiban-cluster/ready" \
+SERVERS=${SERVERS:-"kea custom"} INTERLEAVE_RATES=$RATES CUSTOM_READY_FILE="$W/kiban-cluster/ready" \
   CUSTOM_DHCP_CMD="bash $PWD/scripts/dhcp-bench-cluster.sh $BIN $W/kiban-cluster $W/kiban-ipam.json 3600" \
   bash bench/dhcp-bench.sh | tee "$SCRATCH/dhcp-summary.txt"
 
