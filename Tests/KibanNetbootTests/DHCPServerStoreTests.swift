@@ -106,6 +106,44 @@ struct DHCPServerStoreTests {
         }
     }
 
+    @Test("An address whose key was deleted (by the sweep, by hand, or while the view looked away) is leased again")
+    func deletedAddressIsLeasedAgain() async throws {
+        try await Self.withStore { store in
+            let s = Self.server(store)
+            try await s.start()
+            defer { s.stop() }
+            let first = ip("198.18.1.100")
+            func waitForView(_ expected: [UInt32]) async throws {
+                let deadline = ContinuousClock.now + .seconds(60)
+                while s.leases.map(\.address) != expected, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+                #expect(s.leases.map(\.address) == expected)
+            }
+            // By hand (`kiban kv del dhcp/leases/ --prefix`): the watch's delete event.
+            #expect(await Self.offer(s, mac: 1) == first)
+            _ = try await store.delete(.prefix(LeaseRecord.prefix))
+            try await waitForView([])
+            #expect(await Self.offer(s, mac: 2) == first)
+            // By the sweep: the server's own delete commit.
+            let swept = await s.reclaimExpired(now: 1_000_000 + 3600, retentionSeconds: 0)
+            #expect(swept == 1)
+            try await waitForView([])
+            #expect(await Self.offer(s, mac: 3) == first)
+            // A view that missed the delete (its watch stopped) loses one race for the client's
+            // REQUEST, takes what the failed compare read, and wins when the client asks again.
+            s.stop()
+            _ = try await store.delete(.prefix(LeaseRecord.prefix))
+            let request = Fixture.request(.request, mac: [0x52, 0x54, 0, 0, 0, 3], requested: first,
+                                          server: ip("198.18.0.11"), giaddr: ip("198.18.1.1"))
+            func commitRequest() async -> Bool {
+                guard case .commit(let change, let revision, _) = Self.decide(s, request) else { return false }
+                return await s.commit(change, revision: revision, request)
+            }
+            #expect(await commitRequest() == false)
+            #expect(await commitRequest() == true)
+            #expect(try await LeaseRecord.list(in: store).map(\.address) == [first])
+        }
+    }
+
     @Test("With offers held in memory, an OFFER writes nothing and the next DISCOVER here gets the next address")
     func offersInMemory() async throws {
         try await Self.withStore { store in

@@ -86,11 +86,25 @@ extension DHCPServer {
             }
             var unchanged: [PendingCommit] = []
             var moved: [PendingCommit] = []
+            var current: [(address: UInt32, kv: KeyValue?)] = []
             for (item, read) in zip(remaining, result.results) {
                 guard case .range(let kvs, _) = read else { moved.append(item); continue }
-                if (kvs.first?.modRevision ?? 0) == item.revision { unchanged.append(item) } else { moved.append(item) }
+                if (kvs.first?.modRevision ?? 0) == item.revision {
+                    unchanged.append(item)
+                } else {
+                    moved.append(item)
+                    current.append((item.change.address, kvs.first))
+                }
             }
             finish(moved, committedAt: nil, .lostRace, "another server changed the address first")
+            // What the failure branch read is the store's state of those addresses at
+            // `result.revision`: the view takes it, so a view that missed an event (a delete
+            // during a relisting) does not lose every later race for the address.
+            view.withLock { v in
+                for (address, kv) in current {
+                    if let kv { apply(v: &v, kv: kv, deleted: false) } else { v.apply(address: address, lease: nil, revision: result.revision) }
+                }
+            }
             remaining = unchanged
         }
         finish(remaining, committedAt: nil, .lostRace, "the address changed twice while committing")

@@ -7,6 +7,7 @@ extension DHCPServer {
         let page = try await store.range(.prefix(LeaseRecord.prefix), consistency: .serializable)
         view.withLock { v in
             for kv in page.kvs { apply(v: &v, kv: kv, deleted: false) }
+            v.forgetAbsent(Set(page.kvs.compactMap { LeaseRecord.address(ofKey: $0.key) }), listedAt: page.revision)
         }
         return page.revision
     }
@@ -36,7 +37,7 @@ extension DHCPServer {
         }
     }
 
-    private func apply(v: inout LeaseView, kv: KeyValue, deleted: Bool) {
+    func apply(v: inout LeaseView, kv: KeyValue, deleted: Bool) {
         guard let address = LeaseRecord.address(ofKey: kv.key) else { return }
         // A value this version cannot read (written by a newer Kiban) keeps its address taken.
         let unreadable = DHCPLease(address: address, mac: "", state: .declined, expiresAt: .max)

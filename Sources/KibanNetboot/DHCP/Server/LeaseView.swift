@@ -8,8 +8,12 @@
 /// decides what to ask it.
 struct LeaseView: Sendable {
     private(set) var table = LeaseTable()
-    /// Mod revision per address as last read from the store; absent means "no key" (0).
+    /// Mod revision of each address's key as last read from the store; absent means "no key",
+    /// which a compare-and-swap matches as mod revision 0.
     private var revisions: [UInt32: Int64] = [:]
+    /// The newest store revision known for each address — of a put, or of the delete that
+    /// removed its key — so that an older event never overwrites a newer one.
+    private var seen: [UInt32: Int64] = [:]
     /// Addresses with a commit in flight, and what to restore if it fails.
     private var pending: [UInt32: Pending] = [:]
 
@@ -18,6 +22,10 @@ struct LeaseView: Sendable {
     private struct Pending {
         var previous: DHCPLease?
         var revision: Int64
+        /// ``LeaseView/seen`` when the commit started: a store event since then means the
+        /// table already holds something newer than `previous`.
+        var seen: Int64
+        var removes: Bool
         var waiters: [@Sendable (Bool) -> Void] = []
     }
 
@@ -33,9 +41,25 @@ struct LeaseView: Sendable {
     /// Applies a lease read from the store (listing or watch) unless the view already has a
     /// newer revision of that address.
     mutating func apply(address: UInt32, lease: DHCPLease?, revision: Int64) {
-        guard revision > revisions[address, default: 0] else { return }
-        revisions[address] = revision
-        if let lease { table.upsert(lease) } else { table.remove(address) }
+        guard revision > seen[address, default: 0] else { return }
+        seen[address] = revision
+        if let lease {
+            revisions[address] = revision
+            table.upsert(lease)
+        } else {
+            revisions[address] = nil
+            table.remove(address)
+        }
+    }
+
+    /// Makes the view agree with a listing of every lease key taken at `revision`: an address
+    /// the listing lacks loses its lease, unless a newer event or a commit in flight is about
+    /// it. Deletes missed while the watch was down are caught up this way.
+    mutating func forgetAbsent(_ listed: Set<UInt32>, listedAt revision: Int64) {
+        let absent = Set(table.all.map(\.address)).union(revisions.keys).subtracting(listed)
+        for address in absent where pending[address] == nil {
+            apply(address: address, lease: nil, revision: revision)
+        }
     }
 
     /// Starts committing `change`: returns the revision to compare against, or nil when another
@@ -44,7 +68,13 @@ struct LeaseView: Sendable {
         let address = change.address
         guard pending[address] == nil else { return nil }
         let revision = revisions[address, default: 0]
-        pending[address] = Pending(previous: table.lease(at: address), revision: revision)
+        let removes: Bool
+        switch change {
+        case .put: removes = false
+        case .remove: removes = true
+        }
+        pending[address] = Pending(previous: table.lease(at: address), revision: revision,
+                                   seen: seen[address, default: 0], removes: removes)
         switch change {
         case .put(let lease, _): table.upsert(lease)
         case .remove: table.remove(address)
@@ -76,10 +106,13 @@ struct LeaseView: Sendable {
     mutating func settle(_ address: UInt32, committedAt revision: Int64?) -> [@Sendable (Bool) -> Void] {
         guard let p = pending.removeValue(forKey: address) else { return [] }
         if let revision {
-            if revision > revisions[address, default: 0] { revisions[address] = revision }
+            if revision > seen[address, default: 0] {
+                seen[address] = revision
+                revisions[address] = p.removes ? nil : revision
+            }
             return p.waiters
         }
-        guard revisions[address, default: 0] == p.revision else { return p.waiters }
+        guard seen[address, default: 0] == p.seen else { return p.waiters }
         if let previous = p.previous { table.upsert(previous) } else { table.remove(address) }
         return p.waiters
     }
