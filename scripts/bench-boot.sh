@@ -36,7 +36,7 @@ fi
 for tool in perfdhcp dhcrelay dnsmasq nginx curl; do
   command -v "$tool" >/dev/null || { echo "bench-boot: $tool is missing: run scripts/install-deps.sh bench" >&2; exit 1; }
 done
-[ $((N * ROUNDS)) -le 8000 ] && [ "$N" -ge 1 ] \
+[ $((N * ROUNDS)) -le 8000 ] && [ "$N" -ge 1 ] && [ "$ROUNDS" -ge 1 ] \
   || { echo "bench-boot: N * ROUNDS must be 1 to 8000 (the lease range of one /19 rack)" >&2; exit 2; }
 if [ -z "${KIBAN:-}" ]; then   # BUILD_LOCK: a lock file to build under, on a shared machine
   (cd "$HERE/.." && ${BUILD_LOCK:+flock "$BUILD_LOCK"} nice -n 10 swift build -c release --product kiban >/dev/null)
@@ -185,7 +185,7 @@ dhcp_phase() {  # dhcp_phase SYSTEM NS ROUND SERVERS...: perfdhcp avalanche thro
   wait_for 30 grep -q "Sending on" "$W/relay-$sys.log" || die "dhcrelay did not start"
   local c0 rc=0; c0=$(server_cpu "$sns")
   timeout -s INT -k 10 "$DHCP_SECONDS" ip netns exec "$P-rack" perfdhcp -4 -l eth0 -B -R "$N" \
-      --scenario avalanche -u -b "mac=02:00:0$round:00:00:00" >"$W/perfdhcp-$sys-$round.out" 2>&1 || rc=$?
+      --scenario avalanche -u -b "mac=02:00:$(printf %02x "$round"):00:00:00" >"$W/perfdhcp-$sys-$round.out" 2>&1 || rc=$?
   awk -v a="$(server_cpu "$sns")" -v b="$c0" 'BEGIN {print a - b}' >"$W/dhcp-cpu-$sys-$round"
   kill "$relay"; wait "$relay" 2>/dev/null || true
   [ $rc = 0 ] || [ $rc = 3 ] || [ $rc = 124 ] || [ $rc = 130 ] || { tail -5 "$W/perfdhcp-$sys-$round.out" >&2; die "perfdhcp exit $rc"; }
@@ -206,4 +206,18 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 leases=$(kcli 1 dhcp leases -o json | python3 -c 'import json,sys; l=json.load(sys.stdin); print(len(l), len({x["address"] for x in l}))')
 log "Kiban's store holds $leases (leases, distinct addresses) after $ROUNDS round(s) of $N clients"
+replicated() {  # every member's own state.db holds every lease (read-only, beside the running member)
+  python3 - "$W" $((N * ROUNDS)) <<'EOP'
+import sqlite3, sys
+w, want = sys.argv[1], int(sys.argv[2])
+counts = []
+for m in (1, 2, 3):
+    db = sqlite3.connect(f"file:{w}/ks{m}/data/state.db?mode=ro", uri=True, timeout=10)
+    counts.append(db.execute("SELECT count(*) FROM kv WHERE key >= CAST('dhcp/leases/' AS BLOB) AND key < CAST('dhcp/leases0' AS BLOB)").fetchone()[0])
+print("leases in each member's state.db:", " ".join(f"ks{m}={c}" for m, c in zip((1, 2, 3), counts)), file=sys.stderr)
+sys.exit(any(c < want for c in counts))
+EOP
+}
+wait_for 60 replicated || { replicated || true; log "WARNING: not every member holds every lease"; }
+replicated
 python3 "$HERE/boot-storm-table.py" "$W" "$N" "$ROUNDS" "$C"

@@ -13,8 +13,8 @@ Redirects (301, 302, 307, 308) are followed, at most 5 per request. One keep-ali
 per machine and server, as iPXE keeps them. Kernel and initrd bytes are counted and checked
 against Content-Length (and --kernel-bytes / --initrd-bytes when given), never copied: the
 client is asyncio with a BufferedProtocol that receives into one reused buffer, so Python does
-not allocate per chunk. Every request has a timeout (--request-timeout), the whole storm a
-deadline (--deadline); a machine that fails is counted and the storm goes on.
+not allocate per chunk. A request fails when connecting or a pause in its answer lasts longer
+than --request-timeout; the whole storm has a deadline (--deadline); a machine that fails is counted and the storm goes on.
 
 Prints one JSON line: seconds until the last machine had everything, machines complete, errors
 (the first one's text), bytes, per-machine boot time p50/p99, and this client's CPU seconds.
@@ -27,7 +27,7 @@ import resource
 import time
 import urllib.parse
 
-BUFFER_BYTES = 1 << 20       # one receive buffer per connection
+BUFFER_BYTES = 256 << 10     # one receive buffer per connection
 HEAD_BYTES_MAX = 64 << 10    # a response head or kept body larger than this is an error
 REDIRECTS_MAX = 5
 IMAGE_LINE = r"^{} (?:--name[= ]\S+ |--\S+ )*(\S+)"   # iPXE: kernel|initrd [--name NAME] [--opt...] URL
@@ -48,6 +48,7 @@ class Connection(asyncio.BufferedProtocol):
         self.reply = None        # the Future of the request in flight
         self.state = "idle"      # idle | head | kept | discard
         self.filled = 0          # bytes of the head (and kept body) in the buffer
+        self.progress = 0        # bytes received so far: the idle timeout watches it
 
     # asyncio.BufferedProtocol
     def connection_made(self, transport):
@@ -61,6 +62,7 @@ class Connection(asyncio.BufferedProtocol):
         return self.view[self.filled:HEAD_BYTES_MAX]
 
     def buffer_updated(self, nbytes):
+        self.progress += nbytes
         if self.state == "idle":
             return self._fail(HTTPError("bytes arrived with no request in flight"))
         if self.state == "discard":
@@ -145,11 +147,14 @@ class Machine:
             key = (u.hostname, u.port or 80)
             conn = self.connections.get(key)
             if conn is None or conn.closed:
-                _, conn = await asyncio.wait_for(
-                    asyncio.get_running_loop().create_connection(Connection, *key), self.timeout)
+                try:
+                    _, conn = await asyncio.wait_for(
+                        asyncio.get_running_loop().create_connection(Connection, *key), self.timeout)
+                except asyncio.TimeoutError:
+                    raise HTTPError(f"no connection to {u.netloc} in {self.timeout:g} s") from None
                 self.connections[key] = conn
             path = u.path + (f"?{u.query}" if u.query else "")
-            status, headers, length, body = await asyncio.wait_for(conn.get(u.netloc, path, keep_body), self.timeout)
+            status, headers, length, body = await self.answer(conn, conn.get(u.netloc, path, keep_body), url)
             if status in (301, 302, 307, 308) and "location" in headers:
                 url = urllib.parse.urljoin(url, headers["location"])
                 continue
@@ -157,6 +162,17 @@ class Machine:
                 raise HTTPError(f"{status} for {url}: {(body or b'')[:120]!r}")
             return length, body
         raise HTTPError(f"more than {REDIRECTS_MAX} redirects for {url}")
+
+    async def answer(self, conn, reply, url):
+        """The reply, unless no byte arrives for `timeout` seconds (iPXE's timeout is idle time too)."""
+        while True:
+            seen = conn.progress
+            done, _ = await asyncio.wait({reply}, timeout=self.timeout)
+            if done:
+                return reply.result()
+            if conn.progress == seen:
+                conn.transport.close()
+                raise HTTPError(f"no byte for {self.timeout:g} s from {url}")
 
     def close(self):
         for conn in self.connections.values():
@@ -244,7 +260,7 @@ def main():
     p.add_argument("--serial-prefix", default="STORM-")
     p.add_argument("--kernel-bytes", type=int, default=0, help="expected kernel size (0: not checked)")
     p.add_argument("--initrd-bytes", type=int, default=0, help="expected initrd size (0: not checked)")
-    p.add_argument("--request-timeout", type=float, default=60.0, help="seconds per request")
+    p.add_argument("--request-timeout", type=float, default=60.0, help="seconds to connect, and without a byte of the answer")
     p.add_argument("--deadline", type=float, default=600.0, help="seconds for the whole storm")
     args = p.parse_args()
     if args.machines < 1 or args.concurrency < 1:
