@@ -43,8 +43,8 @@ def cell(value, digits=2):
 
 def main():
     d, n, rounds, c = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-    print(f"| system | round | DHCP s | no lease | DHCP resends | DHCP server CPU s | HTTP s (C={c}) "
-          "| HTTP errors | boot p50 / p99 s | HTTP server CPU s | total s |")
+    print(f"| system | N | round | DHCP s | no lease | DHCP drops (resent) | HTTP s (C={c}) | HTTP errors | total s "
+          "| boot p50 / p99 s | server CPU s DHCP / HTTP |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     notes = []
     for r in range(1, rounds + 1):
@@ -57,10 +57,10 @@ def main():
                 http = {"seconds": None, "errors": n, "first_error": "no result", "boot_p50_s": None, "boot_p99_s": None}
             http_s = http["seconds"] if http["errors"] == 0 else None
             total = dhcp_s + http_s if dhcp_s is not None and http_s is not None and left == 0 else None
-            print(f"| {NAMES[sys_]} | {r} | {cell(dhcp_s)} | {left} | {resent if resent is not None else '–'} "
-                  f"| {cell(number(f'{d}/dhcp-cpu-{sys_}-{r}'), 1)} | {cell(http['seconds'])} | {http['errors']} "
-                  f"| {cell(http['boot_p50_s'])} / {cell(http['boot_p99_s'])} | {cell(number(f'{d}/http-cpu-{sys_}-{r}'), 1)} "
-                  f"| {cell(total)} |")
+            print(f"| {NAMES[sys_]} | {n} | {r} | {cell(dhcp_s)} | {left} | {resent if resent is not None else '–'} "
+                  f"| {cell(http['seconds'])} | {http['errors']} | {cell(total)} "
+                  f"| {cell(http['boot_p50_s'])} / {cell(http['boot_p99_s'])} "
+                  f"| {cell(number(f'{d}/dhcp-cpu-{sys_}-{r}'), 1)} / {cell(number(f'{d}/http-cpu-{sys_}-{r}'), 1)} |")
     print("\n".join(notes))
     for r in range(1, rounds + 1):
         for sys_ in ("kiban", "ref"):
