@@ -24,11 +24,11 @@
 # Each round uses new MACs (ROUNDS * N ≤ 8000: rack 0's lease range).
 #
 # Usage: [N=1000] [C=64] [ROUNDS=1] [KERNEL_MB=8] [INITRD_MB=1] [RACK_SIZE=40]
-#        [DHCP_SECONDS=120] [HTTP_SECONDS=300] [KEEP=1] [KIBAN=path/to/kiban | BUILD_LOCK=file]
+#        [DHCP_SECONDS=60] [HTTP_SECONDS=300] [KEEP=1] [KIBAN=path/to/kiban | BUILD_LOCK=file]
 #        scripts/bench-boot.sh
 set -euo pipefail
 N=${N:-1000}; C=${C:-64}; ROUNDS=${ROUNDS:-1}; KERNEL_MB=${KERNEL_MB:-8}; INITRD_MB=${INITRD_MB:-1}
-RACK_SIZE=${RACK_SIZE:-40}; DHCP_SECONDS=${DHCP_SECONDS:-120}; HTTP_SECONDS=${HTTP_SECONDS:-300}
+RACK_SIZE=${RACK_SIZE:-40}; DHCP_SECONDS=${DHCP_SECONDS:-60}; HTTP_SECONDS=${HTTP_SECONDS:-300}
 HERE=$(cd "$(dirname "$0")" && pwd)
 if [ "$(id -u)" -ne 0 ]; then
   echo "bench-boot: skipped: needs root (network namespaces, DHCP on port 67); run it as root" >&2; exit 0
@@ -89,14 +89,22 @@ plug rack br-rack 10.64.0.2/19
 
 # ---- Kiban: three members, formed with init, token and join
 kcli() { local m=$1; shift; "$KIBAN" "$@" --socket "$W/ks$m/kiban.sock"; }
-for m in 1 2 3; do
-  mkdir -p "$W/ks$m"; : >"$W/ks$m/kiban.yaml"
-  "${UNMASKED[@]}" ip netns exec "$P-bs" "$KIBAN" server --config "$W/ks$m/kiban.yaml" --name "ks$m" \
-      --advertise-address "10.0.0.1$m" --peer-port 10090 --data-dir "$W/ks$m/data" --socket "$W/ks$m/kiban.sock" \
-      --dhcp-address "10.0.0.1$m" --dhcp-port 67 --http-port 10080 >>"$W/ks$m/server.log" 2>&1 &
-  PIDS+=($!)
-done
-for m in 1 2 3; do wait_for 60 test -S "$W/ks$m/kiban.sock" || { tail -20 "$W/ks$m/server.log"; die "ks$m opened no socket"; }; done
+declare -A KPID=()
+start_members() {  # start (or restart) the three members, with the same data directories
+  local m
+  for m in 1 2 3; do
+    if [ -n "${KPID[$m]:-}" ]; then kill "${KPID[$m]}"; wait "${KPID[$m]}" 2>/dev/null || true; fi
+  done
+  for m in 1 2 3; do
+    mkdir -p "$W/ks$m"; : >"$W/ks$m/kiban.yaml"
+    "${UNMASKED[@]}" ip netns exec "$P-bs" "$KIBAN" server --config "$W/ks$m/kiban.yaml" --name "ks$m" \
+        --advertise-address "10.0.0.1$m" --peer-port 10090 --data-dir "$W/ks$m/data" --socket "$W/ks$m/kiban.sock" \
+        --dhcp-address "10.0.0.1$m" --dhcp-port 67 --http-port 10080 >>"$W/ks$m/server.log" 2>&1 &
+    KPID[$m]=$!; PIDS+=($!)
+  done
+  for m in 1 2 3; do wait_for 60 test -S "$W/ks$m/kiban.sock" || { tail -20 "$W/ks$m/server.log"; die "ks$m opened no socket"; }; done
+}
+start_members
 kcli 1 init >/dev/null || die "kiban init"
 for m in 2 3; do kcli "$m" join "$(kcli 1 token create "ks$m")" >/dev/null || die "ks$m could not join"; done
 voters() { kcli 1 status -o json | python3 -c 'import json,sys; sys.exit(sum(m["role"] == "voter" for m in json.load(sys.stdin)["members"]) != 3)'; }
@@ -163,16 +171,32 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
   server { listen 10.0.0.21:10080; root $W/www; default_type application/octet-stream; } }
 EON
 ip netns exec "$P-ref" nginx -c "$W/nginx.conf" & PIDS+=($!)
-: >"$W/dnsmasq.leases"
-ip netns exec "$P-ref" dnsmasq --keep-in-foreground --port=0 --interface=eth0 --bind-interfaces --no-ping --quiet-dhcp \
-  --dhcp-authoritative --dhcp-lease-max=100000 --dhcp-range=10.64.0.44,10.64.31.254,255.255.224.0,1h \
-  --dhcp-boot=http://10.0.0.21:10080/boot/ipxe --dhcp-leasefile="$W/dnsmasq.leases" \
-  --pid-file="$W/dnsmasq.pid" --log-facility="$W/dnsmasq.log" >"$W/dnsmasq.out" 2>&1 &
-PIDS+=($!)
+start_dnsmasq() {  # a fresh dnsmasq with an empty lease file, like Kiban's emptied lease keys
+  if [ -n "${DNSMASQ:-}" ]; then kill "$DNSMASQ"; wait "$DNSMASQ" 2>/dev/null || true; fi
+  : >"$W/dnsmasq.leases"
+  ip netns exec "$P-ref" dnsmasq --keep-in-foreground --port=0 --interface=eth0 --bind-interfaces --no-ping \
+    --quiet-dhcp --dhcp-authoritative --dhcp-lease-max=100000 --dhcp-range=10.64.0.44,10.64.31.254,255.255.224.0,1h \
+    --dhcp-boot=http://10.0.0.21:10080/boot/ipxe --dhcp-leasefile="$W/dnsmasq.leases" \
+    --pid-file="$W/dnsmasq.pid" --log-facility="$W/dnsmasq.log" >>"$W/dnsmasq.out" 2>&1 &
+  DNSMASQ=$!; PIDS+=($!)
+  wait_for 60 ns ref sh -c 'ss -lun | grep -q ":67 "' || die "dnsmasq does not listen on port 67"
+}
 wait_for 60 ns rack curl -sf -o /dev/null http://10.0.0.21:10080/boot/ipxe || die "nginx does not answer"
-wait_for 60 ns ref sh -c 'ss -lun | grep -q ":67 "' || die "dnsmasq does not listen on port 67"
 
 # ---- the storm
+member_leases() {  # member_leases COUNT [at-least]: every member's own state.db (read-only) holds COUNT lease keys
+  python3 - "$W" "$1" "${2:-exactly}" <<'EOP'
+import sqlite3, sys
+w, want, at_least = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "at-least"
+counts = []
+for m in (1, 2, 3):
+    db = sqlite3.connect(f"file:{w}/ks{m}/data/state.db?mode=ro", uri=True, timeout=10)
+    counts.append(db.execute("SELECT count(*) FROM kv WHERE key >= CAST('dhcp/leases/' AS BLOB) "
+                             "AND key < CAST('dhcp/leases0' AS BLOB)").fetchone()[0])
+print("leases in each member's state.db:", " ".join(f"ks{m}={c}" for m, c in zip((1, 2, 3), counts)))
+sys.exit(any(c < want if at_least else c != want for c in counts))
+EOP
+}
 server_cpu() {  # CPU seconds used so far by every process in namespace $1
   local pid t=0
   for pid in $(ip netns pids "$P-$1"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0))); done
@@ -200,24 +224,24 @@ echo "boot storm: $N machines, HTTP $C at a time, kernel $KERNEL_MB MiB + initrd
      "$(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 for round in $(seq 1 "$ROUNDS"); do
   log "round $round: Kiban DHCP"; dhcp_phase kiban bs "$round" 10.0.0.11 10.0.0.12 10.0.0.13
+  wait_for 60 member_leases "$N" at-least || log "WARNING: not every member holds all $N leases"
+  member_leases "$N" at-least >"$W/replicated-$round" 2>&1 || true
+  kcli 1 dhcp leases -o json | python3 -c 'import json,sys; l=json.load(sys.stdin); print("the leader lists", len(l), "leases on", len({x["address"] for x in l}), "addresses")' >>"$W/replicated-$round"
+  for m in 1 2 3; do kcli "$m" dhcp status -o json; echo; done | python3 -c '
+import json, sys
+t = {}
+for line in filter(str.strip, sys.stdin):
+    s = json.loads(line)
+    for k, v in [("received", s["received"]), ("committed", s["committed"])] + list(s["replied"].items()) + list(s["dropped"].items()):
+        t[k] = t.get(k, 0) + v
+print("DHCP counters of the three members since they started:", " ".join(f"{k}={v}" for k, v in sorted(t.items())))' >>"$W/replicated-$round"
   log "round $round: Kiban HTTP"; http_phase kiban bs "$round" http://10.0.0.11:10080,http://10.0.0.12:10080,http://10.0.0.13:10080
-  log "round $round: dnsmasq DHCP"; dhcp_phase ref ref "$round" 10.0.0.21
+  # The next round starts with no lease, as dnsmasq does. The members restart because their
+  # DHCP servers keep answering lost_race after their lease keys are deleted under them.
+  kcli 1 kv del dhcp/leases/ --prefix >/dev/null || die "could not empty Kiban's leases"
+  wait_for 60 member_leases 0 || die "a member still holds leases after kiban kv del"
+  [ "$round" = "$ROUNDS" ] || { start_members; wait_for 120 ready || die "the restarted members do not serve"; }
+  log "round $round: dnsmasq DHCP"; start_dnsmasq; dhcp_phase ref ref "$round" 10.0.0.21
   log "round $round: nginx HTTP"; http_phase ref ref "$round" http://10.0.0.21:10080
 done
-leases=$(kcli 1 dhcp leases -o json | python3 -c 'import json,sys; l=json.load(sys.stdin); print(len(l), len({x["address"] for x in l}))')
-log "Kiban's store holds $leases (leases, distinct addresses) after $ROUNDS round(s) of $N clients"
-replicated() {  # every member's own state.db holds every lease (read-only, beside the running member)
-  python3 - "$W" $((N * ROUNDS)) <<'EOP'
-import sqlite3, sys
-w, want = sys.argv[1], int(sys.argv[2])
-counts = []
-for m in (1, 2, 3):
-    db = sqlite3.connect(f"file:{w}/ks{m}/data/state.db?mode=ro", uri=True, timeout=10)
-    counts.append(db.execute("SELECT count(*) FROM kv WHERE key >= CAST('dhcp/leases/' AS BLOB) AND key < CAST('dhcp/leases0' AS BLOB)").fetchone()[0])
-print("leases in each member's state.db:", " ".join(f"ks{m}={c}" for m, c in zip((1, 2, 3), counts)), file=sys.stderr)
-sys.exit(any(c < want for c in counts))
-EOP
-}
-wait_for 60 replicated || log "WARNING: not every member holds every lease"
-replicated || true   # the counts, for the record
 python3 "$HERE/boot-storm-table.py" "$W" "$N" "$ROUNDS" "$C"

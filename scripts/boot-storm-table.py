@@ -51,6 +51,8 @@ def main():
         for sys_ in ("kiban", "ref"):
             dhcp_s, left, resent, twice = dhcp(f"{d}/perfdhcp-{sys_}-{r}.out", n)
             notes.append(f"{NAMES[sys_]} round {r}: perfdhcp -u saw {twice} addresses ACKed to two clients")
+            if sys_ == "kiban" and os.path.exists(f"{d}/replicated-{r}"):
+                notes.append(f"{NAMES[sys_]} round {r}: " + "; ".join(open(f"{d}/replicated-{r}").read().split("\n")).strip("; "))
             try:
                 http = json.load(open(f"{d}/http-{sys_}-{r}.json"))
             except (OSError, ValueError):
