@@ -21,7 +21,8 @@
 # docs/dhcp.md tells rack routers to. Kiban commits each lease through Raft to three SQLite
 # logs before replying; dnsmasq (no ping check, same range and lease time) writes a lease file.
 # HTTP: scripts/boot-storm.py, C machines at a time, machine i from Kiban member i % 3.
-# Each round uses new MACs (ROUNDS * N ≤ 8000: rack 0's lease range).
+# Every round starts with no lease on either side (Kiban's lease keys deleted, members
+# restarted; dnsmasq restarted with an empty lease file) and new MACs.
 #
 # Usage: [N=1000] [C=64] [ROUNDS=1] [KERNEL_MB=8] [INITRD_MB=1] [RACK_SIZE=40]
 #        [DHCP_SECONDS=60] [HTTP_SECONDS=300] [KEEP=1] [KIBAN=path/to/kiban | BUILD_LOCK=file]
@@ -52,7 +53,11 @@ cleanup() {
   set +e
   local pid n
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for _ in $(seq 50); do kill -0 "${PIDS[@]}" 2>/dev/null || break; sleep 0.2; done   # up to 10 s to stop
+  local alive
+  for _ in $(seq 50); do   # up to 10 s to stop
+    alive=0; for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ $alive = 1 ] || break; sleep 0.2
+  done
   for n in "${NSLIST[@]}"; do for pid in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done; done
   wait 2>/dev/null
   for n in "${NSLIST[@]}"; do ip netns del "$n" 2>/dev/null; done
