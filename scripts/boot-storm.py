@@ -14,7 +14,8 @@ per machine and server, as iPXE keeps them. Kernel and initrd bytes are counted 
 against Content-Length (and --kernel-bytes / --initrd-bytes when given), never copied: the
 client is asyncio with a BufferedProtocol that receives into one reused buffer, so Python does
 not allocate per chunk. A request fails when connecting or a pause in its answer lasts longer
-than --request-timeout; the whole storm has a deadline (--deadline); a machine that fails is counted and the storm goes on.
+than --request-timeout; the whole storm has a deadline (--deadline). A machine that fails is
+counted, and the storm goes on.
 
 Prints one JSON line: seconds until the last machine had everything, machines complete, errors
 (the first one's text), bytes, per-machine boot time p50/p99, and this client's CPU seconds.
@@ -253,11 +254,11 @@ async def storm(args):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("bases", help="comma-separated base URLs, e.g. http://10.0.0.11:10080,http://10.0.0.12:10080")
     p.add_argument("machines", type=int, help="N, the number of machines")
     p.add_argument("concurrency", type=int, help="C, machines booting at once")
-    p.add_argument("--serial-prefix", default="STORM-")
+    p.add_argument("--serial-prefix", default="STORM-", help="serials are PREFIX00000, PREFIX00001, ... (default STORM-)")
     p.add_argument("--kernel-bytes", type=int, default=0, help="expected kernel size (0: not checked)")
     p.add_argument("--initrd-bytes", type=int, default=0, help="expected initrd size (0: not checked)")
     p.add_argument("--request-timeout", type=float, default=60.0, help="seconds to connect, and without a byte of the answer")
