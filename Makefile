@@ -5,7 +5,7 @@ BUILD_FLAGS ?=
 SIM_SEEDS ?= 2000
 VERSION := $(shell cat VERSION)
 
-.PHONY: all deps build release run test sim lint fuzz soak-store bench bench-store bench-inventory clean deb test-package cli-docs
+.PHONY: all deps build release run test sim lint fuzz soak-store bench bench-store bench-inventory bench-boot clean deb test-package cli-docs
 
 all: build
 
@@ -84,6 +84,12 @@ bench-store:
 bench-inventory:
 	@scripts/install-deps.sh bench
 	scripts/bench-inventory.sh
+
+# Only the boot storm (N=1000 machines: perfdhcp + HTTP fetches, Kiban next to dnsmasq + nginx;
+# N, C, ROUNDS, KERNEL_MB override).
+bench-boot:
+	@scripts/install-deps.sh bench
+	scripts/bench-boot.sh
 
 clean:
 	rm -rf .build .build-release out
