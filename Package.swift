@@ -122,7 +122,7 @@ let package = Package(
                           path: "Sources/KibanDHCPHarness", swiftSettings: strict),
         // Also starts real `kiban` processes (the executable is built next to the test bundle).
         .testTarget(name: "KibanServerTests", dependencies: ["KibanServer", "KibanRaft", "KibanRaftSimulation", "kiban",
-                                                            "KibanLinearizability", "KibanNetboot"],
+                                                            "KibanLinearizability", "KibanNetboot", "KibanTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "KibanInventoryTests",
                     dependencies: ["KibanInventory", "KibanStore", "KibanRaft",
@@ -148,9 +148,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "KibanStoreTests",
-                    dependencies: ["KibanStore", "KibanRaft", "kiban-store-crash", "KibanLinearizability",
+                    dependencies: ["KibanStore", "KibanRaft", "kiban-store-crash", "KibanLinearizability", "KibanTestSupport",
                                    .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
+        // Child processes that die with the test process, and free ports (docs/testing.md).
+        .target(name: "KibanTestSupport", path: "Tests/KibanTestSupport", swiftSettings: strict),
         .testTarget(name: "KibanRaftSimulationTests", dependencies: ["KibanRaftSimulation", "KibanRaft"],
                     swiftSettings: strict),
         // liburing 2.3 (Debian 12); shim.h fixes the header include order for Swift.
