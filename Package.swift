@@ -113,7 +113,8 @@ let package = Package(
         .testTarget(name: "KibanCATests", dependencies: ["KibanCA"], swiftSettings: strict),
         .testTarget(name: "KibanNetbootTests",
                     dependencies: ["KibanNetboot", "KibanStore", "KibanIO", "KibanInventory", "KibanRaft",
-                                   "kiban-dhcp-harness", "kiban", .product(name: "Logging", package: "swift-log")],
+                                   "kiban-dhcp-harness", "kiban", "KibanTestSupport",
+                                   .product(name: "Logging", package: "swift-log")],
                     exclude: ["vectors"], swiftSettings: strict),
         // Three DHCP servers over a 3-member in-process store, for the namespace tests and make bench.
         .executableTarget(name: "kiban-dhcp-harness",

@@ -26,10 +26,12 @@ public enum ChildProcesses {
     /// The program that sets the parent-death signal before exec (util-linux, in every Debian).
     public static let setpriv = "/usr/bin/setpriv"
 
-    /// The command line that runs `executable arguments` with SIGKILL as its parent-death signal.
-    public static func command(_ executable: String, _ arguments: [String]) -> [String] {
+    /// The command line that runs `executable arguments` (a path, or a name looked up on PATH)
+    /// with `deathSignal` (KILL, TERM…) as its parent-death signal. TERM lets a script run its
+    /// cleanup; it must then not be blocked or ignored (tests/harness/unmasked.py).
+    public static func command(_ executable: String, _ arguments: [String], deathSignal: String = "KILL") -> [String] {
         guard FileManager.default.isExecutableFile(atPath: setpriv) else { return [executable] + arguments }
-        return [setpriv, "--pdeathsig", "KILL", "--", executable] + arguments
+        return [setpriv, "--pdeathsig", deathSignal, "--", executable] + arguments
     }
 
     /// Runs `process` (configured but not started) under the parent-death signal, from the spawn
