@@ -5,7 +5,7 @@ BUILD_FLAGS ?=
 SIM_SEEDS ?= 2000
 VERSION := $(shell cat VERSION)
 
-.PHONY: all deps build release run test sim lint fuzz soak-store bench bench-store bench-inventory bench-boot clean deb test-package cli-docs
+.PHONY: all deps build release run test sim sim-build sim-run sim-and-package lint fuzz soak-store bench bench-store bench-inventory bench-boot clean deb test-package cli-docs
 
 all: build
 
@@ -23,24 +23,44 @@ run: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product kiban
 	$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kiban dev
 
-# Every test, then the simulation sweep (see `sim`). Suites run one after another: several start
-# real processes, network namespaces and servers, and would otherwise starve each other of the
-# machine's cores. The simulator's own tests run 50 seeds in debug mode here; `sim` sweeps
-# thousands in release mode.
+# Every test, then the simulation sweep (see `sim`) and the package tests. Suites run one after
+# another: several start real processes, network namespaces and servers, and would otherwise
+# starve each other of the machine's cores. The simulator's own tests run 50 seeds in debug mode
+# here; `sim` sweeps thousands in release mode. The sweep (deterministic: no clock, no timing to
+# disturb) runs while the package's release binary builds; docs/testing.md has the time budget.
 test: deps lint
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	KIBAN_SIM_TEST_SEEDS=$${KIBAN_SIM_TEST_SEEDS:-50} $(SWIFT) test $(BUILD_FLAGS) --skip-build --no-parallel
 	scripts/cli-docs.py --check --binary "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kiban" --markdown docs/cli.md
-	$(MAKE) sim
-	$(MAKE) test-package
+	$(MAKE) sim-and-package
+
+# `make sim` and `make test-package`, the sweep running while the package's binary builds.
+sim-and-package: sim-build
+	@sim=$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/kiban-sim; \
+	if [ "$$(id -u)" -ne 0 ]; then $(MAKE) sim-run SIM="$$sim" test-package; else \
+		echo "sim-run in the background (log: .build-release/sim.log) while make deb builds"; \
+		$(MAKE) sim-run SIM="$$sim" >.build-release/sim.log 2>&1 & pid=$$!; \
+		$(MAKE) deb; deb=$$?; wait $$pid; simrc=$$?; cat .build-release/sim.log; \
+		[ $$simrc -eq 0 ] && [ $$deb -eq 0 ] && tests/package/test-package.sh out/kiban_$(VERSION)_amd64.deb; fi
+
+# Release builds (`sim`, `deb`) share one scratch directory and the package's flags, so what
+# both use (KibanRaft, ArgumentParser) is compiled once. scripts/build-deb.sh uses the same.
+RELEASE_FLAGS = -c release --static-swift-stdlib --scratch-path .build-release \
+	-Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
 
 # The Raft simulation sweep in release mode: KIBAN_SIM_SEEDS seeds (default $(SIM_SEEDS)) from
 # KIBAN_SIM_FIRST_SEED, plus a quarter as many with the adversarial profile. (`swift test` above
 # runs the simulator's own tests on fewer seeds, in debug mode.)
-sim:
-	$(SWIFT) build -c release $(BUILD_FLAGS) --product kiban-sim
-	$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/kiban-sim --seeds $${KIBAN_SIM_SEEDS:-$(SIM_SEEDS)} --first-seed $${KIBAN_SIM_FIRST_SEED:-0}
-	$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/kiban-sim --adversarial --seeds $$(( $${KIBAN_SIM_SEEDS:-$(SIM_SEEDS)} / 4 )) --first-seed $${KIBAN_SIM_FIRST_SEED:-0}
+sim: sim-build sim-run
+
+sim-build:
+	$(SWIFT) build $(RELEASE_FLAGS) $(BUILD_FLAGS) --product kiban-sim
+
+# SIM: the kiban-sim binary (asked of swift build when unset).
+sim-run:
+	sim="$${SIM:-$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/kiban-sim}"; \
+	"$$sim" --seeds $${KIBAN_SIM_SEEDS:-$(SIM_SEEDS)} --first-seed $${KIBAN_SIM_FIRST_SEED:-0} && \
+	"$$sim" --adversarial --seeds $$(( $${KIBAN_SIM_SEEDS:-$(SIM_SEEDS)} / 4 )) --first-seed $${KIBAN_SIM_FIRST_SEED:-0}
 
 # The Debian package out/kiban_$(VERSION)_amd64.deb (docs/packaging.md): a release binary with
 # the Swift runtime linked in (built in .build-release), the unit, kiban.yaml, man page, completions.

@@ -113,7 +113,8 @@ let package = Package(
         .testTarget(name: "KibanCATests", dependencies: ["KibanCA"], swiftSettings: strict),
         .testTarget(name: "KibanNetbootTests",
                     dependencies: ["KibanNetboot", "KibanStore", "KibanIO", "KibanInventory", "KibanRaft",
-                                   "kiban-dhcp-harness", "kiban", .product(name: "Logging", package: "swift-log")],
+                                   "kiban-dhcp-harness", "kiban", "KibanTestSupport",
+                                   .product(name: "Logging", package: "swift-log")],
                     exclude: ["vectors"], swiftSettings: strict),
         // Three DHCP servers over a 3-member in-process store, for the namespace tests and make bench.
         .executableTarget(name: "kiban-dhcp-harness",
@@ -122,7 +123,7 @@ let package = Package(
                           path: "Sources/KibanDHCPHarness", swiftSettings: strict),
         // Also starts real `kiban` processes (the executable is built next to the test bundle).
         .testTarget(name: "KibanServerTests", dependencies: ["KibanServer", "KibanRaft", "KibanRaftSimulation", "kiban",
-                                                            "KibanLinearizability", "KibanNetboot"],
+                                                            "KibanLinearizability", "KibanNetboot", "KibanTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "KibanInventoryTests",
                     dependencies: ["KibanInventory", "KibanStore", "KibanRaft",
@@ -148,9 +149,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "KibanStoreTests",
-                    dependencies: ["KibanStore", "KibanRaft", "kiban-store-crash", "KibanLinearizability",
+                    dependencies: ["KibanStore", "KibanRaft", "kiban-store-crash", "KibanLinearizability", "KibanTestSupport",
                                    .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
+        // Child processes that die with the test process, and free ports (docs/testing.md).
+        .target(name: "KibanTestSupport", path: "Tests/KibanTestSupport", swiftSettings: strict),
         .testTarget(name: "KibanRaftSimulationTests", dependencies: ["KibanRaftSimulation", "KibanRaft"],
                     swiftSettings: strict),
         // liburing 2.3 (Debian 12); shim.h fixes the header include order for Swift.

@@ -1,4 +1,5 @@
 import Foundation
+import KibanTestSupport
 import Testing
 
 /// Real clients that we did not write (dhclient, busybox udhcpc, dhcpcd, perfdhcp) through a
@@ -69,10 +70,11 @@ enum NamespaceHarness {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
         // unmasked.py: the script must get timeout's SIGTERM (and run its cleanup), whatever
-        // signals this test process blocks.
+        // signals this test process blocks. If this process dies, timeout is killed with it and
+        // the script gets SIGTERM (both parent-death signals): no namespace is left behind.
         let harness = root.appendingPathComponent("tests/harness")
-        p.arguments = ["-k", "10", "180", "python3", harness.appendingPathComponent("unmasked.py").path,
-                       "bash", harness.appendingPathComponent(name).path]
+        p.arguments = ["-k", "10", "180", "python3", harness.appendingPathComponent("unmasked.py").path]
+            + ChildProcesses.command("bash", [harness.appendingPathComponent(name).path], deathSignal: "TERM")
         var env = ProcessInfo.processInfo.environment
         env["KIBAN_DHCP_HARNESS"] = binary
         env["PATH"] = env["PATH", default: "/usr/bin:/bin"] + ":/usr/sbin:/sbin"
@@ -81,7 +83,7 @@ enum NamespaceHarness {
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out
-        try p.run()
+        try ChildProcesses.launch(p)
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         #expect(p.terminationStatus == 0, "\(name) failed:\n\(text)")

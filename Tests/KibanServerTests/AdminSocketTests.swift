@@ -1,4 +1,5 @@
 import Foundation
+import KibanTestSupport
 import Testing
 
 /// The admin socket's guards, with a real daemon.
@@ -7,14 +8,14 @@ struct AdminSocketTests {
     @Test("The socket is mode 0660, a second daemon cannot take it over, and the CLI says what to do without a daemon")
     func guards() async throws {
         let root = try temporaryDirectory("kiban-socket")
-        let server = ServerProcess(name: "one", under: root, peerPort: basePort() + 1)
+        let server = ServerProcess(name: "one", under: root)
         defer { server.stop(); try? FileManager.default.removeItem(atPath: root) }
         try await server.start()
         let mode = try FileManager.default.attributesOfItem(atPath: server.socket)[.posixPermissions] as? Int
         #expect(mode == 0o660)
 
         let second = ServerProcess.run(["server", "--config", server.root + "/kiban.yaml", "--name", "two",
-                                        "--data-dir", root + "/two", "--peer-port", "\(server.peerPort + 1)",
+                                        "--data-dir", root + "/two", "--peer-port", "\(try FreePort.tcp())",
                                         "--socket", server.socket])
         #expect(second.code != 0)
         #expect((second.stdout + second.stderr).contains("another kiban daemon is serving"))
@@ -28,7 +29,7 @@ struct AdminSocketTests {
           .enabled(if: getuid() == 0, "needs root to run the CLI as another user"))
     func otherUser() async throws {
         let root = try temporaryDirectory("kiban-socket-user")
-        let server = ServerProcess(name: "one", under: root, peerPort: basePort() + 1)
+        let server = ServerProcess(name: "one", under: root)
         defer { server.stop(); try? FileManager.default.removeItem(atPath: root) }
         try await server.start()
         let p = Process()

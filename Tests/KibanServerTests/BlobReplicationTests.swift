@@ -15,14 +15,13 @@ struct BlobReplicationTests {
 
     static func startCluster(_ label: String) async throws -> Cluster {
         let root = try temporaryDirectory(label)
-        let port = basePort()
-        let members = (1...3).map { ServerProcess(name: "\(label)-\($0)", under: root, peerPort: port + $0) }
+        let members = (1...3).map { ServerProcess(name: "\(label)-\($0)", under: root) }
         for m in members {
             m.environment = environment
             try await m.start()
         }
         let cluster = Cluster(root: root, members: members)
-        try cluster.initialize()
+        try await cluster.initialize()
         try await cluster.joinOthers()
         return cluster
     }
@@ -131,7 +130,7 @@ struct BlobReplicationTests {
     @Test("A 512 MiB upload streams: the daemon's peak memory grows by far less than the file")
     func streamsLargeFiles() async throws {
         let root = try temporaryDirectory("img-big")
-        let server = ServerProcess(name: "big-1", under: root, peerPort: basePort() + 1)
+        let server = ServerProcess(name: "big-1", under: root)
         defer { server.stop(); try? FileManager.default.removeItem(atPath: root) }
         try await server.start()
         #expect(server.cli("init").code == 0)

@@ -8,44 +8,24 @@ import Testing
 struct BootClusterTests {
     static let serial = "SN-BOOT-1"
 
-    /// A port nobody holds right now (TCP or UDP), picked by the kernel.
-    static func freePort(_ type: Int32) throws -> Int {
-        let fd = socket(AF_INET, type, 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard ok else { throw TestFailure("no free port: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     /// Three members with their own HTTP and TFTP ports. Members 1 and 2 send blobs to peers at
     /// 1 KB/s: member 3's replicator gets a first 256 KiB chunk and then waits minutes for the
     /// rest, so during a test a blob placed on members 1 and 2 only stays missing on member 3.
     static func cluster(root: String) async throws -> (Cluster, [Int]) {
-        let base = basePort()
         var members: [ServerProcess] = []
-        var httpPorts: [Int] = []
         for i in 1...3 {
-            let m = ServerProcess(name: "boot-\(i)", under: root, peerPort: base + i)
-            let http = try freePort(Int32(SOCK_STREAM.rawValue))
-            m.extraArguments = ["--http-port", "\(http)", "--tftp-port", "\(try freePort(Int32(SOCK_DGRAM.rawValue)))",
-                                "--ipxe-dir", root + "/ipxe"]
+            let m = ServerProcess(name: "boot-\(i)", under: root)
+            m.extraArguments = ["--ipxe-dir", root + "/ipxe"]
             if i < 3 { m.environment["KIBAN_BLOB_SEND_BYTES_PER_SECOND"] = "1000" }
-            httpPorts.append(http)
             members.append(m)
         }
         try FileManager.default.createDirectory(atPath: root + "/ipxe", withIntermediateDirectories: true)
         try Data("fake undionly".utf8).write(to: URL(fileURLWithPath: root + "/ipxe/undionly.kpxe"))
         for m in members { try await m.start() }
         let cluster = Cluster(root: root, members: members)
-        try cluster.initialize()
+        try await cluster.initialize()
         try await cluster.joinOthers()
-        return (cluster, httpPorts)
+        return (cluster, members.map(\.httpPort))
     }
 
     static func get(_ url: String, follow: Bool = false) -> (status: Int, body: [UInt8]) {

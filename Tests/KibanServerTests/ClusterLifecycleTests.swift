@@ -7,9 +7,9 @@ struct ClusterLifecycleTests {
     @Test("Servers form a cluster with init, tokens and join, and carry on when the leader is killed", arguments: [3, 5])
     func leaderKill(size: Int) async throws {
         let root = try temporaryDirectory("kiban-cluster")
-        let cluster = try await Cluster.start(size, prefix: "boot", root: root, port: basePort())
+        let cluster = try await Cluster.start(size, prefix: "boot", root: root)
         defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
-        try cluster.initialize()
+        try await cluster.initialize()
         let again = cluster.members[0].cli("init")
         #expect(again.code != 0 && again.stderr.contains("already a member"))
         try await cluster.joinOthers()
@@ -71,8 +71,8 @@ struct ClusterLifecycleTests {
 
     @Test("A token works once, not after its expiry, and only for its cluster's CA")
     func tokenSecurity() async throws {
-        let (root, port, cluster, rogue) = try await Self.twoClusters("kiban-tokens")
-        let joiner = ServerProcess(name: "late", under: root, peerPort: port + 20)
+        let (root, cluster, rogue) = try await Self.twoClusters("kiban-tokens")
+        let joiner = ServerProcess(name: "late", under: root)
         defer { cluster.stopAll(); rogue.stopAll(); joiner.stop(); try? FileManager.default.removeItem(atPath: root) }
         try await joiner.start()
 
@@ -93,7 +93,7 @@ struct ClusterLifecycleTests {
         // The good token (still unused: the rogue never saw it) works once.
         let first = joiner.cli("join", good)
         #expect(first.code == 0, "\(first.stderr)")
-        let other = ServerProcess(name: "late", under: root + "/second", peerPort: port + 30)
+        let other = ServerProcess(name: "late", under: root + "/second")
         try await other.start()
         defer { other.stop() }
         let reused = other.cli("join", good)
@@ -102,7 +102,7 @@ struct ClusterLifecycleTests {
 
     @Test("A peer presenting a certificate from another CA is refused during the TLS handshake")
     func foreignCertificate() async throws {
-        let (root, _, cluster, rogue) = try await Self.twoClusters("kiban-mtls")
+        let (root, cluster, rogue) = try await Self.twoClusters("kiban-mtls")
         defer { cluster.stopAll(); rogue.stopAll(); try? FileManager.default.removeItem(atPath: root) }
         let target = cluster.members[0]
         let trusted = target.dataDir + "/tls/ca.pem"
@@ -114,14 +114,13 @@ struct ClusterLifecycleTests {
     }
 
     /// Two independent one-member clusters (each with its own CA), initialized.
-    static func twoClusters(_ label: String) async throws -> (String, Int, Cluster, Cluster) {
+    static func twoClusters(_ label: String) async throws -> (String, Cluster, Cluster) {
         let root = try temporaryDirectory(label)
-        let port = basePort()
-        let cluster = try await Cluster.start(1, prefix: "main", root: root, port: port)
-        let rogue = try await Cluster.start(1, prefix: "rogue", root: root, port: port + 10)
-        try cluster.initialize()
-        try rogue.initialize()
-        return (root, port, cluster, rogue)
+        let cluster = try await Cluster.start(1, prefix: "main", root: root)
+        let rogue = try await Cluster.start(1, prefix: "rogue", root: root)
+        try await cluster.initialize()
+        try await rogue.initialize()
+        return (root, cluster, rogue)
     }
 
     /// `openssl s_client` with a member certificate: a client no one here wrote.

@@ -17,8 +17,8 @@ struct DHCPDaemonTests {
     /// One initialized member with the IPAM configuration in the store (`inventory/ipam`).
     static func member(_ label: String) async throws -> (ServerProcess, Cluster, String) {
         let root = try temporaryDirectory(label)
-        let cluster = try await Cluster.start(1, prefix: "dhcp", root: root, port: basePort())
-        try cluster.initialize()
+        let cluster = try await Cluster.start(1, prefix: "dhcp", root: root)
+        try await cluster.initialize()
         let m = cluster.members[0]
         let put = m.cli("kv", "put", "inventory/ipam", ipam)
         guard put.code == 0 else { throw TestFailure("kv put failed: \(put.stderr)") }
@@ -152,7 +152,7 @@ struct DHCPDaemonTests {
         #expect(o.messageType == .offer && o.xid == 0xC0FFEE)
         #expect((relay + 31...relay + 253).contains(o.yiaddr))
         #expect(o.serverIdentifier == 0x7F00_0001)
-        #expect(String(decoding: o.file.prefix { $0 != 0 }, as: UTF8.self) == "http://127.0.0.1:\(m.peerPort + 60)/boot/ipxe")
+        #expect(String(decoding: o.file.prefix { $0 != 0 }, as: UTF8.self) == "http://127.0.0.1:\(m.httpPort)/boot/ipxe")
         #expect(o.option(.leaseTime) == [0, 0, 2, 0x58])
 
         var request = DHCPMessage(op: 1, xid: 0xC0FFEF, chaddr: mac)

@@ -1,33 +1,13 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Real clusters for the daemon tests, on ports the kernel says are free right now.
 enum DaemonTestSupport {
     /// Seconds any wait for the cluster allows (the machine is shared and loaded).
     static let waitSeconds = 90
 
-    /// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw TestFailure("cannot bind a free port: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     /// A server named `name` under `root` on a free port, not started.
     static func server(_ name: String, under root: String, arguments: [String] = []) throws -> ServerProcess {
-        let s = ServerProcess(name: name, under: root, peerPort: try freePort())
+        let s = ServerProcess(name: name, under: root)
         s.extraArguments = arguments
         return s
     }
@@ -37,7 +17,7 @@ enum DaemonTestSupport {
         let members = try (1...count).map { try server("\(prefix)-\($0)", under: root, arguments: arguments) }
         for m in members { try await m.start() }
         let cluster = Cluster(root: root, members: members)
-        try cluster.initialize()
+        try await cluster.initialize()
         try await poll("\(members[0].name) to lead", seconds: waitSeconds) { cluster.leader(seenBy: members[0]) != nil }
         for m in members.dropFirst() { try await join(m, via: cluster) }
         return cluster
@@ -55,7 +35,7 @@ enum DaemonTestSupport {
     /// Joins `server` with a token from the cluster's first member and waits until it votes.
     static func join(_ server: ServerProcess, via cluster: Cluster) async throws {
         let before = cluster.voters(seenBy: cluster.members[0])
-        let r = server.cli("join", try cluster.token(for: server.name))
+        let r = try await server.bindingCLI(["join", try cluster.token(for: server.name)])
         guard r.code == 0 else { throw TestFailure("\(server.name) could not join: \(r.stderr)") }
         try await poll("\(server.name) to become a voter", seconds: waitSeconds) { cluster.voters(seenBy: cluster.members[0]) > before }
     }

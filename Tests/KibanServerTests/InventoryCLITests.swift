@@ -14,8 +14,8 @@ struct InventoryCLITests {
     /// A running 3-member cluster and a follower of it.
     static func cluster(_ label: String) async throws -> (Cluster, ServerProcess, String) {
         let root = try temporaryDirectory(label)
-        let cluster = try await Cluster.start(3, prefix: "inv", root: root, port: basePort())
-        try cluster.initialize()
+        let cluster = try await Cluster.start(3, prefix: "inv", root: root)
+        try await cluster.initialize()
         try await cluster.joinOthers()
         var leader: String?
         try await poll("a leader every member agrees on", seconds: 60) {

@@ -22,12 +22,12 @@ struct JepsenTests {
         defer { lab?.destroy(); try? FileManager.default.removeItem(atPath: root) }
         let cluster: Cluster
         if let lab {
-            cluster = try await Cluster.start(in: lab, prefix: "boot", root: root, port: basePort())
+            cluster = try await Cluster.start(in: lab, prefix: "boot", root: root)
         } else {
-            cluster = try await Cluster.start(3, prefix: "boot", root: root, port: basePort())
+            cluster = try await Cluster.start(3, prefix: "boot", root: root)
         }
         defer { cluster.stopAll() }
-        try cluster.initialize()
+        try await cluster.initialize()
         try await cluster.joinOthers()
 
         let recorder = HistoryRecorder()

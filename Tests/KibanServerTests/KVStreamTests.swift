@@ -1,4 +1,5 @@
 import Foundation
+import KibanTestSupport
 import Synchronization
 import Testing
 
@@ -127,8 +128,10 @@ final class Watcher {
         process.standardError = FileHandle.nullDevice
         let output = self.output
         pipe.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData) }
-        try process.run()
+        try ChildProcesses.launch(process)
     }
+
+    deinit { if process.isRunning { stop() } }
 
     /// The first `count` lines, waiting for them up to the suite's deadline.
     func lines(_ count: Int) async throws -> [String] {

@@ -1,4 +1,5 @@
 import Foundation
+import KibanTestSupport
 import Testing
 
 /// A real QEMU VM netboots from three real `kiban server` processes in network namespaces
@@ -39,8 +40,10 @@ enum NetbootVM {
         let harness = root.appendingPathComponent("tests/harness")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        p.arguments = ["-k", "10", "900", "python3", harness.appendingPathComponent("unmasked.py").path,
-                       "bash", harness.appendingPathComponent("netboot-vm.sh").path]
+        // If this process dies, timeout is killed with it and the script gets SIGTERM (parent-death
+        // signals; unmasked.py unblocks it): its cleanup removes the VM and namespaces.
+        p.arguments = ["-k", "10", "900", "python3", harness.appendingPathComponent("unmasked.py").path]
+            + ChildProcesses.command("bash", [harness.appendingPathComponent("netboot-vm.sh").path], deathSignal: "TERM")
         var env = ProcessInfo.processInfo.environment
         env["KIBAN"] = ServerProcess.executable.path
         env["PATH"] = env["PATH", default: "/usr/bin:/bin"] + ":/usr/sbin:/sbin"
@@ -48,7 +51,7 @@ enum NetbootVM {
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out
-        try p.run()
+        try ChildProcesses.launch(p)
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         return (p.terminationStatus, text)

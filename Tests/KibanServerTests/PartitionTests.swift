@@ -65,9 +65,9 @@ struct PartitionTests {
         let root = try temporaryDirectory(label)
         let lab = try NetworkLab.create(size: 3)
         defer { lab.destroy(); try? FileManager.default.removeItem(atPath: root) }
-        let cluster = try await Cluster.start(in: lab, prefix: "boot", root: root, port: basePort())
+        let cluster = try await Cluster.start(in: lab, prefix: "boot", root: root)
         defer { cluster.stopAll() }
-        try cluster.initialize()
+        try await cluster.initialize()
         try await cluster.joinOthers()
         try await body(lab, cluster)
     }

@@ -7,9 +7,9 @@ struct RemovedMemberTests {
     @Test("A removed member restarted with its still-valid certificate is refused by the others and cannot write")
     func removedMemberRestarts() async throws {
         let root = try temporaryDirectory("kiban-removed")
-        let cluster = try await Cluster.start(3, prefix: "boot", root: root, port: basePort())
+        let cluster = try await Cluster.start(3, prefix: "boot", root: root)
         defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
-        try cluster.initialize()
+        try await cluster.initialize()
         try await cluster.joinOthers()
         let leaderName = try #require(cluster.leader(seenBy: cluster.members[0]))
         let leader = try #require(cluster.member(leaderName))

@@ -20,7 +20,7 @@ struct SystemdNotifyTests {
         try await server.start()
         #expect(try Self.receive(fd) == "READY=1")
         let cluster = Cluster(root: root, members: [server])
-        try cluster.initialize()
+        try await cluster.initialize()
         try await poll("the new member to lead", seconds: DaemonTestSupport.waitSeconds) { cluster.leader(seenBy: server) != nil }
         #expect(server.cli("kv", "put", "k", "v").code == 0)
         server.stop()

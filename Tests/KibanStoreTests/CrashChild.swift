@@ -1,4 +1,5 @@
 import Foundation
+import KibanTestSupport
 import Synchronization
 
 /// The `kiban-store-crash` child process: started, watched line by line, killed with SIGKILL.
@@ -21,8 +22,11 @@ final class CrashChild: Sendable {
         out.fileHandleForReading.readabilityHandler = { [lines] handle in
             lines.add(String(decoding: handle.availableData, as: UTF8.self))
         }
-        try process.run()
+        // Under the parent-death signal: a failed test process leaves no writer behind.
+        try ChildProcesses.launch(process)
     }
+
+    deinit { if process.isRunning { kill() } }
 
     /// Complete lines printed so far.
     var output: [String] { lines.complete }

@@ -1,9 +1,9 @@
 import Foundation
 
 extension Cluster {
-    /// Starts one member in each of `lab`'s namespaces, advertising the lab's addresses; on a
-    /// failure stops those already started.
-    static func start(in lab: NetworkLab, prefix: String, root: String, port: Int) async throws -> Cluster {
+    /// Starts one member in each of `lab`'s namespaces, advertising the lab's addresses, all on
+    /// peer port `port` (each namespace has its own); on a failure stops those already started.
+    static func start(in lab: NetworkLab, prefix: String, root: String, port: Int = 10090) async throws -> Cluster {
         var cluster = Cluster(root: root, members: [])
         for i in 1...lab.size {
             let m = ServerProcess(name: "\(prefix)-\(i)", under: root, peerPort: port,

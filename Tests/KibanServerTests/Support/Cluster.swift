@@ -6,16 +6,17 @@ struct Cluster {
     let root: String
     var members: [ServerProcess]
 
-    /// Starts `count` servers named `prefix-1…` on consecutive ports from `port + 1`.
-    static func start(_ count: Int, prefix: String, root: String, port: Int) async throws -> Cluster {
-        let members = (1...count).map { ServerProcess(name: "\(prefix)-\($0)", under: root, peerPort: port + $0) }
+    /// Starts `count` servers named `prefix-1…`, each on ports free at run time. When one fails to
+    /// start, the members are released and so killed (``ServerProcess``).
+    static func start(_ count: Int, prefix: String, root: String) async throws -> Cluster {
+        let members = (1...count).map { ServerProcess(name: "\(prefix)-\($0)", under: root) }
         for m in members { try await m.start() }
         return Cluster(root: root, members: members)
     }
 
-    /// `kiban init` on the first member.
-    func initialize() throws {
-        let r = members[0].cli("init", "-o", "json")
+    /// `kiban init` on the first member (on new ports if its own were taken meanwhile).
+    func initialize() async throws {
+        let r = try await members[0].bindingCLI(["init", "-o", "json"])
         guard r.code == 0 else { throw TestFailure("init failed: \(r.stderr)") }
     }
 
@@ -29,7 +30,7 @@ struct Cluster {
     /// Joins every member after the first and waits until all are voters.
     func joinOthers() async throws {
         for m in members.dropFirst() {
-            let r = m.cli("join", try token(for: m.name))
+            let r = try await m.bindingCLI(["join", try token(for: m.name)])
             guard r.code == 0 else { throw TestFailure("\(m.name) could not join: \(r.stderr)") }
         }
         try await poll("all \(members.count) members to be voters") { voters(seenBy: members[0]) == members.count }

@@ -1,15 +1,28 @@
 import Foundation
+import KibanTestSupport
 
 /// One real `kiban server` process on 127.0.0.1 with its own data directory, socket and log.
+///
+/// Its ports are chosen free at run time (`FreePort`); when the daemon finds one taken after all
+/// ("Address already in use"), ``start(readySeconds:portAttemptsMax:)`` and
+/// ``bindingCLI(_:portAttemptsMax:)`` move it to new ones. The process dies with this object
+/// (`deinit`), and with the test process however that ends (`ChildProcesses`).
 final class ServerProcess: @unchecked Sendable {
-    // @unchecked: `process` is replaced only by start()/kill(), which one test task calls in turn.
+    // @unchecked: `process` and the ports change only in start()/kill()/stop(), which one test
+    // task calls in turn.
     let name: String
     let root: String
-    let peerPort: Int
     /// The address the daemon advertises and listens on.
     let address: String
     /// The network namespace it runs in (`ip netns exec`), or nil for the host's.
     let namespace: String?
+    /// The peer (Raft and join) TCP port; the DHCP (UDP), HTTP boot (TCP) and TFTP (UDP) ports.
+    private(set) var peerPort: Int
+    private(set) var dhcpPort: Int
+    private(set) var httpPort: Int
+    private(set) var tftpPort: Int
+    /// False when the caller fixed the peer port: it is then never changed.
+    private let peerPortChosen: Bool
     private var process: Process?
     /// More `kiban server` flags, and environment variables, for the next start.
     var extraArguments: [String] = []
@@ -20,42 +33,138 @@ final class ServerProcess: @unchecked Sendable {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kiban")
     }
 
-    init(name: String, under root: String, peerPort: Int, address: String = "127.0.0.1", namespace: String? = nil) {
+    /// A server named `name` in `root/name`, not started. `peerPort` nil (the usual case) picks
+    /// free ports; a namespaced member may use a fixed one, as its namespace has its own ports.
+    init(name: String, under root: String, peerPort: Int? = nil, address: String = "127.0.0.1", namespace: String? = nil) {
         self.name = name
         self.root = root + "/" + name
-        self.peerPort = peerPort
         self.address = address
         self.namespace = namespace
+        peerPortChosen = peerPort == nil
+        self.peerPort = peerPort ?? 0
+        (dhcpPort, httpPort, tftpPort) = (0, 0, 0)
+        // A failure here (no free port at all) is reported by start(), which picks again.
+        try? pickPorts()
     }
+
+    deinit { kill() }
 
     var socket: String { root + "/kiban.sock" }
     var dataDir: String { root + "/data" }
     var logPath: String { root + "/server.log" }
     var endpoint: String { "\(address):\(peerPort)" }
-    /// An unprivileged DHCP port of this test's port block (never the host's 67).
-    var dhcpPort: Int { peerPort + 50 }
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    /// Starts (or restarts) the daemon and waits until its socket answers.
-    func start() async throws {
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: logPath) { try Data().write(to: URL(fileURLWithPath: logPath)) }
+    /// Free ports for everything this member serves (the peer port only if the caller left it).
+    private func pickPorts() throws {
+        if peerPortChosen { peerPort = try FreePort.tcp() }
+        try pickServicePorts()
+    }
+
+    /// Free DHCP, HTTP and TFTP ports: flags only, so they may change on any restart.
+    private func pickServicePorts() throws {
+        (dhcpPort, httpPort, tftpPort) = (try FreePort.udp(), try FreePort.tcp(), try FreePort.udp())
+    }
+
+    /// Starts (or restarts) the daemon and waits until its socket answers, for at most
+    /// `readySeconds`. A member's DHCP and boot ports are only logged when taken; then it is
+    /// started again on new ones (at most `portAttemptsMax` times). A start that fails leaves
+    /// no process behind.
+    func start(readySeconds: Int = 60, portAttemptsMax: Int = 5) async throws {
+        if peerPort == 0 || dhcpPort == 0 { try pickPorts() }
+        for attempt in 1...portAttemptsMax {
+            let logStart = try launch()
+            do {
+                try await poll("\(name) to answer on its socket", seconds: readySeconds) {
+                    guard self.process?.isRunning == true else {
+                        throw TestFailure("\(self.name) exited during start; its log:\n\(self.log(since: logStart))")
+                    }
+                    return self.cli("status").stderr.isEmpty
+                }
+            } catch {
+                kill()
+                throw error
+            }
+            guard portTaken(since: logStart), attempt < portAttemptsMax else { return }
+            kill()
+            try pickServicePorts()
+        }
+    }
+
+    /// `kiban init` or `kiban join TOKEN` (plus `args`): the commands that make a new member
+    /// bind its ports. When one was taken after all, the member moves to new ports: the DHCP and
+    /// boot ports (their failure is only logged) by a restart that keeps the membership just
+    /// made; a refused peer port (init fails and records nothing) by a restart and another init.
+    /// A join refused that way is returned as it is: it has spent its token.
+    func bindingCLI(_ args: [String], portAttemptsMax: Int = 5) async throws -> CLIResult {
+        var attempt = 1
+        while true {
+            let logStart = logSize
+            let result = Self.run(args + ["--socket", socket])
+            let taken = portTaken(since: logStart) || result.stderr.contains("Address already in use")
+            guard taken, attempt < portAttemptsMax else { return result }
+            attempt += 1
+            kill()
+            if result.code == 0 {
+                try pickServicePorts()
+                try await start()
+                return result
+            }
+            guard args.first == "init", peerPortChosen else { return result }
+            try pickPorts()
+            try await start()
+        }
+    }
+
+    /// True when the log from `offset` on says a port was taken.
+    private func portTaken(since offset: UInt64) -> Bool { log(since: offset).contains("Address already in use") }
+
+    /// The log's length now.
+    private var logSize: UInt64 {
+        ((try? FileManager.default.attributesOfItem(atPath: logPath)[.size]) as? NSNumber)?.uint64Value ?? 0
+    }
+
+    /// Starts the process; returns the log's length before it, where this run's lines begin.
+    private func launch() throws -> UInt64 {
+        try prepareDirectory()
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        try out.seekToEnd()
+        let logStart = try out.seekToEnd()
         let p = Process()
-        try Data("# all settings from flags\n".utf8).write(to: URL(fileURLWithPath: root + "/kiban.yaml"))
-        let arguments = ["server", "--config", root + "/kiban.yaml", "--name", name, "--advertise-address", address,
-                         "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket,
-                         "--dhcp-port", "\(dhcpPort)", "--http-port", "\(peerPort + 60)"] + extraArguments
-        // `ip netns exec` execs the daemon in place: the pid is the daemon's.
-        p.executableURL = namespace == nil ? Self.executable : URL(fileURLWithPath: "/usr/sbin/ip")
-        p.arguments = namespace.map { ["netns", "exec", $0, Self.executable.path] + arguments } ?? arguments
+        let command = commandLine
+        p.executableURL = URL(fileURLWithPath: command[0])
+        p.arguments = Array(command.dropFirst())
         if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         p.standardOutput = out
         p.standardError = out
-        try p.run()
+        try ChildProcesses.launch(p)
         process = p
-        try await poll("\(name) to answer on its socket") { self.cli("status").stderr.isEmpty }
+        try? out.close()
+        return logStart
+    }
+
+    /// Creates the member's directory, its empty log and its flags-only `kiban.yaml`.
+    func prepareDirectory() throws {
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: logPath) { try Data().write(to: URL(fileURLWithPath: logPath)) }
+        try Data("# all settings from flags\n".utf8).write(to: URL(fileURLWithPath: root + "/kiban.yaml"))
+    }
+
+    /// The program and arguments that run this daemon (`ip netns exec` execs it in place, so the
+    /// pid is the daemon's).
+    var commandLine: [String] {
+        let arguments = ["server", "--config", root + "/kiban.yaml", "--name", name, "--advertise-address", address,
+                         "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket,
+                         "--dhcp-port", "\(dhcpPort)", "--http-port", "\(httpPort)", "--tftp-port", "\(tftpPort)"] + extraArguments
+        guard let namespace else { return [Self.executable.path] + arguments }
+        return ["/usr/sbin/ip", "netns", "exec", namespace, Self.executable.path] + arguments
+    }
+
+    /// The log written from byte `offset` on.
+    private func log(since offset: UInt64) -> String {
+        guard let handle = FileHandle(forReadingAtPath: logPath) else { return "" }
+        defer { try? handle.close() }
+        try? handle.seek(toOffset: offset)
+        return String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
     }
 
     /// The daemon's process id while it runs.
@@ -64,7 +173,7 @@ final class ServerProcess: @unchecked Sendable {
     /// SIGKILL: no handover, no cleanup.
     func kill() {
         guard let p = process else { return }
-        Foundation.kill(p.processIdentifier, SIGKILL)
+        if p.isRunning { Foundation.kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
         process = nil
     }
@@ -72,7 +181,7 @@ final class ServerProcess: @unchecked Sendable {
     /// SIGTERM and wait (graceful: a leader hands over first).
     func stop() {
         guard let p = process else { return }
-        p.terminate()
+        if p.isRunning { p.terminate() }
         p.waitUntilExit()
         process = nil
     }
@@ -114,8 +223,9 @@ struct CLIResult: Sendable {
     var json: [String: Any] { ((try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any]) ?? [:] }
 }
 
-/// Polls `condition` every 100 ms until it holds, for at most `seconds`.
-func poll(_ what: String, seconds: Int = 30, _ condition: () throws -> Bool) async throws {
+/// Polls `condition` every 100 ms until it holds, for at most `seconds` (60 by default: the
+/// machine may be loaded).
+func poll(_ what: String, seconds: Int = 60, _ condition: () throws -> Bool) async throws {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while try !condition() {
         guard ContinuousClock.now < deadline else { throw TestFailure("timed out after \(seconds) s waiting for \(what)") }
@@ -135,6 +245,3 @@ func temporaryDirectory(_ label: String) throws -> String {
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
-
-/// A base for peer ports unlikely to collide between concurrently running test suites.
-func basePort() -> Int { 20000 + Int.random(in: 0..<400) * 100 }
