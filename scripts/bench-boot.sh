@@ -15,7 +15,7 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 BASE=$((30000 + RANDOM % 2000 * 10))
 
-"$KIBAN" dev --base-port "$BASE" >"$W/dev.log" 2>&1 &
+"$KIBAN" dev --no-sample --base-port "$BASE" >"$W/dev.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 600); do grep -q "three members running" "$W/dev.log" && break; sleep 0.1; done
 ROOT=$(sed -n 's/.*data under \([^)]*\)).*/\1/p' "$W/dev.log")
