@@ -153,6 +153,49 @@ struct TFTPServerTests {
         }
     }
 
+    @Test("Transfer sockets are closed when transfers complete and when clients go silent: their ports are free again")
+    func socketsClosed() throws {
+        try withServer { server, port in
+            var ports: [UInt16] = []
+            // Completed transfers, one after another.
+            for _ in 0..<20 {
+                let client = try RawTFTPClient()
+                client.send(.readRequest(filename: "undionly.kpxe", mode: "octet", options: [("blksize", "1468")]), to: port)
+                let (oack, tid) = try #require(client.receive())
+                #expect(oack == .optionAck([("blksize", "1468")]))
+                client.send(.ack(block: 0), to: tid)
+                #expect(client.receive()?.0 == .data(block: 1, payload: Array(Self.small[0..<1468])))
+                client.send(.ack(block: 1), to: tid)
+                #expect(client.receive()?.0 == .data(block: 2, payload: Array(Self.small[1468...])))
+                client.send(.ack(block: 2), to: tid)
+                ports.append(tid)
+            }
+            // Silent clients: each transfer gives up after five resends one second apart.
+            let silent = try (0..<5).map { _ in try RawTFTPClient() }
+            for client in silent {
+                client.send(.readRequest(filename: "ipxe.efi", mode: "octet", options: []), to: port)
+                ports.append(try #require(client.receive()).1)
+            }
+            try poll { server.transferCounts.completed == 20 && server.transferCounts.abandoned == 5 && server.activeTransfers == 0 }
+            // A port is free once the ring has closed its socket (when the cancelled receive ends).
+            try poll { ports.allSatisfy(Self.isFree) }
+            #expect(ports.filter { !Self.isFree($0) } == [])
+        }
+    }
+
+    /// True when a UDP socket can bind 127.0.0.1:`port` (nobody holds it).
+    static func isFree(_ port: UInt16) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
     func poll(_ condition: () -> Bool) throws {
         let deadline = ContinuousClock.now + .seconds(60)
         while !condition() {

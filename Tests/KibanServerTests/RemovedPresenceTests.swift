@@ -32,5 +32,12 @@ struct RemovedPresenceTests {
             Self.presenceMembers(hash, seenBy: m[0]) == stayed && Self.presenceMembers(initrdHash, seenBy: m[1]) == stayed
         }
         #expect(BlobReplicationTests.members(of: "img-1", seenBy: m[1]) == stayed)
+
+        // Keys of a name that is no member (a removal whose leader failed before deleting them)
+        // are swept by the leader within seconds; members' keys stay.
+        #expect(m[0].cli("kv", "put", "netboot/presence/\(hash)/ghost", #"{"member":"ghost","http":"http://192.0.2.1:1"}"#).code == 0)
+        try await poll("the leader's sweep of a non-member's presence key", seconds: 60) {
+            Self.presenceMembers(hash, seenBy: m[1]) == stayed
+        }
     }
 }
