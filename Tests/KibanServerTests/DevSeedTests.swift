@@ -48,4 +48,56 @@ struct DevSeedTests {
         let kernelURL = try #require(urls.first).replacingOccurrences(of: "/boot/ipxe", with: "/boot/images/sample/kernel")
         #expect(BootClusterTests.get(kernelURL, follow: true).body.count == 70_000)
     }
+
+    static let bootCache = "/var/tmp/kiban-boot-cache"
+    static var canBootSample: Bool {
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/qemu-system-x86_64")
+            && FileManager.default.isExecutableFile(atPath: bootCache + "/bbx/bin/busybox")
+            && ((try? FileManager.default.contentsOfDirectory(atPath: bootCache + "/kx/boot")) ?? []).contains { $0.hasPrefix("vmlinuz-") }
+    }
+
+    @Test("The sample image kiban dev builds from the cached kernel boots in QEMU with the kernel line of dev-0001's script",
+          .enabled(if: canBootSample, "needs qemu-system-x86 and the netboot VM test's cache (/var/tmp/kiban-boot-cache)"))
+    func sampleBoots() async throws {
+        let root = try temporaryDirectory("dev-qemu")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let process = Process()
+        process.executableURL = ServerProcess.executable
+        process.arguments = ["dev", "--seconds", "300", "--base-port", "\(basePort())"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["TMPDIR"] = root
+        environment["KIBAN_DEV_KERNEL"] = nil
+        environment["KIBAN_BOOT_CACHE"] = Self.bootCache
+        process.environment = environment
+        let output = root + "/dev.out"
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        var text = ""
+        try await poll("kiban dev's banner", seconds: 120) {
+            text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            return text.contains("/config")
+        }
+        let scriptURL = try #require(text.split(separator: "\n").first { $0.hasSuffix("/ipxe") && $0.contains("machines") }?.split(separator: " ").last)
+        let script = String(decoding: BootClusterTests.get(String(scriptURL)).body, as: UTF8.self)
+        // kernel URL initrd=initrd PARAMS… || goto failed
+        let kernelLine = try #require(script.split(separator: "\n").first { $0.hasPrefix("kernel ") }, "\(script)")
+        let words = kernelLine.split(separator: " ").dropFirst()
+        let kernelURL = try #require(words.first)
+        let append = words.dropFirst().prefix { $0 != "||" }.filter { $0 != "initrd=initrd" }.joined(separator: " ")
+        let kernel = BootClusterTests.get(String(kernelURL), follow: true).body
+        let initrd = BootClusterTests.get(String(kernelURL).replacingOccurrences(of: "/kernel", with: "/initrd"), follow: true).body
+        try Data(kernel).write(to: URL(fileURLWithPath: root + "/kernel"))
+        try Data(initrd).write(to: URL(fileURLWithPath: root + "/initrd"))
+        let qemu = ServerProcess.runTool("/usr/bin/timeout", ["120", "/usr/bin/qemu-system-x86_64", "-m", "256", "-nographic", "-no-reboot",
+                                                              "-net", "none", "-kernel", root + "/kernel", "-initrd", root + "/initrd",
+                                                              "-append", append + " quiet"])
+        #expect(qemu.stdout.contains("KIBAN-INITRD serial=dev-0001 config=http://"), "qemu said: \(qemu.stdout.suffix(2000))")
+    }
 }
