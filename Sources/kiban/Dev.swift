@@ -35,10 +35,13 @@ struct Dev: AsyncParsableCommand {
         defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
         for i in 1...3 { try cluster.start(member: i) }
         try await cluster.form()
-        let notes = noSample ? [] : try DevSeed(client: cluster.client(1), scratch: root).run()
+        let (notes, image) = noSample ? ([], false) : try DevSeed(client: cluster.client(1), scratch: root).run()
         if !noSample {
+            // The view reloads after each change: wait for the configuration and, when an image
+            // was uploaded, for the script that boots it.
             try await cluster.waitUntil("dev-1 to serve the boot script of \(DevSeed.serial)") {
                 cluster.httpGet(1, "/boot/machines/\(DevSeed.serial)/config")?.status == 200
+                    && (!image || cluster.httpGet(1, "/boot/machines/\(DevSeed.serial)/ipxe")?.body.contains("\nkernel ") == true)
             }
         }
         print("kiban dev: three members running (data under \(root)); Ctrl-C stops them.")

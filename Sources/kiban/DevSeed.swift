@@ -12,11 +12,11 @@ struct DevSeed {
     let client: ClientOptions
     let scratch: String
 
-    /// Seeds the cluster; returns lines for the banner.
-    func run() throws -> [String] {
+    /// Seeds the cluster; returns lines for the banner, and whether an image was uploaded.
+    func run() throws -> (notes: [String], image: Bool) {
         let admin = AdminClient(socketPath: client.socketPath)
         guard try admin.call("GET", "/v1/ipam").0 == 404 else {
-            return ["the cluster already has an IPAM configuration: no sample data written"]
+            return (["the cluster already has an IPAM configuration: no sample data written"], false)
         }
         try send("PUT", "/v1/ipam", Self.ipam)
         try send("POST", "/v1/machines", Self.machines)
@@ -28,13 +28,13 @@ struct DevSeed {
             notes.append("no kernel and initrd found on this machine, so no image (nothing is downloaded); upload one with:")
             notes.append("  KIBAN_SOCKET=\(client.socketPath) kiban images upload sample --kernel VMLINUZ --initrd INITRD")
             notes.append("  (or set KIBAN_DEV_KERNEL and KIBAN_DEV_INITRD before kiban dev)")
-            return notes
+            return (notes, false)
         }
         let upload = Upload(client: client, files: [("kernel", image.kernel), ("initrd", image.initrd)])
         let sizes = try upload.sizes()
         _ = try upload.send(path: "/v1/images/sample?kernelSize=\(sizes[0])&initrdSize=\(sizes[1])&force=false", sizes: sizes)
         notes.append("image sample: \(image.origin)")
-        return notes
+        return (notes, true)
     }
 
     private func send(_ method: String, _ path: String, _ json: String) throws {

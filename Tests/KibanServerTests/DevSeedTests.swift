@@ -12,27 +12,14 @@ struct DevSeedTests {
         let kernel = root + "/vmlinuz", initrd = root + "/initrd"
         try Data(repeating: 0x4b, count: 70_000).write(to: URL(fileURLWithPath: kernel))
         try Data(repeating: 0x49, count: 30_000).write(to: URL(fileURLWithPath: initrd))
-        let process = Process()
-        process.executableURL = ServerProcess.executable
-        // Ports BASE+1…BASE+33 are taken by the three members.
-        process.arguments = ["dev", "--seconds", "300", "--base-port", "\(basePort())"]
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["KIBAN_DEV_KERNEL": kernel, "KIBAN_DEV_INITRD": initrd, "TMPDIR": root]) { _, new in new }
-        let output = root + "/dev.out"
-        _ = FileManager.default.createFile(atPath: output, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        var environment = ProcessInfo.processInfo.environment
+        (environment["KIBAN_DEV_KERNEL"], environment["KIBAN_DEV_INITRD"]) = (kernel, initrd)
+        let process = try Self.startDev(root: root, environment: environment)
         defer {
             process.terminate()
             process.waitUntilExit()
         }
-        var text = ""
-        try await poll("kiban dev's banner with the curl commands", seconds: 120) {
-            text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-            return text.contains("curl ") && text.contains("/config")
-        }
+        let text = try await Self.banner(root: root)
         let urls = text.split(separator: "\n").compactMap { line -> String? in
             let parts = line.split(separator: " ")
             return parts.count == 2 && parts[0] == "curl" ? String(parts[1]) : nil
@@ -49,6 +36,31 @@ struct DevSeedTests {
         #expect(BootClusterTests.get(kernelURL, follow: true).body.count == 70_000)
     }
 
+    /// `kiban dev` with its data and output under `root` (Ports BASE+1…BASE+33 are its members').
+    static func startDev(root: String, environment: [String: String]) throws -> Process {
+        let process = Process()
+        process.executableURL = ServerProcess.executable
+        process.arguments = ["dev", "--seconds", "300", "--base-port", "\(basePort())"]
+        process.environment = environment.merging(["TMPDIR": root]) { _, new in new }
+        let output = root + "/dev.out"
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return process
+    }
+
+    /// What `kiban dev` printed, once it printed the curl commands.
+    static func banner(root: String) async throws -> String {
+        var text = ""
+        try await poll("kiban dev's banner with the curl commands", seconds: 120) {
+            text = (try? String(contentsOfFile: root + "/dev.out", encoding: .utf8)) ?? ""
+            return text.contains("curl ") && text.contains("/config")
+        }
+        return text
+    }
+
     static let bootCache = "/var/tmp/kiban-boot-cache"
     static var canBootSample: Bool {
         FileManager.default.isExecutableFile(atPath: "/usr/bin/qemu-system-x86_64")
@@ -61,29 +73,15 @@ struct DevSeedTests {
     func sampleBoots() async throws {
         let root = try temporaryDirectory("dev-qemu")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let process = Process()
-        process.executableURL = ServerProcess.executable
-        process.arguments = ["dev", "--seconds", "300", "--base-port", "\(basePort())"]
         var environment = ProcessInfo.processInfo.environment
-        environment["TMPDIR"] = root
         environment["KIBAN_DEV_KERNEL"] = nil
         environment["KIBAN_BOOT_CACHE"] = Self.bootCache
-        process.environment = environment
-        let output = root + "/dev.out"
-        _ = FileManager.default.createFile(atPath: output, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let process = try Self.startDev(root: root, environment: environment)
         defer {
             process.terminate()
             process.waitUntilExit()
         }
-        var text = ""
-        try await poll("kiban dev's banner", seconds: 120) {
-            text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-            return text.contains("/config")
-        }
+        let text = try await Self.banner(root: root)
         let scriptURL = try #require(text.split(separator: "\n").first { $0.hasSuffix("/ipxe") && $0.contains("machines") }?.split(separator: " ").last)
         let script = String(decoding: BootClusterTests.get(String(scriptURL)).body, as: UTF8.self)
         // kernel URL initrd=initrd PARAMS… || goto failed
