@@ -62,9 +62,9 @@ struct DevProcesses {
 
     func status(_ i: Int) throws -> StatusView { try client(i).call("GET", "/v1/status", as: StatusView.self).0 }
 
-    /// Polls `condition` every 100 ms for at most 30 s.
+    /// Polls `condition` every 100 ms for at most 60 s (the machine may be loaded).
     func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(60)
         while !condition() {
             guard ContinuousClock.now < deadline else {
                 throw AdminClient.Failure(description: "timed out waiting for \(what); see the logs under \(root)")

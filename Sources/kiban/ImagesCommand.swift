@@ -13,12 +13,17 @@ struct ImagesCommand: ParsableCommand {
             (5 unless `kiban images keep N` says otherwise). A deleted id is not accepted again \
             unless --force is given, so an old image cannot come back by mistake.
 
+            A machine boots the image assigned to its role (`kiban images assign ROLE ID`); a \
+            role without one boots the newest image. An assigned image is never deleted: \
+            `delete` refuses it and retention keeps it.
+
             Example:
               kiban images upload flatcar-4081.2 --kernel flatcar_production_pxe.vmlinuz \\
                   --initrd flatcar_production_pxe_image.cpio.gz
+              kiban images assign worker flatcar-4081.2
               kiban images list
             """,
-        subcommands: [Upload.self, List.self, Delete.self, Keep.self])
+        subcommands: [Upload.self, List.self, Delete.self, Keep.self, Assign.self, Unassign.self, Roles.self])
 
     struct Upload: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Upload an image: its kernel and initrd (up to 4 GiB each).")
@@ -40,7 +45,8 @@ struct ImagesCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List images, newest first, with the members holding each.")
+        static let configuration = CommandConfiguration(
+            abstract: "List images, newest first, with the members holding each and the roles assigned each.")
         @OptionGroup var client: ClientOptions
 
         func run() throws {
@@ -51,7 +57,8 @@ struct ImagesCommand: ParsableCommand {
 
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete an image (its files are removed from every member after a grace period).")
+            abstract: "Delete an image (its files are removed from every member after a grace period).",
+            discussion: "Refused while a role is assigned the image: assign another image or unassign the role first.")
         @OptionGroup var client: ClientOptions
         @Argument(help: "The image id.")
         var id: String
@@ -77,9 +84,10 @@ struct ImagesCommand: ParsableCommand {
     }
 
     static func rows(_ images: [ImageView]) -> [[String]] {
-        [["ID", "UPLOADED", "KERNEL", "INITRD", "MEMBERS"]] + images.map {
+        [["ID", "UPLOADED", "KERNEL", "INITRD", "MEMBERS", "ROLES"]] + images.map {
             [$0.id, $0.uploaded, ByteCount.human($0.kernel.size), ByteCount.human($0.initrd.size),
-             $0.members.isEmpty ? "-" : $0.members.joined(separator: ",")]
+             $0.members.isEmpty ? "-" : $0.members.joined(separator: ","),
+             $0.roles.isEmpty ? "-" : $0.roles.joined(separator: ",")]
         }
     }
 

@@ -14,8 +14,9 @@ struct TFTPServerTests {
     static let small: [UInt8] = Array((0..<1800).map { UInt8(truncatingIfNeeded: $0 &* 31) })
     static let large: [UInt8] = Array((0..<204_800).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 5) })
 
-    func withServer(_ body: (TFTPServer, UInt16) throws -> Void) throws {
-        let tftp = TFTPServer(files: ["undionly.kpxe": Self.small, "ipxe.efi": Self.large], logger: Logger(label: "test"))
+    func withServer(transfersMax: Int = TFTPServer.transfersMaxDefault, _ body: (TFTPServer, UInt16) throws -> Void) throws {
+        let tftp = TFTPServer(files: ["undionly.kpxe": Self.small, "ipxe.efi": Self.large], logger: Logger(label: "test"),
+                              transfersMax: transfersMax)
         let runtime = try IORuntime.start(configuration: IOConfiguration(rings: 2), udp: [tftp.service(at: .loopback(port: 0))],
                                           logger: Logger(label: "test"))
         // A thread of its own, not a task: this test blocks in recv(2), and so may tests running
@@ -56,7 +57,8 @@ struct TFTPServerTests {
                 #expect(code == 0)
                 #expect(FileManager.default.contents(atPath: dir + "/" + name).map(Array.init) == bytes)
             }
-            #expect(server.transferCounts.completed == 2)
+            // The client exits once it has sent its last ACK; the ring handles that ACK after.
+            try poll { server.transferCounts.completed == 2 }
         }
     }
 
@@ -75,51 +77,123 @@ struct TFTPServerTests {
         }
     }
 
-    @Test("An unacknowledged block is sent again, and a duplicate ACK gets no second copy of the next block")
+    @Test("Each transfer answers from a new port; an unacknowledged block is sent again, and a duplicate ACK gets no second copy")
     func retransmission() throws {
         try withServer { server, port in
-            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-            defer { close(fd) }
-            var timeout = timeval(tv_sec: 5, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            var to = sockaddr_in()
-            to.sin_family = sa_family_t(AF_INET)
-            to.sin_port = port.bigEndian
-            to.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-            func send(_ packet: TFTPPacket) {
-                let bytes = packet.bytes
-                _ = withUnsafePointer(to: &to) { p in
-                    p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
-            }
-            func receive() -> TFTPPacket? {
-                var buffer = [UInt8](repeating: 0, count: 2048)
-                while true {
-                    let n = recv(fd, &buffer, buffer.count, 0)
-                    if n < 0 && errno == EINTR { continue }
-                    if n < 0 { Issue.record("recv: \(String(cString: strerror(errno)))") }
-                    return n > 0 ? try? TFTPPacket(bytes: Array(buffer[0..<n])) : nil
-                }
-            }
-            send(.readRequest(filename: "undionly.kpxe", mode: "octet", options: []))
-            let first = receive()
+            let client = try RawTFTPClient()
+            client.send(.readRequest(filename: "undionly.kpxe", mode: "octet", options: []), to: port)
+            let (first, tid) = try #require(client.receive())
             #expect(first == .data(block: 1, payload: Array(Self.small[0..<512])))
-            // No ACK: the server sends block 1 again after its 1 s timeout.
-            #expect(receive() == first)
-            send(.ack(block: 1))
-            #expect(receive() == .data(block: 2, payload: Array(Self.small[512..<1024])))
-            send(.ack(block: 1))  // duplicate: ignored
-            send(.ack(block: 2))
-            #expect(receive() == .data(block: 3, payload: Array(Self.small[1024..<1536])))
-            send(.ack(block: 3))
-            #expect(receive() == .data(block: 4, payload: Array(Self.small[1536...])))
-            send(.ack(block: 4))
+            #expect(tid != port, "RFC 1350 §4: the transfer has its own port")
+            // No ACK: the server sends block 1 again after its 1 s timeout, from the same port.
+            let again = client.receive()
+            #expect(again?.0 == first && again?.1 == tid)
+            client.send(.ack(block: 1), to: tid)
+            #expect(client.receive()?.0 == .data(block: 2, payload: Array(Self.small[512..<1024])))
+            client.send(.ack(block: 1), to: tid)  // duplicate: ignored
+            client.send(.ack(block: 2), to: tid)
+            #expect(client.receive()?.0 == .data(block: 3, payload: Array(Self.small[1024..<1536])))
+            client.send(.ack(block: 3), to: tid)
+            #expect(client.receive()?.0 == .data(block: 4, payload: Array(Self.small[1536...])))
+            client.send(.ack(block: 4), to: tid)
             // Exactly one copy of each block arrived: nothing further is queued.
-            var probe = [UInt8](repeating: 0, count: 2048)
-            var short = timeval(tv_sec: 0, tv_usec: 300_000)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &short, socklen_t(MemoryLayout<timeval>.size))
-            #expect(recv(fd, &probe, probe.count, 0) < 0)
-            try poll { server.transferCounts.completed == 1 }
+            #expect(client.receive(timeoutMilliseconds: 300) == nil)
+            try poll { server.transferCounts.completed == 1 && server.activeTransfers == 0 }
+            // The transfer's port is closed with it: an ACK there gets no answer.
+            client.send(.ack(block: 4), to: tid)
+            #expect(client.receive(timeoutMilliseconds: 300) == nil)
+        }
+    }
+
+    @Test("A packet from an unknown transfer ID gets ERROR 5 from the transfer's port, and the transfer carries on")
+    func unknownTransferID() throws {
+        try withServer { server, port in
+            let client = try RawTFTPClient(), stranger = try RawTFTPClient()
+            client.send(.readRequest(filename: "undionly.kpxe", mode: "octet", options: [("blksize", "1024"), ("timeout", "10")]), to: port)
+            let (oack, tid) = try #require(client.receive())
+            // A 10 s timeout: no retransmission of the OACK lands between the steps below.
+            #expect(oack == .optionAck([("blksize", "1024"), ("timeout", "10")]))
+            stranger.send(.ack(block: 0), to: tid)
+            let refusal = try #require(stranger.receive())
+            #expect(refusal.1 == tid)
+            guard case .error(let code, _) = refusal.0 else { Issue.record("expected ERROR, got \(refusal.0)"); return }
+            #expect(code == .unknownTransferID)
+            // The stranger's ACK advanced nothing and sent the client nothing.
+            client.send(.ack(block: 0), to: tid)
+            #expect(client.receive()?.0 == .data(block: 1, payload: Array(Self.small[0..<1024])))
+            stranger.send(.ack(block: 1), to: tid)
+            #expect(stranger.receive().map { if case .error(.unknownTransferID, _) = $0.0 { true } else { false } } == true)
+            client.send(.ack(block: 1), to: tid)
+            #expect(client.receive()?.0 == .data(block: 2, payload: Array(Self.small[1024...])))
+            client.send(.ack(block: 2), to: tid)
+            try poll { server.transferCounts.completed == 1 && server.activeTransfers == 0 }
+            // An ACK on the server port belongs to no transfer.
+            client.send(.ack(block: 1), to: port)
+            guard case .error(.unknownTransferID, _)? = client.receive()?.0 else { Issue.record("expected ERROR 5 on the server port"); return }
+        }
+    }
+
+    @Test("Transfers beyond the bound are refused with an error from the server port until one ends")
+    func transferBound() throws {
+        try withServer(transfersMax: 2) { server, port in
+            let clients = try (0..<3).map { _ in try RawTFTPClient() }
+            var tids: [UInt16] = []
+            for c in clients.prefix(2) {
+                c.send(.readRequest(filename: "undionly.kpxe", mode: "octet", options: []), to: port)
+                tids.append(try #require(c.receive()).1)
+            }
+            clients[2].send(.readRequest(filename: "undionly.kpxe", mode: "octet", options: []), to: port)
+            let refused = try #require(clients[2].receive())
+            #expect(refused.1 == port)
+            guard case .error(.undefined, let message) = refused.0 else { Issue.record("expected ERROR 0, got \(refused.0)"); return }
+            #expect(message.contains("too many transfers"))
+            clients[0].send(.error(code: .undefined, message: "client gives up"), to: tids[0])
+            try poll { server.activeTransfers == 1 }
+            clients[2].send(.readRequest(filename: "undionly.kpxe", mode: "octet", options: []), to: port)
+            #expect(clients[2].receive()?.0 == .data(block: 1, payload: Array(Self.small[0..<512])))
+        }
+    }
+
+    @Test("Transfer sockets are closed when transfers complete and when clients go silent: their ports are free again")
+    func socketsClosed() throws {
+        try withServer { server, port in
+            var ports: [UInt16] = []
+            // Completed transfers, one after another.
+            for _ in 0..<20 {
+                let client = try RawTFTPClient()
+                client.send(.readRequest(filename: "undionly.kpxe", mode: "octet", options: [("blksize", "1468")]), to: port)
+                let (oack, tid) = try #require(client.receive())
+                #expect(oack == .optionAck([("blksize", "1468")]))
+                client.send(.ack(block: 0), to: tid)
+                #expect(client.receive()?.0 == .data(block: 1, payload: Array(Self.small[0..<1468])))
+                client.send(.ack(block: 1), to: tid)
+                #expect(client.receive()?.0 == .data(block: 2, payload: Array(Self.small[1468...])))
+                client.send(.ack(block: 2), to: tid)
+                ports.append(tid)
+            }
+            // Silent clients: each transfer gives up after five resends one second apart.
+            let silent = try (0..<5).map { _ in try RawTFTPClient() }
+            for client in silent {
+                client.send(.readRequest(filename: "ipxe.efi", mode: "octet", options: []), to: port)
+                ports.append(try #require(client.receive()).1)
+            }
+            try poll { server.transferCounts.completed == 20 && server.transferCounts.abandoned == 5 && server.activeTransfers == 0 }
+            // A port is free once the ring has closed its socket (when the cancelled receive ends).
+            try poll { ports.allSatisfy(Self.isFree) }
+            #expect(ports.filter { !Self.isFree($0) } == [])
+        }
+    }
+
+    /// True when a UDP socket can bind 127.0.0.1:`port` (nobody holds it).
+    static func isFree(_ port: UInt16) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
     }
 
@@ -130,4 +204,50 @@ struct TFTPServerTests {
             usleep(50_000)
         }
     }
+}
+
+/// A TFTP client on a raw UDP socket on loopback: packets the real clients would not send.
+final class RawTFTPClient {
+    let fd: Int32
+
+    init() throws {
+        fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw TFTPTestFailure("socket: \(String(cString: strerror(errno)))") }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ packet: TFTPPacket, to port: UInt16) {
+        var to = sockaddr_in()
+        to.sin_family = sa_family_t(AF_INET)
+        to.sin_port = port.bigEndian
+        to.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let bytes = packet.bytes
+        _ = withUnsafePointer(to: &to) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+    }
+
+    /// The next packet and the port it came from, or nil after the timeout (5 s by default: a
+    /// retransmission takes 1 s).
+    func receive(timeoutMilliseconds: Int = 5000) -> (TFTPPacket, UInt16)? {
+        var timeout = timeval(tv_sec: timeoutMilliseconds / 1000, tv_usec: Int((timeoutMilliseconds % 1000) * 1000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 2048)
+        var from = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        while true {
+            let n = withUnsafeMutablePointer(to: &from) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, &buffer, buffer.count, 0, $0, &length) }
+            }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0, let packet = try? TFTPPacket(bytes: Array(buffer[0..<n])) else { return nil }
+            return (packet, UInt16(bigEndian: from.sin_port))
+        }
+    }
+}
+
+struct TFTPTestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -36,9 +36,9 @@ public enum ChildProcesses {
 
     /// Runs `process` (configured but not started) under the parent-death signal, from the spawn
     /// thread, and registers it for the exit handler.
-    public static func launch(_ process: Process) throws {
+    public static func launch(_ process: Process, deathSignal: String = "KILL") throws {
         let original = process.executableURL?.path ?? ""
-        let line = command(original, process.arguments ?? [])
+        let line = command(original, process.arguments ?? [], deathSignal: deathSignal)
         process.executableURL = URL(fileURLWithPath: line[0])
         process.arguments = Array(line.dropFirst())
         let box = ProcessBox(process)

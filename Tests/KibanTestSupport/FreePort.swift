@@ -14,6 +14,32 @@ public enum FreePort {
     /// A UDP port free on 127.0.0.1 a moment ago.
     public static func udp() throws -> Int { try pick(Int32(SOCK_DGRAM.rawValue)) }
 
+    /// A base port B such that B+1…B+`count` are all free on 127.0.0.1 for TCP and UDP a
+    /// moment ago, for programs that take a block of ports from one base (`kiban dev
+    /// --base-port`). Bases are tried at random below the ephemeral range.
+    public static func block(_ count: Int) throws -> Int {
+        for _ in 0..<200 {
+            let base = Int.random(in: 20_000...(32_000 - count))
+            if (1...count).allSatisfy({ isFree(base + $0, Int32(SOCK_STREAM.rawValue)) && isFree(base + $0, Int32(SOCK_DGRAM.rawValue)) }) {
+                return base
+            }
+        }
+        throw FreePortError("no block of \(count) free ports below 32000")
+    }
+
+    private static func isFree(_ port: Int, _ type: Int32) -> Bool {
+        let fd = socket(AF_INET, type, 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
     private static func pick(_ type: Int32) throws -> Int {
         let fd = socket(AF_INET, type, 0)
         guard fd >= 0 else { throw FreePortError("socket: \(String(cString: strerror(errno)))") }

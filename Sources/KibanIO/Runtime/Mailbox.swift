@@ -8,6 +8,10 @@ enum RingMessage: Sendable {
     case shutdown
     /// Send a UDP reply on the ring's socket number `socket`.
     case datagram(socket: Int, reply: DatagramReply)
+    /// Serve a ``TransferSocket``'s descriptor (bound, not yet receiving) as socket `id`.
+    case openSocket(id: Int, fd: Int32, port: UInt16, service: UDPService)
+    /// Cancel socket `id`'s receive and close it.
+    case closeSocket(id: Int)
 }
 
 /// How other threads (Swift concurrency tasks included) reach a ring: a locked queue plus an
@@ -25,11 +29,15 @@ final class Mailbox: Sendable {
     deinit { closeQuietly(eventFD) }
 
     /// Queues a message and wakes the ring; returns false (dropping it) when the queue is full.
-    /// `.shutdown` is always queued: a ring that missed it would never exit.
+    /// `.shutdown` and `.closeSocket` are always queued: a ring that missed one would never exit,
+    /// or would keep a port open.
     @discardableResult
     func post(_ message: RingMessage) -> Bool {
         let accepted = queue.withLock { queue in
-            if case .datagram = message, queue.count >= queuedMax { return false }
+            switch message {
+            case .datagram, .openSocket: if queue.count >= queuedMax { return false }
+            case .shutdown, .closeSocket: break
+            }
             queue.append(message)
             return true
         }

@@ -44,6 +44,8 @@ extension RingLoop {
             switch message {
             case .shutdown: beginDrain()
             case .datagram(let socket, let reply): sendDatagram(socket: socket, reply)
+            case .openSocket(let id, let fd, let port, let service): openTransferSocket(id: id, fd: fd, port: port, service: service)
+            case .closeSocket(let id): closeTransferSocket(id: id)
             }
         }
     }
@@ -58,7 +60,7 @@ extension RingLoop {
             let sqe = ring.sqe(UserData(.cancel).raw)
             io_uring_prep_cancel64(sqe, UserData(.accept, slot: UInt32(listener)).raw, 0)
         }
-        for socket in udpSockets.indices {
+        for socket in Array(udpSockets.indices) + Array(transferSockets.keys) {
             let sqe = ring.sqe(UserData(.cancel).raw)
             io_uring_prep_cancel64(sqe, UserData(.udpRecv, slot: UInt32(socket)).raw, 0)
         }

@@ -16,6 +16,10 @@ final class RingLoop {
     let chunks: FileChunkPool?
     var listeners: [Listener]
     var udpSockets: [UDPSocket]
+    /// ``TransferSocket``s served by this ring, by id (ids are above `udpSockets`' indices).
+    var transferSockets: [Int: UDPSocket] = [:]
+    /// Transfer sockets whose receive was cancelled; closed when its last completion arrives.
+    var closingSockets: Set<Int> = []
     var datagramBuffers: BufferRing?
     var pendingDatagrams: [UInt32: UnsafeMutableRawPointer] = [:]
     var nextDatagramID: UInt32 = 0
@@ -77,7 +81,7 @@ final class RingLoop {
         }
         ring.exit()
         for listener in listeners { closeQuietly(listener.fd) }
-        for socket in udpSockets { closeQuietly(socket.fd) }
+        for socket in udpSockets + Array(transferSockets.values) { closeQuietly(socket.fd) }
     }
 
     private func dispatch(_ raw: UInt64, _ result: Int32, _ flags: UInt32) {

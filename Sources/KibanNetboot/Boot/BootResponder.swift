@@ -79,11 +79,16 @@ public struct BootResponder: Sendable {
         guard machine.mayBoot else {
             return IPXEScript.refuse("machine \(serial) is retired and does not boot")
         }
-        guard let image = snapshot.newestImage else {
+        switch snapshot.image(forRole: machine.role) {
+        case .noImage:
             return IPXEScript.refuse("no boot image is uploaded - kiban images upload ID --kernel F --initrd F")
+        case .missingAssigned(let id):
+            return IPXEScript.refuse("role \(machine.role) is assigned image \(id), which does not exist - kiban images assign \(machine.role) ID")
+        case .boot(let image):
+            let params = RoleImageChoice.kernelParams(image: image.id, role: machine.role,
+                                                      imageParams: snapshot.imageKernelParams, roleParams: snapshot.kernelParams)
+            return IPXEScript.boot(machine: machine, image: image, kernelParams: params, baseURL: baseURL)
         }
-        return IPXEScript.boot(machine: machine, image: image, kernelParams: snapshot.kernelParams[machine.role] ?? "",
-                               baseURL: baseURL)
     }
 
     /// The role's newest template rendered for `serial`.

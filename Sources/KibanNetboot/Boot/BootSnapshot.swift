@@ -8,7 +8,12 @@ public struct BootSnapshot: Sendable {
     public var assets: [String: AssetRecord] = [:]
     /// Each role's newest template version and its compiled form.
     public var templates: [String: (version: String, template: ConfigTemplate)] = [:]
+    /// Kernel parameters by role.
     public var kernelParams: [String: String] = [:]
+    /// Kernel parameters by image id (they come before the role's).
+    public var imageKernelParams: [String: String] = [:]
+    /// The image id assigned to each role (a role not here boots the newest image).
+    public var roleImages: [String: String] = [:]
     /// Which members hold each blob (by SHA-256).
     public var presence: [String: [PresenceRecord]] = [:]
     /// The cluster CA certificate (PEM) for templates.
@@ -18,8 +23,10 @@ public struct BootSnapshot: Sendable {
 
     public init() {}
 
-    /// The image a machine boots: the newest upload (images carry no role yet).
-    public var newestImage: ImageRecord? { images.last }
+    /// The image a machine of `role` boots (``RoleImageChoice/image(forRole:images:assignments:)``).
+    public func image(forRole role: String) -> RoleImageChoice.Outcome {
+        RoleImageChoice.image(forRole: role, images: images, assignments: roleImages)
+    }
 
     /// The image with `id`.
     public func image(_ id: String) -> ImageRecord? { images.first { $0.id == id } }

@@ -5,29 +5,41 @@ import Synchronization
 
 /// The read-only TFTP server for legacy PXE firmware (RFC 1350, 2347–2349): it serves only the
 /// iPXE binaries, loaded into memory at start, so that firmware without HTTP boot can chainload
-/// into iPXE. Runs on the io_uring runtime as a ``UDPService``; one ``TFTPSession`` per client
-/// address and port, answered from the server's port (clients take the first reply's port as
-/// the server's transfer id). A task runs ``runTimer(interval:)`` to retransmit and expire sessions.
+/// into iPXE. Runs on the io_uring runtime as a ``UDPService``.
+///
+/// Each transfer gets its own socket on a free port (RFC 1350 §4: the server's transfer ID),
+/// opened on the ring that received the request and closed when the transfer completes, fails
+/// or times out. One ``TFTPSession`` per client address and port. A packet reaching a transfer's
+/// port from any other address or port gets ERROR 5 (unknown transfer ID) and does not touch the
+/// transfer. A task runs ``runTimer(interval:)`` to retransmit and expire sessions.
 public final class TFTPServer: Sendable {
-    /// Concurrent transfers; further requests are refused with an error (the firmware retries).
-    public static let sessionsMax = 1024
+    /// The default bound on concurrent transfers.
+    public static let transfersMaxDefault = 1024
+    /// Concurrent transfers (each holds one socket); a request beyond it is answered from the
+    /// server port with ERROR 0 "too many transfers; retry", and the firmware asks again.
+    public let transfersMax: Int
 
     struct Entry: Sendable {
         var session: TFTPSession
         var file: [UInt8]
-        var replier: DatagramReplier
+        /// The transfer's own socket: every packet of the transfer leaves from it.
+        var socket: TransferSocket
+        /// The read request, for the address and interface replies leave from.
         var request: Datagram
+        /// Tells this transfer from a later one of the same client (a repeated request).
+        var number: UInt64
     }
 
-    private let files: [String: [UInt8]]
-    private let sessions = Mutex<[IPv4Endpoint: Entry]>([:])
-    private let logger: Logger
-    private let counters = Mutex((started: 0, completed: 0, abandoned: 0))
+    let files: [String: [UInt8]]
+    let sessions = Mutex<(table: [IPv4Endpoint: Entry], started: UInt64)>(([:], 0))
+    let logger: Logger
+    let counters = Mutex((started: 0, completed: 0, abandoned: 0))
 
-    /// Serves `files` (name → bytes).
-    public init(files: [String: [UInt8]], logger: Logger) {
+    /// Serves `files` (name → bytes), at most `transfersMax` transfers at once.
+    public init(files: [String: [UInt8]], logger: Logger, transfersMax: Int = TFTPServer.transfersMaxDefault) {
         self.files = files
         self.logger = logger
+        self.transfersMax = transfersMax
     }
 
     /// Loads the files of `names` that exist in `directory`; missing ones are not served.
@@ -45,6 +57,9 @@ public final class TFTPServer: Sendable {
     /// Transfers started, completed and abandoned so far.
     public var transferCounts: (started: Int, completed: Int, abandoned: Int) { counters.withLock { $0 } }
 
+    /// Transfers in progress (each holds a socket).
+    public var activeTransfers: Int { sessions.withLock { $0.table.count } }
+
     /// The UDP service for `IORuntime.start`.
     public func service(at endpoint: IPv4Endpoint) -> UDPService {
         UDPService(endpoint: endpoint) { [self] datagram, replier in
@@ -59,88 +74,23 @@ public final class TFTPServer: Sendable {
         return UInt64(t.tv_sec) * 1000 + UInt64(t.tv_nsec) / 1_000_000
     }
 
+    /// A datagram on the server port: a request starts a transfer; anything else belongs to a
+    /// transfer's own port.
     func handle(_ datagram: Datagram, replier: DatagramReplier, now: UInt64) -> DatagramReply? {
         guard let packet = try? TFTPPacket(bytes: datagram.payload) else {
-            return DatagramReply(answering: datagram, payload: TFTPPacket.error(code: .illegalOperation, message: "malformed packet").bytes)
+            return Self.error(.illegalOperation, "malformed packet", answering: datagram)
         }
         switch packet {
         case .readRequest(let name, _, _), .writeRequest(let name):
             return start(packet, name: name, datagram: datagram, replier: replier, now: now)
+        case .error:
+            return nil
         default:
-            let found = sessions.withLock { table -> (TFTPSession.Action, [UInt8])? in
-                guard var entry = table[datagram.source] else { return nil }
-                let action = entry.session.receive(packet, now: now)
-                if case .finish = action { table[datagram.source] = nil } else { table[datagram.source] = entry }
-                return (action, entry.file)
-            }
-            guard let found else {
-                if case .error = packet { return nil }
-                return DatagramReply(answering: datagram, payload: TFTPPacket.error(code: .unknownTransferID, message: "no transfer in progress").bytes)
-            }
-            return perform(found.0, file: found.1, answering: datagram)
+            return Self.error(.unknownTransferID, "no transfer in progress on this port", answering: datagram)
         }
     }
 
-    private func start(_ packet: TFTPPacket, name: String, datagram: Datagram, replier: DatagramReplier,
-                       now: UInt64) -> DatagramReply? {
-        // Firmware asks for "undionly.kpxe" or "/undionly.kpxe".
-        let file = files[String(name.drop { $0 == "/" })]
-        let (session, action) = TFTPSession.start(packet, fileSize: file.map { UInt64($0.count) }, now: now)
-        guard let session, let file else { return perform(action, file: [], answering: datagram) }
-        let accepted = sessions.withLock { table in
-            guard table.count < Self.sessionsMax || table[datagram.source] != nil else { return false }
-            table[datagram.source] = Entry(session: session, file: file, replier: replier, request: datagram)
-            return true
-        }
-        guard accepted else {
-            return DatagramReply(answering: datagram, payload: TFTPPacket.error(code: .undefined, message: "too many transfers; retry").bytes)
-        }
-        counters.withLock { $0.started += 1 }
-        logger.debug("TFTP transfer", metadata: ["kiban.tftp.file": "\(name)", "kiban.tftp.client": "\(datagram.source)"])
-        return perform(action, file: file, answering: datagram)
-    }
-
-    /// Calls ``tick(now:)`` every `interval` until the task is cancelled.
-    public func runTimer(interval: Duration = .milliseconds(100)) async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
-            tick(now: Self.milliseconds())
-        }
-    }
-
-    /// Retransmits blocks whose ACK is late and forgets transfers whose client went silent.
-    public func tick(now: UInt64) {
-        let due = sessions.withLock { table -> [(TFTPSession.Action, Entry)] in
-            var due: [(TFTPSession.Action, Entry)] = []
-            for (client, var entry) in table {
-                let action = entry.session.tick(now: now)
-                switch action {
-                case .none: continue
-                case .finish: table[client] = nil
-                default: table[client] = entry
-                }
-                due.append((action, entry))
-            }
-            return due
-        }
-        for (action, entry) in due {
-            if let reply = perform(action, file: entry.file, answering: entry.request) { entry.replier.send(reply) }
-        }
-    }
-
-    private func perform(_ action: TFTPSession.Action, file: [UInt8], answering datagram: Datagram) -> DatagramReply? {
-        switch action {
-        case .send(let packet):
-            return DatagramReply(answering: datagram, payload: packet.bytes)
-        case .sendBlock(let block, let offset, let length):
-            let start = Int(offset)
-            let payload = Array(file[start..<start + length])
-            return DatagramReply(answering: datagram, payload: TFTPPacket.data(block: block, payload: payload).bytes)
-        case .finish(let completed):
-            counters.withLock { if completed { $0.completed += 1 } else { $0.abandoned += 1 } }
-            return nil
-        case .none:
-            return nil
-        }
+    static func error(_ code: TFTPErrorCode, _ message: String, answering datagram: Datagram) -> DatagramReply {
+        DatagramReply(answering: datagram, payload: TFTPPacket.error(code: code, message: message).bytes)
     }
 }

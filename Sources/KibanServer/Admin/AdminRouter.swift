@@ -58,6 +58,7 @@ struct AdminRouter: Sendable {
         case (_, "v1/images", _), (_, "v1/image-settings", nil), (_, "v1/assets", _): return try await catalog(r)
         case (_, "v1/templates", let role): return try await templates(r, role: role)
         case (_, "v1/kernel-params", let role): return try await kernelParams(r, role: role)
+        case (_, "v1/role-images", _), (_, "v1/image-kernel-params", _): return try await roleImages(r)
         default:
             throw ServerError(.notFound, "no admin endpoint \(r.method) \(r.path); see docs/admin-api.md")
         }

@@ -95,19 +95,43 @@ final class BlobReplicator: Sendable {
         }
         await withdraw(plan.withdraw)
         for hash in plan.announce { await announce(hash) }
-        for blob in plan.fetch where !Task.isCancelled {
-            if let r = state.retries[blob.sha256], r.next > .now { continue }
-            let sources = (presence[blob.sha256] ?? []).map(\.member).filter { $0 != member }
-            let attempts = state.retries[blob.sha256]?.attempts ?? 0
-            if await fetch(blob, sources: sources, attempt: attempts, context: context) {
+        let due = plan.fetch.filter { blob in state.retries[blob.sha256].map { $0.next <= .now } ?? true }
+        let attempts = state.retries.mapValues(\.attempts)
+        for (blob, fetched) in await fetchAll(due, presence: presence, attempts: attempts, context: context) {
+            if fetched {
                 state.retries[blob.sha256] = nil
-                await announce(blob.sha256)
             } else {
-                let delay = min(settings.retryFirst * (1 << min(attempts, 16)), settings.retryMax)
-                state.retries[blob.sha256] = (attempts + 1, .now + delay)
+                let attempt = attempts[blob.sha256] ?? 0
+                let delay = min(settings.retryFirst * (1 << min(attempt, 16)), settings.retryMax)
+                state.retries[blob.sha256] = (attempt + 1, .now + delay)
             }
         }
         state.retries = state.retries.filter { wanted[$0.key] != nil }
+    }
+
+    /// Fetches `blobs`, at most ``BlobSyncSettings/fetchesMax`` at once (each blob by one
+    /// transfer), announcing each as soon as it is verified; returns which arrived.
+    private func fetchAll(_ blobs: [BlobReference], presence: [String: [PresenceRecord]], attempts: [String: Int],
+                          context: NIOSSLContext) async -> [(BlobReference, Bool)] {
+        await withTaskGroup(of: (BlobReference, Bool).self) { group in
+            var waiting = blobs[...]
+            func startNext() {
+                guard !Task.isCancelled, let blob = waiting.popFirst() else { return }
+                let sources = (presence[blob.sha256] ?? []).map(\.member).filter { $0 != member }
+                group.addTask { [self] in
+                    let fetched = await fetch(blob, sources: sources, attempt: attempts[blob.sha256] ?? 0, context: context)
+                    if fetched { await announce(blob.sha256) }
+                    return (blob, fetched)
+                }
+            }
+            for _ in 0..<settings.fetchesMax { startNext() }
+            var results: [(BlobReference, Bool)] = []
+            for await result in group {
+                results.append(result)
+                startNext()
+            }
+            return results
+        }
     }
 
     /// Tries the members having `blob`, starting at a different one on each attempt; true once

@@ -12,6 +12,9 @@ struct BlobSyncSettings: Sendable, Hashable {
     /// The first retry after a failed transfer; doubles up to ``retryMax``.
     var retryFirst: Duration = .milliseconds(500)
     var retryMax: Duration = .seconds(30)
+    /// Different missing blobs fetched at once (one transfer per blob): enough to keep a
+    /// member busy while one source is slow, few enough not to crowd out boot traffic.
+    var fetchesMax = 3
     /// Bytes per second each transfer this member sends; nil: no limit.
     var sendBytesPerSecondMax: Int?
 

@@ -10,6 +10,8 @@ public struct ImageView: Codable, Sendable, Hashable {
     public var initrd: BlobReference
     /// Members holding verified copies of both files, by name.
     public var members: [String]
+    /// Roles assigned this image (`kiban images assign`), sorted.
+    public var roles: [String]
 }
 
 /// An asset as the admin API shows it.
@@ -28,11 +30,11 @@ public struct ImageSettingsView: Codable, Sendable, Hashable {
 }
 
 extension ImageView {
-    init(_ r: ImageRecord, presence: [String: [PresenceRecord]]) {
+    init(_ r: ImageRecord, presence: [String: [PresenceRecord]], roles: [String]) {
         let kernel = Set((presence[r.kernel.sha256] ?? []).map(\.member))
         let initrd = Set((presence[r.initrd.sha256] ?? []).map(\.member))
         self.init(id: r.id, uploaded: Timestamp.rfc3339(r.uploaded), kernel: r.kernel, initrd: r.initrd,
-                  members: kernel.intersection(initrd).sorted())
+                  members: kernel.intersection(initrd).sorted(), roles: roles)
     }
 }
 

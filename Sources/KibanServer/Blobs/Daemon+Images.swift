@@ -34,19 +34,30 @@ extension Daemon {
         await audit(caller, "image upload \(id) kernel \(kernel.sha256) initrd \(initrd.sha256)")
         try await applyRetention(store, caller: caller)
         let presence = try await memberPresence(store)
-        return ImageView(record, presence: presence)
+        let roles = RoleImageChoice.roles(byImage: try await roleImages(store))
+        return ImageView(record, presence: presence, roles: roles[id] ?? [])
     }
 
-    /// Deletes the oldest images beyond the kept number, leaving tombstones.
+    /// Deletes the oldest images beyond the kept number, leaving tombstones; an image a role is
+    /// assigned to is never deleted. The images read must be unchanged when the deletion
+    /// commits (an assignment rewrites its image), else retention waits for the next upload.
     private func applyRetention(_ store: Store, caller: Caller) async throws(ServerError) {
         let kept = try await imageSettings().kept
         let catalog = try await storeCall { () throws(StoreError) in try await store.catalog() }
-        let expired = ImageRetention.expired(catalog.images, kept: kept)
+        let assigned = Set(try await roleImages(store).values)
+        let expired = ImageRetention.expired(catalog.images, kept: kept).filter { !assigned.contains($0) }
         guard !expired.isEmpty else { return }
         let tombstones = expired.map { (NetbootKeys.deletedImage($0), ImageTombstone(id: $0, deleted: Date(), reason: "retention keeps the newest \(kept)")) }
-        let writes = try encodeOperations(tombstones) + expired.map { KibanStore.Operation.delete(.key(NetbootKeys.image($0))) }
-        _ = try await storeCall { () throws(StoreError) in try await store.txn(Txn(success: writes)) }
+        let writes = try encodeOperations(tombstones) + expired.flatMap(Self.imageDeletes)
+        let compares = expired.map { Compare(NetbootKeys.image($0), .less, .modRevision(catalog.revision + 1)) }
+        let result = try await storeCall { () throws(StoreError) in try await store.txn(Txn(compares: compares, success: writes)) }
+        guard result.succeeded else { return }
         await audit(caller, "image retention deleted \(expired.joined(separator: ", "))")
+    }
+
+    /// What deleting image `id` removes: its record and its kernel parameters.
+    static func imageDeletes(_ id: String) -> [KibanStore.Operation] {
+        [.delete(.key(NetbootKeys.image(id))), .delete(.key(NetbootKeys.imageKernelParams(id)))]
     }
 
     /// `kiban images list`: newest first.
@@ -54,18 +65,27 @@ extension Daemon {
         let store = try requireStore()
         let catalog = try await storeCall { () throws(StoreError) in try await store.catalog() }
         let presence = try await memberPresence(store)
-        return catalog.images.sorted { ($0.uploaded, $0.id) > ($1.uploaded, $1.id) }.map { ImageView($0, presence: presence) }
+        let roles = RoleImageChoice.roles(byImage: try await roleImages(store))
+        return catalog.images.sorted { ($0.uploaded, $0.id) > ($1.uploaded, $1.id) }.map { ImageView($0, presence: presence, roles: roles[$0.id] ?? []) }
     }
 
     /// `kiban images delete ID`: the record goes, a tombstone stays; blobs are collected later.
+    /// Refused while a role is assigned the image.
     func deleteImage(id: String, caller: Caller) async throws(ServerError) {
         let store = try requireStore()
-        let tombstone = ImageTombstone(id: id, deleted: Date(), reason: "deleted by uid \(caller.uid)")
-        let writes = try encodeOperations([(NetbootKeys.deletedImage(id), tombstone)]) + [KibanStore.Operation.delete(.key(NetbootKeys.image(id)))]
-        let result = try await storeCall { () throws(StoreError) in
-            try await store.txn(Txn(compares: [Compare(NetbootKeys.image(id), .greater, .version(0))], success: writes))
+        // The image first, the assignments second: an assignment made in between changes the
+        // image's mod revision, so the compare below fails.
+        let image = try await existingImage(id, store)
+        let roles = RoleImageChoice.roles(byImage: try await roleImages(store))[id] ?? []
+        guard roles.isEmpty else {
+            throw ServerError(.conflict, "image \(id) is assigned to role \(roles.joined(separator: ", ")); assign another image (kiban images assign ROLE ID) or unassign (kiban images unassign ROLE) first")
         }
-        guard result.succeeded else { throw ServerError(.notFound, "there is no image \(id); `kiban images list` shows those there are") }
+        let tombstone = ImageTombstone(id: id, deleted: Date(), reason: "deleted by uid \(caller.uid)")
+        let writes = try encodeOperations([(NetbootKeys.deletedImage(id), tombstone)]) + Self.imageDeletes(id)
+        let result = try await storeCall { () throws(StoreError) in
+            try await store.txn(Txn(compares: [Compare(image.key, .equal, .modRevision(image.modRevision))], success: writes))
+        }
+        guard result.succeeded else { throw ServerError(.conflict, "image \(id) changed while it was being deleted (assigned to a role or replaced); check kiban images list and run the command again") }
         await audit(caller, "image delete \(id)")
     }
 

@@ -41,6 +41,12 @@ struct BootSnapshotLoader {
                 } else if key.hasPrefix(NetbootKeys.kernelParamsPrefix) {
                     let record = try decoder.decode(KernelParamsRecord.self, from: Data(kv.value))
                     snapshot.kernelParams[record.role] = record.params
+                } else if key.hasPrefix(NetbootKeys.imageKernelParamsPrefix) {
+                    let record = try decoder.decode(ImageKernelParamsRecord.self, from: Data(kv.value))
+                    snapshot.imageKernelParams[record.image] = record.params
+                } else if key.hasPrefix(NetbootKeys.roleImagesPrefix) {
+                    let record = try decoder.decode(RoleImageRecord.self, from: Data(kv.value))
+                    snapshot.roleImages[record.role] = record.image
                 } else if key.hasPrefix(NetbootKeys.presencePrefix) {
                     let parts = key.dropFirst(NetbootKeys.presencePrefix.count).split(separator: "/")
                     guard let sha = parts.first else { continue }

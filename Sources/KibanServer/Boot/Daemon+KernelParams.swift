@@ -16,13 +16,7 @@ extension Daemon {
     func setKernelParams(role: String, _ body: KernelParamsBody, caller: Caller) async throws(ServerError) -> KernelParamsRecord {
         let store = try requireStore()
         try Self.checkName(role, "role")
-        let params = body.params.trimmingCharacters(in: .whitespaces)
-        guard params.utf8.count <= Self.kernelParamsBytesMax else {
-            throw ServerError(.badRequest, "kernel parameters are at most \(Self.kernelParamsBytesMax) bytes (got \(params.utf8.count))")
-        }
-        guard !params.contains(where: { $0.isNewline || $0 == "$" }) else {
-            throw ServerError(.badRequest, "kernel parameters must be one line without '$' (iPXE would expand it)")
-        }
+        let params = try Self.checkedKernelParams(body.params)
         let record = KernelParamsRecord(role: role, params: params)
         let value = try Self.encodeRecord(record)
         _ = try await storeCall { () throws(StoreError) in try await store.put(NetbootKeys.kernelParams(role: role), value) }
@@ -40,5 +34,17 @@ extension Daemon {
             throw ServerError(.notFound, "role \(role) has no kernel parameters; set them with kiban kernel-params set \(role) PARAMS")
         }
         return records.sorted { $0.role < $1.role }
+    }
+
+    /// `params` without surrounding blanks, or why it cannot be a kernel command line.
+    static func checkedKernelParams(_ params: String) throws(ServerError) -> String {
+        let params = params.trimmingCharacters(in: .whitespaces)
+        guard params.utf8.count <= kernelParamsBytesMax else {
+            throw ServerError(.badRequest, "kernel parameters are at most \(kernelParamsBytesMax) bytes (got \(params.utf8.count))")
+        }
+        guard !params.contains(where: { $0.isNewline || $0 == "$" }) else {
+            throw ServerError(.badRequest, "kernel parameters must be one line without '$' (iPXE would expand it)")
+        }
+        return params
     }
 }

@@ -4,10 +4,12 @@ import KibanStore
 
 extension Daemon {
     /// Every half second: refresh the member list from the store, and on the leader promote
-    /// learners that have caught up (thesis §4.2.1: a new member votes only once it has the log).
+    /// learners that have caught up (thesis §4.2.1: a new member votes only once it has the log);
+    /// every 10 s on the leader, delete blob presence keys of removed members.
     func maintain() async {
         let pruning = Task { await pruneAuditLogWhileRunning() }
         defer { pruning.cancel() }
+        var rounds = 0
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(500))
             guard let store = running?.store else { return }
@@ -15,6 +17,8 @@ extension Daemon {
                 directory.replace(records)
             }
             await promoteCaughtUpLearners(store)
+            rounds += 1
+            if rounds % 20 == 0 { await sweepPresenceOfNonMembers(store) }
         }
     }
 

@@ -78,7 +78,15 @@ extension Daemon {
         try await onLeader(store) { () throws(StoreError) in try await store.removeMember(record.id) }
         try await storeCall { () throws(StoreError) in _ = try await store.delete(.key(ClusterKey.member(record.id))) }
         directory.remove(record.id)
-        await audit(caller, "members remove \(name)")
+        var withdrawn = 0
+        do {
+            withdrawn = try await deletePresence(of: name, store)
+        } catch {
+            // The member is gone either way; its keys are only ignored until deleted by hand.
+            logger.warning("could not delete a removed member's blob presence keys",
+                           metadata: ["kiban.members.name": "\(name)", "kiban.members.error": "\(error)"])
+        }
+        await audit(caller, "members remove \(name)" + (withdrawn > 0 ? " (deleted its \(withdrawn) blob presence keys)" : ""))
     }
 
     /// `kiban members transfer-leader [NAME]`: to NAME, or to the most up-to-date other voter.
