@@ -96,15 +96,17 @@ extension DHCPServer {
                     current.append((item.change.address, kvs.first))
                 }
             }
-            finish(moved, committedAt: nil, .lostRace, "another server changed the address first")
             // What the failure branch read is the store's state of those addresses at
             // `result.revision`: the view takes it, so a view that missed an event (a delete
-            // during a relisting) does not lose every later race for the address.
+            // during a relisting) does not lose every later race for the address. Taken before
+            // the losers are told, so that their clients' next requests decide from it; settling
+            // then keeps it (a newer revision than the commit started from).
             view.withLock { v in
                 for (address, kv) in current {
                     if let kv { apply(v: &v, kv: kv, deleted: false) } else { v.apply(address: address, lease: nil, revision: result.revision) }
                 }
             }
+            finish(moved, committedAt: nil, .lostRace, "another server changed the address first")
             remaining = unchanged
         }
         finish(remaining, committedAt: nil, .lostRace, "the address changed twice while committing")
