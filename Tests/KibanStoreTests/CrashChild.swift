@@ -1,5 +1,4 @@
 import Foundation
-import KibanTestSupport
 import Synchronization
 
 /// The `kiban-store-crash` child process: started, watched line by line, killed with SIGKILL.
@@ -22,8 +21,11 @@ final class CrashChild: Sendable {
         out.fileHandleForReading.readabilityHandler = { [lines] handle in
             lines.add(String(decoding: handle.availableData, as: UTF8.self))
         }
-        // Under the parent-death signal: a failed test process leaves no writer behind.
-        try ChildProcesses.launch(process)
+        // Started directly, not through ChildProcesses.launch: this suite spawns and SIGKILLs a
+        // writer fifty times with a pipe reader attached, and Foundation's child monitoring
+        // crashed (libdispatch, signal 11) with the spawn thread in one of those cycles. The
+        // writer is killed at the end of every cycle, and by deinit when a test fails.
+        try process.run()
     }
 
     deinit { if process.isRunning { kill() } }
