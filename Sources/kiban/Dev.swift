@@ -62,10 +62,13 @@ struct Dev: AsyncParsableCommand {
         print("     KIBAN_SOCKET=\(cluster.socket(3)) \(kiban) kv get hello")
         // Into a pipe or file stdout is block-buffered: flush so a script can wait for the banner.
         fflush(nil)
-        if let seconds {
-            try await Task.sleep(for: .seconds(seconds))
-        } else {
-            _ = await Signals.wait(for: [SIGINT, SIGTERM])
+        // Until Ctrl-C, SIGTERM or the end of --seconds, whichever comes first; the members are
+        // stopped on the way out either way, so no `kiban server` outlives `kiban dev`.
+        await withTaskGroup(of: Void.self) { group in
+            if let seconds { group.addTask { try? await Task.sleep(for: .seconds(seconds)) } }
+            group.addTask { _ = await Signals.wait(for: [SIGINT, SIGTERM]) }
+            await group.next()
+            group.cancelAll()
         }
         print("stopping the members")
     }

@@ -17,7 +17,7 @@ struct DevSeedTests {
         (environment["KIBAN_DEV_KERNEL"], environment["KIBAN_DEV_INITRD"]) = (kernel, initrd)
         let process = try Self.startDev(root: root, environment: environment)
         defer {
-            process.terminate()
+            if process.isRunning { process.terminate() }
             process.waitUntilExit()
         }
         let text = try await Self.banner(root: root)
@@ -35,6 +35,21 @@ struct DevSeedTests {
         #expect((config?["kiban"] as? [String: Any])?["serial"] as? String == "dev-0001", "\(bodies[2])")
         let kernelURL = try #require(urls.first).replacingOccurrences(of: "/boot/ipxe", with: "/boot/images/sample/kernel")
         #expect(BootClusterTests.get(kernelURL, follow: true).body.count == 70_000)
+        // SIGTERM (as from a terminal or a service manager) stops the members with it.
+        #expect(!Self.processes(under: root).isEmpty)
+        process.terminate()
+        process.waitUntilExit()
+        #expect(Self.processes(under: root).isEmpty, "members of kiban dev still running after it exited")
+    }
+
+    /// Processes whose command line names a path under `root` (the dev members: their
+    /// configuration and data live there).
+    static func processes(under root: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: data, as: UTF8.self).contains(root)
+        }
     }
 
     /// `kiban dev` with its data and output under `root` (Ports BASE+1…BASE+33 are its members').
