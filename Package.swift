@@ -123,7 +123,10 @@ let package = Package(
                           path: "Sources/KibanDHCPHarness", swiftSettings: strict),
         // Also starts real `kiban` processes (the executable is built next to the test bundle).
         .testTarget(name: "KibanServerTests", dependencies: ["KibanServer", "KibanRaft", "KibanRaftSimulation", "kiban",
-                                                            "KibanLinearizability", "KibanNetboot", "KibanTestSupport"],
+                                                            "KibanLinearizability", "KibanNetboot", "KibanTestSupport", "KibanCA",
+                                                            .product(name: "NIOCore", package: "swift-nio"),
+                                                            .product(name: "NIOPosix", package: "swift-nio"),
+                                                            .product(name: "NIOSSL", package: "swift-nio-ssl")],
                     swiftSettings: strict),
         .testTarget(name: "KibanInventoryTests",
                     dependencies: ["KibanInventory", "KibanStore", "KibanRaft",

@@ -14,6 +14,10 @@ public struct CAError: Error, Sendable, Hashable, CustomStringConvertible {
         case expiredToken
         /// A join token's secret does not match.
         case wrongSecret
+        /// A key-encryption key or sealed key is missing, damaged or not the right one.
+        case invalidKey
+        /// A certificate does not name what it must (a member identity, this cluster).
+        case invalidIdentity
         /// Building a certificate failed.
         case `internal`
     }

@@ -4,16 +4,37 @@ public import Foundation
 public import X509
 
 /// What a member certificate names: the member, and where peers reach it.
+///
+/// **The identity peers check is the URI SAN** ``uri``, `spiffe://kiban-<cluster>/member/<id hex>`:
+/// it binds the certificate to one cluster and one Raft member id. The name and IPs are for
+/// people and for tools like `openssl verify -verify_hostname`.
 public struct MemberIdentity: Sendable, Hashable {
     /// The member's name (a DNS SAN and the common name).
     public var name: String
     /// IP addresses peers connect to (IP SANs), 4 or 16 bytes each.
     public var ipAddresses: [[UInt8]]
+    /// The cluster id, when the certificate is to carry the URI SAN.
+    public var clusterID: String?
+    /// The Raft member id, when the certificate is to carry the URI SAN.
+    public var memberID: UInt64?
 
     /// Creates an identity.
-    public init(name: String, ipAddresses: [[UInt8]]) {
+    public init(name: String, ipAddresses: [[UInt8]], clusterID: String? = nil, memberID: UInt64? = nil) {
         self.name = name
         self.ipAddresses = ipAddresses
+        self.clusterID = clusterID
+        self.memberID = memberID
+    }
+
+    /// The URI SAN naming cluster and member, or nil when either is unknown.
+    public var uri: String? {
+        guard let clusterID, let memberID else { return nil }
+        return Self.uri(clusterID: clusterID, memberID: memberID)
+    }
+
+    /// `spiffe://kiban-<cluster>/member/<id hex>`.
+    public static func uri(clusterID: String, memberID: UInt64) -> String {
+        "spiffe://kiban-\(clusterID)/member/\(String(memberID, radix: 16))"
     }
 }
 
@@ -29,13 +50,14 @@ extension CertificateAuthority {
                 CommonName(identity.name)
             }
             let caKeyID = try certificate.extensions.subjectKeyIdentifier?.keyIdentifier
-            let sans = [GeneralName.dnsName(identity.name)]
+            let sans = [GeneralName.dnsName(identity.name)] + (identity.uri.map { [GeneralName.uniformResourceIdentifier($0)] } ?? [])
                 + identity.ipAddresses.map { GeneralName.ipAddress(.init(contentBytes: ArraySlice($0))) }
             return try Certificate(
                 version: .v3,
                 serialNumber: Certificate.SerialNumber(),
                 publicKey: publicKey,
-                notValidBefore: now - 300,
+                // Five minutes back for clock skew between members (less for short test lifetimes).
+                notValidBefore: now - min(300, validity / 10),
                 notValidAfter: min(now + validity, certificate.notValidAfter),
                 issuer: certificate.subject,
                 subject: subject,
@@ -56,7 +78,8 @@ extension CertificateAuthority {
     /// Issues a member certificate for the key of a certificate signing request, after
     /// checking the request's signature (proof that the requester holds the key).
     /// - Throws: ``CAError`` `invalidRequest` or `internal`.
-    public func sign(_ csrPEM: String, as identity: MemberIdentity, now: Date) throws(CAError) -> Certificate {
+    public func sign(_ csrPEM: String, as identity: MemberIdentity, now: Date,
+                     validity: TimeInterval = 365 * 86_400) throws(CAError) -> Certificate {
         let csr: CertificateSigningRequest
         do {
             csr = try CertificateSigningRequest(pemEncoded: csrPEM)
@@ -66,7 +89,7 @@ extension CertificateAuthority {
         guard csr.publicKey.isValidSignature(csr.signature, for: csr) else {
             throw CAError(.invalidRequest, "the certificate signing request's signature does not match its key")
         }
-        return try issueMemberCertificate(for: identity, publicKey: csr.publicKey, now: now)
+        return try issueMemberCertificate(for: identity, publicKey: csr.publicKey, now: now, validity: validity)
     }
 }
 
@@ -88,21 +111,13 @@ public enum MemberKey {
     }
 }
 
-extension MemberIdentity {
-    /// The member name (common name) of a DER certificate, or nil if it does not parse. The
-    /// caller has already verified the certificate's chain.
-    public static func name(ofCertificateDER der: [UInt8]) -> String? {
-        guard let certificate = try? Certificate(derEncoded: der) else { return nil }
-        return certificate.subject.lazy.flatMap { $0 }.first { $0.type == ASN1ObjectIdentifier.RDNAttributeType.commonName }
-            .flatMap { String($0.value) }
-    }
-}
 
 extension CertificateAuthority {
     /// ``sign(_:as:now:)`` with the certificate in PEM, for callers that only store or send it.
     /// - Throws: ``CAError`` `invalidRequest` or `internal`.
-    public func signPEM(_ csrPEM: String, as identity: MemberIdentity, now: Date) throws(CAError) -> String {
-        let certificate = try sign(csrPEM, as: identity, now: now)
+    public func signPEM(_ csrPEM: String, as identity: MemberIdentity, now: Date,
+                        validity: TimeInterval = 365 * 86_400) throws(CAError) -> String {
+        let certificate = try sign(csrPEM, as: identity, now: now, validity: validity)
         do {
             return try certificate.serializeAsPEM().pemString
         } catch {

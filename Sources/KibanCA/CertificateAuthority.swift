@@ -5,9 +5,10 @@ public import X509
 
 /// The cluster's root certificate authority: an ECDSA P-256 key and a self-signed certificate.
 ///
-/// **The private key is a secret.** It lives in the replicated store so that any member can
-/// issue certificates; it is never printed or logged (``description`` omits it), and leaves
-/// this type only through ``privateKeyPEM`` for storing.
+/// **The private key is a secret.** It lives in the replicated store only sealed
+/// (``sealedKey(with:)``, envelope encryption under the cluster's ``KeyEncryptionKey``), so that
+/// any member holding that key can issue certificates; it is never printed or logged
+/// (``description`` omits it).
 public struct CertificateAuthority: Sendable, CustomStringConvertible {
     /// The root certificate.
     public let certificate: Certificate
@@ -64,6 +65,27 @@ public struct CertificateAuthority: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Loads a CA from its PEM certificate and its sealed private key.
+    /// - Throws: ``CAError`` `invalidPEM`, `invalidKey` (wrong or missing key-encryption key,
+    ///   altered ciphertext) or `keyMismatch`.
+    public init(certificatePEM: String, sealed: SealedKey, kek: KeyEncryptionKey) throws(CAError) {
+        let raw = try sealed.open(purpose: Self.sealPurpose, with: kek)
+        let key: P256.Signing.PrivateKey
+        do { key = try P256.Signing.PrivateKey(rawRepresentation: raw) } catch {
+            throw CAError(.invalidKey, "the sealed CA key is not a P-256 key")
+        }
+        try self.init(certificatePEM: certificatePEM, privateKeyPEM: key.pemRepresentation)
+    }
+
+    /// The private key sealed under `kek`, for the replicated store.
+    /// - Throws: ``CAError`` `internal`.
+    public func sealedKey(with kek: KeyEncryptionKey) throws(CAError) -> SealedKey {
+        try SealedKey.seal(Array(privateKey.rawRepresentation), purpose: Self.sealPurpose, with: kek)
+    }
+
+    /// What the sealed key of the cluster root authenticates: it opens only as this record.
+    static let sealPurpose = "issuer:root"
+
     init(certificate: Certificate, privateKey: P256.Signing.PrivateKey) {
         self.certificate = certificate
         self.privateKey = privateKey
@@ -75,8 +97,12 @@ public struct CertificateAuthority: Sendable, CustomStringConvertible {
         (try? certificate.serializeAsPEM().pemString) ?? ""
     }
 
-    /// The private key in PKCS#8 PEM. **Secret**: for the replicated store only.
-    public var privateKeyPEM: String { privateKey.pemRepresentation }
+    /// The private key in PKCS#8 PEM. **Secret**: for tests and for reading records written
+    /// before keys were sealed; never stored.
+    package var privateKeyPEM: String { privateKey.pemRepresentation }
+
+    /// The private key's raw scalar. **Secret**: for tests that search files for it.
+    package var privateKeyRaw: [UInt8] { Array(privateKey.rawRepresentation) }
 
     /// `sha256:` and the hex SHA-256 of the certificate's DER encoding: what a join token
     /// carries so that a joining server can check it talks to this cluster.

@@ -1,5 +1,7 @@
 import Crypto
 public import Foundation
+import SwiftASN1
+import X509
 
 /// A one-time join token (`kiban token create NAME`): everything a new server needs to join,
 /// like LXD's join tokens and kubeadm's discovery hash. Printed once as ``encoded``; the
@@ -121,5 +123,32 @@ enum Base64URL {
         var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         s += String(repeating: "=", count: (4 - s.count % 4) % 4)
         return Data(base64Encoded: s).map(Array.init)
+    }
+}
+
+extension JoinToken {
+    /// Pins the cluster CA a member presented: `pem` must hold **exactly one** certificate,
+    /// and its DER must have the token's fingerprint. Returns that certificate re-encoded from
+    /// the pinned DER, the only thing the joiner may trust and store as the cluster CA.
+    /// Anything else (a bundle that adds a second CA, a key, trailing certificates) is refused,
+    /// and the caller sends nothing secret.
+    /// - Throws: ``CAError`` `invalidPEM` (not exactly one certificate) or `wrongSecret`
+    ///   (another cluster's CA).
+    public func pinCA(presentedPEM pem: String) throws(CAError) -> (pem: String, fingerprint: String) {
+        let documents: [PEMDocument]
+        do { documents = try PEMDocument.parseMultiple(pemString: pem) } catch {
+            throw CAError(.invalidPEM, "the CA the member presented is not PEM")
+        }
+        guard documents.count == 1, let only = documents.first, only.discriminator == "CERTIFICATE" else {
+            throw CAError(.invalidPEM, "the member presented \(documents.count) PEM blocks where exactly one CA certificate belongs")
+        }
+        let fingerprint = CertificateAuthority.fingerprint(ofDER: only.derBytes)
+        guard fingerprint == caFingerprint else {
+            throw CAError(.wrongSecret, "the member's CA is \(fingerprint), the token expects \(caFingerprint)")
+        }
+        guard (try? Certificate(derEncoded: only.derBytes)) != nil else {
+            throw CAError(.invalidPEM, "the CA the member presented is not a certificate")
+        }
+        return (PEMDocument(type: "CERTIFICATE", derBytes: only.derBytes).pemString, fingerprint)
     }
 }

@@ -16,7 +16,7 @@ extension KVCommand {
             compacted, the command fails with a message telling you to re-list: run \
             `kiban kv list PREFIX`, then watch from its highest MOD revision + 1.
 
-              kiban kv watch /kiban/members/ --prefix -o json
+              kiban kv watch machines/ --prefix -o json
             """)
         @OptionGroup var client: ClientOptions
         @Argument(help: "The key (or the prefix with --prefix).")

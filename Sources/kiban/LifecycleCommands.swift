@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 
 /// `kiban init`.
@@ -14,15 +15,50 @@ struct InitCommand: ParsableCommand {
 
 /// `kiban join TOKEN`.
 struct JoinCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "join", abstract: "Join this server to a cluster with a token from `kiban token create`.")
     @OptionGroup var client: ClientOptions
-    @Argument(help: "The join token.")
-    var token: String
+    @Argument(help: "The join token, or - to read it from standard input. Prefer --token-file or standard input: an argument is visible to every user in the process list and lands in shell history.")
+    var token: String?
+    @Option(help: "Read the token from this file (for example one only root can read).")
+    var tokenFile: String?
+
+    static let configuration = CommandConfiguration(
+        commandName: "join", abstract: "Join this server to a cluster with a token from `kiban token create`.",
+        discussion: """
+            The token names the cluster's members and the fingerprint of its CA; this server checks the CA before it sends the token's secret, then gets its member certificate and the cluster's key-encryption key, and starts as a learner. The leader promotes it to voter once it has caught up (unless auto-promotion is off: then `kiban members promote NAME`).
+
+            Examples:
+              kiban join --token-file /root/boot-2.token
+              ssh boot-1 kiban token create boot-2 | kiban join -
+            """)
 
     func run() throws {
+        let token = try Self.read(argument: self.token, file: tokenFile)
         let (answer, json) = try client.call("POST", "/v1/join", body: ["token": token], as: [String: String].self)
         client.print(json: json, rows: [["CLUSTER", "MEMBER", "ROLE"], [answer["cluster"] ?? "", answer["member"] ?? "", "learner (promoted once caught up)"]])
+    }
+}
+
+extension JoinCommand {
+    /// The token from exactly one of: the argument, standard input (`-`), a file.
+    static func read(argument: String?, file: String?) throws -> String {
+        let text: String
+        switch (argument, file) {
+        case (nil, nil): throw ValidationError("give the token: --token-file FILE, - (standard input), or as the argument")
+        case (_?, _?): throw ValidationError("give the token once: as the argument or with --token-file, not both")
+        case ("-", nil):
+            var lines: [String] = []
+            while let line = Swift.readLine() { lines.append(line) }
+            text = lines.joined(separator: "\n")
+        case (let t?, nil): text = t
+        case (nil, let path?):
+            guard let contents = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ValidationError("cannot read the token file \(path)")
+            }
+            text = contents
+        }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw ValidationError("the token is empty") }
+        return trimmed
     }
 }
 
@@ -34,11 +70,12 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let (s, json) = try client.call("GET", "/v1/status", as: StatusView.self)
-        var rows = [["CLUSTER", "MEMBER", "ROLE", "LEADER", "TERM", "COMMIT", "APPLIED"],
-                    [s.cluster ?? "-", s.member ?? "-", s.role ?? "uninitialized", s.leader ?? "none",
-                     s.term.map { "\($0)" } ?? "-", s.commitIndex.map { "\($0)" } ?? "-", s.appliedIndex.map { "\($0)" } ?? "-"]]
+        let numbers: [String] = [s.term.map { "\($0)" } ?? "-", s.commitIndex.map { "\($0)" } ?? "-",
+                                 s.appliedIndex.map { "\($0)" } ?? "-", s.certificateDaysLeft.map { "\($0)" } ?? "-"]
+        let names: [String] = [s.cluster ?? "-", s.member ?? "-", s.role ?? "uninitialized", s.leader ?? "none"]
+        var rows: [[String]] = [["CLUSTER", "MEMBER", "ROLE", "LEADER", "TERM", "COMMIT", "APPLIED", "CERT-DAYS-LEFT"], names + numbers]
         if !s.members.isEmpty {
-            rows += [[""], ["NAME", "ID", "ENDPOINT", "ROLE", "LEADER", "MATCH"]] + s.members.map(\.row)
+            rows += [[""], MemberView.header] + s.members.map(\.row)
         }
         client.print(json: json, rows: rows)
         guard s.leader != nil else { throw ExitCode(1) }
@@ -54,6 +91,7 @@ struct StatusView: Decodable {
     var term: UInt64?
     var commitIndex: UInt64?
     var appliedIndex: UInt64?
+    var certificateDaysLeft: Int?
     var members: [MemberView]
 }
 
@@ -65,6 +103,10 @@ struct MemberView: Decodable {
     var role: String
     var leader: Bool
     var matchIndex: UInt64?
+    var certificateDaysLeft: Int?
 
-    var row: [String] { [name, id, endpoint, role, leader ? "*" : "", matchIndex.map { "\($0)" } ?? "-"] }
+    static let header = ["NAME", "ID", "ENDPOINT", "ROLE", "LEADER", "MATCH", "CERT-DAYS-LEFT"]
+    var row: [String] {
+        [name, id, endpoint, role, leader ? "*" : "", matchIndex.map { "\($0)" } ?? "-", certificateDaysLeft.map { "\($0)" } ?? "-"]
+    }
 }

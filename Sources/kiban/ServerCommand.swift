@@ -40,7 +40,9 @@ struct ServerCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { StreamLogHandler.standardOutput(label: $0) }
         var logger = Logger(label: "kiban")
         logger[metadataKey: "kiban.server.name"] = "\(settings.name)"
-        let daemon = Daemon(config: settings, logger: logger)
+        // Tests shorten member certificates to watch renewal happen; never set in production.
+        let validity = ProcessInfo.processInfo.environment["KIBAN_MEMBER_CERTIFICATE_SECONDS"].flatMap(Double.init).map { max($0, 20) }
+        let daemon = Daemon(config: settings, logger: logger, memberCertificateValidity: validity ?? 365 * 86_400)
         try await daemon.start()
         let admin = try await AdminServer.start(path: settings.socketPath, daemon: daemon, logger: logger)
         logger.notice("serving the admin API", metadata: ["kiban.server.socket": "\(settings.socketPath)"])

@@ -17,10 +17,13 @@ struct SnapshotCommand: ParsableCommand {
             discussion: """
             The copy holds every write acknowledged before the command started (any member can \
             serve it). It is written to a temporary file beside FILE, synced to disk and renamed, \
-            so FILE is either the whole backup or untouched. The CA key is in the backup: keep \
-            it as secret as the servers' data directories.
+            so FILE is either the whole backup or untouched. The CA key in the backup is sealed \
+            under the cluster's key-encryption key, which is NOT in the backup: back up \
+            /var/lib/kiban/tls/kek (any member's; they are the same) once, separately and \
+            offline. `kiban snapshot restore` needs both.
 
               kiban snapshot save /var/backups/kiban-$(date +%F).db
+              install -m 600 /var/lib/kiban/tls/kek /secure-offline-place/kiban.kek   # once
             """)
         @OptionGroup var client: ClientOptions
         @Argument(help: "Where to write the backup.")
@@ -50,6 +53,10 @@ struct SnapshotCommand: ParsableCommand {
             let revision = stream.headers["kiban-revision"] ?? "?", applied = stream.headers["kiban-applied-index"] ?? "?"
             let json = "{\"appliedIndex\":\(applied),\"bytes\":\(written),\"file\":\(Self.quoted(file)),\"revision\":\(revision)}"
             client.print(json: Array(json.utf8), rows: [["FILE", "BYTES", "REVISION", "APPLIED INDEX"], [file, "\(written)", revision, applied]])
+            if client.output == .table {
+                let kek = stream.headers["kiban-kek"] ?? "the cluster's key-encryption key"
+                FileHandle.standardError.write(Data("note: the CA key in this backup is sealed by \(kek); restoring needs that key (tls/kek of any member), which is not in the backup: keep a copy of it separately\n".utf8))
+            }
         }
 
         static func quoted(_ s: String) -> String {
@@ -64,23 +71,27 @@ struct SnapshotCommand: ParsableCommand {
             Disaster recovery, like `etcdutl snapshot restore`: the data directory must be empty \
             or absent. The new cluster keeps every key and the CA of the backup; its only member \
             is this server (a new member certificate is issued), unused join tokens are dropped, \
+            --kek names the cluster's key-encryption key (a copy of tls/kek) that opens the \
+            sealed CA key, \
             and it gets a new cluster id. --name, --data-dir, --advertise-address and \
             --peer-port default to kiban.yaml, as for `kiban server`. Then start `kiban server` with the same name and data \
             directory, and join the other servers again with `kiban token create` / `kiban join` \
             (empty their data directories first).
 
-              kiban snapshot restore backup.db --name boot-1 --data-dir /var/lib/kiban \\
-                  --advertise-address 10.0.0.1
+              kiban snapshot restore backup.db --kek /secure-offline-place/kiban.kek \\
+                  --name boot-1 --data-dir /var/lib/kiban --advertise-address 10.0.0.1
             """)
         @Argument(help: "The backup written by `kiban snapshot save`.")
         var file: String
         @OptionGroup var member: MemberSettings
+        @Option(help: "The cluster's key-encryption key (a copy of a member's tls/kek); the backup's CA key opens only with it.")
+        var kek: String
         @Option(name: .shortAndLong, help: "Output format: table, json or yaml.")
         var output: OutputFormat = .table
 
         func run() throws {
             let settings = try member.load()
-            let answer = try KibanServer.Restore.run(backup: file, config: settings)
+            let answer = try KibanServer.Restore.run(backup: file, config: settings, kekPath: kek)
             let json = Array(((try? JSONEncoder().encode(answer)) ?? Data()))
             output.print(json: json, rows: [
                 ["CLUSTER", "MEMBER", "REVISION", "APPLIED INDEX", "DATA DIR"],

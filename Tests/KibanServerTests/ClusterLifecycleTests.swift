@@ -50,12 +50,12 @@ struct ClusterLifecycleTests {
         try await poll("the removal to reach the leader's member list") { cluster.voters(seenBy: leader) == cluster.members.count - 1 }
         removed.stop()
         let id = try Self.memberID(removed)
-        let refusals = leader.log.components(separatedBy: "refused a peer that is not a listed member").count
+        let refusals = leader.log.components(separatedBy: "kiban.server.reason=not in the member list").count
         var frame: [UInt8] = [0, 0, 0, 13] + Array("KBN".utf8) + [1, 1]
         frame += (0..<8).reversed().map { UInt8(truncatingIfNeeded: id >> (UInt64($0) * 8)) }
         _ = handshake(endpoint: leader.endpoint, tls: removed.dataDir + "/tls", caFile: leader.dataDir + "/tls/ca.pem", input: Data(frame))
         try await poll("the leader to refuse the removed member") {
-            leader.log.components(separatedBy: "refused a peer that is not a listed member").count > refusals
+            leader.log.components(separatedBy: "kiban.server.reason=not in the member list").count > refusals
         }
 
         leader.stop()

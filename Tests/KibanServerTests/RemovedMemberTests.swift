@@ -21,7 +21,7 @@ struct RemovedMemberTests {
             cluster.voters(seenBy: leader) == 2 && cluster.voters(seenBy: stayed) == 2
         }
 
-        let refusal = "refused a peer that is not a listed member"
+        let refusal = "kiban.server.reason=not in the member list"
         let before = [leader, stayed].map { $0.log.components(separatedBy: refusal).count }
         removed.stop()
         try await removed.start()

@@ -47,6 +47,12 @@ struct AdminRouter: Sendable {
         case (.DELETE, "v1/members", let name?):
             try await daemon.removeMember(name: name, force: r.query["force"] == "true", caller: r.caller)
             return Self.encode(["removed": name])
+        case (.POST, "v1/members", "promote"):
+            try await daemon.promoteMember(name: try r.decode([String: String].self)["name"] ?? "", caller: r.caller)
+            return Self.encode(["promoted": true])
+        case (.PUT, "v1/members", "auto-promote"):
+            return Self.encode(try await daemon.setAutoPromote(try r.decode([String: Bool].self)["enabled"] ?? true, caller: r.caller))
+        case (.GET, "v1/audit", nil): return Self.encode(try await daemon.clusterAudit())
         case (.POST, "v1/members", "transfer-leader"):
             let body = try r.decode([String: String].self)
             try await daemon.transferLeader(to: body["name"], caller: r.caller)

@@ -63,6 +63,7 @@ struct AdminStreaming {
         try await write(head, status: 200, headers: [
             ("Content-Type", "application/vnd.sqlite3"), ("Content-Length", "\(info.bytes)"),
             ("Kiban-Revision", "\(info.revision)"), ("Kiban-Applied-Index", "\(info.appliedIndex)"),
+            ("Kiban-KEK", await daemon.kekID ?? "none"),
         ], outbound)
         var sent: Int64 = 0
         while sent < info.bytes, let data = try file.read(upToCount: Self.chunkBytes), !data.isEmpty {
@@ -84,7 +85,7 @@ struct AdminStreaming {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = .sortedKeys
                 do {
-                    for try await event in events {
+                    for try await event in events where !ReservedKeys.isReserved(event.kv.key) {
                         let line = try encoder.encode(WatchEventInfo(event)) + Data("\n".utf8)
                         try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: line))))
                     }

@@ -2,7 +2,6 @@ import Foundation
 import KibanNetboot
 import KibanStore
 import Logging
-import NIOSSL
 
 /// Keeps this member's blob directory in line with the records: follows `netboot/` in the store
 /// (a watch wakes it; a timer retries), fetches referenced blobs it lacks from members that have
@@ -15,19 +14,19 @@ final class BlobReplicator: Sendable {
     let selfID: UInt64
     let presence: PresenceRecord
     let directory: PeerDirectory
-    let tls: PeerTLS
+    let credentials: PeerCredentials
     let settings: BlobSyncSettings
     let logger: Logger
 
     init(store: Store, blobs: BlobDirectory, member: String, selfID: UInt64, presence: PresenceRecord,
-         directory: PeerDirectory, tls: PeerTLS, settings: BlobSyncSettings, logger: Logger) {
+         directory: PeerDirectory, credentials: PeerCredentials, settings: BlobSyncSettings, logger: Logger) {
         self.store = store
         self.blobs = blobs
         self.member = member
         self.selfID = selfID
         self.presence = presence
         self.directory = directory
-        self.tls = tls
+        self.credentials = credentials
         self.settings = settings
         self.logger = logger
     }
@@ -40,13 +39,6 @@ final class BlobReplicator: Sendable {
 
     /// Syncs until cancelled.
     func run() async {
-        let context: NIOSSLContext
-        do {
-            context = try tls.clientContext()
-        } catch {
-            logger.error("blob replication is off", metadata: ["kiban.blobs.error": "\(error)"])
-            return
-        }
         let (wake, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let watcher = Task { [store, settings] in
             while !Task.isCancelled {
@@ -69,12 +61,12 @@ final class BlobReplicator: Sendable {
         var state = State()
         for await _ in wake {
             if Task.isCancelled { return }
-            await round(&state, context: context)
+            await round(&state)
         }
     }
 
     /// One look at the records and the directory, and the actions that follow.
-    func round(_ state: inout State, context: NIOSSLContext) async {
+    func round(_ state: inout State) async {
         let catalog: Catalog
         let presence: [String: [PresenceRecord]]
         do {
@@ -97,7 +89,7 @@ final class BlobReplicator: Sendable {
         for hash in plan.announce { await announce(hash) }
         let due = plan.fetch.filter { blob in state.retries[blob.sha256].map { $0.next <= .now } ?? true }
         let attempts = state.retries.mapValues(\.attempts)
-        for (blob, fetched) in await fetchAll(due, presence: presence, attempts: attempts, context: context) {
+        for (blob, fetched) in await fetchAll(due, presence: presence, attempts: attempts) {
             if fetched {
                 state.retries[blob.sha256] = nil
             } else {
@@ -111,15 +103,15 @@ final class BlobReplicator: Sendable {
 
     /// Fetches `blobs`, at most ``BlobSyncSettings/fetchesMax`` at once (each blob by one
     /// transfer), announcing each as soon as it is verified; returns which arrived.
-    private func fetchAll(_ blobs: [BlobReference], presence: [String: [PresenceRecord]], attempts: [String: Int],
-                          context: NIOSSLContext) async -> [(BlobReference, Bool)] {
+    private func fetchAll(_ blobs: [BlobReference], presence: [String: [PresenceRecord]],
+                          attempts: [String: Int]) async -> [(BlobReference, Bool)] {
         await withTaskGroup(of: (BlobReference, Bool).self) { group in
             var waiting = blobs[...]
             func startNext() {
                 guard !Task.isCancelled, let blob = waiting.popFirst() else { return }
                 let sources = (presence[blob.sha256] ?? []).map(\.member).filter { $0 != member }
                 group.addTask { [self] in
-                    let fetched = await fetch(blob, sources: sources, attempt: attempts[blob.sha256] ?? 0, context: context)
+                    let fetched = await fetch(blob, sources: sources, attempt: attempts[blob.sha256] ?? 0)
                     if fetched { await announce(blob.sha256) }
                     return (blob, fetched)
                 }
@@ -136,12 +128,12 @@ final class BlobReplicator: Sendable {
 
     /// Tries the members having `blob`, starting at a different one on each attempt; true once
     /// the blob is here and verified.
-    private func fetch(_ blob: BlobReference, sources: [String], attempt: Int, context: NIOSSLContext) async -> Bool {
+    private func fetch(_ blob: BlobReference, sources: [String], attempt: Int) async -> Bool {
         guard !sources.isEmpty else { return false }
-        let endpoints = Dictionary(directory.all.map { ($0.name, $0.endpoint) }, uniquingKeysWith: { a, _ in a })
+        let records = Dictionary(directory.all.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for i in 0..<sources.count {
             let source = sources[(attempt + i) % sources.count]
-            guard let endpoint = endpoints[source] else { continue }
+            guard let record = records[source] else { continue }
             let writer: BlobWriter
             do { writer = try await Offload.run { [blobs] in try blobs.transfer(blob) } } catch {
                 logger.error("cannot store a blob", metadata: ["kiban.blobs.sha256": "\(blob.sha256)", "kiban.blobs.error": "\(error)"])
@@ -152,7 +144,7 @@ final class BlobReplicator: Sendable {
                                                       "kiban.blobs.offset": "\(offset)", "kiban.blobs.size": "\(blob.size)"])
             do {
                 if offset < blob.size {
-                    try await BlobFetcher.fetch(into: writer, from: endpoint, selfID: selfID, context: context) { [store] in
+                    try await BlobFetcher.fetch(into: writer, from: record, selfID: selfID, credentials: credentials) { [store] in
                         (try? await store.catalog(consistency: .serializable).blobs[blob.sha256]) != nil
                     }
                 }

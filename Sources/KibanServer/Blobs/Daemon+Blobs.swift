@@ -14,7 +14,7 @@ extension Daemon {
 
     /// Prepares the blob directory (interrupted uploads deleted) and the replicator that runs
     /// beside ``maintain()``.
-    func makeBlobReplicator(_ local: LocalMember, store: Store, tls: PeerTLS, logger: Logger) -> BlobReplicator {
+    func makeBlobReplicator(_ local: LocalMember, store: Store, credentials: PeerCredentials, logger: Logger) -> BlobReplicator {
         do {
             let removed = try blobDirectory.prepare()
             if removed > 0 { logger.notice("deleted interrupted uploads", metadata: ["kiban.blobs.count": "\(removed)"]) }
@@ -22,7 +22,7 @@ extension Daemon {
             logger.error("the blob directory is unusable", metadata: ["kiban.blobs.error": "\(error)"])
         }
         return BlobReplicator(store: store, blobs: blobDirectory, member: local.name, selfID: local.id, presence: presenceRecord,
-                       directory: directory, tls: tls, settings: blobSettings, logger: logger)
+                       directory: directory, credentials: credentials, settings: blobSettings, logger: logger)
     }
 
     /// Presence records by blob hash, of current members only (a removed member cannot withdraw

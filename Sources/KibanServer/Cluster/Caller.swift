@@ -14,4 +14,8 @@ public struct Caller: Sendable, Hashable, Codable {
         self.uid = uid
         self.gid = gid
     }
+
+    /// A change the cluster makes by itself (an admission, a promotion, a renewal, a sweep):
+    /// pid 0, which no caller of the socket has.
+    public static let cluster = Caller(pid: 0, uid: 0, gid: 0)
 }

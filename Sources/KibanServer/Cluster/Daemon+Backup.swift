@@ -18,4 +18,7 @@ extension Daemon {
             throw error
         }
     }
+
+    /// The public id of this member's key-encryption key (never the key).
+    var kekID: String? { kek?.id }
 }

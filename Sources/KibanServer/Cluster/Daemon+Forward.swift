@@ -16,8 +16,7 @@ extension Daemon {
         guard status.leader != 0, let leader = directory.record(status.leader) else {
             throw ServerError(.unavailable, "this member knows no leader to forward the change to; retry once `kiban status` shows one")
         }
-        let context = try r.tls.clientContext()
-        try await ForwardClient.send(request, to: leader.endpoint, from: r.local.id, context: context)
+        try await ForwardClient.send(request, to: leader, from: r.local.id, credentials: r.credentials)
         logger.info("forwarded a membership change to the leader",
                     metadata: ["kiban.server.action": "\(request.action.rawValue)", "kiban.server.peer_name": "\(leader.name)"])
         return true
@@ -31,6 +30,8 @@ extension Daemon {
                 try await removeMember(name: request.name ?? "", force: request.force, caller: request.caller, forwarded: true)
             case .transferLeader:
                 try await transferLeader(to: request.name, caller: request.caller, forwarded: true)
+            case .promoteMember:
+                try await promoteMember(name: request.name ?? "", caller: request.caller, forwarded: true)
             }
             return ForwardResponse()
         } catch {

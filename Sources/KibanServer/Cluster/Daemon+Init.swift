@@ -14,20 +14,26 @@ extension Daemon {
         let id = UInt64.random(in: 1...(1 << 48))
         let now = Date()
         let ca = try caCall { () throws(CAError) in try CertificateAuthority.create(clusterID: clusterID, now: now) }
+        let kek = KeyEncryptionKey.create()
+        let sealed = try caCall { () throws(CAError) in try ca.sealedKey(with: kek) }
+        var me = MemberRecord(id: id, name: config.name, endpoint: config.peerEndpoint)
         let (keyPEM, csrPEM) = try caCall { () throws(CAError) in try MemberKey.createRequest(for: identity) }
-        let certificate = try caCall { () throws(CAError) in try ca.signPEM(csrPEM, as: identity, now: now) }
-        let tls = PeerTLS(caPEM: ca.certificatePEM, certificatePEM: certificate, keyPEM: keyPEM)
+        let issued = try issueMemberCertificate(csrPEM, as: memberIdentity(me, clusterID: clusterID), ca: ca)
+        me.certificateSerial = issued.parsed.serial
+        me.certificateNotAfter = issued.parsed.notValidAfter.timeIntervalSince1970
+        let tls = PeerTLS(caPEM: ca.certificatePEM, certificatePEM: issued.pem, keyPEM: keyPEM)
         try tls.save(dataDir: config.dataDir)
+        try caCall { () throws(CAError) in try kek.save(path: KeyEncryptionKey.path(dataDir: config.dataDir)) }
         let local = LocalMember(clusterID: clusterID, id: id, name: config.name)
-        let me = MemberRecord(id: id, name: config.name, endpoint: config.peerEndpoint)
         directory.upsert(me)
         try await open(local, tls: tls, bootstrap: ConfState(voters: [id]))
         try saveLocal(local)
         let store = try requireStore()
         try await retryingUntilLeader { () throws(StoreError) in
             try await store.putRecord(ClusterRecord(clusterID: clusterID), at: ClusterKey.cluster)
-            try await store.putRecord(CARecord(certificatePEM: ca.certificatePEM, privateKeyPEM: ca.privateKeyPEM), at: ClusterKey.ca)
+            try await store.putRecord(CARecord(certificatePEM: ca.certificatePEM, sealedKey: sealed), at: ClusterKey.ca)
             try await store.putRecord(me, at: ClusterKey.member(id))
+            try await store.putRecord(id, at: ClusterKey.memberName(me.name))
         }
         await audit(caller, "init cluster \(clusterID)")
         logger.notice("initialized a new cluster", metadata: ["kiban.server.cluster": "\(clusterID)"])

@@ -18,8 +18,12 @@ extension Daemon {
         let (keyPEM, csrPEM) = try caCall { () throws(CAError) in try MemberKey.createRequest(for: identity) }
         let request = JoinRequest(secret: token.secret, name: config.name, endpoint: config.peerEndpoint, csr: csrPEM)
         let (answer, caPEM) = try await ask(token: token, request: request)
+        guard let kekBytes = answer.kek, let kek = try? KeyEncryptionKey(rawBytes: Array(kekBytes)) else {
+            throw ServerError(.unavailable, "the member that admitted this server sent no key-encryption key (an older version?); upgrade it, remove \(config.name) there and join again")
+        }
         let tls = PeerTLS(caPEM: caPEM, certificatePEM: answer.certificatePEM, keyPEM: keyPEM)
         try tls.save(dataDir: config.dataDir)
+        try caCall { () throws(CAError) in try kek.save(path: KeyEncryptionKey.path(dataDir: config.dataDir)) }
         directory.replace(answer.members)
         let local = LocalMember(clusterID: answer.clusterID, id: answer.memberID, name: config.name)
         try await open(local, tls: tls, bootstrap: nil)
@@ -78,18 +82,39 @@ extension Daemon {
             throw ServerError(.conflict, "a member named \(request.name) exists; remove it first (`kiban members remove \(request.name)`)")
         }
         let ca = try await loadCA(store)
-        let host = (try? PeerEndpoint.split(request.endpoint).0) ?? ""
-        let ip = host.split(separator: ".").compactMap { UInt8($0) }
-        let identity = MemberIdentity(name: request.name, ipAddresses: ip.count == 4 ? [ip] : [])
-        let certificate = try caCall { () throws(CAError) in try ca.signPEM(request.csr, as: identity, now: Date()) }
-        let record = MemberRecord(id: UInt64.random(in: 1...(1 << 48)), name: request.name, endpoint: request.endpoint)
-        try await storeCall { () throws(StoreError) in try await store.putRecord(record, at: ClusterKey.member(record.id)) }
+        guard let kek, let clusterID = running?.local.clusterID else {
+            throw ServerError(.unavailable, "this member has no key-encryption key to hand to a new member; copy it from another member (docs/pki.md)")
+        }
+        var record = MemberRecord(id: UInt64.random(in: 1...(1 << 48)), name: request.name, endpoint: request.endpoint)
+        let issued = try issueMemberCertificate(request.csr, as: memberIdentity(record, clusterID: clusterID), ca: ca)
+        record.certificateSerial = issued.parsed.serial
+        record.certificateNotAfter = issued.parsed.notValidAfter.timeIntervalSince1970
+        try await createMember(record, store: store)
         directory.upsert(record)
         try await storeCall { () throws(StoreError) in try await store.addLearner(record.id) }
-        let cluster = try await storeCall { () throws(StoreError) in try await store.record(ClusterRecord.self, at: ClusterKey.cluster) }
         logger.notice("admitted a new member as a learner", metadata: ["kiban.server.peer_name": "\(record.name)"])
-        return JoinResponse(clusterID: cluster?.value.clusterID ?? "", memberID: record.id, certificatePEM: certificate,
-                            caPEM: ca.certificatePEM, members: members + [record])
+        await audit(.cluster, "members admit \(record.name) (id \(String(record.id, radix: 16)), endpoint \(record.endpoint), token \(JoinToken.hash(secret: request.secret).prefix(12))) as a learner")
+        return JoinResponse(clusterID: clusterID, memberID: record.id, certificatePEM: issued.pem,
+                            caPEM: ca.certificatePEM, members: members + [record], kek: Data(kek.rawBytes))
+    }
+
+    /// Writes a new member's record and its name key in one transaction that requires the name
+    /// to be free: of two joins with two tokens for one name, one creates a member.
+    private func createMember(_ record: MemberRecord, store: Store) async throws(ServerError) {
+        let nameKey = ClusterKey.memberName(record.name)
+        let value: [UInt8], id: [UInt8]
+        do {
+            value = Array(try JSONEncoder().encode(record))
+            id = Array(try JSONEncoder().encode(record.id))
+        } catch { throw ServerError(.internal, "\(error)") }
+        let created = try await storeCall { () throws(StoreError) in
+            try await store.txn(Txn(compares: [Compare(nameKey, .equal, .version(0))],
+                                    success: [.put(key: nameKey, value: id, lease: 0),
+                                              .put(key: ClusterKey.member(record.id), value: value, lease: 0)]))
+        }
+        guard created.succeeded else {
+            throw ServerError(.conflict, "a member named \(record.name) exists or is being admitted; remove it first (`kiban members remove \(record.name)`)")
+        }
     }
 
     /// Checks the secret against the stored hash and expiry, then deletes the token in a
@@ -110,14 +135,6 @@ extension Daemon {
             try await store.txn(Txn(compares: [Compare(key, .equal, .modRevision(found.modRevision))], success: [.delete(.key(key))]))
         }
         guard spent.succeeded else { throw refused }
-    }
-
-    func loadCA(_ store: Store) async throws(ServerError) -> CertificateAuthority {
-        let record = try await storeCall { () throws(StoreError) in try await store.record(CARecord.self, at: ClusterKey.ca) }
-        guard let record else { throw ServerError(.internal, "the cluster CA is missing from the store") }
-        return try caCall { () throws(CAError) in
-            try CertificateAuthority(certificatePEM: record.value.certificatePEM, privateKeyPEM: record.value.privateKeyPEM)
-        }
     }
 
     /// Maps a store failure to the daemon's error (the one place this happens).

@@ -38,6 +38,7 @@ extension Daemon {
     /// without a leader (for looking at a member cut off from the others).
     public func kvGet(key: String, prefix: Bool, consistency: String? = nil) async throws(ServerError) -> [KVInfo] {
         let store = try requireStore()
+        try ReservedKeys.checkRead(Array(key.utf8), prefix: prefix)
         let range: KeyRange = prefix ? .prefix(Array(key.utf8)) : .key(Array(key.utf8))
         let read: ReadConsistency
         switch consistency {
@@ -46,7 +47,7 @@ extension Daemon {
         case let other?: throw ServerError(.badRequest, "consistency must be linearizable or serializable, not \(other)")
         }
         let page = try await storeCall { () throws(StoreError) in try await store.range(range, consistency: read) }
-        return page.kvs.map(KVInfo.init)
+        return page.kvs.filter { !ReservedKeys.isReserved($0.key) }.map(KVInfo.init)
     }
 
     /// `kiban kv put`: forwarded to the leader by the store when this member follows.
@@ -54,6 +55,7 @@ extension Daemon {
         let store = try requireStore()
         guard !body.key.isEmpty else { throw ServerError(.badRequest, "a key must not be empty") }
         let key = Array(body.key.utf8)
+        try ReservedKeys.checkWrite(key, prefix: false)
         let put = Operation.put(key: key, value: Array(body.value.utf8), lease: 0)
         let compares = body.expectModRevision.map { [Compare(key, .equal, .modRevision($0))] } ?? []
         let result = try await storeCall { () throws(StoreError) in try await store.txn(Txn(compares: compares, success: [put])) }
@@ -65,6 +67,7 @@ extension Daemon {
     public func kvDelete(key: String, prefix: Bool, caller: Caller) async throws(ServerError) -> [String: Int] {
         let store = try requireStore()
         guard !key.isEmpty else { throw ServerError(.badRequest, "a key must not be empty") }
+        try ReservedKeys.checkWrite(Array(key.utf8), prefix: prefix)
         let range: KeyRange = prefix ? .prefix(Array(key.utf8)) : .key(Array(key.utf8))
         let deleted = try await storeCall { () throws(StoreError) in try await store.delete(range) }
         if !deleted.isEmpty { await audit(caller, "kv del \(key)\(prefix ? " (prefix)" : "")") }

@@ -3,9 +3,11 @@ import KibanRaft
 import KibanStore
 
 extension Daemon {
-    /// Every half second: refresh the member list from the store, and on the leader promote
-    /// learners that have caught up (thesis §4.2.1: a new member votes only once it has the log);
-    /// every 10 s on the leader, delete blob presence keys of removed members.
+    /// Every half second: refresh the member list and the certificate deny list from the store,
+    /// and on the leader promote learners that have caught up (thesis §4.2.1: a new member votes
+    /// only once it has the log), unless auto-promotion is off; every 5 s, renew this member's
+    /// certificate when it is due; every 10 s on the leader, delete blob presence keys of
+    /// removed members, expired tokens and expired deny-list entries.
     func maintain() async {
         let pruning = Task { await pruneAuditLogWhileRunning() }
         defer { pruning.cancel() }
@@ -16,9 +18,15 @@ extension Daemon {
             if let records = try? await memberRecords(store, consistency: .serializable), !records.isEmpty {
                 directory.replace(records)
             }
-            await promoteCaughtUpLearners(store)
+            if let denied = try? await deniedCertificates(store) { directory.replaceDenied(Set(denied.map(\.serial))) }
+            if await autoPromote(store) { await promoteCaughtUpLearners(store) }
             rounds += 1
-            if rounds % 20 == 0 { await sweepPresenceOfNonMembers(store) }
+            if rounds % 10 == 0 { await renewOwnCertificateIfDue() }
+            if rounds % 20 == 0 {
+                await sweepPresenceOfNonMembers(store)
+                await sweepExpiredTrust(store, now: Date())
+                await sealLegacyCARecord(store)
+            }
         }
     }
 
@@ -37,6 +45,7 @@ extension Daemon {
         do {
             try await store.promote(learner)
             logger.notice("promoted a caught-up learner to voter", metadata: ["kiban.server.peer": "\(String(learner, radix: 16))"])
+            await audit(.cluster, "members promote \(directory.record(learner)?.name ?? String(learner, radix: 16)) (caught up, automatic)")
         } catch {
             logger.info("promotion deferred", metadata: ["kiban.server.error": "\(error)"])
         }

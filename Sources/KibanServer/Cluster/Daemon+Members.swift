@@ -1,4 +1,5 @@
 import Foundation
+import KibanCA
 import KibanRaft
 import KibanStore
 
@@ -16,6 +17,9 @@ public struct MemberInfo: Codable, Sendable {
     public var leader: Bool
     /// Its match index as the leader sees it (only when asked on the leader).
     public var matchIndex: UInt64?
+    /// Whole days until the certificate last issued to it expires (it renews at two thirds
+    /// of its lifetime); nil for a member whose record predates this field.
+    public var certificateDaysLeft: Int?
 }
 
 /// `kiban status`.
@@ -30,6 +34,10 @@ public struct StatusInfo: Codable, Sendable {
     public var commitIndex: UInt64?
     public var appliedIndex: UInt64?
     public var revision: Int64?
+    /// This member's own certificate: serial, expiry (seconds since 1970) and whole days left.
+    public var certificateSerial: String?
+    public var certificateExpires: Double?
+    public var certificateDaysLeft: Int?
     public var members: [MemberInfo]
 }
 
@@ -39,10 +47,13 @@ extension Daemon {
         guard let r = running else { return StatusInfo(initialized: false, members: []) }
         let s = await r.store.status
         let members = await memberInfos(r.store)
+        let certificate = MemberCertificate(pem: r.credentials.tls.certificatePEM)
         return StatusInfo(initialized: true, cluster: r.local.clusterID, member: r.local.name, role: "\(s.role)",
                           leader: s.leader == 0 ? nil : (directory.record(s.leader)?.name ?? String(s.leader, radix: 16)),
                           term: s.term, commitIndex: s.commitIndex, appliedIndex: s.appliedIndex,
-                          revision: s.revision, members: members)
+                          revision: s.revision, certificateSerial: certificate?.serial,
+                          certificateExpires: certificate?.notValidAfter.timeIntervalSince1970,
+                          certificateDaysLeft: certificate?.daysLeft(now: Date()), members: members)
     }
 
     func memberInfos(_ store: Store) async -> [MemberInfo] {
@@ -51,7 +62,8 @@ extension Daemon {
         return directory.all.filter { s.conf.members.contains($0.id) }.map { m in
             MemberInfo(name: m.name, id: String(m.id, radix: 16), endpoint: m.endpoint,
                        role: s.conf.voters.contains(m.id) ? "voter" : "learner", leader: m.id == s.leader,
-                       matchIndex: matches[m.id])
+                       matchIndex: matches[m.id],
+                       certificateDaysLeft: m.certificateNotAfter.map { Int(($0 - Date().timeIntervalSince1970) / 86_400) })
         }
     }
 
@@ -76,8 +88,7 @@ extension Daemon {
             }
         }
         try await onLeader(store) { () throws(StoreError) in try await store.removeMember(record.id) }
-        try await storeCall { () throws(StoreError) in _ = try await store.delete(.key(ClusterKey.member(record.id))) }
-        directory.remove(record.id)
+        try await forget(record, store: store)
         var withdrawn = 0
         do {
             withdrawn = try await deletePresence(of: name, store)
@@ -87,6 +98,22 @@ extension Daemon {
                            metadata: ["kiban.members.name": "\(name)", "kiban.members.error": "\(error)"])
         }
         await audit(caller, "members remove \(name)" + (withdrawn > 0 ? " (deleted its \(withdrawn) blob presence keys)" : ""))
+    }
+
+    /// Deletes a removed member's record and name key, and puts its certificate on the deny
+    /// list (until it expires) in the same transaction, so no member accepts it again.
+    private func forget(_ record: MemberRecord, store: Store) async throws(ServerError) {
+        var operations: [KibanStore.Operation] = [.delete(.key(ClusterKey.member(record.id))), .delete(.key(ClusterKey.memberName(record.name)))]
+        if let serial = record.certificateSerial {
+            let denied = DeniedCertificate(serial: serial, member: record.name,
+                                           notAfter: record.certificateNotAfter ?? Date().timeIntervalSince1970 + 366 * 86_400)
+            do {
+                operations.append(.put(key: ClusterKey.denied(serial), value: Array(try JSONEncoder().encode(denied)), lease: 0))
+            } catch { throw ServerError(.internal, "\(error)") }
+            directory.deny(serial: serial)
+        }
+        try await storeCall { () throws(StoreError) in _ = try await store.txn(Txn(success: operations)) }
+        directory.remove(record.id)
     }
 
     /// `kiban members transfer-leader [NAME]`: to NAME, or to the most up-to-date other voter.
@@ -108,6 +135,35 @@ extension Daemon {
         }
         try await onLeader(store) { () throws(StoreError) in try await store.transferLeadership(to: target) }
         await audit(caller, "members transfer-leader \(directory.record(target)?.name ?? "?")")
+    }
+
+    /// `kiban members promote NAME`: makes a learner a voter now (for clusters with
+    /// auto-promotion off, or to skip the wait). Refused unless it has caught up.
+    public func promoteMember(name: String, caller: Caller, forwarded: Bool = false) async throws(ServerError) {
+        let store = try requireStore()
+        if try await forwardToLeader(ForwardRequest(action: .promoteMember, name: name, caller: caller), forwarded: forwarded) { return }
+        guard let record = directory.all.first(where: { $0.name == name }) else {
+            throw ServerError(.notFound, "no member named \(name); see `kiban members list`")
+        }
+        let status = await store.status
+        guard status.conf.learners.contains(record.id) else { throw ServerError(.conflict, "\(name) is already a voter") }
+        let match = await store.matchIndexes[record.id] ?? 0
+        let last = await store.lastIndex
+        guard match + Self.catchUpSlackEntries >= last else {
+            throw ServerError(.conflict, "\(name) has not caught up (it holds the log to \(match) of \(last)); promoting it now could cost the cluster its quorum, retry once `kiban members list` shows it close")
+        }
+        try await onLeader(store) { () throws(StoreError) in try await store.promote(record.id) }
+        await audit(caller, "members promote \(name)")
+    }
+
+    /// `kiban members auto-promote on|off`: whether the leader promotes caught-up learners.
+    public func setAutoPromote(_ enabled: Bool, caller: Caller) async throws(ServerError) -> [String: Bool] {
+        let store = try requireStore()
+        try await storeCall { () throws(StoreError) in
+            try await store.putRecord(ClusterSettings(autoPromote: enabled), at: ClusterKey.settings)
+        }
+        await audit(caller, "members auto-promote \(enabled ? "on" : "off")")
+        return ["autoPromote": enabled]
     }
 
     /// Membership changes run on the leader only (a follower forwards them there first, see

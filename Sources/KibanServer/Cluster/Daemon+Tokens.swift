@@ -1,7 +1,6 @@
 import Foundation
 import KibanCA
 import KibanStore
-import NIOSSL
 
 /// A token as listed: never the secret or its hash.
 public struct TokenInfo: Codable, Sendable {
@@ -14,24 +13,25 @@ public struct TokenInfo: Codable, Sendable {
 }
 
 extension Daemon {
+    /// The longest a join token may live: seven days.
+    static let tokenTTLMax: Double = 7 * 86_400
+
     /// `kiban token create NAME --ttl`: returns the encoded token, printed once; stores only
     /// the hash of its secret.
     public func createToken(name: String, ttlSeconds: Double, caller: Caller) async throws(ServerError) -> [String: String] {
         let store = try requireStore()
-        guard let running, ttlSeconds > 0, !name.isEmpty else {
-            throw ServerError(.badRequest, "a token needs a member name and a positive --ttl")
+        guard let running, !name.isEmpty else { throw ServerError(.badRequest, "a token needs a member name") }
+        guard ttlSeconds.isFinite, ttlSeconds >= 1, ttlSeconds <= Self.tokenTTLMax else {
+            throw ServerError(.badRequest, "--ttl must be between 1 s and \(Int(Self.tokenTTLMax / 86_400)) days (1h is the default); a join token is meant to be used at once")
         }
         let members = try await storeCall { () throws(StoreError) in try await memberRecords(store, consistency: .linearizable) }
         guard !members.contains(where: { $0.name == name }) else {
             throw ServerError(.conflict, "a member named \(name) already exists; pick another name or remove it first")
         }
-        let fingerprint: String
-        do {
-            fingerprint = CertificateAuthority.fingerprint(
-                ofDER: try NIOSSLCertificate(bytes: Array(running.tls.caPEM.utf8), format: .pem).toDERBytes())
-        } catch {
-            throw ServerError(.internal, "the CA certificate in the data directory is unreadable: \(error)")
+        guard let ca = MemberCertificate.der(pem: running.credentials.tls.caPEM) else {
+            throw ServerError(.internal, "the CA certificate in the data directory is unreadable")
         }
+        let fingerprint = CertificateAuthority.fingerprint(ofDER: ca)
         let token = JoinToken.create(clusterID: running.local.clusterID, name: name, addresses: members.map(\.endpoint),
                                      caFingerprint: fingerprint, ttl: ttlSeconds, now: Date())
         let record = TokenRecord(id: token.id, name: name, secretHash: token.secretHash,
@@ -70,5 +70,26 @@ extension Daemon {
         do { try await store.putRecord(record, at: key) } catch {
             logger.warning("could not write an audit record", metadata: ["kiban.server.error": "\(error)"])
         }
+    }
+}
+
+/// One record of the cluster's own audit log (`kiban audit`): membership, tokens, renewals,
+/// kv changes. `pid` 0 marks what the cluster did by itself (``Caller/cluster``).
+public struct ClusterAuditInfo: Codable, Sendable {
+    /// Seconds since 1970.
+    public var time: Double
+    public var uid: UInt32
+    public var gid: UInt32
+    public var pid: Int32
+    public var action: String
+}
+
+extension Daemon {
+    /// `kiban audit`: the cluster's audit records, oldest first (linearizable).
+    public func clusterAudit() async throws(ServerError) -> [ClusterAuditInfo] {
+        let store = try requireStore()
+        let page = try await storeCall { () throws(StoreError) in try await store.range(.prefix(ClusterKey.auditPrefix)) }
+        return page.kvs.compactMap { try? JSONDecoder().decode(AuditRecord.self, from: Data($0.value)) }
+            .map { ClusterAuditInfo(time: $0.time, uid: $0.uid, gid: $0.gid, pid: $0.pid, action: $0.action) }
     }
 }

@@ -25,13 +25,15 @@ public struct WatchEventInfo: Codable, Sendable {
 
 extension Daemon {
     /// `kiban kv watch`: changes of `key` (or under it with `prefix`) from `fromRevision` on
-    /// (0: from now), served by this member as it applies them.
+    /// (0: from now), served by this member as it applies them. Keys under `/kiban/` are
+    /// refused, and left out of a wider prefix's events by the caller (``ReservedKeys``).
     /// - Throws: ``ServerError`` `conflict` when `fromRevision` is compacted: re-list with
     ///   `kiban kv list` and watch from the revision it shows + 1.
     func watch(key: String, prefix: Bool, fromRevision: Int64) async throws(ServerError) -> AsyncThrowingStream<WatchEvent, any Error> {
         let store = try requireStore()
         guard !key.isEmpty || prefix else { throw ServerError(.badRequest, "a watch needs a key (or --prefix for every key)") }
         guard fromRevision >= 0 else { throw ServerError(.badRequest, "--from-revision must be 0 or more") }
+        try ReservedKeys.checkRead(Array(key.utf8), prefix: prefix)
         let range: KeyRange = prefix ? .prefix(Array(key.utf8)) : .key(Array(key.utf8))
         return try await storeCall { () throws(StoreError) in try await store.watch(range, from: fromRevision) }
     }

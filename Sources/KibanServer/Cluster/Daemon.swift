@@ -15,7 +15,7 @@ public actor Daemon {
         var store: Store
         var transport: PeerTransport
         var server: PeerServer
-        var tls: PeerTLS
+        var credentials: PeerCredentials
         var background: Task<Void, Never>
         var dhcp: DHCPService
         var boot: BootService?
@@ -30,12 +30,18 @@ public actor Daemon {
     var busy = false
     /// Store timing; tests shorten it through the environment (see ``ServerCommand``).
     let tickInterval: Duration
+    /// How long member certificates the leader issues are valid (one year; tests shorten it).
+    let memberCertificateValidity: TimeInterval
+    /// The cluster's key-encryption key, once this member has one (``KeyEncryptionKey``).
+    var kek: KeyEncryptionKey?
 
     /// A daemon for `config`; call ``start()``.
-    public init(config: ServerConfig, logger: Logger, tickInterval: Duration = .milliseconds(100)) {
+    public init(config: ServerConfig, logger: Logger, tickInterval: Duration = .milliseconds(100),
+                memberCertificateValidity: Double = 365 * 86_400) {
         self.config = config
         self.logger = logger
         self.tickInterval = tickInterval
+        self.memberCertificateValidity = memberCertificateValidity
     }
 
     var memberFile: String { config.dataDir + "/member.json" }
@@ -71,16 +77,25 @@ public actor Daemon {
         options.snapshotEntries = config.snapshotCount
         var log = logger
         log[metadataKey: "kiban.server.member"] = "\(local.name)"
-        let transport = try PeerTransport(selfID: local.id, directory: directory, tls: tls, logger: log)
+        kek = try? KeyEncryptionKey.load(path: KeyEncryptionKey.path(dataDir: config.dataDir))
+        if kek == nil {
+            log.warning("this member has no key-encryption key (tls/kek): it cannot open the sealed CA key, so it cannot admit members or renew certificates while it leads; copy the file from another member (docs/pki.md)")
+        }
+        let credentials = try PeerCredentials(tls, clusterID: local.clusterID)
+        let transport = PeerTransport(selfID: local.id, directory: directory, credentials: credentials, logger: log)
+        let handlers = PeerServer.Handlers(join: { [weak self] request in
+            guard let self else { return JoinResponse(error: .unavailable, message: "the server is stopping") }
+            return await self.admit(request)
+        }, forward: { [weak self] request in
+            guard let self else { return ForwardResponse(error: .unavailable, message: "the server is stopping") }
+            return await self.handleForwarded(request)
+        }, renew: { [weak self] request, peer in
+            guard let self else { return RenewResponse(error: .unavailable, message: "the server is stopping") }
+            return await self.renewCertificate(request, for: peer)
+        })
         let server = try await PeerServer.start(
-            host: config.advertiseAddress, port: config.peerPort, tls: tls, directory: directory,
-            inbox: transport.inbox, spool: config.dataDir, join: { [weak self] request in
-                guard let self else { return JoinResponse(error: .unavailable, message: "the server is stopping") }
-                return await self.admit(request)
-            }, forward: { [weak self] request in
-                guard let self else { return ForwardResponse(error: .unavailable, message: "the server is stopping") }
-                return await self.handleForwarded(request)
-            }, blobs: blobSender, logger: log)
+            host: config.advertiseAddress, port: config.peerPort, credentials: credentials, directory: directory,
+            inbox: transport.inbox, spool: config.dataDir, handlers: handlers, blobs: blobSender, logger: log)
         let store: Store
         do {
             store = try await Store.open(options, transport: transport, logger: log)
@@ -97,14 +112,14 @@ public actor Daemon {
         if let records = try? await memberRecords(store, consistency: .serializable), !records.isEmpty {
             directory.replace(records)
         }
-        let replicator = makeBlobReplicator(local, store: store, tls: tls, logger: log)
+        let replicator = makeBlobReplicator(local, store: store, credentials: credentials, logger: log)
         let background = Task { [weak self] in
             guard let self else { return }
             async let blobs: Void = replicator.run()
             await self.maintain()
             await blobs
         }
-        running = Running(local: local, store: store, transport: transport, server: server, tls: tls, background: background,
+        running = Running(local: local, store: store, transport: transport, server: server, credentials: credentials, background: background,
                           dhcp: DHCPService.start(store: store, config: config, logger: log),
                           boot: startBoot(store, logger: log),
                           inventory: InventoryService(store: store))

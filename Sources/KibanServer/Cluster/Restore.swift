@@ -15,8 +15,10 @@ public enum Restore {
     /// - Returns: the new cluster id, member, revision and applied index.
     /// - Throws: ``ServerError`` `conflict` (the data directory is not empty), `badRequest`
     ///   (the file is missing, damaged, or not a Kiban backup), `config`.
-    public static func run(backup: String, config: ServerConfig, now: Date = Date()) throws(ServerError) -> [String: String] {
+    public static func run(backup: String, config: ServerConfig, kekPath: String, now: Date = Date()) throws(ServerError) -> [String: String] {
         let dir = config.dataDir
+        let kek: KeyEncryptionKey
+        do { kek = try KeyEncryptionKey.load(path: kekPath) } catch { throw ServerError(.badRequest, error.message) }
         if let entries = try? FileManager.default.contentsOfDirectory(atPath: dir), !entries.isEmpty {
             throw ServerError(.conflict, "\(dir) is not empty (\(entries.sorted().prefix(3).joined(separator: ", "))); restore into a new or empty data directory (--data-dir)")
         }
@@ -24,19 +26,24 @@ public enum Restore {
         do throws(StoreError) { restore = try SnapshotRestore(backup: backup, into: dir) } catch {
             throw ServerError(error.code == .conflict ? .conflict : .badRequest, error.message)
         }
-        let ca = try caFrom(restore, backup: backup)
-        let identity = MemberIdentity(name: config.name, ipAddresses: config.advertiseIPv4.map { [$0] } ?? [])
-        let (keyPEM, csrPEM) = try call { () throws(CAError) in try MemberKey.createRequest(for: identity) }
-        let certificate = try call { () throws(CAError) in try ca.signPEM(csrPEM, as: identity, now: now) }
+        let (ca, sealed) = try caFrom(restore, backup: backup, kek: kek)
         let clusterID = Daemon.randomHex(bytes: 8)
         let id = UInt64.random(in: 1...(1 << 48))
-        let me = MemberRecord(id: id, name: config.name, endpoint: config.peerEndpoint)
+        let identity = MemberIdentity(name: config.name, ipAddresses: config.advertiseIPv4.map { [$0] } ?? [], clusterID: clusterID, memberID: id)
+        let (keyPEM, csrPEM) = try call { () throws(CAError) in try MemberKey.createRequest(for: identity) }
+        let certificate = try call { () throws(CAError) in try ca.signPEM(csrPEM, as: identity, now: now) }
+        var me = MemberRecord(id: id, name: config.name, endpoint: config.peerEndpoint)
+        me.certificateSerial = MemberCertificate(pem: certificate)?.serial
+        me.certificateNotAfter = MemberCertificate(pem: certificate)?.notValidAfter.timeIntervalSince1970
         let changes: Txn
         do {
             changes = Txn(success: [
                 .delete(.prefix(ClusterKey.membersPrefix)),
+                .delete(.prefix(ClusterKey.memberNamesPrefix)),
                 .delete(.prefix(ClusterKey.tokensPrefix)),
                 .put(key: ClusterKey.member(id), value: Array(try JSONEncoder().encode(me)), lease: 0),
+                .put(key: ClusterKey.memberName(me.name), value: Array(try JSONEncoder().encode(id)), lease: 0),
+                .put(key: ClusterKey.ca, value: Array(try JSONEncoder().encode(CARecord(certificatePEM: ca.certificatePEM, sealedKey: sealed))), lease: 0),
                 .put(key: ClusterKey.cluster, value: Array(try JSONEncoder().encode(ClusterRecord(clusterID: clusterID))), lease: 0),
             ])
         } catch {
@@ -47,6 +54,7 @@ public enum Restore {
             throw ServerError(.config, "cannot write the restored store in \(dir): \(error.message)")
         }
         try PeerTLS(caPEM: ca.certificatePEM, certificatePEM: certificate, keyPEM: keyPEM).save(dataDir: dir)
+        do { try kek.save(path: KeyEncryptionKey.path(dataDir: dir)) } catch { throw ServerError(.config, error.message) }
         let local = LocalMember(clusterID: clusterID, id: id, name: config.name)
         do {
             try JSONEncoder().encode(local).write(to: URL(fileURLWithPath: dir + "/member.json"), options: .atomic)
@@ -57,14 +65,21 @@ public enum Restore {
                 "revision": "\(summary.revision)", "appliedIndex": "\(summary.appliedIndex)", "dataDir": dir]
     }
 
-    private static func caFrom(_ restore: SnapshotRestore, backup: String) throws(ServerError) -> CertificateAuthority {
+    /// The backup's CA, opened with `kek`, and its key sealed under `kek` (a backup from before
+    /// keys were sealed is sealed now).
+    private static func caFrom(_ restore: SnapshotRestore, backup: String, kek: KeyEncryptionKey) throws(ServerError) -> (CertificateAuthority, SealedKey) {
         let kv: KeyValue?
         do throws(StoreError) { kv = try restore.get(ClusterKey.ca) } catch { throw ServerError(.badRequest, "\(backup): \(error.message)") }
         guard let kv, let record = try? JSONDecoder().decode(CARecord.self, from: Data(kv.value)) else {
             throw ServerError(.badRequest, "\(backup) holds no cluster CA: it is not a backup of an initialized Kiban cluster")
         }
+        if let sealed = record.sealedKey {
+            return (try call { () throws(CAError) in try CertificateAuthority(certificatePEM: record.certificatePEM, sealed: sealed, kek: kek) }, sealed)
+        }
+        guard let clear = record.privateKeyPEM else { throw ServerError(.badRequest, "\(backup): the CA record holds no key") }
         return try call { () throws(CAError) in
-            try CertificateAuthority(certificatePEM: record.certificatePEM, privateKeyPEM: record.privateKeyPEM)
+            let ca = try CertificateAuthority(certificatePEM: record.certificatePEM, privateKeyPEM: clear)
+            return (ca, try ca.sealedKey(with: kek))
         }
     }
 

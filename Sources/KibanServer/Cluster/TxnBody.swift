@@ -87,6 +87,8 @@ public struct TxnBody: Codable, Sendable {
         guard targets.count == 1, let target = targets.first else {
             throw ServerError(.badRequest, "\(place): give exactly one of value, version, createRevision, modRevision (found \(targets.count))")
         }
+        // A compare reads the key: on a reserved one it would be an oracle for its value.
+        try ReservedKeys.checkRead(Array(c.key.utf8), prefix: false)
         return Compare(Array(c.key.utf8), relation, target)
     }
 
@@ -94,9 +96,14 @@ public struct TxnBody: Codable, Sendable {
         switch (o.put, o.delete, o.get) {
         case (let p?, nil, nil):
             guard !p.key.isEmpty else { throw ServerError(.badRequest, "\(place): put needs a key") }
+            try ReservedKeys.checkWrite(Array(p.key.utf8), prefix: false)
             return .put(key: Array(p.key.utf8), value: Array(p.value.utf8), lease: 0)
-        case (nil, let d?, nil): return .delete(try range(d, at: place))
-        case (nil, nil, let g?): return .range(try range(g, at: place), limit: 0)
+        case (nil, let d?, nil):
+            try ReservedKeys.checkWrite(Array(d.key.utf8), prefix: d.prefix ?? false)
+            return .delete(try range(d, at: place))
+        case (nil, nil, let g?):
+            try ReservedKeys.checkRead(Array(g.key.utf8), prefix: g.prefix ?? false)
+            return .range(try range(g, at: place), limit: 0)
         default: throw ServerError(.badRequest, "\(place): an operation is exactly one of put, delete, get")
         }
     }
@@ -134,7 +141,7 @@ public struct TxnAnswer: Codable, Sendable {
             switch result {
             case .put(let previous): Result(op: "put", previous: previous.map(KVInfo.init))
             case .delete(let deleted): Result(op: "delete", deleted: deleted.count)
-            case .range(let kvs, _): Result(op: "get", kvs: kvs.map(KVInfo.init))
+            case .range(let kvs, _): Result(op: "get", kvs: kvs.filter { !ReservedKeys.isReserved($0.key) }.map(KVInfo.init))
             }
         }
     }

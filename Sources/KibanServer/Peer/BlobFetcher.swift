@@ -18,16 +18,18 @@ enum BlobFetcher {
     /// - Throws: ``ServerError`` `notFound` when that member has no copy, `unavailable` when it
     ///   cannot be reached or the transfer breaks, `conflict` when it is no longer wanted,
     ///   ``BlobError`` when the disk refuses.
-    static func fetch(into writer: BlobWriter, from endpoint: String, selfID: UInt64, context: NIOSSLContext,
+    static func fetch(into writer: BlobWriter, from record: MemberRecord, selfID: UInt64, credentials: PeerCredentials,
                       stillWanted: @Sendable () async -> Bool) async throws {
         guard let blob = writer.expected else { preconditionFailure("a transfer writer knows its blob") }
+        let endpoint = record.endpoint
         let (host, port) = try PeerEndpoint.split(endpoint)
+        let (context, expect) = (credentials.client, credentials.expect(record))
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(3))
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+                    try sync.addHandler(try expect.clientHandler(context))
                     try sync.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                     try sync.addHandler(CloseOnIdle())
                     try sync.addHandler(ByteToMessageHandler(FrameDecoder()))

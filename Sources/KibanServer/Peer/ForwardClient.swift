@@ -11,6 +11,8 @@ struct ForwardRequest: Codable, Sendable {
         case removeMember
         /// `kiban members transfer-leader [NAME]`.
         case transferLeader
+        /// `kiban members promote NAME`.
+        case promoteMember
     }
 
     var action: Action
@@ -28,10 +30,11 @@ struct ForwardResponse: Codable, Sendable {
 
 enum ForwardClient {
     /// Sends `request` to the leader at `endpoint` as member `from`; throws the leader's error.
-    static func send(_ request: ForwardRequest, to endpoint: String, from: UInt64, context: NIOSSLContext) async throws(ServerError) {
+    static func send(_ request: ForwardRequest, to leader: MemberRecord, from: UInt64, credentials: PeerCredentials) async throws(ServerError) {
+        let endpoint = leader.endpoint
         let body: Data
         do { body = try JSONEncoder().encode(request) } catch { throw ServerError(.internal, "\(error)") }
-        let reply = try await JoinClient.exchange(endpoint: endpoint, context: context,
+        let reply = try await JoinClient.exchange(endpoint: endpoint, context: credentials.client, expect: credentials.expect(leader),
                                                   frames: [PeerHello(purpose: .admin, from: from).encoded, ByteBuffer(bytes: body)])
         let answer: ForwardResponse
         do {

@@ -8,12 +8,13 @@ enum PeerConnection {
     typealias Inbound = NIOAsyncChannelInboundStream<ByteBuffer>
     typealias Outbound = NIOAsyncChannelOutboundWriter<ByteBuffer>
 
-    /// Connects to `endpoint`, runs `body`, closes. With a `deadline`, the connection is closed
+    /// Connects to `endpoint`, checks that the server is `expect` (nil only for fetching the
+    /// public CA certificate before joining), runs `body`, closes. With a `deadline`, the connection is closed
     /// when the exchange takes longer (a peer that stopped reading would otherwise hold it until
     /// TCP gives up, many minutes later), which fails `body`.
     /// - Throws: ``ServerError`` `unavailable` when `endpoint` cannot be reached or the
     ///   exchange breaks or times out, or what `body` throws.
-    static func with<T: Sendable>(endpoint: String, context: NIOSSLContext, deadline: TimeAmount? = nil,
+    static func with<T: Sendable>(endpoint: String, context: NIOSSLContext, expect: PeerExpectation?, deadline: TimeAmount? = nil,
                                   _ body: (Inbound, Outbound) async throws -> T) async throws(ServerError) -> T {
         let (host, port) = try PeerEndpoint.split(endpoint)
         do {
@@ -21,7 +22,8 @@ enum PeerConnection {
                 .connectTimeout(.seconds(3))
                 .connect(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+                        try channel.pipeline.syncOperations.addHandler(
+                            expect.map { try $0.clientHandler(context) } ?? NIOSSLClientHandler(context: context, serverHostname: nil))
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
                         try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(FrameEncoder()))
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 
 /// The first frame of every peer connection: `KBN`, the peer protocol version, what the
@@ -20,6 +21,9 @@ struct PeerHello: Sendable, Hashable {
         /// One ``BlobFetchRequest`` from member `from` (certificate required), answered by a
         /// ``BlobFetchHeader`` and the blob's bytes (``BlobSender``).
         case blob = 6
+        /// One ``RenewRequest`` from member `from` (its current certificate required), one
+        /// ``RenewResponse``: a new member certificate for the key of its CSR.
+        case renew = 7
     }
 
     /// The newest peer protocol version this build speaks.
@@ -80,4 +84,7 @@ struct JoinResponse: Codable, Sendable {
     var certificatePEM = ""
     var caPEM = ""
     var members: [MemberRecord] = []
+    /// The cluster's key-encryption key (**secret**): sent only over TLS to a joiner that
+    /// pinned the CA and proved a token.
+    var kek: Data?
 }

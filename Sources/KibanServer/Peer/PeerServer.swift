@@ -1,4 +1,5 @@
 import Foundation
+import KibanCA
 import KibanRaft
 import KibanStore
 import Logging
@@ -10,8 +11,15 @@ import NIOSSL
 /// cluster CA naming a listed member, required), and the two join steps from servers that have
 /// no certificate yet (the CA certificate, then the join request itself).
 final class PeerServer: Sendable {
-    typealias JoinHandler = @Sendable (JoinRequest) async -> JoinResponse
-    typealias ForwardHandler = @Sendable (ForwardRequest) async -> ForwardResponse
+    /// What the daemon does with the requests that need it.
+    struct Handlers: Sendable {
+        /// A join request (the token proves the caller).
+        var join: @Sendable (JoinRequest) async -> JoinResponse
+        /// A change a follower forwards to the leader.
+        var forward: @Sendable (ForwardRequest) async -> ForwardResponse
+        /// A member asking for a new certificate, with the identity its current one proved.
+        var renew: @Sendable (RenewRequest, AuthenticatedPeer) async -> RenewResponse
+    }
 
     private let channel: any Channel
     private let task: Task<Void, Never>
@@ -22,32 +30,41 @@ final class PeerServer: Sendable {
     }
 
     /// Binds `host:port` and serves until ``close()``.
-    static func start(host: String, port: Int, tls: PeerTLS, directory: PeerDirectory, inbox: MessageQueue,
-                      spool: String, join: @escaping JoinHandler, forward: @escaping ForwardHandler, blobs: BlobSender, logger: Logger) async throws(ServerError) -> PeerServer {
-        let context = try tls.serverContext()
+    static func start(host: String, port: Int, credentials: PeerCredentials, directory: PeerDirectory, inbox: MessageQueue,
+                      spool: String, handlers: Handlers, blobs: BlobSender, logger: Logger) async throws(ServerError) -> PeerServer {
+        let acceptor = PeerAcceptor()
         let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
         do {
             server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .bind(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
-                        try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(FrameEncoder()))
-                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        // A refused connection is closed, never thrown: an error here would end
+                        // the listener's stream of accepted connections.
+                        let admitted = acceptor.admit(channel)
+                        let sync = channel.pipeline.syncOperations
+                        try sync.addHandler(IdleStateHandler(allTimeout: PeerAcceptor.idleTimeout))
+                        try sync.addHandler(CloseOnIdle())
+                        try sync.addHandler(NIOSSLServerHandler(context: credentials.server))
+                        try sync.addHandler(ByteToMessageHandler(FrameDecoder(accepting: true)))
+                        try sync.addHandler(HelloDeadline(timeout: PeerAcceptor.helloTimeout))
+                        try sync.addHandler(MessageToByteHandler(FrameEncoder()))
+                        let wrapped = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        if !admitted { channel.close(promise: nil) }
+                        return wrapped
                     }
                 }
         } catch {
             throw ServerError(.config, "cannot listen for peers on \(host):\(port): \(error); is another kiban running, or is the port in use?")
         }
-        let session = PeerSession(caPEM: tls.caPEM, directory: directory, inbox: inbox, spool: spool, join: join, forward: forward, blobs: blobs, logger: logger)
+        let session = PeerSession(credentials: credentials, directory: directory, inbox: inbox, spool: spool, handlers: handlers, blobs: blobs, logger: logger)
         let task = Task {
             _ = try? await server.executeThenClose { inbound in
                 await withDiscardingTaskGroup { group in
                     do {
                         for try await child in inbound { group.addTask { await session.serve(child) } }
                     } catch {
-                        logger.debug("peer listener ended", metadata: ["kiban.server.error": "\(error)"])
+                        logger.warning("the peer listener stopped accepting connections", metadata: ["kiban.server.error": "\(error)"])
                     }
                 }
             }
@@ -64,13 +81,12 @@ final class PeerServer: Sendable {
 
 /// What one accepted connection does, by its hello.
 struct PeerSession: Sendable {
-    let caPEM: String
+    let credentials: PeerCredentials
     let directory: PeerDirectory
     let inbox: MessageQueue
     /// Where incoming snapshots are spooled (the data directory).
     let spool: String
-    let join: PeerServer.JoinHandler
-    let forward: PeerServer.ForwardHandler
+    let handlers: PeerServer.Handlers
     let blobs: BlobSender
     let logger: Logger
 
@@ -82,17 +98,17 @@ struct PeerSession: Sendable {
                 let hello = try PeerHello(first)
                 switch hello.purpose {
                 case .caCertificate:
-                    try await outbound.write(ByteBuffer(string: caPEM))
+                    try await outbound.write(ByteBuffer(string: credentials.tls.caPEM))
                 case .join:
                     guard let frame = try await frames.next() else { return }
                     let request = try JSONDecoder().decode(JoinRequest.self, from: Data(frame.readableBytesView))
-                    let response = await join(request)
+                    let response = await handlers.join(request)
                     try await outbound.write(ByteBuffer(bytes: try JSONEncoder().encode(response)))
                 case .admin:
                     _ = try await authenticate(child.channel, claimed: hello.from)
                     guard let frame = try await frames.next() else { return }
                     let request = try JSONDecoder().decode(ForwardRequest.self, from: Data(frame.readableBytesView))
-                    let response = await forward(request)
+                    let response = await handlers.forward(request)
                     try await outbound.write(ByteBuffer(bytes: try JSONEncoder().encode(response)))
                 case .snapshot:
                     _ = try await authenticate(child.channel, claimed: hello.from)
@@ -109,11 +125,11 @@ struct PeerSession: Sendable {
                         throw error
                     }
                 case .raft:
-                    let name = try await authenticate(child.channel, claimed: hello.from)
+                    let peer = try await authenticate(child.channel, claimed: hello.from)
                     while let frame = try await frames.next() {
                         // A member removed while connected is cut off at its next message.
-                        guard directory.record(hello.from)?.name == name else {
-                            throw ServerError(.forbidden, "member \(name) was removed; closing its connection")
+                        guard directory.record(hello.from)?.name == peer.name else {
+                            throw ServerError(.forbidden, "member \(peer.name) was removed; closing its connection")
                         }
                         let m = try RaftMessageCodec.decode(Array(frame.readableBytesView))
                         guard m.from == hello.from else { throw ServerError(.forbidden, "a peer sent a message as another member") }
@@ -123,6 +139,12 @@ struct PeerSession: Sendable {
                     _ = try await authenticate(child.channel, claimed: hello.from)
                     guard let frame = try await frames.next() else { return }
                     try await blobs.send(try BlobFetchRequest(Array(frame.readableBytesView)), to: outbound)
+                case .renew:
+                    let peer = try await authenticate(child.channel, claimed: hello.from)
+                    guard let frame = try await frames.next() else { return }
+                    let request = try JSONDecoder().decode(RenewRequest.self, from: Data(frame.readableBytesView))
+                    let response = await handlers.renew(request, peer)
+                    try await outbound.write(ByteBuffer(bytes: try JSONEncoder().encode(response)))
                 }
             }
         } catch {
@@ -130,19 +152,30 @@ struct PeerSession: Sendable {
         }
     }
 
-    /// A Raft stream or blob transfer needs a certificate (already verified against the cluster CA by TLS) whose
-    /// name is the listed member with the claimed id: a removed member is no longer listed.
-    private func authenticate(_ channel: any Channel, claimed id: UInt64) async throws -> String {
+    /// Every purpose but the CA fetch and the join needs a member certificate (TLS verified its
+    /// chain to the cluster CA) whose URI SAN names this cluster and the claimed id, of a listed
+    /// member, with a serial not on the deny list of removed members' certificates. A
+    /// certificate from before URI identities passes by its common name (it is renewed at once).
+    private func authenticate(_ channel: any Channel, claimed id: UInt64) async throws -> AuthenticatedPeer {
         let certificate = try await channel.nioSSL_peerCertificate().get()
-        guard let certificate else {
-            throw ServerError(.forbidden, "refused a Raft connection without a member certificate")
+        guard let certificate, let identity = PeerTLS.identity(of: certificate) else {
+            throw ServerError(.forbidden, "refused a peer connection without a member certificate")
         }
-        let name = PeerTLS.memberName(of: certificate)
-        guard let record = directory.record(id), record.name == name else {
-            logger.warning("refused a peer that is not a listed member",
-                           metadata: ["kiban.server.peer": "\(String(id, radix: 16))", "kiban.server.peer_name": "\(name ?? "?")"])
-            throw ServerError(.forbidden, "member \(String(id, radix: 16)) (\(name ?? "?")) is not in the member list")
+        let refuse = { (reason: String) -> ServerError in
+            logger.warning("refused a peer", metadata: ["kiban.server.peer": "\(String(id, radix: 16))",
+                                                        "kiban.server.peer_name": "\(identity.name ?? "?")",
+                                                        "kiban.server.reason": "\(reason)"])
+            return ServerError(.forbidden, "refused member \(String(id, radix: 16)): \(reason)")
         }
-        return record.name
+        guard let record = directory.record(id) else { throw refuse("not in the member list") }
+        if let reason = credentials.expect(record).mismatch(identity) { throw refuse(reason) }
+        guard !directory.isDenied(serial: identity.serial) else { throw refuse("its certificate \(identity.serial) was revoked when it was removed") }
+        return AuthenticatedPeer(id: record.id, name: record.name)
     }
+}
+
+/// A peer whose certificate proved it is the listed member `id`.
+struct AuthenticatedPeer: Sendable {
+    var id: UInt64
+    var name: String
 }

@@ -1,6 +1,8 @@
 import Foundation
 import KibanCA
+import NIOCore
 import NIOSSL
+import Synchronization
 
 /// This member's TLS material in `<data-dir>/tls/`: the cluster CA certificate, the member
 /// certificate and its key (mode 0600). The CA key is not here: it lives in the store.
@@ -75,9 +77,79 @@ struct PeerTLS: Sendable {
         }
     }
 
-    /// The member name in a peer certificate (its common name).
-    static func memberName(of certificate: NIOSSLCertificate) -> String? {
+    /// What a peer certificate (already verified against the cluster CA) names.
+    static func identity(of certificate: NIOSSLCertificate) -> MemberCertificate? {
         guard let der = try? certificate.toDERBytes() else { return nil }
-        return MemberIdentity.name(ofCertificateDER: der)
+        return MemberCertificate(der: der)
+    }
+}
+
+/// Whom this member expects at the other end of a connection it opens. TLS has checked the
+/// chain to the cluster CA; this checks the name in it, before anything is sent.
+enum PeerExpectation: Sendable {
+    /// A listed member: its URI SAN must name this cluster and `id` (a certificate from before
+    /// URI identities must carry the member's name).
+    case member(cluster: String, id: UInt64, name: String?)
+    /// Any member of `cluster` (the joining server does not know ids yet).
+    case anyMember(cluster: String)
+
+    /// Why `certificate` is not the expected peer, or nil when it is.
+    func mismatch(_ certificate: MemberCertificate?) -> String? {
+        guard let certificate else { return "the peer's certificate does not parse" }
+        switch self {
+        case .member(let cluster, let id, let name):
+            if let memberID = certificate.memberID {
+                guard certificate.clusterID == cluster, memberID == id else {
+                    return "the peer is \(certificate.clusterID ?? "?")/\(String(memberID, radix: 16)), not \(cluster)/\(String(id, radix: 16))"
+                }
+                return nil
+            }
+            return name != nil && certificate.name == name ? nil : "the peer's certificate names \(certificate.name ?? "nobody"), not \(name ?? "?")"
+        case .anyMember(let cluster):
+            guard let peerCluster = certificate.clusterID else { return nil }
+            return peerCluster == cluster ? nil : "the peer belongs to cluster \(peerCluster), not \(cluster)"
+        }
+    }
+
+    /// A TLS client handler that refuses the handshake unless the server is the expected peer:
+    /// nothing this member writes leaves before that check.
+    func clientHandler(_ context: NIOSSLContext) throws -> NIOSSLClientHandler {
+        try NIOSSLClientHandler._makeSSLClientHandler(context: context, serverHostname: nil) { certificate, channel in
+            if let reason = mismatch(PeerTLS.identity(of: certificate)) {
+                return channel.eventLoop.makeFailedFuture(ServerError(.forbidden, "refused the peer: \(reason)"))
+            }
+            return channel.eventLoop.makeSucceededVoidFuture()
+        }
+    }
+}
+
+/// This member's current TLS material and the contexts made from it, shared by every peer
+/// connection it opens or accepts. A renewed certificate (``replace(_:)``) is used from the
+/// next connection on; open connections keep the one they were made with.
+final class PeerCredentials: Sendable {
+    /// The cluster this member belongs to (peers' URI SANs must name it).
+    let clusterID: String
+    private let state: Mutex<(tls: PeerTLS, client: NIOSSLContext, server: NIOSSLContext)>
+
+    init(_ tls: PeerTLS, clusterID: String) throws(ServerError) {
+        self.clusterID = clusterID
+        state = Mutex((tls, try tls.clientContext(), try tls.serverContext()))
+    }
+
+    var tls: PeerTLS { state.withLock { $0.tls } }
+    /// The context for connections this member opens.
+    var client: NIOSSLContext { state.withLock { $0.client } }
+    /// The context for connections it accepts.
+    var server: NIOSSLContext { state.withLock { $0.server } }
+
+    /// Uses `tls` from now on.
+    func replace(_ tls: PeerTLS) throws(ServerError) {
+        let client = try tls.clientContext(), server = try tls.serverContext()
+        state.withLock { $0 = (tls, client, server) }
+    }
+
+    /// What the member `record` must present.
+    func expect(_ record: MemberRecord) -> PeerExpectation {
+        .member(cluster: clusterID, id: record.id, name: record.name)
     }
 }

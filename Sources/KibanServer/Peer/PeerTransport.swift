@@ -15,14 +15,14 @@ final class PeerTransport: Transport {
     private let snapshotTransfers = Mutex<[UInt64: Task<Void, Never>]>([:])
     private let snapshotReport = Mutex<(@Sendable (UInt64, Bool) -> Void)?>(nil)
     private let directory: PeerDirectory
-    private let context: NIOSSLContext
+    private let credentials: PeerCredentials
     private let selfID: UInt64
     private let logger: Logger
 
-    init(selfID: UInt64, directory: PeerDirectory, tls: PeerTLS, logger: Logger) throws(ServerError) {
+    init(selfID: UInt64, directory: PeerDirectory, credentials: PeerCredentials, logger: Logger) {
         self.selfID = selfID
         self.directory = directory
-        self.context = try tls.clientContext()
+        self.credentials = credentials
         self.logger = logger
     }
 
@@ -54,11 +54,11 @@ final class PeerTransport: Transport {
             snapshotReport.withLock { $0 }?(m.to, false)
             return
         }
-        let (selfID, context, logger) = (selfID, context, logger)
+        let (selfID, credentials, logger) = (selfID, credentials, logger)
         snapshotTransfers.withLock { transfers in
             guard transfers[m.to] == nil else { return }
             transfers[m.to] = Task { [weak self] in
-                let ok = await SnapshotStream.send(m, to: record.endpoint, from: selfID, context: context, logger: logger)
+                let ok = await SnapshotStream.send(m, to: record, from: selfID, credentials: credentials, logger: logger)
                 guard let self else { return }
                 _ = self.snapshotTransfers.withLock { $0.removeValue(forKey: m.to) }
                 self.snapshotReport.withLock { $0 }?(m.to, ok)
@@ -80,7 +80,7 @@ final class PeerTransport: Transport {
     private func link(_ to: UInt64) -> PeerLink {
         links.withLock { l in
             if let existing = l[to] { return existing }
-            let new = PeerLink(to: to, from: selfID, directory: directory, context: context, logger: logger)
+            let new = PeerLink(to: to, from: selfID, directory: directory, credentials: credentials, logger: logger)
             l[to] = new
             return new
         }
@@ -93,7 +93,7 @@ final class PeerLink: Sendable {
     private let continuation: AsyncStream<[Message]>.Continuation
     private let task: Task<Void, Never>
 
-    init(to: UInt64, from: UInt64, directory: PeerDirectory, context: NIOSSLContext, logger: Logger) {
+    init(to: UInt64, from: UInt64, directory: PeerDirectory, credentials: PeerCredentials, logger: Logger) {
         // Raft resends what is lost; while the peer is down only the newest batches are kept.
         let (stream, continuation) = AsyncStream.makeStream(of: [Message].self, bufferingPolicy: .bufferingNewest(64))
         self.continuation = continuation
@@ -106,7 +106,7 @@ final class PeerLink: Sendable {
             for await batch in stream {
                 if channel == nil {
                     do {
-                        channel = try await Self.connect(to: to, from: from, directory: directory, context: context)
+                        channel = try await Self.connect(to: to, from: from, directory: directory, credentials: credentials)
                         backoff = .milliseconds(50)
                     } catch {
                         log.debug("peer unreachable", metadata: ["kiban.server.error": "\(error)"])
@@ -137,16 +137,17 @@ final class PeerLink: Sendable {
     }
 
     private static func connect(to: UInt64, from: UInt64, directory: PeerDirectory,
-                                context: NIOSSLContext) async throws -> any Channel {
+                                credentials: PeerCredentials) async throws -> any Channel {
         guard let record = directory.record(to) else {
             throw ServerError(.unavailable, "member \(String(to, radix: 16)) is not in the member list")
         }
         let (host, port) = try PeerEndpoint.split(record.endpoint)
+        let (context, expect) = (credentials.client, credentials.expect(record))
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(2))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+                    try channel.pipeline.syncOperations.addHandler(try expect.clientHandler(context))
                     try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(FrameEncoder()))
                 }
             }

@@ -24,13 +24,14 @@ enum SnapshotStream {
     static func deadline(bytes: Int) -> TimeAmount { .seconds(30 + Int64(bytes >> 20)) }
 
     /// Sends `message` (kind `snapshot`) to `endpoint`; returns whether the receiver took it.
-    static func send(_ message: Message, to endpoint: String, from: UInt64, context: NIOSSLContext, logger: Logger) async -> Bool {
+    static func send(_ message: Message, to record: MemberRecord, from: UInt64, credentials: PeerCredentials, logger: Logger) async -> Bool {
+        let endpoint = record.endpoint
         guard let snapshot = message.snapshot else { return false }
         let data = snapshot.data
         let header = SnapshotHeader(message: message)
         let started = ContinuousClock.now
         do {
-            let reply = try await PeerConnection.with(endpoint: endpoint, context: context,
+            let reply = try await PeerConnection.with(endpoint: endpoint, context: credentials.client, expect: credentials.expect(record),
                                                       deadline: deadline(bytes: data.count)) { inbound, outbound in
                 try await outbound.write(PeerHello(purpose: .snapshot, from: from).encoded)
                 try await outbound.write(ByteBuffer(bytes: header.encoded()))
