@@ -95,6 +95,25 @@ struct DHCPDaemonTests {
         #expect(m.cli("dhcp", "leases", "--rack", "-1").code != 0)
     }
 
+    @Test("A client's host name with terminal control sequences is escaped in the leases table, and exact in JSON")
+    func hostileHostname() async throws {
+        let (m, cluster, root) = try await Self.member("kiban-dhcp-escape")
+        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        // A title change (OSC), a bell, clear screen (CSI), a C1 CSI, DEL, a right-to-left override.
+        let hostile = "\u{1b}]0;pwned\u{07}\u{1b}[2J\u{9b}31mred\u{7f}\u{202e}txt.exe\\x1b"
+        let lease = DHCPLease(address: 0x7F00_0520, mac: "52:54:00:00:00:01", state: .bound,
+                              expiresAt: UInt64(Date().timeIntervalSince1970) + 600, hostname: hostile)
+        let key = String(decoding: LeaseRecord.key(lease.address), as: UTF8.self)
+        #expect(m.cli("kv", "put", key, String(decoding: LeaseRecord.encode(lease), as: UTF8.self)).code == 0)
+        let table = m.cli("dhcp", "leases").stdout
+        let controls = table.unicodeScalars.filter { ($0.value < 0x20 && $0 != "\n") || (0x7F...0x9F).contains($0.value) || $0.value == 0x202E }
+        #expect(controls.isEmpty, "\(controls.map { String($0.value, radix: 16) })")
+        #expect(table.contains(#"\x1b]0;pwned\x07\x1b[2J\u{009b}31mred\x7f\u{202e}txt.exe\\x1b"#), "\(table)")
+        let json = m.cli("dhcp", "leases", "-o", "json").stdout
+        let rows = (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]) ?? []
+        #expect(rows.first?["hostname"] as? String == hostile)
+    }
+
     @Test("The leader's sweep deletes an offer whose hold ended, keeps a live lease and, for one lease time, an expired one; the sweep settings change that")
     func leaderSweep() async throws {
         let (m, cluster, root) = try await Self.member("kiban-dhcp-sweep")
