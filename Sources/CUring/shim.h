@@ -18,9 +18,12 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <linux/io_uring.h>
+#include <linux/openat2.h>
 #include <liburing.h>
 
 /* The IOSQE_* flags are (1U << IOSQE_X_BIT) macros, which Swift does not import. */
@@ -35,3 +38,16 @@ struct cu_in_pktinfo {
     struct in_addr ipi_addr;
 };
 static const int CU_IP_PKTINFO = 8;
+
+/* openat2(2) (Linux 5.6) has no glibc 2.36 wrapper, and syscall(2) is variadic, which Swift
+ * cannot call. Opens `path` below `dirfd` only: no "..", absolute path or symbolic link may lead
+ * out of it (RESOLVE_BENEATH), and no symbolic link is followed at all. -1 with errno set on
+ * failure; ENOSYS on kernels without openat2. */
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+static inline int cu_openat2_beneath(int dirfd, const char *path, int flags) {
+    struct open_how how = { .flags = (__u64)flags, .mode = 0,
+                            .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}

@@ -19,14 +19,15 @@ extension InventoryFormat {
         }
     }
 
-    /// Machine documents as the machine table: serial, rack, index, role,
-    /// state, first IPv4, BMC, by rack and index.
-    public static func table(_ documents: [MachineDocument]) -> String {
+    /// Machine documents as the machine table's header and rows: serial, rack, index, role,
+    /// state, first IPv4, BMC, by rack and index. The CLI renders them with its table, which
+    /// escapes every cell before it reaches a terminal.
+    public static func tableRows(_ documents: [MachineDocument]) -> [[String]] {
         let sorted = documents.sorted { ($0.spec.rack, $0.spec.indexInRack) < ($1.spec.rack, $1.spec.indexInRack) }
-        return columns(machineHeader, sorted.map { d in
+        return [machineHeader] + sorted.map { d in
             [d.spec.serial, String(d.spec.rack), String(d.spec.indexInRack), d.spec.role, d.status.state.rawValue,
              d.spec.ipv4.first ?? "-", d.spec.bmc.ipv4]
-        })
+        }
     }
 
     /// The machine table's header.

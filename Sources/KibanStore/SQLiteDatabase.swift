@@ -1,4 +1,7 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One SQLite connection, used by one owner at a time (the store's single task).
 ///
@@ -23,6 +26,12 @@ package final class SQLiteDatabase {
     /// Opens (creating if needed) the database at `path` and sets the durability pragmas.
     /// - Throws: ``StoreError`` `database` when the file cannot be opened.
     package init(path: String, synchronous: Synchronous = .full) throws(StoreError) {
+        // Created 0600 whatever the umask: SQLite creates files 0644 less the umask, and gives
+        // the -wal and -shm files the database file's mode. (Not for an in-memory database.)
+        if !path.isEmpty, path != ":memory:", !path.hasPrefix("file:") {
+            let created = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+            if created >= 0 { close(created) }
+        }
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)

@@ -47,7 +47,9 @@ public actor Store {
 
     init(options: StoreOptions, transport: any Transport, logger: Logger) throws(StoreError) {
         do {
-            try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
+            // Only the store's user may read it (its files are created 0600: SQLiteDatabase).
+            try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
         } catch {
             throw StoreError(.database, "cannot create \(options.directory): \(error)")
         }

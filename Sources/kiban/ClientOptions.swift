@@ -77,9 +77,13 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
-/// Aligned columns, as `kubectl get` prints them.
+/// Aligned columns, as `kubectl get` prints them. Every cell is escaped first
+/// (``escape(_:)``): cells carry text from clients and the store (DHCP host names, labels,
+/// image ids written with `kiban kv put`), which must not reach the operator's terminal as
+/// control sequences.
 enum Table {
     static func render(_ rows: [[String]]) -> String {
+        let rows = rows.map { $0.map(escape) }
         let widths = rows.reduce(into: [Int]()) { w, row in
             for (i, cell) in row.enumerated() {
                 if i < w.count { w[i] = max(w[i], cell.count) } else { w.append(cell.count) }
@@ -90,5 +94,43 @@ enum Table {
                 i == row.count - 1 ? cell : cell.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0)
             }.joined()
         }.joined(separator: "\n") + "\n"
+    }
+}
+
+extension Table {
+    /// `text` with every character that a terminal would act on written out instead: C0
+    /// controls (ESC, so every escape sequence, and BEL, CR, LF, TAB…), DEL and C1 controls
+    /// (CSI U+009B, OSC U+009D…) as `\xNN` or `\u{NNNN}`, and the bidirectional overrides and
+    /// isolates that reorder what is shown (U+202A–202E, U+2066–2069) as `\u{NNNN}`; a
+    /// backslash is doubled so that the escapes cannot be forged. JSON and YAML output is not
+    /// escaped: it is data, and exact.
+    static func escape(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar == "\\" {
+                out += "\\\\"
+            } else if scalar.value < 0x80, needsEscape(scalar) {
+                out += "\\x" + hex(scalar.value, digits: 2)
+            } else if needsEscape(scalar) {
+                out += "\\u{" + hex(scalar.value, digits: 4) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    private static func needsEscape(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069: true
+        case 0x5C: true
+        default: false
+        }
+    }
+
+    private static func hex(_ value: UInt32, digits: Int) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
     }
 }

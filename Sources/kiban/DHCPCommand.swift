@@ -20,6 +20,11 @@ struct DHCPCommand: ParsableCommand {
                 - {code: 252, text: "http://10.0.0.5/wpad.dat"}
               sweep-interval-seconds: 10     # how often the leader deletes leases that are over
               expired-retention-seconds: 3600  # keep an expired lease for its client (default: lease-seconds)
+              relays: [10.69.1.1, 10.69.2.1] # giaddrs answered; absent or empty: any (warned at start)
+              relay-offers-per-second: 200   # new offers per relay, and its burst
+              relay-offer-burst: 1000
+              client-offers-per-minute: 12   # new offers per client MAC, and its burst
+              client-offer-burst: 8
 
             Examples:
               kiban dhcp set dhcp.yaml
@@ -92,7 +97,10 @@ struct DHCPCommand: ParsableCommand {
         var rows = [["SETTING", "VALUE"], ["lease-seconds", "\(s.leaseSeconds)"],
                     ["dns-servers", s.dnsServers.joined(separator: ",")], ["ntp-servers", s.ntpServers.joined(separator: ",")],
                     ["domain-name", s.domainName ?? ""], ["sweep-interval-seconds", "\(s.sweepIntervalSeconds)"],
-                    ["expired-retention-seconds", s.expiredRetentionSeconds.map { "\($0)" } ?? "\(s.leaseSeconds) (lease-seconds)"]]
+                    ["expired-retention-seconds", s.expiredRetentionSeconds.map { "\($0)" } ?? "\(s.leaseSeconds) (lease-seconds)"],
+                    ["relays", s.relays.isEmpty ? "any" : s.relays.joined(separator: ",")],
+                    ["relay-offers-per-second", "\(s.relayOffersPerSecond)"], ["relay-offer-burst", "\(s.relayOfferBurst)"],
+                    ["client-offers-per-minute", "\(s.clientOffersPerMinute)"], ["client-offer-burst", "\(s.clientOfferBurst)"]]
         rows += s.extraOptions.map { ["option \($0.code)", $0.text ?? "0x" + ($0.hex ?? "")] }
         return rows
     }

@@ -40,7 +40,7 @@ struct InventoryOptions: ParsableArguments {
     func printMachines(_ json: [UInt8]) throws {
         let documents = try decode([MachineDocument].self, json, what: "machine list")
         if output == .table {
-            print(InventoryFormat.table(documents), terminator: "")
+            print(Table.render(InventoryFormat.tableRows(documents)), terminator: "")
         } else {
             print(try InventoryFormat.encode(documents, as: format), terminator: "")
         }

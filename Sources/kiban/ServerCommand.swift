@@ -26,6 +26,10 @@ struct ServerCommand: AsyncParsableCommand {
     var ipxeDir: String?
 
     func run() async throws {
+        // Everything the daemon creates is its own unless it says otherwise (the admin socket is
+        // 0660 for group kiban): a `kiban server` started by hand must not leave the store or a
+        // key readable by others, as the systemd unit's UMask=0077 already ensures.
+        umask(0o077)
         var settings = try member.load()
         if let socket { settings.socketPath = socket }
         if let httpPort { settings.httpPort = httpPort }

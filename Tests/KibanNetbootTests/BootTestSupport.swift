@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import KibanNetboot
 
 /// One HTTP exchange made by curl (a client this project did not write).
@@ -62,4 +63,27 @@ func sha256Hex(_ bytes: [UInt8]) -> String {
     let out = output.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return String(String(decoding: out, as: UTF8.self).prefix(64))
+}
+
+/// A UDP socket on loopback that sends raw datagrams: packets real clients would not send.
+class RawUDPSocket {
+    let fd: Int32
+
+    init() throws {
+        fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw TFTPTestFailure("socket: \(String(cString: strerror(errno)))") }
+    }
+
+    deinit { close(fd) }
+
+    /// Sends `bytes` to 127.0.0.1:`port`.
+    func send(_ bytes: [UInt8], to port: UInt16) {
+        var to = sockaddr_in()
+        to.sin_family = sa_family_t(AF_INET)
+        to.sin_port = port.bigEndian
+        to.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        _ = withUnsafePointer(to: &to) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+    }
 }

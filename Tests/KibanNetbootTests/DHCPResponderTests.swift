@@ -111,7 +111,8 @@ struct DHCPResponderTests {
         let request = try DHCPMessage(bytes: Vectors.bytes("dhclient-relayed-request"))
         let wanted = try #require(request.requestedIPAddress)
         let pool = LeasePool(range: ip("198.18.1.100")...ip("198.18.1.200"), prefixLength: 24, router: ip("198.18.1.1"))
-        var c = Fixture.context(server: "198.18.0.11")
+        let offered = DHCPLease(address: wanted, mac: macString(request.hardwareAddress), state: .offered, expiresAt: 1_000_030)
+        var c = Fixture.context(server: "198.18.0.11", leases: [offered])
         c.pool = { pool.subnetContains($0) ? pool : nil }
         guard case .reply(let ack, .relay, .put(let lease, _)?) = DHCPResponder.respond(to: request, context: c) else {
             Issue.record("no ACK")
@@ -124,6 +125,31 @@ struct DHCPResponderTests {
             Issue.record("answered a REQUEST addressed to another server")
             return
         }
+    }
+
+    @Test("A SELECTING REQUEST binds only an address offered to that client; otherwise it is NAKed (RFC 2131 §4.3.2)",
+          arguments: [("no lease", nil), ("offer lapsed", DHCPLease.State.offered), ("another client's offer", .offered),
+                      ("declined", .declined)])
+    func selectingNeedsOffer(label: String, state: DHCPLease.State?) throws {
+        let address = ip("198.18.1.105"), mine = macString([0x52, 0x54, 0, 0, 0, 1])
+        let lease = state.map { s in
+            DHCPLease(address: address, mac: label == "another client's offer" ? macString([0x52, 0x54, 0, 0, 0, 2]) : mine,
+                      state: s, expiresAt: label == "offer lapsed" ? 999_999 : 1_000_030)
+        }
+        let c = Fixture.context(leases: lease.map { [$0] } ?? [])
+        let request = Fixture.request(.request, requested: address, server: c.serverAddress, giaddr: ip("198.18.1.1"))
+        guard case .reply(let nak, .relay, nil) = DHCPResponder.respond(to: request, context: c) else {
+            Issue.record("\(label): bound without an offer")
+            return
+        }
+        #expect(nak.messageType == .nak, "\(label)")
+        // The same REQUEST with the client's offer in the view is ACKed.
+        let offered = Fixture.context(leases: [DHCPLease(address: address, mac: mine, state: .offered, expiresAt: 1_000_030)])
+        guard case .reply(let ack, _, .put(let bound, _)?) = DHCPResponder.respond(to: request, context: offered) else {
+            Issue.record("offered address not bound")
+            return
+        }
+        #expect(ack.messageType == .ack && bound.state == .bound)
     }
 
     @Test("INIT-REBOOT for an address on the wrong network is NAKed (RFC 2131 §4.3.2)")

@@ -142,6 +142,11 @@ struct DHCPServerStoreTests {
                 return await blind.commit(change, revision: revision, request)
             }
             #expect(await commitRequest() == false)
+            // The failed compare showed the offer gone: the REQUEST is NAKed, and the client's
+            // next DISCOVER and REQUEST take the address.
+            guard case .send(let nak, _) = Self.decide(blind, request) else { Issue.record("REQUEST without an offer not NAKed"); return }
+            #expect(nak.messageType == .nak)
+            #expect(await Self.offer(blind, mac: 3) == first)
             #expect(await commitRequest() == true)
             #expect(try await LeaseRecord.list(in: store).map(\.address) == [first])
         }
@@ -198,6 +203,11 @@ struct DHCPServerStoreTests {
             let request = { (mac: UInt8, address: String) in
                 Fixture.request(.request, mac: [0x52, 0x54, 0, 0, 0, mac], requested: ip(address), server: ip("198.18.0.11"),
                                 giaddr: ip("198.18.1.1"))
+            }
+            // The clients hold offers (a SELECTING REQUEST binds only an offered address).
+            for (mac, address) in [(UInt8(4), "198.18.1.104"), (5, "198.18.1.105"), (6, "198.18.1.106")] {
+                let held = DHCPLease(address: ip(address), mac: macString([0x52, 0x54, 0, 0, 0, mac]), state: .offered, expiresAt: 1_000_030)
+                s.view.withLock { $0.apply(address: held.address, lease: held, revision: 1) }
             }
             for (mac, address) in [(UInt8(4), "198.18.1.104"), (5, "198.18.1.105")] {
                 guard case .commit = Self.decide(s, request(mac, address)) else { Issue.record("REQUEST \(mac) not accepted"); return }

@@ -111,8 +111,8 @@ struct TFTPServerTests {
             let client = try RawTFTPClient(), stranger = try RawTFTPClient()
             client.send(.readRequest(filename: "undionly.kpxe", mode: "octet", options: [("blksize", "1024"), ("timeout", "10")]), to: port)
             let (oack, tid) = try #require(client.receive())
-            // A 10 s timeout: no retransmission of the OACK lands between the steps below.
-            #expect(oack == .optionAck([("blksize", "1024"), ("timeout", "10")]))
+            // A 5 s timeout (10 capped): no retransmission of the OACK lands between the steps below.
+            #expect(oack == .optionAck([("blksize", "1024"), ("timeout", "5")]))
             stranger.send(.ack(block: 0), to: tid)
             let refusal = try #require(stranger.receive())
             #expect(refusal.1 == tid)
@@ -143,14 +143,46 @@ struct TFTPServerTests {
                 tids.append(try #require(c.receive()).1)
             }
             clients[2].send(.readRequest(filename: "undionly.kpxe", mode: "octet", options: []), to: port)
-            let refused = try #require(clients[2].receive())
-            #expect(refused.1 == port)
-            guard case .error(.undefined, let message) = refused.0 else { Issue.record("expected ERROR 0, got \(refused.0)"); return }
-            #expect(message.contains("too many transfers"))
+            try expectRefusal(clients[2], port: port, saying: "too many transfers")
             clients[0].send(.error(code: .undefined, message: "client gives up"), to: tids[0])
             try poll { server.activeTransfers == 1 }
             clients[2].send(.readRequest(filename: "undionly.kpxe", mode: "octet", options: []), to: port)
             #expect(clients[2].receive()?.0 == .data(block: 1, payload: Array(Self.small[0..<512])))
+        }
+    }
+
+    @Test("A client's timeout option is capped at 5 s, and the OACK says so (RFC 2349)")
+    func timeoutCapped() throws {
+        try withServer { server, port in
+            let client = try RawTFTPClient()
+            client.send(.readRequest(filename: "undionly.kpxe", mode: "octet", options: [("timeout", "255")]), to: port)
+            let (oack, tid) = try #require(client.receive())
+            #expect(oack == .optionAck([("timeout", "5")]))
+            // Not acknowledged: the OACK comes again after 5 s, not 255 s.
+            let again = client.receive(timeoutMilliseconds: 8000)
+            #expect(again?.0 == oack && again?.1 == tid)
+            client.send(.error(code: .undefined, message: "done"), to: tid)
+            try poll { server.activeTransfers == 0 }
+        }
+    }
+
+    @Test("A ninth transfer from one address is refused with ERROR 0 from the server port until one of its eight ends")
+    func transfersPerAddress() throws {
+        try withServer { server, port in
+            let clients = try (0..<9).map { _ in try RawTFTPClient() }
+            var tids: [UInt16] = []
+            for c in clients.prefix(8) {
+                c.send(.readRequest(filename: "undionly.kpxe", mode: "octet", options: [("timeout", "5")]), to: port)
+                tids.append(try #require(c.receive()).1)
+            }
+            clients[8].send(.readRequest(filename: "undionly.kpxe", mode: "octet", options: []), to: port)
+            try expectRefusal(clients[8], port: port, saying: "too many transfers from 127.0.0.1")
+            #expect(server.activeTransfers == 8)
+            clients[0].send(.error(code: .undefined, message: "client gives up"), to: tids[0])
+            try poll { server.activeTransfers == 7 }
+            clients[8].send(.readRequest(filename: "undionly.kpxe", mode: "octet", options: []), to: port)
+            #expect(clients[8].receive()?.0 == .data(block: 1, payload: Array(Self.small[0..<512])))
+            for (c, tid) in zip(clients[1..<8], tids[1...]) { c.send(.error(code: .undefined, message: "done"), to: tid) }
         }
     }
 
@@ -184,6 +216,14 @@ struct TFTPServerTests {
         }
     }
 
+    /// The client's next packet is ERROR 0 from the server port, its message containing `text`.
+    func expectRefusal(_ client: RawTFTPClient, port: UInt16, saying text: String) throws {
+        let refused = try #require(client.receive())
+        #expect(refused.1 == port)
+        guard case .error(.undefined, let message) = refused.0 else { Issue.record("expected ERROR 0, got \(refused.0)"); return }
+        #expect(message.contains(text), "\(message)")
+    }
+
     /// True when a UDP socket can bind 127.0.0.1:`port` (nobody holds it).
     static func isFree(_ port: UInt16) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
@@ -207,25 +247,9 @@ struct TFTPServerTests {
 }
 
 /// A TFTP client on a raw UDP socket on loopback: packets the real clients would not send.
-final class RawTFTPClient {
-    let fd: Int32
-
-    init() throws {
-        fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { throw TFTPTestFailure("socket: \(String(cString: strerror(errno)))") }
-    }
-
-    deinit { close(fd) }
-
+final class RawTFTPClient: RawUDPSocket {
     func send(_ packet: TFTPPacket, to port: UInt16) {
-        var to = sockaddr_in()
-        to.sin_family = sa_family_t(AF_INET)
-        to.sin_port = port.bigEndian
-        to.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        let bytes = packet.bytes
-        _ = withUnsafePointer(to: &to) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        send(packet.bytes, to: port)
     }
 
     /// The next packet and the port it came from, or nil after the timeout (5 s by default: a

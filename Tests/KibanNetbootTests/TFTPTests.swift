@@ -50,6 +50,22 @@ struct TFTPTests {
         #expect(r.done && r.received == 70_000 && r.blocks.count == 49)
     }
 
+    @Test("A timeout above 5 s is capped: the session resends every 5 s and gives up within half a minute")
+    func timeoutCap() {
+        let rrq = TFTPPacket.readRequest(filename: "f", mode: "octet", options: [("timeout", "255")])
+        let (started, first) = TFTPSession.start(rrq, fileSize: 10, now: 0)
+        guard var session = started, case .send(.optionAck(let accepted)) = first else {
+            Issue.record("no OACK: \(first)")
+            return
+        }
+        #expect(accepted.map { "\($0.0)=\($0.1)" } == ["timeout=5"])
+        #expect(session.timeoutSeconds == 5)
+        #expect(session.tick(now: 4999) == .none)
+        #expect(session.tick(now: 5000) == first)
+        let ends = (2...6).map { session.tick(now: UInt64($0) * 5000) }
+        #expect(ends.last == .finish(completed: false))
+    }
+
     @Test("Block numbers wrap past 65535 and the transfer still completes")
     func wraparound() {
         let r = download(size: 8 * 70_000 + 3, options: [("blksize", "8")])

@@ -37,11 +37,14 @@ struct DHCPDaemonTests {
               - {code: 51, hex: "abc"}
             sweep-interval-seconds: 0
             expired-retention-seconds: 99999999
+            relays: [10.0.0.1, 10.0.0.256]
+            client-offer-burst: 0
             """.write(toFile: bad, atomically: true, encoding: .utf8)
         let refused = m.cli("dhcp", "set", bad)
         #expect(refused.code != 0)
         for problem in ["lease-seconds must be", "10.0.0.999 is not an IPv4 address", "code 51 is set by the server", "hex must be",
-                        "sweep-interval-seconds must be from 1 to 3600", "expired-retention-seconds must be from 0 to 7776000"] {
+                        "sweep-interval-seconds must be from 1 to 3600", "expired-retention-seconds must be from 0 to 7776000",
+                        "relays: 10.0.0.256 is not an IPv4 address", "client-offer-burst must be from 1 to 1000"] {
             #expect(refused.stderr.contains(problem), "\(refused.stderr)")
         }
         try "lease-time: 60\n".write(toFile: bad, atomically: true, encoding: .utf8)
@@ -59,12 +62,16 @@ struct DHCPDaemonTests {
             extra-options: [{code: 252, text: "http://10.0.0.5/wpad.dat"}]
             sweep-interval-seconds: 30
             expired-retention-seconds: 0
+            relays: [127.0.5.1]
+            relay-offers-per-second: 50
             """.write(toFile: good, atomically: true, encoding: .utf8)
         let set = m.cli("dhcp", "set", good)
         #expect(set.code == 0, "\(set.stderr)")
         let json = m.cli("dhcp", "get", "-o", "json").json
         #expect(json["lease-seconds"] as? Int == 600 && json["domain-name"] as? String == "dc1.example.com")
         #expect(json["sweep-interval-seconds"] as? Int == 30 && json["expired-retention-seconds"] as? Int == 0)
+        #expect(json["relays"] as? [String] == ["127.0.5.1"] && json["relay-offers-per-second"] as? Int == 50)
+        #expect(json["client-offer-burst"] as? Int == 8)
         let yaml = m.cli("dhcp", "get", "-o", "yaml").stdout
         #expect(yaml.contains("lease-seconds: 600") && yaml.contains("- 10.9.8.7") && !yaml.contains("{"), "\(yaml)")
         #expect(m.cli("dhcp", "get").stdout.contains("dc1.example.com"))
@@ -93,6 +100,25 @@ struct DHCPDaemonTests {
         let yaml = m.cli("dhcp", "leases", "-o", "yaml").stdout
         #expect(yaml.contains("mac: 52:54:00:00:00:02") || yaml.contains("mac: '52:54:00:00:00:02'"), "\(yaml)")
         #expect(m.cli("dhcp", "leases", "--rack", "-1").code != 0)
+    }
+
+    @Test("A client's host name with terminal control sequences is escaped in the leases table, and exact in JSON")
+    func hostileHostname() async throws {
+        let (m, cluster, root) = try await Self.member("kiban-dhcp-escape")
+        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        // A title change (OSC), a bell, clear screen (CSI), a C1 CSI, DEL, a right-to-left override.
+        let hostile = "\u{1b}]0;pwned\u{07}\u{1b}[2J\u{9b}31mred\u{7f}\u{202e}txt.exe\\x1b"
+        let lease = DHCPLease(address: 0x7F00_0520, mac: "52:54:00:00:00:01", state: .bound,
+                              expiresAt: UInt64(Date().timeIntervalSince1970) + 600, hostname: hostile)
+        let key = String(decoding: LeaseRecord.key(lease.address), as: UTF8.self)
+        #expect(m.cli("kv", "put", key, String(decoding: LeaseRecord.encode(lease), as: UTF8.self)).code == 0)
+        let table = m.cli("dhcp", "leases").stdout
+        let controls = table.unicodeScalars.filter { ($0.value < 0x20 && $0 != "\n") || (0x7F...0x9F).contains($0.value) || $0.value == 0x202E }
+        #expect(controls.isEmpty, "\(controls.map { String($0.value, radix: 16) })")
+        #expect(table.contains(#"\x1b]0;pwned\x07\x1b[2J\u{009b}31mred\x7f\u{202e}txt.exe\\x1b"#), "\(table)")
+        let json = m.cli("dhcp", "leases", "-o", "json").stdout
+        let rows = (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]) ?? []
+        #expect(rows.first?["hostname"] as? String == hostile)
     }
 
     @Test("The leader's sweep deletes an offer whose hold ended, keeps a live lease and, for one lease time, an expired one; the sweep settings change that")
@@ -155,11 +181,7 @@ struct DHCPDaemonTests {
         #expect(String(decoding: o.file.prefix { $0 != 0 }, as: UTF8.self) == "http://127.0.0.1:\(m.httpPort)/boot/ipxe")
         #expect(o.option(.leaseTime) == [0, 0, 2, 0x58])
 
-        var request = DHCPMessage(op: 1, xid: 0xC0FFEF, chaddr: mac)
-        request.giaddr = relay
-        request.setOption(.messageType, [DHCPMessageType.request.rawValue])
-        request.setOption(.serverIdentifier, [127, 0, 0, 1])
-        request.setOption(.requestedIPAddress, [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: o.yiaddr >> UInt32($0)) })
+        var request = Self.selecting(xid: 0xC0FFEF, mac: mac, relay: relay, address: o.yiaddr)
         request.setOption(.hostName, Array("test-node".utf8))
         let ack = try #require(try socket.exchange(request, to: UInt16(m.dhcpPort)))
         #expect(ack.messageType == .ack && ack.yiaddr == o.yiaddr)
@@ -172,6 +194,55 @@ struct DHCPDaemonTests {
         let status = m.cli("dhcp", "status", "-o", "json").json
         #expect(status["serving"] as? Bool == true)
         #expect((status["replied"] as? [String: Int])?["ack"] == 1)
+    }
+}
+
+extension DHCPDaemonTests {
+    @Test("Only listed relays are answered, a REQUEST without an offer is NAKed, and kiban dhcp status counts the refusals",
+          .enabled(if: getuid() == 0, "needs root: the relay's socket is on port 67"))
+    func relayListAndOffers() async throws {
+        let (m, cluster, root) = try await Self.member("kiban-dhcp-relays")
+        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        let rack = UInt32.random(in: 10...120)
+        let listed = 0x7F00_0001 | rack << 8, unlisted = 0x7F00_0001 | (rack + 100) << 8
+        let settings = root + "/dhcp.yaml"
+        try "relays: [\(dottedQuad(listed))]\n".write(toFile: settings, atomically: true, encoding: .utf8)
+        #expect(m.cli("dhcp", "set", settings).code == 0)
+        let good = try RelaySocket(address: listed), bad = try RelaySocket(address: unlisted)
+        defer { good.close(); bad.close() }
+        func discover(_ relay: UInt32, mac: UInt8) -> DHCPMessage {
+            var d = DHCPMessage(op: 1, xid: 0xD15C0 + UInt32(mac), chaddr: [0x52, 0x54, 0, 0x56, 0x78, mac])
+            d.giaddr = relay
+            d.setOption(.messageType, [DHCPMessageType.discover.rawValue])
+            return d
+        }
+        func dropped(_ reason: String) -> Int {
+            ((m.cli("dhcp", "status", "-o", "json").json["dropped"] as? [String: Int]) ?? [:])[reason] ?? 0
+        }
+        // Once the member follows the settings, the unlisted relay gets nothing and is counted.
+        try await poll("a DISCOVER from an unlisted relay dropped as relay_not_allowed", seconds: 60) {
+            let answer = try bad.exchange(discover(unlisted, mac: 1), to: UInt16(m.dhcpPort))
+            #expect(answer == nil)
+            return dropped("relay_not_allowed") > 0
+        }
+        #expect(try good.exchange(discover(listed, mac: 2), to: UInt16(m.dhcpPort))?.messageType == .offer)
+        #expect(m.cli("dhcp", "status").stdout.contains("dropped relay_not_allowed"))
+
+        // A SELECTING REQUEST naming this server, for an address nobody offered this client.
+        let request = Self.selecting(xid: 0x5E1EC7, mac: [0x52, 0x54, 0, 0x56, 0x78, 3], relay: listed, address: listed + 40)
+        #expect(try good.exchange(request, to: UInt16(m.dhcpPort))?.messageType == .nak)
+        let leases = m.cli("dhcp", "leases", "-o", "json").stdout
+        #expect(!leases.contains("52:54:00:56:78:03"), "\(leases)")
+    }
+
+    /// A SELECTING REQUEST through `relay` for `address`, naming 127.0.0.1 as the chosen server.
+    static func selecting(xid: UInt32, mac: [UInt8], relay: UInt32, address: UInt32) -> DHCPMessage {
+        var r = DHCPMessage(op: 1, xid: xid, chaddr: mac)
+        r.giaddr = relay
+        r.setOption(.messageType, [DHCPMessageType.request.rawValue])
+        r.setOption(.serverIdentifier, [127, 0, 0, 1])
+        r.setOption(.requestedIPAddress, [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: address >> UInt32($0)) })
+        return r
     }
 }
 

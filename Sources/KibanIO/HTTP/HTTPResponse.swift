@@ -13,6 +13,9 @@ public struct HTTPResponse: Sendable {
     public var headers: [HTTPHeaderField]
     /// When set, the body is this file's content, streamed like a file route's (``file(_:contentType:)``).
     public var filePath: String?
+    /// When set, ``filePath`` is a name resolved below this directory and never outside it
+    /// (``file(named:beneath:contentType:)``).
+    public var fileDirectory: String?
 
     /// A response with `body`.
     public init(status: HTTPStatus = .ok, contentType: String = ContentType.octetStream, body: [UInt8],
@@ -38,6 +41,17 @@ public struct HTTPResponse: Sendable {
                             headers: [HTTPHeaderField] = []) -> HTTPResponse {
         var response = HTTPResponse(contentType: contentType, body: [], headers: headers)
         response.filePath = path
+        return response
+    }
+
+    /// The regular file `name` in `directory` (`404` when missing, not a regular file, or
+    /// outside `directory`): opened below a descriptor of the directory with `openat2` and
+    /// `RESOLVE_BENEATH`, following no symbolic link, so a name taken from data (a blob hash in a
+    /// store record) cannot reach another file. Sent like ``file(_:contentType:headers:)``.
+    public static func file(named name: String, beneath directory: String, contentType: String = ContentType.octetStream,
+                            headers: [HTTPHeaderField] = []) -> HTTPResponse {
+        var response = file(name, contentType: contentType, headers: headers)
+        response.fileDirectory = directory
         return response
     }
 

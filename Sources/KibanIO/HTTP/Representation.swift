@@ -36,7 +36,8 @@ struct Representation {
 
     init(_ response: HTTPResponse) {
         if let path = response.filePath {
-            guard let file = StaticFile.open(path: path) else {
+            let opened = response.fileDirectory.map { StaticFile.open(beneath: $0, name: path) } ?? StaticFile.open(path: path)
+            guard let file = opened else {
                 self.init(error: .notFound)
                 return
             }

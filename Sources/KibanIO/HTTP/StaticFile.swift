@@ -23,6 +23,31 @@ struct StaticFile {
         guard let fd = try? syscall("open \(path)", { Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }) else {
             return nil
         }
+        return regular(fd, path: path)
+    }
+
+    /// Opens the regular file `name` in `directory` read-only, resolved below a descriptor of
+    /// the directory: `openat2` with `RESOLVE_BENEATH` and no symbolic links, so no `..`, absolute
+    /// path or link in `name` reaches outside it. Where the kernel has no `openat2` (before 5.6),
+    /// `name` must be one path component and is opened with `O_NOFOLLOW`. nil (→ 404) otherwise.
+    static func open(beneath directory: String, name: String) -> StaticFile? {
+        guard let dir = try? syscall("open \(directory)", { Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }) else {
+            return nil
+        }
+        defer { closeQuietly(dir) }
+        let flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW
+        var fd = cu_openat2_beneath(dir, name, flags)
+        while fd < 0 && Glibc.errno == EINTR { fd = cu_openat2_beneath(dir, name, flags) }
+        if fd < 0 && Glibc.errno == ENOSYS {
+            guard !name.isEmpty, name != ".", name != "..", !name.utf8.contains(UInt8(ascii: "/")) else { return nil }
+            fd = (try? syscall("openat \(name)", { openat(dir, name, flags) })) ?? -1
+        }
+        guard fd >= 0 else { return nil }
+        return regular(fd, path: directory + "/" + name)
+    }
+
+    /// `fd` as a response body when it is a regular file; closes it and answers nil otherwise.
+    private static func regular(_ fd: Int32, path: String) -> StaticFile? {
         var info = stat()
         guard (try? syscall("fstat \(path)", { fstat(fd, &info) })) != nil, info.st_mode & S_IFMT == S_IFREG else {
             closeQuietly(fd)

@@ -107,11 +107,14 @@ public struct BootResponder: Sendable {
         return response
     }
 
-    /// The local copy of `blob`, or a redirect to a member that has it.
+    /// The local copy of `blob`, or a redirect to a member that has it. A hash that is not 64
+    /// lowercase hex digits names no blob (records with one do not decode; this is the second
+    /// line), and the file is opened below the blob directory's descriptor (the third).
     func blob(_ blob: BlobReference, contentType: String, path: String, snapshot: BootSnapshot) -> HTTPResponse {
-        if let local = blobs.localPath(blob) {
+        guard BlobReference.isSHA256(blob.sha256) else { return .error(.notFound) }
+        if blobs.localPath(blob) != nil {
             // Content-addressed: the hash is the strongest possible entity tag.
-            var response = HTTPResponse.file(local, contentType: contentType)
+            var response = HTTPResponse.file(named: blob.sha256, beneath: blobs.completeRoot, contentType: contentType)
             response.etag = "\"\(blob.sha256)\""
             return response
         }

@@ -13,6 +13,23 @@ public struct BlobReference: Codable, Sendable, Hashable {
         self.sha256 = sha256
         self.size = size
     }
+
+    private enum CodingKeys: String, CodingKey { case sha256, size }
+
+    /// Decodes a reference and checks its hash (``isSHA256(_:)``): the hash names the blob's
+    /// file, so a record with another `sha256` (`"../../state.db"`, written by hand with
+    /// `kiban kv put`) could name a file outside the blob directory. Such a record does not
+    /// decode, and so is never served or fetched.
+    /// - Throws: `DecodingError.dataCorrupted` for a hash that is not 64 lowercase hex digits.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let sha256 = try container.decode(String.self, forKey: .sha256)
+        guard Self.isSHA256(sha256) else {
+            throw DecodingError.dataCorruptedError(forKey: .sha256, in: container,
+                                                   debugDescription: "sha256 must be 64 lowercase hex digits")
+        }
+        self.init(sha256: sha256, size: try container.decode(UInt64.self, forKey: .size))
+    }
 }
 
 /// A boot image: a kernel and an initrd (`kiban images upload ID --kernel F --initrd F`), stored at
@@ -87,7 +104,9 @@ public struct BlobDirectory: Sendable, Hashable {
     public func path(sha256: String) -> String { root + "/sha256/" + sha256 }
 
     /// The path of a complete local copy of `blob`, or nil when this member does not have it yet.
+    /// nil for a reference whose hash is not 64 lowercase hex digits (it names no blob).
     public func localPath(_ blob: BlobReference) -> String? {
+        guard BlobReference.isSHA256(blob.sha256) else { return nil }
         let path = path(sha256: blob.sha256)
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
               (attributes[.size] as? NSNumber)?.uint64Value == blob.size else { return nil }

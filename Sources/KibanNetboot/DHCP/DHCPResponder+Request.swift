@@ -1,6 +1,7 @@
 extension DHCPResponder {
     /// REQUEST → ACK or NAK (RFC 2131 §4.3.2), in its three forms:
-    /// - SELECTING (server id present): ours → bind the offered address; another's → silence;
+    /// - SELECTING (server id present): ours → bind the address if this client holds an offer
+    ///   of it (or its lease), else NAK; another's → silence;
     /// - INIT-REBOOT (requested address, no ciaddr): wrong subnet or someone else's → NAK; our
     ///   record of this client → ACK; no record → silence;
     /// - RENEWING/REBINDING (ciaddr): this client's lease → extend; someone else's → NAK.
@@ -13,6 +14,9 @@ extension DHCPResponder {
             guard server == c.serverAddress else { return .drop(reason: "the client chose server \(dottedQuad(server))") }
             guard let wanted = m.requestedIPAddress ?? (m.ciaddr != 0 ? m.ciaddr : nil) else {
                 return .drop(reason: "SELECTING request without a requested address")
+            }
+            guard holdsOffer(wanted, mac: mac, c) else {
+                return nak(m, c, why: "no offer of \(dottedQuad(wanted)) to this client; start again with DISCOVER")
             }
             return bind(wanted, mac: mac, pool: pool, m, c)
         }
@@ -32,6 +36,17 @@ extension DHCPResponder {
             return .drop(reason: "renewal of \(dottedQuad(m.ciaddr)) with no record")
         }
         return bind(m.ciaddr, mac: mac, pool: pool, m, c)
+    }
+
+    /// True when `mac` holds an unexpired offer of `address` (or its bound lease, which a
+    /// DISCOVER of a bound client offers without a new hold). A SELECTING REQUEST binds only
+    /// then: without this, one host reaching port 67 could bind every address of a rack with
+    /// REQUESTs alone, skipping the DISCOVERs that the offer limits count. The answer otherwise
+    /// is a NAK (RFC 2131 §4.3.2: a selected server that cannot satisfy the REQUEST SHOULD NAK),
+    /// so that a client whose offer lapsed starts again at once instead of after its retries.
+    static func holdsOffer(_ address: UInt32, mac: String, _ c: DHCPContext) -> Bool {
+        guard let held = c.leases.lease(at: address) else { return false }
+        return held.mac == mac && held.expiresAt > c.now && (held.state == .offered || held.state == .bound)
     }
 
     /// ACK `address` for `mac` for a full lease, or NAK when it is not theirs to have. With

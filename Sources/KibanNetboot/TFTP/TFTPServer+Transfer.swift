@@ -12,14 +12,19 @@ extension TFTPServer {
         guard let session, let file else { return perform(action, file: [], answering: datagram) }
         let client = datagram.source
         // A repeated request from the same client port replaces its transfer (the first answer
-        // was lost); otherwise the number of transfers is bounded.
-        let (number, replaced) = sessions.withLock { state -> (UInt64?, TransferSocket?) in
-            guard state.table.count < transfersMax || state.table[client] != nil else { return (nil, nil) }
+        // was lost); otherwise the number of transfers is bounded, in all and per address.
+        let (number, replaced, refusal) = sessions.withLock { state -> (UInt64?, TransferSocket?, String?) in
+            if state.table[client] == nil {
+                guard state.table.count < transfersMax else { return (nil, nil, "too many transfers; retry") }
+                guard Self.transfers(from: client, in: state.table) < transfersPerAddressMax else {
+                    return (nil, nil, "too many transfers from \(client.addressText); retry")
+                }
+            }
             state.started += 1
-            return (state.started, state.table.removeValue(forKey: client)?.socket)
+            return (state.started, state.table.removeValue(forKey: client)?.socket, nil)
         }
         replaced?.close()
-        guard let number else { return Self.error(.undefined, "too many transfers; retry", answering: datagram) }
+        guard let number else { return Self.error(.undefined, refusal ?? "retry", answering: datagram) }
         let socket: TransferSocket
         do {
             socket = try replier.openTransferSocket(address: datagram.local) { [self] incoming, _ in
@@ -45,6 +50,11 @@ extension TFTPServer {
                                                  "kiban.tftp.port": "\(socket.endpoint.port)"])
         if let reply = perform(action, file: file, answering: datagram) { socket.send(reply) }
         return nil
+    }
+
+    /// Transfers of clients with `client`'s address, whatever their port.
+    static func transfers(from client: IPv4Endpoint, in table: [IPv4Endpoint: Entry]) -> Int {
+        table.keys.reduce(0) { $0 + ($1.octets == client.octets ? 1 : 0) }
     }
 
     /// A datagram on transfer `number`'s socket. Replies returned leave from that socket.

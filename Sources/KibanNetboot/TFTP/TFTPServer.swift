@@ -18,6 +18,11 @@ public final class TFTPServer: Sendable {
     /// Concurrent transfers (each holds one socket); a request beyond it is answered from the
     /// server port with ERROR 0 "too many transfers; retry", and the firmware asks again.
     public let transfersMax: Int
+    /// The default bound on concurrent transfers from one address.
+    public static let transfersPerAddressMaxDefault = 8
+    /// Concurrent transfers from one client address (any ports): one host cannot take every
+    /// transfer slot; a request beyond it gets ERROR 0 like one beyond ``transfersMax``.
+    public let transfersPerAddressMax: Int
 
     struct Entry: Sendable {
         var session: TFTPSession
@@ -35,11 +40,14 @@ public final class TFTPServer: Sendable {
     let logger: Logger
     let counters = Mutex((started: 0, completed: 0, abandoned: 0))
 
-    /// Serves `files` (name → bytes), at most `transfersMax` transfers at once.
-    public init(files: [String: [UInt8]], logger: Logger, transfersMax: Int = TFTPServer.transfersMaxDefault) {
+    /// Serves `files` (name → bytes), at most `transfersMax` transfers at once and
+    /// `transfersPerAddressMax` from one address.
+    public init(files: [String: [UInt8]], logger: Logger, transfersMax: Int = TFTPServer.transfersMaxDefault,
+                transfersPerAddressMax: Int = TFTPServer.transfersPerAddressMaxDefault) {
         self.files = files
         self.logger = logger
         self.transfersMax = transfersMax
+        self.transfersPerAddressMax = transfersPerAddressMax
     }
 
     /// Loads the files of `names` that exist in `directory`; missing ones are not served.

@@ -19,6 +19,10 @@ public struct TFTPSession: Sendable {
 
     /// Sends before giving up on a silent client.
     public static let retriesMax = 5
+    /// The longest timeout a client may choose (RFC 2349 allows 255 s): with ``retriesMax``
+    /// resends, a silent client holds its transfer's socket for at most about half a minute,
+    /// not 25 minutes.
+    public static let timeoutSecondsMax = 5
 
     /// The size of the file being sent.
     public let fileSize: UInt64
@@ -60,7 +64,10 @@ public struct TFTPSession: Sendable {
         return (s, first)
     }
 
-    /// RFC 2348 blksize (8–65464), RFC 2349 tsize (answered with the size) and timeout (1–255).
+    /// RFC 2348 blksize (8–65464), RFC 2349 tsize (answered with the size) and timeout (1–255,
+    /// capped at ``timeoutSecondsMax`` and answered with the value used: RFC 2349 expects the
+    /// client's value echoed, but a client that dislikes the OACK can refuse it with ERROR 8 and
+    /// ask again without options, which PXE firmware and iPXE never need: they ask for no timeout).
     private mutating func negotiate(_ options: [(String, String)]) -> [(String, String)] {
         var accepted: [(String, String)] = []
         for (name, value) in options {
@@ -74,8 +81,8 @@ public struct TFTPSession: Sendable {
                 accepted.append((name, String(fileSize)))
             case "timeout":
                 if let v = Int(value), (1...255).contains(v) {
-                    timeoutSeconds = v
-                    accepted.append((name, value))
+                    timeoutSeconds = min(v, Self.timeoutSecondsMax)
+                    accepted.append((name, String(timeoutSeconds)))
                 }
             default:
                 continue

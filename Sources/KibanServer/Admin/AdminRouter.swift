@@ -59,7 +59,10 @@ struct AdminRouter: Sendable {
             return Self.encode(await daemon.status())
         case (_, "v1/kv", nil): return try await kv(r)
         case (.POST, "v1/compact", nil): return Self.encode(try await daemon.kvCompact(revision: try r.decode([String: Int64].self)["revision"] ?? 0, caller: r.caller))
-        case (.POST, "v1/txn", nil): return Self.encode(try await daemon.kvTxn(try r.decode(TxnBody.self), caller: r.caller))
+        case (.POST, "v1/txn", nil):
+            let txn = try r.decode(TxnBody.self)
+            try Self.checkRecords(txn)
+            return Self.encode(try await daemon.kvTxn(txn, caller: r.caller))
         case (_, "v1/dhcp", let argument): return try await dhcp(r, argument)
         case (_, "v1/images", _), (_, "v1/image-settings", nil), (_, "v1/assets", _): return try await catalog(r)
         case (_, "v1/templates", let role): return try await templates(r, role: role)
@@ -77,6 +80,7 @@ struct AdminRouter: Sendable {
         case .GET: return Self.encode(try await daemon.kvGet(key: key, prefix: prefix, consistency: r.query["consistency"]))
         case .PUT:
             let body = try r.decode(KVPutBody.self)
+            try Self.checkRecords([(key: body.key, value: body.value)])
             return Self.encode(try await daemon.kvPut(body, caller: r.caller))
         case .DELETE: return Self.encode(try await daemon.kvDelete(key: key, prefix: prefix, caller: r.caller))
         default: throw ServerError(.badRequest, "/v1/kv takes GET, PUT or DELETE")

@@ -11,7 +11,9 @@ enum SocketGuard {
     /// - Throws: ``ServerError`` `conflict` when another daemon holds it.
     static func lock(socketPath: String) throws(ServerError) -> Int32 {
         let dir = (socketPath as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // 0755 whatever the umask (077 under `kiban server`): group kiban reaches the socket
+        // through it; the socket's own mode (0660) is what admits them.
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         let path = socketPath + ".lock"
         let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         guard fd >= 0 else {

@@ -48,6 +48,7 @@ public actor Daemon {
 
     /// Opens the cluster if the data directory holds one; otherwise waits for init or join.
     public func start() async throws(ServerError) {
+        try DataDirectory.secure(config.dataDir, logger: logger)
         guard FileManager.default.fileExists(atPath: memberFile) else {
             logger.notice("no cluster in the data directory yet: run `kiban init` (first server) or `kiban join TOKEN`",
                           metadata: ["kiban.server.data_dir": "\(config.dataDir)"])

@@ -120,6 +120,9 @@ final class DHCPService: Sendable {
             }
         }
         server.update { settings.apply(to: &$0) }
+        if settings.relays.isEmpty {
+            logger.warning("DHCP answers requests from any relay: list the racks' relays in kiban dhcp set (relays) so that no other host can draw addresses")
+        }
     }
 
     /// Every `sweep-interval-seconds` (10 by default), the Raft leader deletes the leases that

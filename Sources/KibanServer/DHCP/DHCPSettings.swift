@@ -14,6 +14,11 @@ import KibanNetboot
 ///   - {code: 43, hex: "0104c0a80001"}
 /// sweep-interval-seconds: 10
 /// expired-retention-seconds: 3600
+/// relays: [10.69.1.1, 10.69.2.1]
+/// relay-offers-per-second: 200
+/// relay-offer-burst: 1000
+/// client-offers-per-minute: 12
+/// client-offer-burst: 8
 /// ```
 public struct DHCPSettings: Sendable, Hashable, Codable {
     /// Lease length for bound addresses (option 51; T1 and T2 are 1/2 and 7/8 of it).
@@ -31,6 +36,17 @@ public struct DHCPSettings: Sendable, Hashable, Codable {
     /// How long an expired bound lease is kept for its client to come back before the sweep
     /// deletes it; nil keeps it one lease time (``leaseSeconds``).
     public var expiredRetentionSeconds: UInt32?
+    /// The relays (their giaddr) whose requests are answered; empty answers any relay, with a
+    /// warning when the server starts.
+    public var relays: [String] = []
+    /// DISCOVERs answered per second per relay once its burst is spent (``OfferLimits``).
+    public var relayOffersPerSecond: UInt32 = OfferLimits().relayOffersPerSecond
+    /// DISCOVERs a relay may have answered at once.
+    public var relayOfferBurst: UInt32 = OfferLimits().relayOfferBurst
+    /// DISCOVERs answered per minute per client hardware address once its burst is spent.
+    public var clientOffersPerMinute: UInt32 = OfferLimits().clientOffersPerMinute
+    /// DISCOVERs a client may have answered at once.
+    public var clientOfferBurst: UInt32 = OfferLimits().clientOfferBurst
 
     /// One further option.
     public struct ExtraOption: Sendable, Hashable, Codable {
@@ -46,11 +62,14 @@ public struct DHCPSettings: Sendable, Hashable, Codable {
         case leaseSeconds = "lease-seconds", dnsServers = "dns-servers", ntpServers = "ntp-servers"
         case domainName = "domain-name", extraOptions = "extra-options"
         case sweepIntervalSeconds = "sweep-interval-seconds", expiredRetentionSeconds = "expired-retention-seconds"
+        case relays, relayOffersPerSecond = "relay-offers-per-second", relayOfferBurst = "relay-offer-burst"
+        case clientOffersPerMinute = "client-offers-per-minute", clientOfferBurst = "client-offer-burst"
     }
 
     /// The keys a settings document may have, for the error that refuses any other.
     static let knownKeys = [CodingKeys.leaseSeconds, .dnsServers, .ntpServers, .domainName, .extraOptions,
-                            .sweepIntervalSeconds, .expiredRetentionSeconds].map(\.rawValue)
+                            .sweepIntervalSeconds, .expiredRetentionSeconds, .relays, .relayOffersPerSecond,
+                            .relayOfferBurst, .clientOffersPerMinute, .clientOfferBurst].map(\.rawValue)
 
     /// The defaults: one-hour leases, no options.
     public init() {}
@@ -65,6 +84,12 @@ public struct DHCPSettings: Sendable, Hashable, Codable {
         extraOptions = try c.decodeIfPresent([ExtraOption].self, forKey: .extraOptions) ?? []
         sweepIntervalSeconds = try c.decodeIfPresent(UInt32.self, forKey: .sweepIntervalSeconds) ?? 10
         expiredRetentionSeconds = try c.decodeIfPresent(UInt32.self, forKey: .expiredRetentionSeconds)
+        relays = try c.decodeIfPresent([String].self, forKey: .relays) ?? []
+        let limits = OfferLimits()
+        relayOffersPerSecond = try c.decodeIfPresent(UInt32.self, forKey: .relayOffersPerSecond) ?? limits.relayOffersPerSecond
+        relayOfferBurst = try c.decodeIfPresent(UInt32.self, forKey: .relayOfferBurst) ?? limits.relayOfferBurst
+        clientOffersPerMinute = try c.decodeIfPresent(UInt32.self, forKey: .clientOffersPerMinute) ?? limits.clientOffersPerMinute
+        clientOfferBurst = try c.decodeIfPresent(UInt32.self, forKey: .clientOfferBurst) ?? limits.clientOfferBurst
     }
 
     /// The store key.
@@ -85,6 +110,15 @@ public struct DHCPSettings: Sendable, Hashable, Codable {
         for a in dnsServers where parseDottedQuad(a) == nil { p.append("dns-servers: \(a) is not an IPv4 address") }
         for a in ntpServers where parseDottedQuad(a) == nil { p.append("ntp-servers: \(a) is not an IPv4 address") }
         if dnsServers.count > 63 || ntpServers.count > 63 { p.append("at most 63 DNS and 63 NTP servers fit in an option") }
+        for a in relays where parseDottedQuad(a) == nil { p.append("relays: \(a) is not an IPv4 address") }
+        if relays.count > 4096 { p.append("relays: at most 4096 addresses") }
+        for (name, value, range) in [("relay-offers-per-second", relayOffersPerSecond, 1...100_000),
+                                     ("relay-offer-burst", relayOfferBurst, 1...100_000),
+                                     ("client-offers-per-minute", clientOffersPerMinute, 1...6000),
+                                     ("client-offer-burst", clientOfferBurst, 1...1000)] as [(String, UInt32, ClosedRange<UInt32>)]
+        where !range.contains(value) {
+            p.append("\(name) must be from \(range.lowerBound) to \(range.upperBound)")
+        }
         if let d = domainName, d.isEmpty || d.utf8.count > 255 { p.append("domain-name must be 1 to 255 bytes") }
         var seen: Set<Int> = []
         for o in extraOptions {
@@ -118,6 +152,11 @@ public struct DHCPSettings: Sendable, Hashable, Codable {
         c.extraOptions = options
         c.sweepIntervalSeconds = sweepIntervalSeconds
         c.expiredRetentionSeconds = expiredRetentionSeconds ?? leaseSeconds
+        c.relays = Set(relays.compactMap(parseDottedQuad))
+        c.offerLimits.relayOffersPerSecond = relayOffersPerSecond
+        c.offerLimits.relayOfferBurst = relayOfferBurst
+        c.offerLimits.clientOffersPerMinute = clientOffersPerMinute
+        c.offerLimits.clientOfferBurst = clientOfferBurst
     }
 
     static func bytes(address a: UInt32) -> [UInt8] {

@@ -17,6 +17,12 @@ public struct DHCPCounters: Sendable, Hashable {
         case replyQueueFull = "reply_queue_full"
         /// Shed: too many lease changes were waiting for the store (``DHCPServerConfiguration/commitsInFlightMax``).
         case overloaded
+        /// Relayed by a giaddr not in the relay list (``DHCPServerConfiguration/relays``).
+        case relayNotAllowed = "relay_not_allowed"
+        /// A DISCOVER past its relay's offer limit (``OfferLimits``).
+        case relayRateLimited = "rate_limited_relay"
+        /// A DISCOVER past its client's offer limit (``OfferLimits``).
+        case clientRateLimited = "rate_limited_client"
     }
 
     /// Datagrams received.

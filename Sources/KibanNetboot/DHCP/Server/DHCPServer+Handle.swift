@@ -28,8 +28,12 @@ extension DHCPServer {
                                                                 "kiban.dhcp.reason": "\(error.reason)"])
             return
         }
-        let local = address(of: datagram.local)
         let configuration = self.configuration
+        if let refusal = admit(message, configuration) {
+            drop(refusal, message, "giaddr \(dottedQuad(message.giaddr))")
+            return
+        }
+        let local = address(of: datagram.local)
         let now = configuration.now()
         let context = configuration.context(local: local, leases: LeaseTable(), now: now)
         let files = context.boot ?? configuration.bootHTTPPort.map { boot(for: local, port: $0) }

@@ -26,6 +26,8 @@ public final class DHCPServer: Sendable {
     let commitQueue = Mutex(CommitQueue())
     /// Boot files by local address, built once per address (``DHCPServerConfiguration/bootHTTPPort``).
     let bootCache = Mutex<[UInt32: BootFiles]>([:])
+    /// The offer limits' buckets (``DHCPAdmission``).
+    let limiter = Mutex(OfferLimiter())
 
     /// Creates a server over `store`; call ``start()`` before serving.
     public init(store: Store, configuration: DHCPServerConfiguration, logger: Logger) {
@@ -77,6 +79,13 @@ public final class DHCPServer: Sendable {
     func count(_ body: (inout DHCPCounters) -> Void) {
         countersState.withLock { body(&$0) }
     }
+}
+
+/// Milliseconds of the monotonic clock (`CLOCK_MONOTONIC`).
+public func monotonicMilliseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) * 1000 + UInt64(now.tv_nsec) / 1_000_000
 }
 
 /// Unix seconds from the system clock.

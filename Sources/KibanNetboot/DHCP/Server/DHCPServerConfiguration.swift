@@ -51,6 +51,15 @@ public struct DHCPServerConfiguration: Sendable {
     /// safe). The ACK then gives the time left, never more than the store holds.
     public var renewFromView = true
 
+    /// The relays (giaddr) whose requests are answered; empty answers any relay (docs/dhcp.md,
+    /// "Who may ask"). Requests without giaddr (a directly attached link) are not affected.
+    public var relays: Set<UInt32> = []
+    /// How many DISCOVERs a relay and a client may have answered (``OfferLimiter``).
+    public var offerLimits = OfferLimits()
+    /// A monotonic clock in milliseconds for the offer limits; a parameter so that tests can
+    /// move time.
+    public var milliseconds: @Sendable () -> UInt64 = { monotonicMilliseconds() }
+
     /// Creates a configuration.
     public init(pool: @escaping @Sendable (UInt32) -> LeasePool?) {
         self.pool = pool
