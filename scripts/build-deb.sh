@@ -36,7 +36,7 @@ install -m 644 systemd/kiban.service "$STAGE/lib/systemd/system/kiban.service"
 install -m 644 packaging/kiban.yaml "$STAGE/etc/kiban/kiban.yaml"
 install -m 644 packaging/debian/copyright "$STAGE/usr/share/doc/kiban/copyright"
 install -m 644 packaging/debian/lintian-overrides "$STAGE/usr/share/lintian/overrides/kiban"
-for doc in operator-guide admin-api; do
+for doc in operator-guide admin-api security pki; do
   install -m 644 "docs/$doc.md" "$STAGE/usr/share/doc/kiban/$doc.md"
 done
 
