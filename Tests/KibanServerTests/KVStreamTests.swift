@@ -96,9 +96,8 @@ struct KVStreamTests {
         try await DaemonTestSupport.withMember("a") { member, root in
             #expect(member.cli("kv", "put", "audited", "v").code == 0)
             #expect(member.cli("token", "create", "someone").code == 0)
-            let list = member.cli("kv", "list", "/kiban/audit/", "-o", "json")
-            let rows = (try? JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]]) ?? []
-            let records = rows.compactMap { ($0["value"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] } }
+            let list = member.cli("audit", "-o", "json")
+            let records = (try? JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]]) ?? []
             let actions = records.compactMap { $0["action"] as? String }
             #expect(actions.contains("kv put audited") && actions.contains { $0.hasPrefix("token create") } && actions.contains { $0.hasPrefix("init") },
                     "\(actions)")

@@ -24,9 +24,11 @@ struct SnapshotBackupTests {
         #expect((try FileManager.default.attributesOfItem(atPath: backup)[.size] as? NSNumber)?.intValue == bytes)
         #expect(try FileManager.default.contentsOfDirectory(atPath: root).allSatisfy { !$0.contains(".partial-") })
 
-        try Self.refusals(backup: backup, root: root, occupied: cluster.members[0].dataDir)
+        // The backup's CA key opens with the cluster's key-encryption key, kept apart from it.
+        let kek = follower.dataDir + "/tls/kek"
+        try Self.refusals(backup: backup, root: root, occupied: cluster.members[0].dataDir, kek: kek)
 
-        let restored = ServerProcess.run(["snapshot", "restore", backup, "--name", "rescue", "--data-dir", rescue.dataDir,
+        let restored = ServerProcess.run(["snapshot", "restore", backup, "--kek", kek, "--name", "rescue", "--data-dir", rescue.dataDir,
                                           "--advertise-address", "127.0.0.1", "--peer-port", "\(rescue.peerPort)", "-o", "json"])
         #expect(restored.code == 0, "\(restored.stderr)")
         #expect(restored.json["member"] as? String == "rescue")
@@ -54,7 +56,7 @@ struct SnapshotBackupTests {
 
     /// A damaged file, a file that is not a backup, and a data directory in use are refused
     /// with messages that say so, and leave nothing behind.
-    static func refusals(backup: String, root: String, occupied: String) throws {
+    static func refusals(backup: String, root: String, occupied: String, kek: String) throws {
         var damaged = try Data(contentsOf: URL(fileURLWithPath: backup))
         // Every b-tree page after the first gets an invalid page type (SQLite file format §1.6).
         let pageSize = max(512, Int(damaged[16]) << 8 | Int(damaged[17]))
@@ -64,13 +66,13 @@ struct SnapshotBackupTests {
         try damaged.prefix(damaged.count / 2).write(to: URL(fileURLWithPath: root + "/truncated.db"))
         for (file, words) in [("damaged.db", "damaged"), ("text.db", "not a Kiban backup"), ("truncated.db", "damaged")] {
             let target = root + "/restore-\(file)"
-            let r = ServerProcess.run(["snapshot", "restore", root + "/" + file, "--name", "x", "--data-dir", target])
+            let r = ServerProcess.run(["snapshot", "restore", root + "/" + file, "--kek", kek, "--name", "x", "--data-dir", target])
             #expect(r.code != 0)
             #expect(r.stderr.contains(words), "\(file): \(r.stderr)")
             let left = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
             #expect(left.isEmpty, "\(file) left \(left)")
         }
-        let busy = ServerProcess.run(["snapshot", "restore", backup, "--name", "x", "--data-dir", occupied])
+        let busy = ServerProcess.run(["snapshot", "restore", backup, "--kek", kek, "--name", "x", "--data-dir", occupied])
         #expect(busy.code != 0 && busy.stderr.contains("not empty"), "\(busy.stderr)")
     }
 }

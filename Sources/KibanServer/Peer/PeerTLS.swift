@@ -13,25 +13,66 @@ struct PeerTLS: Sendable {
 
     static func directory(_ dataDir: String) -> String { dataDir + "/tls" }
 
-    /// Writes the files, the key readable by root only.
+    /// The files a member's TLS material lives in, in the order they are put in place.
+    static let files = ["ca.pem", "member.key", "member.pem"]
+
+    /// Writes the files, the key readable by the daemon only. A renewal replaces them while
+    /// the member runs, so the three are first written and synced as `NAME.new`, then renamed
+    /// into place; ``load(dataDir:)`` finishes the renames a crash interrupted, so the
+    /// certificate and key on disk always belong together.
     func save(dataDir: String) throws(ServerError) {
         let dir = Self.directory(dataDir)
         do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            try Data(caPEM.utf8).write(to: URL(fileURLWithPath: dir + "/ca.pem"))
-            try Data(certificatePEM.utf8).write(to: URL(fileURLWithPath: dir + "/member.pem"))
-            guard FileManager.default.createFile(atPath: dir + "/member.key", contents: Data(keyPEM.utf8),
-                                                 attributes: [.posixPermissions: 0o600]) else {
-                throw ServerError(.config, "cannot write \(dir)/member.key")
-            }
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
         } catch {
-            throw ServerError(.config, "cannot write the TLS files in \(dir): \(error)")
+            throw ServerError(.config, "cannot create \(dir): \(error)")
+        }
+        for (name, text) in zip(Self.files, [caPEM, keyPEM, certificatePEM]) {
+            try Self.writeSynced(dir + "/" + name + ".new", Array(text.utf8))
+        }
+        // The marker says: every .new file is complete; renaming may begin (or finish).
+        try Self.writeSynced(dir + "/" + Self.renaming, [])
+        try Self.finishRenames(dir)
+    }
+
+    /// Present while `.new` files are being renamed into place.
+    static let renaming = "renaming"
+
+
+    private static func writeSynced(_ path: String, _ bytes: [UInt8]) throws(ServerError) {
+        _ = unlink(path)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ServerError(.config, "cannot write \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(fd) == 0 else {
+            throw ServerError(.config, "cannot write \(path): \(String(cString: strerror(errno)))")
         }
     }
 
-    /// Reads the files written by ``save(dataDir:)``.
+    /// Renames every `NAME.new` into place (all of them were complete and synced before the
+    /// marker was written), removes the marker, then syncs the directory.
+    private static func finishRenames(_ dir: String) throws(ServerError) {
+        for name in files where FileManager.default.fileExists(atPath: dir + "/" + name + ".new") {
+            guard rename(dir + "/" + name + ".new", dir + "/" + name) == 0 else {
+                throw ServerError(.config, "cannot put \(dir)/\(name) in place: \(String(cString: strerror(errno)))")
+            }
+        }
+        _ = unlink(dir + "/" + renaming)
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 { _ = fsync(fd); close(fd) }
+    }
+
+    /// Reads the files written by ``save(dataDir:)``, finishing an interrupted replacement.
     static func load(dataDir: String) throws(ServerError) -> PeerTLS {
         let dir = directory(dataDir)
+        if FileManager.default.fileExists(atPath: dir + "/" + renaming) {
+            try finishRenames(dir)
+        } else {
+            // A save that crashed before its marker: the files in place are the old, whole ones.
+            for name in files { _ = unlink(dir + "/" + name + ".new") }
+        }
         do {
             return PeerTLS(caPEM: try String(contentsOfFile: dir + "/ca.pem", encoding: .utf8),
                            certificatePEM: try String(contentsOfFile: dir + "/member.pem", encoding: .utf8),
