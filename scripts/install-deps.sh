@@ -7,8 +7,9 @@ build_pkgs=(liburing-dev libsqlite3-dev pkg-config)
 test_pkgs=(iproute2 iptables curl python3 openssl
            isc-dhcp-client busybox dhcpcd-base isc-dhcp-relay kea-admin tcpdump    # DHCP namespace tests
            debootstrap systemd-container lintian piuparts dpkg-dev                   # package tests
-           qemu-system-x86 ipxe-qemu ipxe ovmf dnsmasq-base cpio tftp-hpa)            # netboot VM and TFTP tests
-bench_pkgs=(etcd-server etcd-client wrk nginx-light kea-dhcp4-server kea-admin python3-aiohttp)
+           qemu-system-x86 ipxe-qemu ipxe ovmf dnsmasq-base cpio tftp-hpa             # netboot VM and TFTP tests
+           etcd-server etcd-client)                                                   # PKI relying parties
+bench_pkgs=(wrk nginx-light kea-dhcp4-server kea-admin python3-aiohttp)
 
 want=("${build_pkgs[@]}")
 case "${1:-test}" in
@@ -33,3 +34,8 @@ echo "installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# etcd-server is a test and benchmark tool here: a service it starts on a systemd machine would
+# hold the ports the tests pick from and skew the benchmark.
+if [[ " ${missing[*]} " == *" etcd-server "* ]] && command -v systemctl >/dev/null && systemctl is-enabled etcd >/dev/null 2>&1; then
+  systemctl disable --now etcd >/dev/null 2>&1 || true
+fi

@@ -12,31 +12,39 @@ struct CrashDurabilityTests {
     func killAndReopen() async throws {
         let dir = try TempDir()
         let data = dir.file("member")
-        var rng = SplitMix(seed: UInt64(Date().timeIntervalSince1970))
+        // KIBAN_CRASH_SEED replays a run; every failure message names the seed.
+        let seed = UInt64(ProcessInfo.processInfo.environment["KIBAN_CRASH_SEED"] ?? "") ?? UInt64(Date().timeIntervalSince1970)
+        var rng = SplitMix(seed: seed)
         var acknowledged: [String: Int64] = [:]
         var killedMidWrite = 0
         for run in 0..<Self.kills {
             let child = try CrashChild(directory: data, run: run, writers: 1 + Int(rng.next() % 8))
             // Kill after a random number of acknowledgements (sometimes before the first).
             let target = Int(rng.next() % 40)
-            try await until(timeout: .seconds(30), "the child acknowledged \(target) writes") {
+            try await until(timeout: .seconds(30), "the child acknowledged \(target) writes (seed \(seed), run \(run))") {
                 !child.isRunning || child.output.filter { $0.hasPrefix("ack ") }.count >= target
             }
-            child.kill()
+            // A writer that died by itself (a crash, a refused open) is a failure, not a kill.
+            guard child.isRunning else {
+                Issue.record("the writer of run \(run) died before it was killed: \(child.exitDescription) (replay: KIBAN_CRASH_SEED=\(seed))")
+                return
+            }
+            let drained = await child.killAndDrain()
+            #expect(drained, "the writer's output did not reach end of file (seed \(seed), run \(run))")
             let acks = child.output.filter { $0.hasPrefix("ack ") }
             if !acks.isEmpty { killedMidWrite += 1 }
             for line in acks {
                 let parts = line.split(separator: " ")
                 acknowledged[String(parts[1])] = Int64(parts[2])
             }
-            try check(directory: data, acknowledged: acknowledged)
+            try check(directory: data, acknowledged: acknowledged, seed: seed)
         }
         #expect(killedMidWrite > Self.kills / 2)
         #expect(acknowledged.count > Self.kills)
     }
 
     /// Opens both files directly (no Raft) and checks the invariants.
-    private func check(directory: String, acknowledged: [String: Int64]) throws {
+    private func check(directory: String, acknowledged: [String: Int64], seed: UInt64) throws {
         let log = try SQLiteLogStorage(path: directory + "/raft.db")
         let machine = try StateMachine(path: directory + "/state.db")
         #expect(try log.integrityCheck() == "ok")
@@ -47,7 +55,7 @@ struct CrashDurabilityTests {
         #expect(machine.appliedIndex + 1 >= (try log.firstIndex()))
         for (key, revision) in acknowledged {
             let kv = try machine.current(Array(key.utf8))
-            #expect(kv?.value == Array("v-\(key)".utf8), "acknowledged write \(key) is lost")
+            #expect(kv?.value == Array("v-\(key)".utf8), "acknowledged write \(key) is lost (replay: KIBAN_CRASH_SEED=\(seed))")
             #expect(kv?.modRevision == revision)
         }
     }

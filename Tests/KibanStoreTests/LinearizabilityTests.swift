@@ -11,17 +11,21 @@ struct LinearizabilityTests {
         let c = try await TestCluster(size: size, snapshotEntries: 50, requestAttemptsMax: 3)
         try await c.leader()
         let recorder = HistoryRecorder()
-        var faults = 0
-        try await withThrowingTaskGroup(of: Int.self) { group in
+        var faultTimes: [UInt64] = []
+        try await withThrowingTaskGroup(of: [UInt64].self) { group in
             for client in 0..<6 {
-                group.addTask { try await runClient(client, cluster: c, recorder: recorder); return 0 }
+                group.addTask { try await runClient(client, cluster: c, recorder: recorder); return [] }
             }
-            group.addTask { try await nemesis(c, rounds: 6) }
-            for try await n in group { faults += n }
+            group.addTask { try await nemesis(c, rounds: 6, recorder: recorder) }
+            for try await times in group { faultTimes += times }
         }
         c.network.heal()
         let history = recorder.history
-        #expect(faults >= 6)
+        // The faults must land while clients run: a run whose clients finished first tested
+        // nothing under faults.
+        let first = history.map(\.call).min() ?? 0, last = history.map(\.ret).max() ?? 0
+        let overlapping = faultTimes.filter { $0 > first && $0 < last }.count
+        #expect(overlapping >= 3, "only \(overlapping) of \(faultTimes.count) faults began while clients ran")
         #expect(history.filter { $0.output != .unknown }.count >= 80)
         #expect(Linearizability.check(history), "the history is not linearizable")
         await c.stopAll()
@@ -78,12 +82,15 @@ func runClient(_ client: Int, cluster: TestCluster, recorder: HistoryRecorder,
     }
 }
 
-/// Crashes and restarts members, and partitions them off, one fault at a time.
-func nemesis(_ c: TestCluster, rounds: Int) async throws -> Int {
+/// Crashes and restarts members, and partitions them off, one fault at a time; returns when
+/// each fault began (on `recorder`'s clock).
+func nemesis(_ c: TestCluster, rounds: Int, recorder: HistoryRecorder) async throws -> [UInt64] {
     var rng = SplitMix(seed: 42)
+    var began: [UInt64] = []
     for round in 0..<rounds {
         try await Task.sleep(for: .milliseconds(100 + Int(rng.next() % 200)))
         let victim = c.ids[Int(rng.next() % UInt64(c.ids.count))]
+        began.append(recorder.now())
         if round % 2 == 0 {
             await c.crash(victim)
             try await Task.sleep(for: .milliseconds(50 + Int(rng.next() % 200)))
@@ -94,5 +101,5 @@ func nemesis(_ c: TestCluster, rounds: Int) async throws -> Int {
             c.network.heal()
         }
     }
-    return rounds
+    return began
 }
