@@ -50,7 +50,7 @@ struct PeerTrustTests {
         let handlers = PeerServer.Handlers(
             join: { request in calls.record(request); return JoinResponse(error: .forbidden, message: "test") },
             forward: { _ in ForwardResponse() },
-            renew: { _, _ in RenewResponse(error: .forbidden, message: "test") })
+            renew: { _, _ in RenewResponse(error: .forbidden, message: "test") }, kek: { nil })
         let port = try FreePort.tcp()
         let server = try await PeerServer.start(host: "127.0.0.1", port: port, credentials: credentials, directory: directory,
                                                 inbox: MessageQueue(), spool: dir, handlers: handlers,
@@ -93,7 +93,7 @@ struct PeerTrustTests {
             host: "127.0.0.1", port: port, credentials: try PeerCredentials(fake, clusterID: "c1"), directory: PeerDirectory(),
             inbox: MessageQueue(), spool: dir,
             handlers: .init(join: { calls.record($0); return JoinResponse(clusterID: "c1") }, forward: { _ in ForwardResponse() },
-                            renew: { _, _ in RenewResponse() }),
+                            renew: { _, _ in RenewResponse() }, kek: { nil }),
             blobs: BlobSender(blobs: BlobDirectory(dataDir: dir), bytesPerSecondMax: nil), logger: Logger(label: "fake"))
         defer { Task { await server.close() } }
         let token = JoinToken.create(clusterID: "c1", name: "boot-2", addresses: ["127.0.0.1:\(port)"],

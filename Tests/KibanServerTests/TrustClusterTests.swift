@@ -198,6 +198,17 @@ struct TrustClusterTests {
         try await poll("pro-3 to be promoted") { third.cli("members", "promote", "pro-3").code == 0 }
         try await poll("pro-3 to vote") { cluster.voters(seenBy: leader) == 3 }
         #expect(leader.cli("audit", "-o", "json").stdout.contains("members promote pro-3"))
+        // A member that lost its key-encryption key gets it back from another member.
+        let second = cluster.members[1]
+        let kekPath = second.dataDir + "/tls/kek"
+        let original = try String(contentsOfFile: kekPath, encoding: .utf8)
+        second.stop()
+        try FileManager.default.removeItem(atPath: kekPath)
+        try await second.start()
+        try await poll("pro-2 to get the key-encryption key back", seconds: 60) {
+            (try? String(contentsOfFile: kekPath, encoding: .utf8)) == original
+        }
+        #expect(second.log.contains("received the key-encryption key from"))
         // Remove pro-3; its certificate, presented to a member afterwards, is refused.
         let tls = try PeerTLS.load(dataDir: third.dataDir)
         let serial = try #require(MemberCertificate(pem: tls.certificatePEM)?.serial)

@@ -127,7 +127,8 @@ extension Daemon {
         let body: Data
         do { body = try JSONEncoder().encode(RenewRequest(csr: csr)) } catch { throw ServerError(.internal, "\(error)") }
         let reply = try await JoinClient.exchange(endpoint: leader.endpoint, context: r.credentials.client, expect: r.credentials.expect(leader),
-                                                  frames: [PeerHello(purpose: .renew, from: r.local.id).encoded, .init(bytes: body)])
+                                                  frames: [PeerHello(purpose: .renew, from: r.local.id).encoded, .init(bytes: body)],
+                                                  deadline: .seconds(15))
         let answer: RenewResponse
         do { answer = try JSONDecoder().decode(RenewResponse.self, from: Data(reply.readableBytesView)) } catch {
             throw ServerError(.unavailable, "the leader answered the renewal with something unreadable")
@@ -153,5 +154,49 @@ extension Daemon {
         if (try? await store.txn(txn))?.succeeded == true {
             logger.notice("sealed the cluster CA key under the key-encryption key", metadata: ["kiban.server.kek": "\(kek.id)"])
         }
+    }
+}
+
+extension Daemon {
+    /// Makes sure this member holds the key-encryption key that seals the CA record: a member
+    /// without one (its `tls/kek` was lost, or the cluster predates sealing) or with another one
+    /// asks the other members for theirs over authenticated peer connections, and keeps the one
+    /// that opens the record. When no member has one and the record is still in clear, the
+    /// leader creates the cluster's key (and ``sealLegacyCARecord(_:)`` then seals the record).
+    func ensureKEK(_ store: Store) async {
+        guard let r = running,
+              let record = try? await store.record(CARecord.self, at: ClusterKey.ca, consistency: .serializable) else { return }
+        let wanted = record.value.sealedKey?.kek
+        if let kek, wanted == nil || wanted == kek.id { return }
+        for member in directory.all where member.id != r.local.id {
+            guard let candidate = await fetchKEK(from: member, running: r) else { continue }
+            if wanted == nil || wanted == candidate.id {
+                adoptKEK(candidate, from: member.name)
+                return
+            }
+        }
+        guard wanted == nil, kek == nil, await store.status.role == .leader else {
+            logger.warning("no member holds the key-encryption key that seals the CA (\(wanted ?? "none")); copy tls/kek from a backup of it (docs/pki.md)")
+            return
+        }
+        adoptKEK(KeyEncryptionKey.create(), from: nil)
+    }
+
+    private func adoptKEK(_ candidate: KeyEncryptionKey, from member: String?) {
+        do {
+            try candidate.save(path: KeyEncryptionKey.path(dataDir: config.dataDir))
+            kek = candidate
+            logger.notice(member.map { "received the key-encryption key from \($0)" } ?? "created the cluster's key-encryption key",
+                          metadata: ["kiban.server.kek": "\(candidate.id)"])
+        } catch {
+            logger.error("cannot write the key-encryption key", metadata: ["kiban.server.error": "\(error)"])
+        }
+    }
+
+    private func fetchKEK(from member: MemberRecord, running r: Running) async -> KeyEncryptionKey? {
+        let reply = try? await JoinClient.exchange(endpoint: member.endpoint, context: r.credentials.client, expect: r.credentials.expect(member),
+                                                   frames: [PeerHello(purpose: .kek, from: r.local.id).encoded], deadline: .seconds(5))
+        guard let reply, reply.readableBytes > 0 else { return nil }
+        return try? KeyEncryptionKey(rawBytes: Array(reply.readableBytesView))
     }
 }

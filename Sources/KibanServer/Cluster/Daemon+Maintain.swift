@@ -25,6 +25,7 @@ extension Daemon {
             if rounds % 20 == 0 {
                 await sweepPresenceOfNonMembers(store)
                 await sweepExpiredTrust(store, now: Date())
+                await ensureKEK(store)
                 await sealLegacyCARecord(store)
             }
         }

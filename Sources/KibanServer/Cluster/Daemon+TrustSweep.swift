@@ -10,7 +10,7 @@ extension Daemon {
 
     /// Whether the leader promotes caught-up learners by itself (`kiban members auto-promote`).
     func autoPromote(_ store: Store) async -> Bool {
-        (try? await store.record(ClusterSettings.self, at: ClusterKey.settings))?.value.autoPromote ?? true
+        (try? await store.record(ClusterSettings.self, at: ClusterKey.settings, consistency: .serializable))?.value.autoPromote ?? true
     }
 
     /// On the leader: deletes tokens past their expiry and deny-list entries whose certificate

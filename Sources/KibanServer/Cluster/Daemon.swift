@@ -93,7 +93,7 @@ public actor Daemon {
         }, renew: { [weak self] request, peer in
             guard let self else { return RenewResponse(error: .unavailable, message: "the server is stopping") }
             return await self.renewCertificate(request, for: peer)
-        })
+        }, kek: { [weak self] in await self?.kek })
         let server = try await PeerServer.start(
             host: config.advertiseAddress, port: config.peerPort, credentials: credentials, directory: directory,
             inbox: transport.inbox, spool: config.dataDir, handlers: handlers, blobs: blobSender, logger: log)

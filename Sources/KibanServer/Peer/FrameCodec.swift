@@ -74,7 +74,7 @@ struct FrameDecoder: ByteToMessageDecoder {
             switch hello.purpose {
             case .caCertificate: stage = .done
             case .join: stage = .joinRequest
-            case .raft, .admin, .snapshot, .blob, .renew:
+            case .raft, .admin, .snapshot, .blob, .renew, .kek:
                 // optionalVerification: a certificate that was presented chained to the cluster CA.
                 guard (try? context.pipeline.syncOperations.nioSSL_peerCertificate()) != nil else {
                     throw ServerError(.forbidden, "a peer asked for \(hello.purpose) without a member certificate")

@@ -61,8 +61,8 @@ enum JoinClient {
 
     /// Connects, writes `frames`, returns the first frame answered.
     static func exchange(endpoint: String, context: NIOSSLContext, expect: PeerExpectation?,
-                         frames: [ByteBuffer]) async throws(ServerError) -> ByteBuffer {
-        try await PeerConnection.with(endpoint: endpoint, context: context, expect: expect) { inbound, outbound in
+                         frames: [ByteBuffer], deadline: TimeAmount? = nil) async throws(ServerError) -> ByteBuffer {
+        try await PeerConnection.with(endpoint: endpoint, context: context, expect: expect, deadline: deadline) { inbound, outbound in
             try await outbound.write(contentsOf: frames)
             var it = inbound.makeAsyncIterator()
             guard let reply = try await it.next() else {

@@ -24,6 +24,10 @@ struct PeerHello: Sendable, Hashable {
         /// One ``RenewRequest`` from member `from` (its current certificate required), one
         /// ``RenewResponse``: a new member certificate for the key of its CSR.
         case renew = 7
+        /// Nothing more from member `from` (its certificate required); one frame back: the
+        /// cluster's key-encryption key, or empty when this member has none. For a member
+        /// whose `tls/kek` is missing (lost, or a cluster from before sealing).
+        case kek = 8
     }
 
     /// The newest peer protocol version this build speaks.

@@ -19,6 +19,8 @@ final class PeerServer: Sendable {
         var forward: @Sendable (ForwardRequest) async -> ForwardResponse
         /// A member asking for a new certificate, with the identity its current one proved.
         var renew: @Sendable (RenewRequest, AuthenticatedPeer) async -> RenewResponse
+        /// This member's key-encryption key, for another member that lacks it.
+        var kek: @Sendable () async -> KeyEncryptionKey?
     }
 
     private let channel: any Channel
@@ -145,6 +147,11 @@ struct PeerSession: Sendable {
                     let request = try JSONDecoder().decode(RenewRequest.self, from: Data(frame.readableBytesView))
                     let response = await handlers.renew(request, peer)
                     try await outbound.write(ByteBuffer(bytes: try JSONEncoder().encode(response)))
+                case .kek:
+                    let peer = try await authenticate(child.channel, claimed: hello.from)
+                    let kek = await handlers.kek()
+                    logger.notice("handed the key-encryption key to a member", metadata: ["kiban.server.peer_name": "\(peer.name)"])
+                    try await outbound.write(ByteBuffer(bytes: kek?.rawBytes ?? []))
                 }
             }
         } catch {
