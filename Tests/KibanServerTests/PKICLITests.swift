@@ -6,7 +6,7 @@ import Testing
 struct PKICLITests {
     static func openssl(_ args: [String]) -> CLIResult { ServerProcess.run(args, executable: URL(fileURLWithPath: "/usr/bin/openssl")) }
 
-    @Test("Issuers, roles, issue, sign, certs, revoke and the CRL work from the CLI, and openssl agrees")
+    @Test("Issuers, roles, issue, sign, certs, revoke and the CRL work from the CLI and the boot port, and openssl agrees")
     func lifecycle() async throws {
         try await DaemonTestSupport.withMember("pki") { m, root in
             let create = m.cli("ca", "issuers", "create", "etcd", "--parent", "root", "--ttl", "365d")
@@ -53,6 +53,21 @@ struct PKICLITests {
             #expect(parsed.code == 0 && parsed.stdout.contains(serial.uppercased()), "\(parsed.stdout)")
             let check = Self.openssl(["verify", "-crl_check", "-CRLfile", crl, "-CAfile", out + "/ca.pem", "-untrusted", out + "/chain.pem", out + "/cert.pem"])
             #expect(check.code != 0 && (check.stdout + check.stderr).contains("revoked"), "\(check.stdout)\(check.stderr)")
+
+            // Every member serves the CRL on its HTTP boot port, re-signed as the inventory changes.
+            let fetched = root + "/fetched.crl"
+            let url = "http://127.0.0.1:\(m.httpPort)/ca/etcd.crl"
+            try await poll("the boot port to serve the CRL with \(serial)", seconds: DaemonTestSupport.waitSeconds) {
+                ServerProcess.run(["-sf", "-o", fetched, url], executable: URL(fileURLWithPath: "/usr/bin/curl")).code == 0
+                    && Self.openssl(["crl", "-inform", "DER", "-in", fetched, "-noout", "-text"]).stdout.contains(serial.uppercased())
+            }
+            let fetchedPEM = root + "/fetched.crl.pem"
+            #expect(Self.openssl(["crl", "-inform", "DER", "-in", fetched, "-out", fetchedPEM]).code == 0)
+            let refusedByFetched = Self.openssl(["verify", "-crl_check", "-CRLfile", fetchedPEM, "-CAfile", out + "/ca.pem",
+                                                 "-untrusted", out + "/chain.pem", out + "/cert.pem"])
+            #expect(refusedByFetched.code != 0 && (refusedByFetched.stdout + refusedByFetched.stderr).contains("revoked"))
+            #expect(ServerProcess.run(["-sf", "-o", "/dev/null", "http://127.0.0.1:\(m.httpPort)/ca/nothing.crl"],
+                                      executable: URL(fileURLWithPath: "/usr/bin/curl")).code != 0)
 
             let rotated = m.cli("ca", "issuers", "rotate", "etcd")
             #expect(rotated.code == 0 && rotated.stdout.contains("etcd"), "\(rotated.stderr)")
