@@ -65,11 +65,17 @@ let package = Package(
         .target(name: "KibanInventory",
                 dependencies: ["KibanStore", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
-        // The cluster certificate authority and join tokens.
+        // The cluster certificate authority, join tokens and the PKI (issuers, roles, issuance,
+        // the certificate inventory, revocation and CRLs) on the store.
         .target(
             name: "KibanCA",
             dependencies: [
+                "KibanStore",
                 .product(name: "X509", package: "swift-certificates"),
+                // RSA keys for roles that allow them (key generation and signing).
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                // Role documents in YAML.
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
@@ -91,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "kiban",
             dependencies: [
-                "KibanServer", "KibanInventory",
+                "KibanServer", "KibanInventory", "KibanCA",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
@@ -110,7 +116,9 @@ let package = Package(
         ),
         .testTarget(name: "KibanRaftTests", dependencies: ["KibanRaft"],
                     exclude: ["testdata"], swiftSettings: strict),
-        .testTarget(name: "KibanCATests", dependencies: ["KibanCA"], swiftSettings: strict),
+        .testTarget(name: "KibanCATests",
+                    dependencies: ["KibanCA", "KibanStore", "KibanRaft", .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: strict),
         .testTarget(name: "KibanNetbootTests",
                     dependencies: ["KibanNetboot", "KibanStore", "KibanIO", "KibanInventory", "KibanRaft",
                                    "kiban-dhcp-harness", "kiban", "KibanTestSupport",

@@ -18,6 +18,16 @@ public struct CAError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidKey
         /// A certificate does not name what it must (a member identity, this cluster).
         case invalidIdentity
+        /// No issuer, role or certificate has that name or serial.
+        case notFound
+        /// The name is taken, or the store changed under a write too many times.
+        case conflict
+        /// A document or argument is malformed (a role, a name, a TTL); ``problems`` lists each.
+        case invalidInput
+        /// A role refuses the request; the message and ``problems`` name each rule.
+        case forbidden
+        /// The store holds PKI data this version cannot read.
+        case unsupported
         /// Building a certificate failed.
         case `internal`
     }
@@ -26,11 +36,15 @@ public struct CAError: Error, Sendable, Hashable, CustomStringConvertible {
     public let code: Code
     /// What happened and what to do. Never contains a secret.
     public let message: String
+    /// Every individual problem, when there are several (a role document, a refused request).
+    public let problems: [String]
 
-    init(_ code: Code, _ message: String) {
+    init(_ code: Code, _ message: String, problems: [String] = []) {
         self.code = code
         self.message = message
+        self.problems = problems
     }
 
-    public var description: String { message }
+    /// The message, followed by one line per problem.
+    public var description: String { ([message] + problems.map { "  - \($0)" }).joined(separator: "\n") }
 }

@@ -36,7 +36,9 @@ public struct CertificateAuthority: Sendable, CustomStringConvertible {
                 subject: name,
                 signatureAlgorithm: .ecdsaWithSHA256,
                 extensions: try Certificate.Extensions {
-                    Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+                    // Path length 1: the root may sign one level of intermediates (`kiban ca issuers
+                    // create NAME --parent root`), which sign end-entity certificates.
+                    Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 1))
                     Critical(KeyUsage(keyCertSign: true, cRLSign: true))
                     SubjectKeyIdentifier(hash: publicKey)
                 },

@@ -43,6 +43,9 @@ public final class BootServer: Sendable {
         router.get(prefix: "/boot") { head in
             responder.respond(head, snapshot: view.snapshot.withLock { $0 })
         }
+        router.get(prefix: "/ca") { head in
+            responder.respondCRL(head, snapshot: view.snapshot.withLock { $0 })
+        }
         var httpLogger = logger
         httpLogger[metadataKey: "kiban.boot.service"] = "http"
         let http = HTTPServer(router: router, rings: configuration.rings, logger: httpLogger)

@@ -18,6 +18,9 @@ public struct BootSnapshot: Sendable {
     public var presence: [String: [PresenceRecord]] = [:]
     /// The cluster CA certificate (PEM) for templates.
     public var caCertificatePEM = ""
+    /// Each issuer's current certificate revocation list (DER), by issuer name, served at
+    /// `/ca/<issuer>.crl`.
+    public var crls: [String: [UInt8]] = [:]
     /// The store revision this view reflects.
     public var revision: Int64 = 0
 

@@ -9,10 +9,13 @@ import Logging
 struct BootSnapshotLoader {
     let store: Store
     let logger: Logger
+    /// Builds the CRLs served at `/ca/<issuer>.crl`; nil when this member cannot (no KEK).
+    var crls: (@Sendable () async -> [String: [UInt8]]?)? = nil
 
     /// Keys whose change makes the view stale.
     static let watched: [[UInt8]] = [Array(NetbootKeys.prefix.utf8), Array("inventory/machines/".utf8),
-                                     Array("inventory/ipam".utf8), ClusterKey.ca]
+                                     Array("inventory/ipam".utf8), ClusterKey.ca,
+                                     Array("/kiban/pki/".utf8)]
 
     static func isWatched(_ key: [UInt8]) -> Bool { watched.contains { key.starts(with: $0) } }
 
@@ -86,6 +89,7 @@ struct BootSnapshotLoader {
            let record = try? decoder.decode(CARecord.self, from: Data(ca.value)) {
             snapshot.caCertificatePEM = record.certificatePEM
         }
+        snapshot.crls = await crls?() ?? previous.crls
         return (snapshot, complete)
     }
 

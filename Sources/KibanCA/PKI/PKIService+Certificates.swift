@@ -1,0 +1,67 @@
+public import Foundation
+import KibanStore
+
+/// The certificate inventory and revocation.
+extension PKIService {
+    /// Issued certificates, by issuer and serial; only `issuer`'s when given; with
+    /// `expiringWithin`, only those neither revoked nor expired that expire within that many
+    /// seconds from now.
+    public func certificates(issuer: String? = nil, expiringWithin: TimeInterval? = nil) async throws -> [CertificateRecord] {
+        let prefix = PKIKeys.certs + (issuer.map { $0 + "/" } ?? "")
+        let read = try await store.range(.prefix(PKIKeys.key(prefix)))
+        var records: [CertificateRecord] = []
+        let now = self.now()
+        for kv in read.kvs {
+            let record = try decode(CertificateRecord.self, kv.value, what: "a certificate record")
+            if let within = expiringWithin {
+                guard record.revocation == nil, record.notAfter > now, record.notAfter <= now + within else { continue }
+            }
+            records.append(record)
+        }
+        return records
+    }
+
+    /// The certificate with serial `serial` (hex, any case, colons allowed).
+    /// - Throws: ``CAError`` `notFound`.
+    public func certificate(serial: String) async throws -> CertificateRecord {
+        try await certificateRecord(serial).record
+    }
+
+    /// Revokes certificate `serial`: it is listed in its issuer's CRL from now on. Revoking a
+    /// revoked certificate changes nothing.
+    /// - Throws: ``CAError`` `notFound`.
+    @discardableResult
+    public func revoke(serial: String, reason: RevocationReason = .unspecified, by actor: Requester) async throws -> CertificateRecord {
+        for _ in 0..<attemptsMax {
+            let (record, key, revision) = try await certificateRecord(serial)
+            guard record.revocation == nil else { return record }
+            let now = self.now()
+            var revoked = record
+            revoked.revocation = Revocation(at: now, reason: reason, by: actor.description)
+            let result = try await store.txn(Txn(
+                compares: [Compare(key, .equal, .modRevision(revision))],
+                success: [.put(key: key, value: try encode(revoked), lease: 0),
+                          try auditPut("revoke", record.serial, detail: "\(reason.rawValue), issuer \(record.issuer)", by: actor, at: now)]))
+            if result.succeeded { return revoked }
+        }
+        throw lostRaces("revoking \(serial)")
+    }
+
+    func certificateRecord(_ serial: String) async throws -> (record: CertificateRecord, key: [UInt8], revision: Int64) {
+        let normalized = Self.normalize(serial: serial)
+        guard let index = try await store.get(PKIKeys.serial(normalized)) else {
+            throw CAError(.notFound, "no certificate has serial \(serial); list them with kiban ca certs list")
+        }
+        let key = PKIKeys.cert(issuer: String(decoding: index.value, as: UTF8.self), serial: normalized)
+        guard let kv = try await store.get(key) else {
+            throw CAError(.notFound, "no certificate has serial \(serial); list them with kiban ca certs list")
+        }
+        return (try decode(CertificateRecord.self, kv.value, what: "certificate \(normalized)"), key, kv.modRevision)
+    }
+
+    /// Lowercase hex without colons, as the inventory keys serials (`openssl x509 -serial`
+    /// prints uppercase).
+    static func normalize(serial: String) -> String {
+        serial.lowercased().filter { $0 != ":" && $0 != " " }
+    }
+}
