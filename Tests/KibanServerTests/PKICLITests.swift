@@ -77,6 +77,8 @@ struct PKICLITests {
             let reserved = m.cli("kv", "get", "/kiban/pki/issuers/etcd")
             #expect(reserved.code != 0)
             #expect(m.cli("ca", "--help").stdout.contains("Examples"))
+            let audit = m.cli("ca", "audit")
+            #expect(audit.code == 0 && audit.stdout.contains("revoke") && audit.stdout.contains("issuer-create"), "\(audit.stdout)\(audit.stderr)")
         }
     }
 }
