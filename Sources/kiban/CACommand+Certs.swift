@@ -117,3 +117,22 @@ struct CRLFile: Decodable {
         return "-----BEGIN X509 CRL-----\n\(base64)\n-----END X509 CRL-----\n"
     }
 }
+
+/// `kiban ca audit`: who created, rotated, issued, signed and revoked what.
+struct CAAuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Show the PKI's audit records, oldest first.",
+        discussion: """
+            Examples:
+              kiban ca audit
+              kiban ca audit -o json | jq '.[] | select(.action == "revoke")'
+            """)
+    @OptionGroup var options: CAOptions
+
+    func run() throws {
+        let json = try options.send("GET", "/v1/ca/audit")
+        options.print(json: json, rows: [["TIME", "ACTOR", "ACTION", "SUBJECT", "DETAIL"]] + (try options.decode([PKIAuditRecord].self, json)).map {
+            [CAOptions.date($0.time), $0.actor, $0.action, $0.subject, $0.detail]
+        })
+    }
+}

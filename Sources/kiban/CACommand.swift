@@ -17,9 +17,10 @@ struct CACommand: ParsableCommand {
               kiban ca certs list --expiring 30d
               kiban ca revoke 3f9a…  --reason keyCompromise
               kiban ca crl etcd --out etcd.crl
+              kiban ca audit
             """,
         subcommands: [IssuersCommand.self, RolesCommand.self, IssueCommand.self, SignCommand.self, CertsCommand.self,
-                      RevokeCommand.self, CRLCommand.self])
+                      RevokeCommand.self, CRLCommand.self, CAAuditCommand.self])
 }
 
 /// `--socket`, `-o`, and the PKI's JSON (RFC 3339 times) to and from the daemon.

@@ -77,6 +77,38 @@ struct PKICLITests {
             let reserved = m.cli("kv", "get", "/kiban/pki/issuers/etcd")
             #expect(reserved.code != 0)
             #expect(m.cli("ca", "--help").stdout.contains("Examples"))
+            let audit = m.cli("ca", "audit")
+            #expect(audit.code == 0 && audit.stdout.contains("revoke") && audit.stdout.contains("issuer-create"), "\(audit.stdout)\(audit.stderr)")
+        }
+    }
+}
+
+@Suite("kiban ca on a three-member cluster", .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/openssl")))
+struct PKIClusterTests {
+    @Test("Issuers and certificates made on a follower reach every member; each member signs with its own copy of the KEK and serves the CRL")
+    func follower() async throws {
+        let root = try temporaryDirectory("kiban-pki-cluster")
+        let cluster = try await DaemonTestSupport.cluster(3, prefix: "pki", root: root)
+        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        let followers = try DaemonTestSupport.followers(cluster)
+        let (a, b) = (followers[0], followers[1])
+        #expect(a.cli("ca", "issuers", "create", "etcd", "--parent", "root").code == 0)
+        let role = root + "/peer.yaml"
+        try "issuer: etcd\nallowed_names: ['etcd-*']\n".write(toFile: role, atomically: true, encoding: .utf8)
+        #expect(b.cli("ca", "roles", "set", "peer", role).code == 0)
+        let issued = b.cli("ca", "issue", "peer", "--cn", "etcd-0", "-o", "json")
+        #expect(issued.code == 0, "\(issued.stderr)")
+        let serial = try #require((issued.json["record"] as? [String: Any])?["serial"] as? String)
+        for m in cluster.members {
+            #expect(m.cli("ca", "certs", "show", serial).code == 0, "\(m.name)")
+        }
+        #expect(a.cli("ca", "revoke", serial).code == 0)
+        let fetched = root + "/etcd.crl"
+        try await poll("every member to serve the CRL with the revoked serial", seconds: DaemonTestSupport.waitSeconds) {
+            cluster.members.allSatisfy { m in
+                ServerProcess.run(["-sf", "-o", fetched, "http://127.0.0.1:\(m.httpPort)/ca/etcd.crl"], executable: URL(fileURLWithPath: "/usr/bin/curl")).code == 0
+                    && PKICLITests.openssl(["crl", "-inform", "DER", "-in", fetched, "-noout", "-text"]).stdout.contains(serial.uppercased())
+            }
         }
     }
 }

@@ -4,8 +4,9 @@ public import Foundation
 public struct CertificateRecord: Codable, Sendable, Hashable {
     /// Hex serial number, as `openssl x509 -serial` prints it (lowercase).
     public var serial: String
-    /// The issuer that signed it and the generation of the issuer's key.
+    /// The issuer that signed it.
     public var issuer: String
+    /// The generation of the issuer's key that signed it (its CRL lists it when revoked).
     public var issuerGeneration: Int
     /// The role it was issued under.
     public var role: String
@@ -15,7 +16,9 @@ public struct CertificateRecord: Codable, Sendable, Hashable {
     public var sans: [String]
     /// The key type of the certificate's key.
     public var keyType: KeyType
+    /// The start of the validity (five minutes or a tenth of the lifetime before issuance, for clock skew).
     public var notBefore: Date
+    /// The end of the validity.
     public var notAfter: Date
     /// Who asked for it (``Requester/description``).
     public var requester: String
@@ -29,7 +32,9 @@ public struct CertificateRecord: Codable, Sendable, Hashable {
 
 /// When and why a certificate was revoked.
 public struct Revocation: Codable, Sendable, Hashable {
+    /// When it was revoked (the CRL's revocationDate).
     public var at: Date
+    /// Why (the CRL entry's reasonCode).
     public var reason: RevocationReason
     /// Who revoked it.
     public var by: String
@@ -38,8 +43,20 @@ public struct Revocation: Codable, Sendable, Hashable {
 /// The CRL reason codes of RFC 5280 §5.3.1 that an operator can give (`certificateHold` and
 /// `removeFromCRL` are left out: revocation here is final).
 public enum RevocationReason: String, Codable, Sendable, Hashable, CaseIterable {
-    case unspecified, keyCompromise, caCompromise, affiliationChanged, superseded,
-         cessationOfOperation, privilegeWithdrawn
+    /// No reason given (no reasonCode in the CRL entry).
+    case unspecified
+    /// The certificate's key leaked or may have.
+    case keyCompromise
+    /// The issuer's key leaked or may have.
+    case caCompromise
+    /// The subject changed (renamed, moved).
+    case affiliationChanged
+    /// A new certificate replaces it.
+    case superseded
+    /// It is no longer needed (a machine retired).
+    case cessationOfOperation
+    /// The subject may no longer hold it.
+    case privilegeWithdrawn
 
     /// The `CRLReason` ENUMERATED value.
     var code: Int {

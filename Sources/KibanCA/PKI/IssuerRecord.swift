@@ -54,8 +54,9 @@ public struct IssuerView: Codable, Sendable, Hashable {
     public var subject: String
     /// The active certificate's serial (hex).
     public var serial: String
-    /// The active certificate's validity.
+    /// The start of the active certificate's validity.
     public var notBefore: Date
+    /// The end of the active certificate's validity.
     public var notAfter: Date
     /// The chain above the active certificate up to and including its root (PEM, nearest first).
     public var chainPEM: [String]
@@ -71,9 +72,11 @@ public struct GenerationView: Codable, Sendable, Hashable {
     public var certificatePEM: String
     /// Its cross-signed certificate (a rotated root's new key signed by the previous key).
     public var crossSignedPEM: String?
-    /// Its serial (hex) and validity.
+    /// Its serial (hex).
     public var serial: String
+    /// The start of its validity.
     public var notBefore: Date
+    /// The end of its validity.
     public var notAfter: Date
     /// When `rotate` replaced it; nil for the active generation.
     public var retiredAt: Date?

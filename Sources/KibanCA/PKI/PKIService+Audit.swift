@@ -3,6 +3,7 @@ import KibanStore
 
 /// One PKI change: who did what to which issuer, role or certificate.
 public struct PKIAuditRecord: Codable, Sendable, Hashable {
+    /// When (the service's clock).
     public var time: Date
     /// ``Requester/description``.
     public var actor: String

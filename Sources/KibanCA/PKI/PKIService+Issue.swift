@@ -33,7 +33,12 @@ extension PKIService {
             throw CAError(.forbidden, "role \(name) refuses this request",
                           problems: ["key_types: the CSR's key (\(csr.publicKey)) is none of \(KeyType.names)"])
         }
-        let csrSANs = Self.requestedSANs(csr).compactMap(Self.text)
+        let requested = Self.requestedSANs(csr)
+        let csrSANs = requested.compactMap(Self.text)
+        guard request?.sans.isEmpty == false || csrSANs.count == requested.count else {
+            throw CAError(.forbidden, "role \(name) refuses this request",
+                          problems: ["the CSR asks for SANs other than DNS names, IP addresses and URIs, which this PKI does not issue; leave them out or name the SANs with --san"])
+        }
         let commonName = request.map(\.commonName).flatMap { $0.isEmpty ? nil : $0 } ?? csr.subject.commonName
         let sans = request.map(\.sans).flatMap { $0.isEmpty ? nil : $0 } ?? csrSANs
         let names = SubjectNames(commonName: commonName, sans: sans)
@@ -93,8 +98,8 @@ extension PKIService {
         }
     }
 
-    /// A SAN as text: DNS names, IP addresses and URIs (other kinds are dropped, and so refused
-    /// by no rule and never issued).
+    /// A SAN as text: DNS names, IP addresses and URIs; nil for other kinds (`sign` refuses
+    /// CSRs that ask for them).
     static func text(_ name: GeneralName) -> String? {
         switch name {
         case .dnsName(let dns): return dns

@@ -14,6 +14,7 @@ public enum Requester: Sendable, Hashable, CustomStringConvertible {
     /// A node authenticated by its certificate; `name` is that certificate's identity.
     case node(name: String)
 
+    /// `operator:<user>` or `node:<name>`, as audit records and the inventory show it.
     public var description: String {
         switch self {
         case .operator(let user): "operator:\(user)"

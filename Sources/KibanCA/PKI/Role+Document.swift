@@ -73,8 +73,14 @@ extension Role {
 
 /// A value of a role document.
 public enum DocumentValue: Codable, Sendable, Hashable {
-    case string(String), strings([String]), bool(Bool)
+    /// A string (`issuer`, `max_ttl`).
+    case string(String)
+    /// A list of strings (`allowed_names`, …).
+    case strings([String])
+    /// A flag (`allow_ip_sans`, …).
+    case bool(Bool)
 
+    /// Encodes the bare value (a string, a list or a flag).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
@@ -84,6 +90,7 @@ public enum DocumentValue: Codable, Sendable, Hashable {
         }
     }
 
+    /// Decodes a bare value (a flag, a string or a list of strings).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let b = try? c.decode(Bool.self) { self = .bool(b) }

@@ -42,6 +42,13 @@ struct IssuanceTests {
             _ = try await f.pki.issue(role: "svc", request: IssueRequest(commonName: "db.svc.test"), requester: f.alice)
         }
         #expect(refused?.code == .forbidden && refused?.problems.first?.hasPrefix("generate_key") == true)
+        let emailCSR = f.path + "/email.csr"
+        #expect(try openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f.path + "/e.key",
+                             "-out", emailCSR, "-subj", "/CN=db.svc.test", "-addext", "subjectAltName=email:a@svc.test"]).status == 0)
+        let email = await #expect(throws: CAError.self) {
+            _ = try await f.pki.sign(role: "svc", csrPEM: try String(contentsOfFile: emailCSR, encoding: .utf8), requester: f.alice)
+        }
+        #expect(email?.code == .forbidden)
         var tampered = try String(contentsOfFile: csr, encoding: .utf8).split(separator: "\n").map(String.init)
         tampered[3] = String(tampered[3].reversed())
         let bad = await #expect(throws: CAError.self) {
@@ -100,5 +107,27 @@ struct IssuanceTests {
         #expect(try await f.pki.certificates(expiringWithin: 30 * 86_400).map(\.serial) == [short.record.serial])
         let actions = try await f.pki.auditLog().map(\.action)
         #expect(actions.sorted() == ["issue", "issue", "issue", "issuer-create", "role-set", "role-set"], "\(actions)")
+    }
+}
+
+@Suite("PKI issuance for nodes")
+struct NodeIssuanceTests {
+    @Test("A node may get a certificate for its own name only, and only from a role that allows nodes")
+    func nodeRequester() async throws {
+        let f = try await PKIFixture()
+        defer { Task { await f.stop() } }
+        try await f.role("node", "issuer: root\nallowed_names: ['{{node}}.nodes.dc1.test']\nallow_nodes: true\nkey_types: [p256]\n")
+        try await f.role("ops", "issuer: root\nallowed_names: ['*.dc1.test']\n")
+        let own = try await f.pki.issue(role: "node", request: IssueRequest(commonName: "rack1-n3.nodes.dc1.test"),
+                                        requester: .node(name: "rack1-n3"))
+        #expect(own.record.requester == "node:rack1-n3")
+        let other = await #expect(throws: CAError.self) {
+            _ = try await f.pki.issue(role: "node", request: IssueRequest(commonName: "rack1-n4.nodes.dc1.test"), requester: .node(name: "rack1-n3"))
+        }
+        #expect(other?.code == .forbidden && other?.problems.first?.hasPrefix("allowed_names") == true)
+        let notForNodes = await #expect(throws: CAError.self) {
+            _ = try await f.pki.issue(role: "ops", request: IssueRequest(commonName: "rack1-n3.dc1.test"), requester: .node(name: "rack1-n3"))
+        }
+        #expect(notForNodes?.problems.first?.hasPrefix("allow_nodes") == true)
     }
 }
