@@ -176,7 +176,7 @@ let package = Package(
         .executableTarget(name: "kiban-http-bench",
                           dependencies: ["KibanIO", .product(name: "Logging", package: "swift-log")],
                           path: "Sources/KibanHTTPBench", swiftSettings: strict),
-        .testTarget(name: "KibanIOTests", dependencies: ["KibanIO", .product(name: "Logging", package: "swift-log")],
+        .testTarget(name: "KibanIOTests", dependencies: ["KibanIO", "CUring", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
     ]
 )

@@ -81,22 +81,36 @@ public struct IPAMConfig: Sendable, Hashable, Codable {
         bmcIPv4GatewayOffset = try c.decode(Int.self, forKey: .bmcIPv4GatewayOffset)
     }
 
+    /// The largest count or offset a plan may hold (2^16; a rack range is at most 2^31 addresses).
+    static let countMax = 1 << 16
+    /// The most addresses one node may have.
+    static let addressesPerNodeMax = 256
+
     /// Everything wrong with the configuration, each as an operator-facing sentence; empty when
     /// it is usable.
     public var problems: [String] {
         var p: [String] = []
-        if maxNodesInRack < 1 { p.append("max-nodes-in-rack must be at least 1") }
-        if nodeIPPerNode < 1 { p.append("node-ip-per-node must be at least 1") }
-        if nodeIndexOffset < 1 { p.append("node-index-offset must be at least 1 (index 0 is the subnet address)") }
+        // Upper bounds keep the address arithmetic (UInt64 products and sums) from overflowing
+        // for any value JSON can carry; real plans are far below them (sabakan's example: 28, 3, 3).
+        if !(1...Self.countMax).contains(maxNodesInRack) { p.append("max-nodes-in-rack must be from 1 to \(Self.countMax)") }
+        if !(1...Self.addressesPerNodeMax).contains(nodeIPPerNode) { p.append("node-ip-per-node must be from 1 to \(Self.addressesPerNodeMax)") }
+        if !(1...Self.countMax).contains(nodeIndexOffset) {
+            p.append("node-index-offset must be from 1 to \(Self.countMax) (index 0 is the subnet address)")
+        }
+        for (name, value) in [("node-gateway-offset", nodeGatewayOffset), ("bmc-ipv4-gateway-offset", bmcIPv4GatewayOffset)]
+        where !(0...Self.countMax).contains(value) {
+            p.append("\(name) must be from 0 to \(Self.countMax)")
+        }
         if !(1...31).contains(nodeIPv4RangeSize) { p.append("node-ipv4-range-size must be between 1 and 31") }
         if !(0...32).contains(nodeIPv4RangeMask) { p.append("node-ipv4-range-mask must be between 0 and 32") }
         if !(1...31).contains(bmcIPv4RangeSize) { p.append("bmc-ipv4-range-size must be between 1 and 31") }
         if !(0...32).contains(bmcIPv4RangeMask) { p.append("bmc-ipv4-range-mask must be between 0 and 32") }
-        if (1...31).contains(nodeIPv4RangeSize),
-           nodeIndexOffset + maxNodesInRack >= 1 << nodeIPv4RangeSize {
+        // Clamped first: the sum of two values out of range must not trap (they are reported above).
+        let staticTop = min(max(nodeIndexOffset, 0), Self.countMax + 1) + min(max(maxNodesInRack, 0), Self.countMax + 1)
+        if (1...31).contains(nodeIPv4RangeSize), staticTop >= 1 << nodeIPv4RangeSize {
             p.append("node-index-offset + max-nodes-in-rack must stay below 2^node-ipv4-range-size (\(1 << nodeIPv4RangeSize)) so that a rack's static addresses fit its range")
         }
-        if (1...31).contains(bmcIPv4RangeSize), nodeIndexOffset + maxNodesInRack >= 1 << bmcIPv4RangeSize {
+        if (1...31).contains(bmcIPv4RangeSize), staticTop >= 1 << bmcIPv4RangeSize {
             p.append("node-index-offset + max-nodes-in-rack must stay below 2^bmc-ipv4-range-size (\(1 << bmcIPv4RangeSize))")
         }
         return p

@@ -1,4 +1,5 @@
 import Foundation
+public import KibanNetboot
 import Yams
 
 /// The local settings of one boot server (`kiban.yaml`): only what differs per host. Everything
@@ -28,6 +29,14 @@ public struct ServerConfig: Sendable, Hashable, Codable {
     public var snapshotCount: UInt64
     /// Where the iPXE binaries served over HTTP and TFTP are (Debian's `ipxe` package).
     public var ipxeDirectory: String
+    /// `blob-quota`: the most bytes of blobs (images, assets) this member holds; nil: none.
+    /// Local, like the floor, because disks differ per member (docs/netboot.md).
+    public var blobQuotaBytes: UInt64?
+    /// `blob-free-space-floor`: free space blobs leave on the data directory's disk for the store.
+    public var blobFreeSpaceFloor: BlobSpaceLimits.Floor
+
+    /// Both blob settings together.
+    public var blobLimits: BlobSpaceLimits { BlobSpaceLimits(quotaBytes: blobQuotaBytes, floor: blobFreeSpaceFloor) }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, advertiseAddress = "advertise-address", dataDir = "data-dir", peerPort = "peer-port"
@@ -35,6 +44,7 @@ public struct ServerConfig: Sendable, Hashable, Codable {
         case snapshotCount = "snapshot-count"
         case dhcpAddress = "dhcp-address"
         case ipxeDirectory = "ipxe-dir"
+        case blobQuotaBytes = "blob-quota", blobFreeSpaceFloor = "blob-free-space-floor"
     }
 
     /// The defaults: the host name, 127.0.0.1, /var/lib/kiban, peer port 10090,
@@ -51,6 +61,8 @@ public struct ServerConfig: Sendable, Hashable, Codable {
         tftpPort = 69
         snapshotCount = 100_000
         ipxeDirectory = "/usr/lib/ipxe"
+        blobQuotaBytes = nil
+        blobFreeSpaceFloor = BlobSpaceLimits.defaultFloor
     }
 
     /// Reads `path` over the defaults; a missing file means all defaults when `required` is false.
@@ -86,6 +98,8 @@ public struct ServerConfig: Sendable, Hashable, Codable {
                 config.snapshotCount = n
             case "dhcp-address": config.dhcpAddress = v
             case "ipxe-dir": config.ipxeDirectory = v
+            case "blob-quota": config.blobQuotaBytes = v == "none" ? nil : try SizeSetting.bytes(k, v, path)
+            case "blob-free-space-floor": config.blobFreeSpaceFloor = try SizeSetting.floor(k, v, path)
             default:
                 let known = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ServerError(.config, "\(path): unknown setting \(k) (known: \(known))")

@@ -15,6 +15,8 @@ public struct ServerError: Error, Sendable, Hashable, CustomStringConvertible {
         case unavailable
         /// Configuration or files on this host are wrong.
         case config
+        /// The blob quota or the free-space floor refuses the bytes (HTTP 507).
+        case insufficientStorage
         /// A bug or an unexpected system failure.
         case `internal`
     }
@@ -40,6 +42,7 @@ public struct ServerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notFound: 404
         case .conflict: 409
         case .unavailable: 503
+        case .insufficientStorage: 507
         case .config, .internal: 500
         }
     }

@@ -43,17 +43,29 @@ extension StateMachine {
         return try collect(sql, values, limit: limit) { StateSchema.row($0) }
     }
 
-    /// Changes to keys in `range` with revision ≥ `from`, in revision order.
+    /// Every change to keys in `range` with revision ≥ `from`, in revision order (tests and
+    /// small reads; watches page with ``events(in:after:limit:)``).
     func events(in range: KeyRange, from: Int64) throws(StoreError) -> [WatchEvent] {
+        try events(in: range, after: .before(from), limit: -1).0
+    }
+
+    /// At most `limit` (-1: every) changes to keys in `range` after `position`, in revision order, and
+    /// the position of the last one (nil when none). One page of a watch's history: a page
+    /// may end inside a transaction, and the next one resumes at the same `(rev, sub)`.
+    func events(in range: KeyRange, after position: WatchPosition, limit: Int) throws(StoreError) -> ([WatchEvent], WatchPosition?) {
         let (lo, hi) = bounds(range)
         let sql = """
-            SELECT key, value, create_rev, rev, version, lease, deleted FROM history
-            WHERE rev >= ?1 AND key >= ?2 AND key < ?3 ORDER BY rev, sub
+            SELECT key, value, create_rev, rev, version, lease, deleted, sub FROM history
+            WHERE (rev > ?1 OR (rev = ?1 AND sub > ?2)) AND key >= ?3 AND key < ?4
+            ORDER BY rev, sub LIMIT ?5
             """
-        let (events, _) = try collect(sql, [.integer(from), .blob(lo), .blob(hi)], limit: 0) { st in
-            WatchEvent(kind: st.int64(6) == 1 ? .delete : .put, kv: StateSchema.row(st))
+        var last: WatchPosition?
+        let values: [SQLiteValue] = [.integer(position.revision), .integer(position.sub), .blob(lo), .blob(hi), .integer(Int64(limit))]
+        let (events, _) = try collect(sql, values, limit: 0) { st in
+            last = WatchPosition(revision: st.int64(3), sub: st.int64(7))
+            return WatchEvent(kind: st.int64(6) == 1 ? .delete : .put, kv: StateSchema.row(st))
         }
-        return events
+        return (events, last)
     }
 
     /// `[lo, hi)` covering the range; "every key from start" ends past any real key.

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Snapshots: a consistent copy of the whole of `state.db` (`VACUUM INTO`), and its atomic
 /// installation on a member that fell behind the leader's compacted log.
@@ -8,10 +11,10 @@ extension StateMachine {
         let out = db.path + ".snapshot-out"
         defer { try? FileManager.default.removeItem(atPath: out) }
         try copy(to: out)
-        guard let data = FileManager.default.contents(atPath: out) else {
-            throw StoreError(.database, "cannot read the snapshot copy \(out); check free space")
+        guard let data = FileBytes.read(out) else {
+            throw StoreError(.database, "cannot read the snapshot copy \(out): \(String(cString: strerror(errno))); check free space")
         }
-        return Array(data)
+        return data
     }
 
     /// Writes a consistent copy of state.db as of ``appliedIndex`` to `path` (replaced if it
@@ -44,15 +47,24 @@ extension StateMachine {
 }
 
 extension StateMachine {
-    /// Writes `data` to `path` (replaced if it exists) and fsyncs it.
+    /// Writes `data` to `path` (replaced if it exists, mode 0600) and fsyncs it, from the
+    /// caller's buffer: no second copy of a snapshot is made in memory.
     static func writeSynced(_ data: [UInt8], to path: String) throws(StoreError) {
-        do {
-            try Data(data).write(to: URL(fileURLWithPath: path))
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-            try handle.synchronize()
-            try handle.close()
-        } catch {
-            throw StoreError(.database, "cannot write \(path): \(error); check free space")
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StoreError(.database, "cannot write \(path): \(String(cString: strerror(errno))); check free space") }
+        defer { close(fd) }
+        let failure: Int32 = data.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let n = write(fd, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return n < 0 ? errno : EIO }
+                offset += n
+            }
+            return fsync(fd) == 0 ? 0 : errno
+        }
+        guard failure == 0 else {
+            throw StoreError(.database, "cannot write \(path): \(String(cString: strerror(failure))); check free space")
         }
     }
 

@@ -19,8 +19,7 @@ extension Store {
         logger.info("installed snapshot", metadata: ["kiban.store.index": "\(snapshot.metadata.index)"])
         // Watchers cannot be told what changed inside the snapshot: they must re-list.
         let error = StoreError(.compacted, "this member installed a snapshot at revision \(machine.revision); re-list and watch again")
-        for w in watchers.values { w.continuation.finish(throwing: error) }
-        watchers = [:]
+        failWatchers(error)
         resetLeaseClocks()
         releaseAppliedReads()
     }

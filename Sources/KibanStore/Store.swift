@@ -121,8 +121,7 @@ public actor Store {
         proposals.failAll(error)
         reads.failAll(error)
         tickWaits.failAll(error)
-        for w in watchers.values { w.continuation.finish(throwing: error) }
-        watchers = [:]
+        failWatchers(error)
         // Release read snapshots now; the connections close when the actor is released.
         log.db.resetAll()
         machine.db.resetAll()

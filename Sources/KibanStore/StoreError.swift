@@ -12,6 +12,8 @@ public struct StoreError: Error, Sendable, Hashable, Codable, CustomStringConver
         case badRequest
         /// The revision asked for was compacted away; re-list at the current revision.
         case compacted
+        /// A watch fell behind its buffer's bound and was cancelled; re-list and watch again.
+        case watchCancelled
         /// The revision asked for is in the future.
         case futureRevision
         /// No leader answered in time; retry after an election.

@@ -29,6 +29,14 @@ public struct StoreOptions: Sendable {
     /// Watchers and past-revision reads older than that get `compacted`.
     public var historyRevisionsKept: Int64 = 100_000
 
+    /// Live events one watch may hold for a consumer that has not read them; one more and the
+    /// watch ends with `watchCancelled` (the consumer re-lists and watches again).
+    public var watchEventsBufferedMax = 10_000
+    /// Bytes (keys, values and 64 per event) one watch may hold, with the same outcome.
+    public var watchBytesBufferedMax = 64 << 20
+    /// Events of history a watch reads from state.db at a time, as its consumer reads them.
+    public var watchHistoryPageEvents = 1_000
+
     /// Options with the defaults above.
     public init(id: NodeID, directory: String, bootstrap: ConfState? = nil) {
         self.id = id

@@ -1,4 +1,5 @@
 import Foundation
+import KibanNetboot
 @testable import KibanServer
 import Testing
 
@@ -22,6 +23,34 @@ struct ServerConfigTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(throws: ServerError.self) { try ServerConfig.load(path: path, required: true) }
         do { _ = try ServerConfig.load(path: path, required: true) } catch { #expect(error.message.contains(path)) }
+    }
+
+    @Test("Blob limits read sizes with binary units and shares of the disk", arguments: [
+        ("blob-quota: 50GiB\nblob-free-space-floor: 10%\n", UInt64?.some(50 << 30), BlobSpaceLimits.Floor.percent(10)),
+        ("blob-quota: 4096\nblob-free-space-floor: 512MiB\n", 4096, .bytes(512 << 20)),
+        ("blob-quota: none\n", nil, BlobSpaceLimits.defaultFloor),
+    ])
+    func blobLimits(text: String, quota: UInt64?, floor: BlobSpaceLimits.Floor) throws {
+        let path = try Self.write(text)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let config = try ServerConfig.load(path: path, required: true)
+        #expect(config.blobLimits == BlobSpaceLimits(quotaBytes: quota, floor: floor))
+    }
+
+    @Test("Blob limits out of range are refused naming the setting", arguments: [
+        "blob-quota: 20000000TiB\n", "blob-quota: -1\n", "blob-quota: 1e9\n", "blob-free-space-floor: 100%\n",
+        "blob-free-space-floor: -5%\n", "blob-free-space-floor: lots\n",
+    ])
+    func blobLimitsRefused(text: String) throws {
+        let path = try Self.write(text)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let key = String(text.prefix { $0 != ":" })
+        do {
+            _ = try ServerConfig.load(path: path, required: true)
+            Issue.record("\(text) must be refused")
+        } catch {
+            #expect(error.message.contains(key) && error.message.contains(path))
+        }
     }
 
     @Test("A missing default file means the defaults; a missing named file is an error")

@@ -13,15 +13,18 @@ final class TestCluster: Sendable {
     let snapshotEntries: UInt64
     let requestAttemptsMax: Int
     let historyRevisionsKept: Int64
+    /// Changes to every member's options (bounds under test).
+    let tune: @Sendable (inout StoreOptions) -> Void
     static let logger = Logger(label: "kiban.store.test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     init(size: Int, snapshotEntries: UInt64 = 10_000, requestAttemptsMax: Int = 10,
-         historyRevisionsKept: Int64 = 100_000) async throws {
+         historyRevisionsKept: Int64 = 100_000, tune: @escaping @Sendable (inout StoreOptions) -> Void = { _ in }) async throws {
         dir = try TempDir()
         ids = (1...NodeID(size)).map { $0 }
         self.snapshotEntries = snapshotEntries
         self.requestAttemptsMax = requestAttemptsMax
         self.historyRevisionsKept = historyRevisionsKept
+        self.tune = tune
         for id in ids { try await start(id) }
     }
 
@@ -34,6 +37,7 @@ final class TestCluster: Sendable {
         o.snapshotEntries = snapshotEntries
         o.requestAttemptsMax = requestAttemptsMax
         o.historyRevisionsKept = historyRevisionsKept
+        tune(&o)
         return o
     }
 

@@ -138,7 +138,7 @@ expect_eq "systemctl is-active kiban" active "$(ct 1 systemctl is-active kiban)"
 expect_eq "systemctl is-enabled kiban" enabled "$(ct 1 systemctl is-enabled kiban)"
 pid=$(ct 1 systemctl show -p MainPID --value kiban)
 expect_eq "the daemon's user" kiban "$(ct 1 stat -c %U "/proc/$pid")"
-expect_eq "the daemon's ambient capabilities (NET_BIND_SERVICE, NET_RAW)" 0000000000002400 \
+expect_eq "the daemon's ambient capabilities (NET_BIND_SERVICE only)" 0000000000000400 \
   "$(ct 1 awk '/^CapAmb/{print $2}' "/proc/$pid/status")"
 expect_eq "the admin socket's mode, owner, group" "660 kiban kiban" "$(ct 1 stat -c '%a %U %G' /run/kiban/kiban.sock)"
 expect_eq "the data directory's mode and owner" "700 kiban" "$(ct 1 stat -c '%a %U' /var/lib/kiban)"

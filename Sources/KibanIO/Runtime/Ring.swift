@@ -3,18 +3,23 @@ import Glibc
 
 /// One io_uring, owned by the thread that created it (it is set up with `SINGLE_ISSUER`, so no
 /// other thread may submit to it).
+///
+/// A ring starts **disabled** (`IORING_SETUP_R_DISABLED`): its owner registers buffers, then
+/// calls ``enable(restrictions:)``, which limits it to ``RingRestrictions`` and starts it. Nothing
+/// can be submitted before that.
 final class Ring {
     var raw = io_uring()
 
-    /// Sets up a ring with `entries` submission slots; completion queue twice that.
+    /// Sets up a disabled ring with `entries` submission slots; completion queue four times that.
     init(entries: UInt32) throws(IOError) {
         var params = io_uring_params()
-        params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE
+        params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE | IORING_SETUP_R_DISABLED
         params.cq_entries = entries * 4
         let result = io_uring_queue_init_params(entries, &raw, &params)
         if result == -EINVAL {
             // Kernels before 6.1 lack DEFER_TASKRUN; a plain ring still works.
             var plain = io_uring_params()
+            plain.flags = IORING_SETUP_R_DISABLED
             let retry = io_uring_queue_init_params(entries, &raw, &plain)
             if retry < 0 { throw IOUringAvailability.unavailable(errno: -retry, sysctl: nil) }
             return
@@ -26,6 +31,19 @@ final class Ring {
     }
 
     private var exited = false
+
+    /// Restricts the ring to `restrictions` and enables it (the thread that calls this becomes
+    /// its one submitter).
+    /// - Throws: ``IOError`` `systemCall` when the kernel refuses either step.
+    func enable(restrictions: RingRestrictions) throws(IOError) {
+        var entries = restrictions.entries
+        try uringCall("restricting the ring to Kiban's operations", hint: "Kiban needs Linux 6.1 or newer.") {
+            cu_register_restrictions(&raw, &entries, UInt32(entries.count))
+        }
+        try uringCall("enabling the ring", hint: "Kiban needs Linux 6.1 or newer.") {
+            cu_enable_rings(&raw)
+        }
+    }
 
     deinit { exit() }
 

@@ -59,6 +59,8 @@ final class RingLoop {
             datagramBuffers = try BufferRing(ring: ring, group: 1, count: limits.datagramBufferCount,
                                              size: limits.datagramBytesMax + UDPSocket.headerRoom)
         }
+        // Every registration is done: from here on the ring can do only what Kiban submits.
+        try ring.enable(restrictions: .kiban)
     }
 
     deinit {

@@ -43,7 +43,7 @@ enum Socket {
             if let device {
                 var name = Array(device.utf8CString)
                 try syscall("SO_BINDTODEVICE \(device) on UDP \(endpoint)",
-                            hint: "Check that the interface exists and that Kiban has CAP_NET_RAW.") {
+                            hint: "Check that the interface exists.") {
                     setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, &name, socklen_t(name.count))
                 }
             }

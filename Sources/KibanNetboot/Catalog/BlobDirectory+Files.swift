@@ -51,9 +51,14 @@ extension BlobDirectory {
 
     /// A writer for a transfer of `blob` from a peer, continuing `partial/<hex>` when an earlier
     /// transfer left one (``BlobWriter/written`` says from where).
+    /// - Throws: ``BlobError`` `noSpace` when the rest of the blob does not fit ``limits``.
     public func transfer(_ blob: BlobReference) throws(BlobError) -> BlobWriter {
         precondition(BlobReference.isSHA256(blob.sha256), "a transfer needs a checked hash for its file name")
-        return try BlobWriter(directory: self, partialPath: partialRoot + "/" + blob.sha256, expected: blob, resume: true)
+        let partial = partialRoot + "/" + blob.sha256
+        var st = stat()
+        let have = lstat(partial, &st) == 0 ? UInt64(max(0, st.st_size)) : 0
+        try reserve(blob.size > have ? blob.size - have : 0)
+        return try BlobWriter(directory: self, partialPath: partial, expected: blob, resume: true)
     }
 
     /// The complete blobs here.

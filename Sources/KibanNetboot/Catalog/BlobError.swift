@@ -8,6 +8,8 @@ public struct BlobError: Error, Sendable, Hashable, CustomStringConvertible {
         case io
         /// More bytes than announced.
         case tooLong
+        /// The blob quota or the free-space floor refuses the bytes (``BlobSpaceLimits``).
+        case noSpace
     }
 
     public let code: Code

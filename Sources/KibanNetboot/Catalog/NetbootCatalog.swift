@@ -95,9 +95,12 @@ public enum NetbootKeys {
 public struct BlobDirectory: Sendable, Hashable {
     /// The `blobs` directory itself.
     public var root: String
+    /// What new blobs may take of the disk; checked before an upload or a transfer starts.
+    public var limits: BlobSpaceLimits
 
-    public init(dataDir: String) {
+    public init(dataDir: String, limits: BlobSpaceLimits = BlobSpaceLimits()) {
         root = dataDir + "/blobs"
+        self.limits = limits
     }
 
     /// The path a complete blob with this hash has on this member (whether or not it is here yet).

@@ -79,7 +79,10 @@ struct AdminStreaming {
         }
         let events = try await daemon.watch(key: query["key"] ?? "", prefix: query["prefix"] == "true", fromRevision: from)
         try await write(head, status: 200, headers: [("Content-Type", "application/x-ndjson")], outbound)
-        // Ends when the caller hangs up (the channel closes) or the store ends the watch.
+        // Ends when the caller hangs up (the channel closes) or the store ends the watch. The
+        // writer waits while the socket is not writable, so a caller that stops reading leaves
+        // events in the store's bounded buffer until the store cancels the watch; the error line
+        // then gets `errorLineSeconds` to leave before the connection is closed under it.
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 let encoder = JSONEncoder()
@@ -90,15 +93,32 @@ struct AdminStreaming {
                         try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: line))))
                     }
                 } catch {
-                    let e = (error as? StoreError).map { $0.code == .compacted ? ServerError(.conflict, $0.message) : ServerError(.unavailable, $0.message) }
-                        ?? ServerError(.unavailable, "the watch ended: \(error)")
+                    let e = (error as? StoreError).map(ServerError.init) ?? ServerError(.unavailable, "the watch ended: \(error)")
                     let line = AdminRouter.encode(["error": e.code.rawValue, "message": e.message]) + Array("\n".utf8)
-                    try? await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: line))))
+                    await Self.bounded(seconds: Self.errorLineSeconds, channel: channel) {
+                        try? await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: line))))
+                    }
                 }
-                try? await Self.end(channel)
+                await Self.bounded(seconds: Self.errorLineSeconds, channel: channel) { try? await Self.end(channel) }
             }
             group.addTask { try? await channel.closeFuture.get() }
             _ = await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// How long the last line of a watch may take to reach a caller that stopped reading.
+    static let errorLineSeconds = 10
+
+    /// Runs `body`; if it has not finished after `seconds`, closes `channel` (which ends it).
+    static func bounded(seconds: Int, channel: any Channel, _ body: @escaping @Sendable () async -> Void) async {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await body(); return true }
+            group.addTask {
+                do { try await Task.sleep(for: .seconds(seconds)) } catch { return true }
+                return false
+            }
+            if await group.next() == false { try? await channel.close() }
             group.cancelAll()
         }
     }

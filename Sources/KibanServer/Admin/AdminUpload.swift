@@ -51,8 +51,15 @@ final class AdminUpload: @unchecked Sendable {
         return v
     }
 
+    /// - Throws: ``ServerError`` `insufficientStorage` when the files do not fit the blob
+    ///   quota or the free-space floor (nothing is written).
     init(target: Target, sizes: [UInt64], blobs: BlobDirectory) throws(ServerError) {
         self.target = target
+        do {
+            try blobs.reserve(sizes.reduce(0, +))
+        } catch {
+            throw ServerError(error.code == .noSpace ? .insufficientStorage : .internal, error.message)
+        }
         for size in sizes {
             do {
                 parts.append((size, try blobs.upload()))

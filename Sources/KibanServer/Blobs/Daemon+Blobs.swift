@@ -5,7 +5,7 @@ import Logging
 
 extension Daemon {
     /// This member's blob directory.
-    nonisolated var blobDirectory: BlobDirectory { BlobDirectory(dataDir: config.dataDir) }
+    nonisolated var blobDirectory: BlobDirectory { BlobDirectory(dataDir: config.dataDir, limits: config.blobLimits) }
 
     /// What this member's presence keys say: its name and netboot HTTP endpoint.
     nonisolated var presenceRecord: PresenceRecord {

@@ -70,7 +70,9 @@ extension Daemon {
             if let rack, r != rack { return nil }
             return DHCPLeaseInfo(address: dottedQuad(l.address), mac: l.mac, hostname: l.hostname, rack: r,
                                  state: l.expiresAt <= now ? "expired" : l.state.rawValue,
-                                 expiresAt: l.expiresAt, expiresIn: Int64(l.expiresAt) - Int64(now))
+                                 expiresAt: l.expiresAt,
+                                 // Clamped: a record written by hand may hold any UInt64.
+                                 expiresIn: Int64(clamping: l.expiresAt) - Int64(clamping: now))
         }
     }
 

@@ -62,51 +62,33 @@ enum SnapshotStream {
         }
     }
 
+    /// The largest snapshot this member receives: a quarter of its memory, at most
+    /// ``SnapshotHeader/totalBytesMax``. Raft's `Snapshot` carries its data as bytes, so a
+    /// received snapshot is held in memory once, whole, until it is installed; a larger one is
+    /// refused at its header, before any chunk is read (docs/store.md, "Limits today").
+    static var receiveBytesMax: UInt64 { min(SnapshotHeader.totalBytesMax, ProcessInfo.processInfo.physicalMemory / 4) }
+
     /// Reads one transfer after its hello: the header, then the chunks into a temporary file in
-    /// `spool`, checked and read back. Returns the complete message and the chunk count.
-    /// - Throws: ``ServerError`` `badRequest` for a malformed, short or corrupt transfer;
-    ///   the temporary file is removed in every case.
-    static func receive(_ frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
-                        spool: String, from: UInt64) async throws -> (Message, Int) {
+    /// `spool` (never more than one chunk in memory), checked, then read back into the one
+    /// buffer the Raft message carries. Returns the complete message and the chunk count.
+    /// - Throws: ``ServerError`` `badRequest` for a malformed, short or corrupt transfer, or
+    ///   one larger than `bytesMax`; the temporary file is removed in every case.
+    static func receive<Frames: AsyncIteratorProtocol>(_ frames: inout Frames, spool: String, from: UInt64,
+                                                       bytesMax: UInt64 = receiveBytesMax) async throws -> (Message, Int)
+    where Frames.Element == ByteBuffer {
         guard let first = try await frames.next() else { throw ServerError(.badRequest, "the snapshot transfer ended before its header") }
         let header: SnapshotHeader
         do { header = try SnapshotHeader(decoding: Array(first.readableBytesView)) } catch {
             throw ServerError(.badRequest, "malformed snapshot header: \(error)")
         }
         guard header.message.from == from else { throw ServerError(.forbidden, "a peer sent a snapshot as another member") }
-        let path = spool + "/snapshot-in-\(UInt64.random(in: 0...UInt64.max)).part"
-        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let file = FileHandle(forWritingAtPath: path) else {
-            throw ServerError(.internal, "cannot create \(path); check free space and permissions")
+        guard header.totalBytes <= bytesMax else {
+            throw ServerError(.badRequest, "a snapshot of \(header.totalBytes) bytes is more than this member takes (\(bytesMax): a quarter of its memory, since it is held whole until installed); give the member more memory")
         }
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        var hasher = SHA256()
-        var received: UInt64 = 0
-        do {
-            defer { try? file.close() }
-            for i in 0..<header.chunkCount {
-                guard let chunk = try await frames.next() else {
-                    throw ServerError(.badRequest, "the snapshot transfer broke after \(i) of \(header.chunkCount) chunks")
-                }
-                let bytes = Array(chunk.readableBytesView)
-                guard !bytes.isEmpty, bytes.count <= chunkBytesMax, received + UInt64(bytes.count) <= header.totalBytes else {
-                    throw ServerError(.badRequest, "snapshot chunk \(i) has \(bytes.count) bytes, which does not fit the header")
-                }
-                try file.write(contentsOf: bytes)
-                hasher.update(data: bytes)
-                received += UInt64(bytes.count)
-            }
-            try file.synchronize()
-        }
-        guard received == header.totalBytes else {
-            throw ServerError(.badRequest, "the snapshot has \(received) of \(header.totalBytes) bytes")
-        }
-        guard Array(hasher.finalize()) == header.sha256 else {
-            throw ServerError(.badRequest, "the snapshot's SHA-256 does not match its header (corrupted in transfer)")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else { throw ServerError(.internal, "cannot read back \(path)") }
+        let spooled = try await SnapshotSpool.write(&frames, header: header, spool: spool)
+        defer { spooled.remove() }
         var message = header.message
-        message.snapshot?.data = Array(data)
+        message.snapshot?.data = try spooled.readAll(header.totalBytes)
         return (message, Int(header.chunkCount))
     }
 }
@@ -116,7 +98,8 @@ enum SnapshotStream {
 /// its snapshot's data left empty. A later format gets a new version number.
 struct SnapshotHeader: Sendable, Hashable {
     static let version: UInt8 = 1
-    /// The largest snapshot a receiver accepts (it is held in memory once complete).
+    /// The largest snapshot any receiver accepts; each also refuses more than a quarter of its
+    /// memory (``SnapshotStream/receiveBytesMax``).
     static let totalBytesMax: UInt64 = 16 << 30
 
     var message: Message

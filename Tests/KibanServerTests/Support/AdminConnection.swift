@@ -23,7 +23,12 @@ struct AdminConnection: Sendable {
     }
 
     func send(_ method: String, _ path: String, json: [String: Any]? = nil) -> Outcome {
-        let body = json.flatMap { try? JSONSerialization.data(withJSONObject: $0) } ?? Data()
+        send(method, path, body: json.flatMap { try? JSONSerialization.data(withJSONObject: $0) } ?? Data())
+    }
+
+    /// Sends `body` as it is (JSON text that `JSONSerialization` would not write, such as
+    /// numbers past every integer type).
+    func send(_ method: String, _ path: String, body: Data) -> Outcome {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return .refused("socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }

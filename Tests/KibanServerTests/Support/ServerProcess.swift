@@ -26,6 +26,8 @@ final class ServerProcess: @unchecked Sendable {
     private var process: Process?
     /// More `kiban server` flags, and environment variables, for the next start.
     var extraArguments: [String] = []
+    /// Settings appended to the member's kiban.yaml (those without a flag).
+    var extraConfig = ""
     var environment: [String: String] = [:]
 
     /// The `kiban` executable, built next to the test bundle.
@@ -142,11 +144,12 @@ final class ServerProcess: @unchecked Sendable {
         return logStart
     }
 
-    /// Creates the member's directory, its empty log and its flags-only `kiban.yaml`.
+    /// Creates the member's directory, its empty log and its `kiban.yaml` (flags, plus
+    /// ``extraConfig``).
     func prepareDirectory() throws {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         if !FileManager.default.fileExists(atPath: logPath) { try Data().write(to: URL(fileURLWithPath: logPath)) }
-        try Data("# all settings from flags\n".utf8).write(to: URL(fileURLWithPath: root + "/kiban.yaml"))
+        try Data(("# all settings from flags\n" + extraConfig).utf8).write(to: URL(fileURLWithPath: root + "/kiban.yaml"))
     }
 
     /// The program and arguments that run this daemon (`ip netns exec` execs it in place, so the
