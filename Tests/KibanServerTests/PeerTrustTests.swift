@@ -106,19 +106,52 @@ struct PeerTrustTests {
         #expect(calls.joinCount == 0, "the token secret reached the fake member")
     }
 
-    @Test("A hello over 256 bytes, a join request over 64 KiB and a Raft hello without a certificate are cut off")
+    /// Connects with TLS and no client certificate, writes `bytes` as they are (no framing),
+    /// and returns whether the server closed the connection within `seconds`.
+    static func closedAfterRaw(_ endpoint: String, _ bytes: [UInt8], seconds: Int = 5) async throws -> Bool {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .none
+        let context = try NIOSSLContext(configuration: tls)
+        let (host, port) = try PeerEndpoint.split(endpoint)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+                }
+            }
+            .connect(host: host, port: port).get()
+        defer { channel.close(promise: nil) }
+        try await channel.writeAndFlush(ByteBuffer(bytes: bytes)).get()
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while channel.isActive, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        return !channel.isActive
+    }
+
+    /// A frame header claiming `length` bytes, followed by `sent` of them.
+    static func frame(claiming length: UInt32, sending sent: Int) -> [UInt8] {
+        withUnsafeBytes(of: length.bigEndian, Array.init) + [UInt8](repeating: 0x4b, count: sent)
+    }
+
+    @Test("Before authentication a frame over its bound is refused at its length: a 1 MiB hello, a 1 MiB join request")
     func unauthenticatedBounds() async throws {
         let trust = try TestTrust()
         let calls = Calls()
         let (server, endpoint, _) = try await Self.server(trust, calls: calls)
         defer { Task { await server.close() } }
-        #expect(try await Self.closedWithoutAnswer(endpoint, frames: [ByteBuffer(repeating: 0x4b, count: 300)]))
-        let join = PeerHello(purpose: .join).encoded
-        #expect(try await Self.closedWithoutAnswer(endpoint, frames: [join, ByteBuffer(repeating: 0x7b, count: (64 << 10) + 1)]))
+        // The server must hang up on the length alone, not wait for (and buffer) the megabyte.
+        #expect(try await Self.closedAfterRaw(endpoint, Self.frame(claiming: 1 << 20, sending: 100)),
+                "a 1 MiB first frame was not refused at its length")
+        let hello = Array(PeerHello(purpose: .join).encoded.readableBytesView)
+        #expect(try await Self.closedAfterRaw(endpoint, Self.frame(claiming: UInt32(hello.count), sending: 0) + hello
+                                                + Self.frame(claiming: 1 << 20, sending: 100)),
+                "a 1 MiB join request was not refused at its length")
         #expect(calls.joinCount == 0)
+        // Within the bounds the same connection stays open, waiting for the rest.
+        #expect(try await !Self.closedAfterRaw(endpoint, Self.frame(claiming: UInt32(hello.count), sending: 0) + hello
+                                                 + Self.frame(claiming: 60 << 10, sending: 100), seconds: 2))
         #expect(try await Self.closedWithoutAnswer(endpoint, frames: [PeerHello(purpose: .raft, from: trust.memberID).encoded,
                                                                     ByteBuffer(repeating: 0, count: 1024)]))
-        // A CA fetch is answered, and nothing may follow it.
+        // A CA fetch is answered.
         #expect(try await !Self.closedWithoutAnswer(endpoint, frames: [PeerHello(purpose: .caCertificate).encoded]))
     }
 

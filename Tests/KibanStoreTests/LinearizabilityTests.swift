@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 import KibanRaft
 import KibanLinearizability
@@ -12,11 +13,16 @@ struct LinearizabilityTests {
         try await c.leader()
         let recorder = HistoryRecorder()
         var faultTimes: [UInt64] = []
+        // Clients run until the nemesis is done, so every fault lands among their operations.
+        let faulting = Flag(true)
         try await withThrowingTaskGroup(of: [UInt64].self) { group in
             for client in 0..<6 {
-                group.addTask { try await runClient(client, cluster: c, recorder: recorder); return [] }
+                group.addTask { try await runClient(client, cluster: c, recorder: recorder, while: faulting); return [] }
             }
-            group.addTask { try await nemesis(c, rounds: 6, recorder: recorder) }
+            group.addTask {
+                defer { faulting.set(false) }
+                return try await nemesis(c, rounds: 6, recorder: recorder)
+            }
             for try await times in group { faultTimes += times }
         }
         c.network.heal()
@@ -58,12 +64,21 @@ struct LinearizabilityTests {
     }
 }
 
-/// One client: reads, writes and compare-and-swaps on a few keys through random members.
+/// A flag shared between tasks.
+final class Flag: Sendable {
+    private let value: Mutex<Bool>
+    init(_ value: Bool) { self.value = Mutex(value) }
+    func set(_ new: Bool) { value.withLock { $0 = new } }
+    var isSet: Bool { value.withLock { $0 } }
+}
+
+/// One client: reads, writes and compare-and-swaps on a few keys through random members, at
+/// least 40 operations and on while `running` is set (at most 300).
 func runClient(_ client: Int, cluster: TestCluster, recorder: HistoryRecorder,
-               consistency: ReadConsistency = .linearizable) async throws {
+               consistency: ReadConsistency = .linearizable, while running: Flag? = nil) async throws {
     var rng = SplitMix(seed: UInt64(client) &* 0x9E37_79B9 &+ 1)
     var seen: [String: String?] = [:]
-    for n in 0..<40 {
+    for n in 0..<300 where n < 40 || running?.isSet == true {
         guard let store = cluster.stores.values.randomElement(using: &rng) else {
             try await Task.sleep(for: .milliseconds(20))
             continue
