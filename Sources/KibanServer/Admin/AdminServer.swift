@@ -92,7 +92,7 @@ public final class AdminServer: Sendable {
                 case .end:
                     guard let h = head else { continue }
                     if AdminStreaming.handles(h.method, URLComponents(string: h.uri)?.path ?? h.uri) {
-                        try await AdminStreaming(daemon: router.daemon).serve(h, channel: child.channel, outbound: outbound)
+                        try await AdminStreaming(daemon: router.daemon, caller: caller).serve(h, channel: child.channel, outbound: outbound)
                         return
                     }
                     let answer: (Int, [UInt8])

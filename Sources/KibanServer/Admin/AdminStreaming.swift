@@ -10,6 +10,8 @@ import NIOHTTP1
 struct AdminStreaming {
     typealias Outbound = NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
     let daemon: Daemon
+    /// Who asked: a backup download is audited.
+    let caller: Caller
 
     /// Bytes read from a backup file per body part.
     static let chunkBytes = 1 << 20
@@ -66,10 +68,21 @@ struct AdminStreaming {
             ("Kiban-KEK", await daemon.kekID ?? "none"),
         ], outbound)
         var sent: Int64 = 0
-        while sent < info.bytes, let data = try file.read(upToCount: Self.chunkBytes), !data.isEmpty {
-            try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: data))))
-            sent += Int64(data.count)
+        // A backup holds every record: who took one (or part of one), and of what, is kept like
+        // any change, before the answer ends, so the caller finds it in `kiban audit` at once.
+        let audit = { [daemon, caller] (sent: Int64) in
+            await daemon.audit(caller, "snapshot save (revision \(info.revision), \(sent) of \(info.bytes) bytes sent)")
         }
+        do {
+            while sent < info.bytes, let data = try file.read(upToCount: Self.chunkBytes), !data.isEmpty {
+                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: data))))
+                sent += Int64(data.count)
+            }
+        } catch {
+            await audit(sent)
+            throw error
+        }
+        await audit(sent)
         try await Self.end(channel)
     }
 
