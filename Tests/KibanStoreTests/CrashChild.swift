@@ -6,6 +6,7 @@ final class CrashChild: Sendable {
     private let process = Process()
     private let lines = LineBuffer()
     private let errors = LineBuffer()
+    private let out = Pipe()
 
     /// The executable, built next to the test bundle.
     static var executable: URL {
@@ -14,7 +15,7 @@ final class CrashChild: Sendable {
     }
 
     init(directory: String, run: Int, writers: Int) throws {
-        let out = Pipe(), err = Pipe()
+        let err = Pipe()
         process.executableURL = Self.executable
         process.arguments = [directory, "\(run)", "\(writers)"]
         process.standardOutput = out
@@ -51,11 +52,31 @@ final class CrashChild: Sendable {
     /// Kills the child, then waits until its output pipe reached end of file, so that every
     /// acknowledgement it wrote before dying is in ``output`` (lines still in the pipe count).
     /// - Returns: false when the pipe did not close within `seconds`.
-    func killAndDrain(seconds: Double = 10) async -> Bool {
+    func killAndDrain(seconds: Double = 3) async -> Bool {
         kill()
         let deadline = ContinuousClock.now + .seconds(seconds)
         while !lines.isClosed, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
-        return lines.isClosed
+        guard !lines.isClosed else { return true }
+        // The readability handler did not report end of file (a dispatch source can miss it
+        // once the writer is gone): stop it, let a call in flight finish, and read the rest
+        // directly; the writer is dead, so this ends at once.
+        // Non-blocking, in case another process inherited the pipe's write end.
+        out.fileHandleForReading.readabilityHandler = nil
+        try? await Task.sleep(for: .milliseconds(200))
+        let fd = out.fileHandleForReading.fileDescriptor
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n > 0 {
+                lines.add(String(decoding: chunk[..<n], as: UTF8.self))
+            } else {
+                // 0: end of file, every line is in; -1 (EAGAIN): the write end is still open
+                // somewhere, and what the dead writer wrote has been read.
+                lines.close()
+                return true
+            }
+        }
     }
 
     var isRunning: Bool { process.isRunning }
