@@ -13,20 +13,8 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$DIR"; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. "$(dirname "$0")/lib-daemon-bench.sh"
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-# wait_for SECONDS COMMAND...: polls every 100 ms until COMMAND succeeds.
-wait_for() {
-  local deadline=$(( $(date +%s) + $1 )); shift
-  until "$@" >/dev/null 2>&1; do
-    if (( $(date +%s) > deadline )); then echo "timed out waiting for: $*" >&2; exit 1; fi
-    sleep 0.1
-  done
-}
-k() { local i=$1; shift; "$KIBAN" "$@" --socket "$DIR/m$i/kiban.sock"; }
-three_voters() {
-  [ "$(k 1 status -o json | python3 -c 'import json,sys; print(sum(m["role"] == "voter" for m in json.load(sys.stdin)["members"]))')" = 3 ]
-}
 
 for i in 1 2 3; do
   mkdir -p "$DIR/m$i"; echo "# from flags" > "$DIR/m$i/kiban.yaml"

@@ -45,7 +45,8 @@ struct ServerCommand: AsyncParsableCommand {
         var logger = Logger(label: "kiban")
         logger[metadataKey: "kiban.server.name"] = "\(settings.name)"
         // Tests shorten member certificates to watch renewal happen; never set in production.
-        let validity = ProcessInfo.processInfo.environment["KIBAN_MEMBER_CERTIFICATE_SECONDS"].flatMap(Double.init).map { max($0, 20) }
+        let validity = ProcessInfo.processInfo.environment["KIBAN_MEMBER_CERTIFICATE_SECONDS"].flatMap(Double.init)
+            .flatMap { $0.isFinite ? min(max($0, 20), 10 * 365 * 86_400) : nil }
         let daemon = Daemon(config: settings, logger: logger, memberCertificateValidity: validity ?? 365 * 86_400)
         try await daemon.start()
         let admin = try await AdminServer.start(path: settings.socketPath, daemon: daemon, logger: logger)
