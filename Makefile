@@ -41,7 +41,8 @@ sim-and-package: sim-build
 		echo "sim-run in the background (log: .build-release/sim.log) while make deb builds"; \
 		$(MAKE) sim-run SIM="$$sim" >.build-release/sim.log 2>&1 & pid=$$!; \
 		$(MAKE) deb; deb=$$?; wait $$pid; simrc=$$?; cat .build-release/sim.log; \
-		[ $$simrc -eq 0 ] && [ $$deb -eq 0 ] && tests/package/test-package.sh out/kiban_$(VERSION)_amd64.deb; fi
+		[ $$simrc -eq 0 ] && [ $$deb -eq 0 ] && tests/package/test-package.sh out/kiban_$(VERSION)_amd64.deb && \
+		tests/package/test-guide.sh out/kiban_$(VERSION)_amd64.deb; fi
 
 # Release builds (`sim`, `deb`) share one scratch directory and the package's flags, so what
 # both use (KibanRaft, ArgumentParser) is compiled once. scripts/build-deb.sh uses the same.
@@ -67,10 +68,12 @@ sim-run:
 deb: deps
 	scripts/build-deb.sh
 
-# The package under a real systemd in Debian 12 containers, and lintian and piuparts. Root only.
+# The package under a real systemd in Debian 12 containers, and lintian and piuparts; then
+# docs/operator-guide.md run as written (tests/package/test-guide.sh). Root only.
 test-package:
 	@if [ "$$(id -u)" -ne 0 ]; then echo "test-package: skipped: needs root (containers, namespaces, piuparts)"; \
-	else $(MAKE) deb && tests/package/test-package.sh out/kiban_$(VERSION)_amd64.deb; fi
+	else $(MAKE) deb && tests/package/test-package.sh out/kiban_$(VERSION)_amd64.deb && \
+		tests/package/test-guide.sh out/kiban_$(VERSION)_amd64.deb; fi
 
 # docs/cli.md from the binary's --help (make test checks that it is current).
 cli-docs: build

@@ -20,59 +20,15 @@ HX_PREFIX=${HX_PREFIX:-kbt$$}
 RUN=${RUN:-/tmp/kiban-netboot-vm-$$}
 . "$HERE/lib-topo.sh"
 KIBAN=${KIBAN:?set KIBAN to the kiban binary}
-CACHE=${KIBAN_BOOT_CACHE:-/var/tmp/kiban-boot-cache}
 BOOT_SECONDS=${BOOT_SECONDS:-300}
 DHCP=${DHCP:-kiban}          # kiban: the members' own DHCP servers; dnsmasq: one dnsmasq per member
 SERIAL=KB-SN-0001; MAC=52:54:00:4b:01:01
-mkdir -p "$CACHE"
 fail() { log "FAIL $*"; for b in 1 2 3; do echo "--- bs$b log (tail)"; tail -n 15 "$RUN/bs$b/server.log" 2>/dev/null; done; exit 1; }
 
-# ---- kernel (Debian's, with its virtio modules) and busybox, fetched once
-KDIR=$(ls -d "$CACHE"/kx/lib/modules/* 2>/dev/null | tail -1 || true)
-if [ -z "$KDIR" ]; then
-  pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
-  (cd "$CACHE" && apt-get download "$pkg" >/dev/null && dpkg-deb -x "$pkg"_*.deb kx && rm -f "$pkg"_*.deb)
-  KDIR=$(ls -d "$CACHE"/kx/lib/modules/* | tail -1)
-fi
-KERNEL=$(ls "$CACHE"/kx/boot/vmlinuz-* | tail -1)
-if [ ! -x "$CACHE/bbx/bin/busybox" ]; then
-  (cd "$CACHE" && apt-get download busybox-static >/dev/null && dpkg-deb -x busybox-static_*.deb bbx && rm -f busybox-static_*.deb)
-fi
-
-# ---- initrd: busybox, the NIC's modules, an /init that fetches the configuration
-I="$RUN/initrd"; mkdir -p "$I"/{bin,proc,sys,dev,lib/modules,etc}
-cp "$CACHE/bbx/bin/busybox" "$I/bin/"
-for c in sh mount cat echo sed insmod ip ifconfig route udhcpc wget poweroff sleep; do ln -s busybox "$I/bin/$c"; done
-MODS=""   # the NIC's modules, each after what its depends= names
-modfile() { find "$KDIR/kernel" -name "$1.ko" | head -1; }
-need() {
-  local d; for d in $(grep -a -o -m1 'depends=[a-z0-9_,-]*' "$(modfile "$1")" | head -1 | cut -d= -f2 | tr , ' '); do need "$d"; done
-  [[ " $MODS " == *" $1 "* ]] || MODS="$MODS $1"
-}
-need virtio_pci; need virtio_net
-for m in $MODS; do cp "$(modfile "$m")" "$I/lib/modules/"; done
-cat >"$I/udhcpc.sh" <<'EOS'
-#!/bin/sh
-case "$1" in bound|renew)
-  ifconfig "$interface" "$ip" netmask "${subnet:-255.255.255.0}" up
-  for r in $router; do route add default gw "$r" 2>/dev/null; done ;;
-esac
-EOS
-cat >"$I/init" <<EOS
-#!/bin/sh
-mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev 2>/dev/null
-for m in $MODS; do insmod /lib/modules/\$m.ko >/dev/ttyS0 2>&1 || echo "insmod \$m failed" >/dev/ttyS0; done
-config=\$(sed -n 's/.*kiban\.config=\([^ ]*\).*/\1/p' /proc/cmdline)
-serial=\$(sed -n 's/.*kiban\.serial=\([^ ]*\).*/\1/p' /proc/cmdline)
-echo "KIBAN-INITRD serial=\$serial config=\$config" >/dev/ttyS0
-ip link set eth0 up
-udhcpc -i eth0 -n -q -t 20 -T 1 -s /udhcpc.sh >/dev/ttyS0 2>&1
-for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O /config "\$config" && break; sleep 1; done
-echo "KIBAN-CONFIG-BEGIN" >/dev/ttyS0; cat /config >/dev/ttyS0; echo "KIBAN-CONFIG-END" >/dev/ttyS0
-poweroff -f
-EOS
-chmod +x "$I/init" "$I/udhcpc.sh"
-(cd "$I" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$RUN/initrd.img"
+# ---- kernel and busybox (fetched once), the initrd that prints the machine's configuration
+. "$HERE/lib-boot-initrd.sh"
+boot_cache
+config_initrd "$RUN/initrd" "$RUN/initrd.img"
 
 # ---- topology: router with relay, three boot-server namespaces, rack subnets
 mkns rtr

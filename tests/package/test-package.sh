@@ -14,80 +14,17 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 0
 fi
 DEB=$(realpath "${1:?usage: $0 out/kiban_VERSION_amd64.deb}")
-for tool in systemd-nspawn debootstrap lintian piuparts nsenter python3; do
-  command -v "$tool" >/dev/null || { echo "test-package: $tool is missing: run scripts/install-deps.sh test" >&2; exit 1; }
-done
-CACHE=${KIBAN_TEST_CACHE:-/var/cache/kiban-test}
-ROOT=$CACHE/bookworm-systemd
-MIRROR=${MIRROR:-$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || echo http://deb.debian.org/debian)}
-RUN=$(mktemp -d /tmp/kiban-package-test.XXXXXX)
-P=kp$(( $$ % 100000 ))                 # names of this run's namespaces and machines
+command -v lintian >/dev/null && command -v piuparts >/dev/null ||
+  { echo "test-package: lintian or piuparts is missing: run scripts/install-deps.sh test" >&2; exit 1; }
+. "$(dirname "$0")/lib-containers.sh"
 VERSION=$(dpkg-deb -f "$DEB" Version)
 NEXT=$VERSION+upgradetest1             # the upgrade: the same files under a higher version
-declare -A CPID NSPAWN
-T0=$(date +%s)
-
-log() { printf '[%s +%3ds] %s\n' "$(date +%T)" $(( $(date +%s) - T0 )) "$*"; }
-fail() { log "FAIL: $*"; exit 1; }
-cleanup() {
-  set +e
-  local i pid
-  for i in "${!NSPAWN[@]}"; do kill "${NSPAWN[$i]}" 2>/dev/null; done
-  for i in "${!NSPAWN[@]}"; do
-    for _ in $(seq 100); do kill -0 "${NSPAWN[$i]}" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "${NSPAWN[$i]}" 2>/dev/null
-  done
-  for n in $(ip netns list | awk -v p="$P-" 'index($1,p)==1{print $1}'); do
-    for pid in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
-    ip netns del "$n"
-  done
-  for m in $(awk -v w="$RUN" 'index($2,w)==1{print $2}' /proc/mounts | sort -r); do umount -l "$m"; done
-  [ "${KEEP_RUN:-0}" = 1 ] && echo "logs kept in $RUN" || rm -rf "$RUN"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_for() {  # wait_for SECONDS WHAT CMD...: poll CMD until it succeeds, or fail after SECONDS
-  local deadline=$(( $(date +%s) + $1 )) what=$2; shift 2
-  until "$@" >/dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$deadline" ] || fail "$what (waited $1 s)"
-    sleep 0.3
-  done
-}
-ct() {  # ct N CMD...: run CMD in container N as root, as from a login shell there
-  local n=$1; shift
-  nsenter -t "${CPID[$n]}" -a env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    HOME=/root LANG=C.UTF-8 TERM=dumb DEBIAN_FRONTEND=noninteractive "$@"
-}
-expect_eq() {  # expect_eq WHAT EXPECTED ACTUAL
-  [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
-  log "ok: $1: $3"
-}
 
 # ---- lintian
 log "lintian $(basename "$DEB")"
 lintian --fail-on error,warning --tag-display-limit 0 "$DEB" || fail "lintian reports the errors or warnings above"
 
-# ---- the cached Debian root, with the packages kiban depends on
-exec 9>"$CACHE.lock"
-flock -x 9
-if [ ! -x "$ROOT/usr/bin/dpkg" ]; then
-  log "debootstrap bookworm into $ROOT (once; later runs reuse it)"
-  mkdir -p "$CACHE"; rm -rf "$ROOT.tmp"
-  debootstrap --variant=minbase --include=systemd-sysv,dbus,adduser,libsqlite3-0,liburing2 \
-    bookworm "$ROOT.tmp" "$MIRROR" >"$RUN/debootstrap.log" 2>&1 || { tail "$RUN/debootstrap.log"; fail "debootstrap"; }
-  mv "$ROOT.tmp" "$ROOT"
-fi
-missing=()
-for dep in $(dpkg-deb -f "$DEB" Depends | tr ',' '\n' | sed 's/(.*)//; s/|.*//' | tr -d ' '); do
-  chroot "$ROOT" dpkg-query -W -f='${Status}' "$dep" 2>/dev/null | grep -q 'ok installed' || missing+=("$dep")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  log "adding ${missing[*]} to the cached root"
-  chroot "$ROOT" sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${missing[*]}" >"$RUN/apt.log" 2>&1 ||
-    { tail "$RUN/apt.log"; fail "apt-get install ${missing[*]} in $ROOT"; }
-fi
-flock -s 9   # others may share the root now; none changes it while we use it
+prepare_root
 
 # ---- the upgrade package: the same files, a higher version
 mkdir -p "$RUN/next"
@@ -100,137 +37,117 @@ ip netns add "$P-sw"
 ip -n "$P-sw" link add br0 type bridge
 ip -n "$P-sw" link set br0 up
 for n in 1 2 3; do
-  ip netns add "$P-$n"
-  ip -n "$P-$n" link set lo up
-  ip -n "$P-$n" link add eth0 type veth peer name "port$n" netns "$P-sw"
+  ip netns add "$P-boot-$n"
+  ip -n "$P-boot-$n" link set lo up
+  ip -n "$P-boot-$n" link add eth0 type veth peer name "port$n" netns "$P-sw"
   ip -n "$P-sw" link set "port$n" master br0 up
-  ip -n "$P-$n" addr add "198.18.0.1$n/24" dev eth0
-  ip -n "$P-$n" link set eth0 up
+  ip -n "$P-boot-$n" addr add "198.18.0.1$n/24" dev eth0
+  ip -n "$P-boot-$n" link set eth0 up
 done
 
 # ---- three containers booting systemd
-boot() {  # boot N
-  local n=$1 dir=$RUN/ct$1
-  mkdir -p "$dir"/{upper,work,root}
-  mount -t overlay overlay -o "lowerdir=$ROOT,upperdir=$dir/upper,workdir=$dir/work" "$dir/root"
-  cp "$DEB" "$RUN/kiban_${NEXT}_amd64.deb" "$dir/root/root/"
-  systemd-nspawn -q -D "$dir/root" --register=no --keep-unit -M "$P-$n" --hostname="boot-$n" \
-    --network-namespace-path="/run/netns/$P-$n" -b >"$dir/console.log" 2>&1 </dev/null &
-  NSPAWN[$n]=$!
-}
-running() { local s; s=$(ct "$1" systemctl is-system-running 2>/dev/null); [ "$s" = running ] || [ "$s" = degraded ]; }
-for n in 1 2 3; do boot "$n"; done
-for n in 1 2 3; do
-  wait_for 60 "container $n starts" pgrep -P "${NSPAWN[$n]}"
-  CPID[$n]=$(pgrep -P "${NSPAWN[$n]}" | head -1)
-done
-for n in 1 2 3; do wait_for 120 "systemd boots in container $n" running "$n"; done
-log "three containers booted (PID 1: $(cat /proc/"${CPID[1]}"/comm))"
+for n in 1 2 3; do boot_container "boot-$n" "$DEB" "$RUN/kiban_${NEXT}_amd64.deb"; done
+await_containers boot-1 boot-2 boot-3
+log "three containers booted (PID 1: $(cat /proc/"${CPID[boot-1]}"/comm))"
 
 # ---- install
-for n in 1 2 3; do
-  ct "$n" apt-get install -y --no-install-recommends "/root/$(basename "$DEB")" >"$RUN/install-$n.log" 2>&1 ||
-    { tail -20 "$RUN/install-$n.log"; fail "apt-get install on boot-$n"; }
-  wait_for 60 "kiban.service active on boot-$n" ct "$n" systemctl is-active kiban
-done
+for n in 1 2 3; do install_package "boot-$n" "$(basename "$DEB")"; done
 log "installed $VERSION on the three containers"
-expect_eq "systemctl is-active kiban" active "$(ct 1 systemctl is-active kiban)"
-expect_eq "systemctl is-enabled kiban" enabled "$(ct 1 systemctl is-enabled kiban)"
-pid=$(ct 1 systemctl show -p MainPID --value kiban)
-expect_eq "the daemon's user" kiban "$(ct 1 stat -c %U "/proc/$pid")"
+expect_eq "systemctl is-active kiban" active "$(ct boot-1 systemctl is-active kiban)"
+expect_eq "systemctl is-enabled kiban" enabled "$(ct boot-1 systemctl is-enabled kiban)"
+pid=$(ct boot-1 systemctl show -p MainPID --value kiban)
+expect_eq "the daemon's user" kiban "$(ct boot-1 stat -c %U "/proc/$pid")"
 expect_eq "the daemon's ambient capabilities (NET_BIND_SERVICE only)" 0000000000000400 \
-  "$(ct 1 awk '/^CapAmb/{print $2}' "/proc/$pid/status")"
-expect_eq "the admin socket's mode, owner, group" "660 kiban kiban" "$(ct 1 stat -c '%a %U %G' /run/kiban/kiban.sock)"
-expect_eq "the data directory's mode and owner" "700 kiban" "$(ct 1 stat -c '%a %U' /var/lib/kiban)"
+  "$(ct boot-1 awk '/^CapAmb/{print $2}' "/proc/$pid/status")"
+expect_eq "the admin socket's mode, owner, group" "660 kiban kiban" "$(ct boot-1 stat -c '%a %U %G' /run/kiban/kiban.sock)"
+expect_eq "the data directory's mode and owner" "700 kiban" "$(ct boot-1 stat -c '%a %U' /var/lib/kiban)"
 for f in /usr/share/man/man1/kiban.1.gz /usr/share/zsh/vendor-completions/_kiban /usr/share/fish/vendor_completions.d/kiban.fish; do
-  ct 1 test -s "$f" || fail "$f is missing or empty"
+  ct boot-1 test -s "$f" || fail "$f is missing or empty"
 done
 expect_eq "bash completion of 'kiban tok'" token \
-  "$(ct 1 bash -c 'source /usr/share/bash-completion/completions/kiban; COMP_WORDS=(kiban tok); COMP_CWORD=1; COMP_LINE="kiban tok"; COMP_POINT=9; $(complete -p kiban | sed "s/.*-F \([^ ]*\).*/\1/") kiban tok kiban; echo "${COMPREPLY[*]}"')"
-ct 1 kiban status >"$RUN/status-before-init" 2>&1 && fail "kiban status before init exits 0"
+  "$(ct boot-1 bash -c 'source /usr/share/bash-completion/completions/kiban; COMP_WORDS=(kiban tok); COMP_CWORD=1; COMP_LINE="kiban tok"; COMP_POINT=9; $(complete -p kiban | sed "s/.*-F \([^ ]*\).*/\1/") kiban tok kiban; echo "${COMPREPLY[*]}"')"
+ct boot-1 kiban status >"$RUN/status-before-init" 2>&1 && fail "kiban status before init exits 0"
 grep -q uninitialized "$RUN/status-before-init" || fail "kiban status before init: $(cat "$RUN/status-before-init")"
 log "ok: before init, kiban status says uninitialized and exits 1"
-ct 1 adduser --quiet --disabled-password --gecos "" alice >/dev/null
-ct 1 runuser -u alice -- kiban status >"$RUN/denied" 2>&1 && fail "a user outside group kiban used the admin socket"
-ct 1 adduser --quiet alice kiban >/dev/null
-rc=0; ct 1 runuser -u alice -- kiban status -o json >/dev/null 2>&1 || rc=$?
+ct boot-1 adduser --quiet --disabled-password --gecos "" alice >/dev/null
+ct boot-1 runuser -u alice -- kiban status >"$RUN/denied" 2>&1 && fail "a user outside group kiban used the admin socket"
+ct boot-1 adduser --quiet alice kiban >/dev/null
+rc=0; ct boot-1 runuser -u alice -- kiban status -o json >/dev/null 2>&1 || rc=$?
 [ "$rc" -eq 1 ] || fail "a member of group kiban cannot use the admin socket (exit $rc)"
 log "ok: the admin socket refuses other users and serves the kiban group"
 # --man=no: the container has no man-db to look up Documentation=man:kiban(1).
-ct 1 systemd-analyze verify --man=no kiban.service >"$RUN/verify.txt" 2>&1 || { cat "$RUN/verify.txt"; fail "systemd-analyze verify kiban.service"; }
+ct boot-1 systemd-analyze verify --man=no kiban.service >"$RUN/verify.txt" 2>&1 || { cat "$RUN/verify.txt"; fail "systemd-analyze verify kiban.service"; }
 grep . "$RUN/verify.txt" && fail "systemd-analyze verify kiban.service warns (above)"
 log "ok: systemd-analyze verify kiban.service"
-ct 1 systemd-analyze security kiban.service >"$RUN/security.txt" 2>&1 || true
+ct boot-1 systemd-analyze security kiban.service >"$RUN/security.txt" 2>&1 || true
 log "systemd-analyze security kiban.service: $(tail -1 "$RUN/security.txt")"
 
 # ---- a cluster, exactly as docs/operator-guide.md says
 for n in 1 2 3; do
-  ct "$n" sed -i -e "s/^# name: .*/name: boot-$n/" -e "s/^# advertise-address: .*/advertise-address: 198.18.0.1$n/" /etc/kiban/kiban.yaml
-  ct "$n" systemctl restart kiban
+  ct "boot-$n" sed -i -e "s/^# name: .*/name: boot-$n/" -e "s/^# advertise-address: .*/advertise-address: 198.18.0.1$n/" /etc/kiban/kiban.yaml
+  ct "boot-$n" systemctl restart kiban
 done
-ct 1 kiban init >"$RUN/init.txt" || fail "kiban init"
+ct boot-1 kiban init >"$RUN/init.txt" || fail "kiban init"
 log "kiban init on boot-1: $(tail -1 "$RUN/init.txt")"
-wait_for 60 "boot-1 has a leader" ct 1 kiban status
+wait_for 60 "boot-1 has a leader" ct boot-1 kiban status
 for n in 2 3; do
-  token=$(ct 1 kiban token create "boot-$n" --ttl 1h) || fail "kiban token create boot-$n"
+  token=$(ct boot-1 kiban token create "boot-$n" --ttl 1h) || fail "kiban token create boot-$n"
   # As the guide says: the token in a file only root reads, never on the command line.
-  printf '%s\n' "$token" | ct "$n" install -m 600 /dev/stdin /root/token || fail "writing the token on boot-$n"
-  ct "$n" kiban join --token-file /root/token >"$RUN/join-$n.txt" || fail "kiban join on boot-$n: $(cat "$RUN/join-$n.txt")"
+  printf '%s\n' "$token" | ct "boot-$n" install -m 600 /dev/stdin /root/token || fail "writing the token on boot-$n"
+  ct "boot-$n" kiban join --token-file /root/token >"$RUN/join-$n.txt" || fail "kiban join on boot-$n: $(cat "$RUN/join-$n.txt")"
 done
 voters() {  # voters N COUNT: container N sees a leader and COUNT voters
-  ct "$1" kiban status -o json | python3 -c 'import json,sys; s=json.load(sys.stdin); sys.exit(not (s.get("leader") and sum(m["role"]=="voter" for m in s["members"])==int(sys.argv[1])))' "$2"
+  ct "boot-$1" kiban status -o json | python3 -c 'import json,sys; s=json.load(sys.stdin); sys.exit(not (s.get("leader") and sum(m["role"]=="voter" for m in s["members"])==int(sys.argv[1])))' "$2"
 }
 for n in 1 2 3; do wait_for 90 "boot-$n sees a leader and three voters" voters "$n" 3; done
 log "ok: three voters, one leader, as each member sees it"
 for n in 1 2 3; do
-  expect_eq "mode of boot-$n's key-encryption key" 600 "$(ct "$n" stat -c %a /var/lib/kiban/tls/kek)"
+  expect_eq "mode of boot-$n's key-encryption key" 600 "$(ct "boot-$n" stat -c %a /var/lib/kiban/tls/kek)"
 done
-kek1=$(ct 1 sha256sum /var/lib/kiban/tls/kek | cut -d' ' -f1); kek3=$(ct 3 sha256sum /var/lib/kiban/tls/kek | cut -d' ' -f1)
+kek1=$(ct boot-1 sha256sum /var/lib/kiban/tls/kek | cut -d' ' -f1); kek3=$(ct boot-3 sha256sum /var/lib/kiban/tls/kek | cut -d' ' -f1)
 expect_eq "boot-3's key-encryption key (received at join)" "$kek1" "$kek3"
-ct 1 kiban kv get /kiban/ca >/dev/null 2>&1 && fail "kiban kv get /kiban/ca answered"
+ct boot-1 kiban kv get /kiban/ca >/dev/null 2>&1 && fail "kiban kv get /kiban/ca answered"
 log "ok: every member holds the cluster's key-encryption key (0600); the kv API refuses /kiban/"
-ct 1 kiban status | sed 's/^/    /'
-ct 2 kiban kv put package-test kept-across-upgrades >/dev/null || fail "kv put"
+ct boot-1 kiban status | sed 's/^/    /'
+ct boot-2 kiban kv put package-test kept-across-upgrades >/dev/null || fail "kv put"
 
 # ---- upgrade, one server at a time
 for n in 1 2 3; do
-  before=$(ct "$n" systemctl show -p InvocationID --value kiban)
-  ct "$n" apt-get install -y --no-install-recommends "/root/kiban_${NEXT}_amd64.deb" >"$RUN/upgrade-$n.log" 2>&1 ||
+  before=$(ct "boot-$n" systemctl show -p InvocationID --value kiban)
+  ct "boot-$n" apt-get install -y --no-install-recommends "/root/kiban_${NEXT}_amd64.deb" >"$RUN/upgrade-$n.log" 2>&1 ||
     { tail -20 "$RUN/upgrade-$n.log"; fail "upgrade on boot-$n"; }
-  expect_eq "boot-$n's package version" "$NEXT" "$(ct "$n" dpkg-query -W -f='${Version}' kiban)"
-  wait_for 60 "kiban.service active after the upgrade on boot-$n" ct "$n" systemctl is-active kiban
-  after=$(ct "$n" systemctl show -p InvocationID --value kiban)
+  expect_eq "boot-$n's package version" "$NEXT" "$(ct "boot-$n" dpkg-query -W -f='${Version}' kiban)"
+  wait_for 60 "kiban.service active after the upgrade on boot-$n" ct "boot-$n" systemctl is-active kiban
+  after=$(ct "boot-$n" systemctl show -p InvocationID --value kiban)
   [ -n "$after" ] && [ "$after" != "$before" ] || fail "the upgrade did not restart kiban on boot-$n"
-  expect_eq "boot-$n's edited kiban.yaml after the upgrade" "name: boot-$n" "$(ct "$n" grep '^name:' /etc/kiban/kiban.yaml)"
+  expect_eq "boot-$n's edited kiban.yaml after the upgrade" "name: boot-$n" "$(ct "boot-$n" grep '^name:' /etc/kiban/kiban.yaml)"
   wait_for 90 "boot-$n is back with a leader and three voters" voters "$n" 3
 done
-expect_eq "a key written before the upgrades" kept-across-upgrades "$(ct 3 kiban kv get package-test)"
+expect_eq "a key written before the upgrades" kept-across-upgrades "$(ct boot-3 kiban kv get package-test)"
 log "ok: rolling upgrade to $NEXT: each service restarted, settings and data kept"
 
 # ---- remove (data kept), purge (data gone)
-leader() { ct 1 kiban status -o json | python3 -c 'import json,sys; print(json.load(sys.stdin).get("leader") or "")'; }
+leader() { ct boot-1 kiban status -o json | python3 -c 'import json,sys; print(json.load(sys.stdin).get("leader") or "")'; }
 not_leader() { [ "$(leader)" != "boot-$1" ] && [ -n "$(leader)" ]; }
 if [ "$(leader)" = boot-3 ]; then
-  ct 3 kiban members transfer-leader >/dev/null || fail "kiban members transfer-leader on boot-3"
+  ct boot-3 kiban members transfer-leader >/dev/null || fail "kiban members transfer-leader on boot-3"
   wait_for 60 "leadership leaves boot-3" not_leader 3
 fi
 l=$(leader); l=${l#boot-}
-ct "$l" kiban members remove boot-3 >"$RUN/members-remove.txt" 2>&1 || fail "kiban members remove boot-3 on boot-$l: $(cat "$RUN/members-remove.txt")"
-ct 3 apt-get remove -y kiban >"$RUN/remove.log" 2>&1 || { tail "$RUN/remove.log"; fail "apt-get remove"; }
-[ "$(ct 3 systemctl is-active kiban)" != active ] || fail "kiban still runs after apt-get remove"
-ct 3 test -f /var/lib/kiban/member.json || fail "apt-get remove deleted the data"
-ct 3 test -f /etc/kiban/kiban.yaml || fail "apt-get remove deleted the configuration"
+ct "boot-$l" kiban members remove boot-3 >"$RUN/members-remove.txt" 2>&1 || fail "kiban members remove boot-3 on boot-$l: $(cat "$RUN/members-remove.txt")"
+ct boot-3 apt-get remove -y kiban >"$RUN/remove.log" 2>&1 || { tail "$RUN/remove.log"; fail "apt-get remove"; }
+[ "$(ct boot-3 systemctl is-active kiban)" != active ] || fail "kiban still runs after apt-get remove"
+ct boot-3 test -f /var/lib/kiban/member.json || fail "apt-get remove deleted the data"
+ct boot-3 test -f /etc/kiban/kiban.yaml || fail "apt-get remove deleted the configuration"
 log "ok: after apt-get remove the service is stopped, /var/lib/kiban and /etc/kiban/kiban.yaml stay"
-ct 3 apt-get purge -y kiban >"$RUN/purge.log" 2>&1 || { tail "$RUN/purge.log"; fail "apt-get purge"; }
-ct 3 test -e /var/lib/kiban && fail "apt-get purge left /var/lib/kiban"
-ct 3 test -e /etc/kiban && fail "apt-get purge left /etc/kiban"
-ct 3 dpkg-query -W -f='${Status}' kiban 2>/dev/null | grep -q installed && fail "kiban still installed after purge"
+ct boot-3 apt-get purge -y kiban >"$RUN/purge.log" 2>&1 || { tail "$RUN/purge.log"; fail "apt-get purge"; }
+ct boot-3 test -e /var/lib/kiban && fail "apt-get purge left /var/lib/kiban"
+ct boot-3 test -e /etc/kiban && fail "apt-get purge left /etc/kiban"
+ct boot-3 dpkg-query -W -f='${Status}' kiban 2>/dev/null | grep -q installed && fail "kiban still installed after purge"
 log "ok: after apt-get purge, /var/lib/kiban and /etc/kiban are gone"
 wait_for 60 "the two remaining members keep a leader" voters 1 2
 
-for n in 1 2 3; do ct "$n" systemctl poweroff >/dev/null 2>&1 || true; done
-for n in 1 2 3; do wait_for 60 "container $n powers off" sh -c "! kill -0 ${NSPAWN[$n]} 2>/dev/null"; done
-NSPAWN=()
+for n in 1 2 3; do stop_container "boot-$n"; done
 log "containers powered off"
 
 # ---- piuparts: install, remove, purge in a copy of the cached root
