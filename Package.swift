@@ -65,6 +65,11 @@ let package = Package(
         .target(name: "KibanInventory",
                 dependencies: ["KibanStore", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
+        // Nodes: the health rules (machine states from agents' heartbeats), the facts agents
+        // report, the operations they run, and who may enroll. Pure values; services on the store.
+        .target(name: "KibanNodes",
+                dependencies: ["KibanInventory", "KibanStore", "KibanCA"],
+                swiftSettings: strict),
         // The cluster certificate authority, join tokens and the PKI (issuers, roles, issuance,
         // the certificate inventory, revocation and CRLs) on the store.
         .target(
@@ -136,8 +141,11 @@ let package = Package(
                                                             .product(name: "NIOPosix", package: "swift-nio"),
                                                             .product(name: "NIOSSL", package: "swift-nio-ssl")],
                     swiftSettings: strict),
+        .testTarget(name: "KibanNodesTests",
+                    dependencies: ["KibanNodes", "KibanInventory", "KibanStore", "KibanCA", "KibanTestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "KibanInventoryTests",
-                    dependencies: ["KibanInventory", "KibanStore", "KibanRaft",
+                    dependencies: ["KibanInventory", "KibanStore", "KibanRaft", "KibanTestSupport",
                                    .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
         // The inventory benchmark (5,000 machines in 100 racks); run by scripts/bench-inventory.sh.
@@ -164,7 +172,9 @@ let package = Package(
                                    .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
         // Child processes that die with the test process, and free ports (docs/testing.md).
-        .target(name: "KibanTestSupport", path: "Tests/KibanTestSupport", swiftSettings: strict),
+        // Stores in a temporary directory for every module's service tests.
+        .target(name: "KibanTestSupport", dependencies: ["KibanStore", "KibanRaft", .product(name: "Logging", package: "swift-log")],
+                path: "Tests/KibanTestSupport", swiftSettings: strict),
         .testTarget(name: "KibanRaftSimulationTests", dependencies: ["KibanRaftSimulation", "KibanRaft"],
                     swiftSettings: strict),
         // liburing 2.3 (Debian 12); shim.h fixes the header include order for Swift.

@@ -77,4 +77,17 @@ public struct Machine: Sendable, Hashable, Codable {
 
     /// The serial number.
     public var serial: String { registration.serial }
+
+    /// Creates a machine record (the inventory service makes these at registration; other
+    /// modules' tests make them directly).
+    public init(registration: MachineRegistration, indexInRack: Int, ipv4: [IPv4], bmcIPv4: IPv4, registerDate: Date,
+                state: MachineState, stateTimestamp: Date) {
+        self.registration = registration
+        self.indexInRack = indexInRack
+        self.ipv4 = ipv4
+        self.bmcIPv4 = bmcIPv4
+        self.registerDate = registerDate
+        self.state = state
+        self.stateTimestamp = stateTimestamp
+    }
 }

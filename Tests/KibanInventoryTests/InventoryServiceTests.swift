@@ -1,6 +1,7 @@
 import Foundation
 import KibanInventory
 import KibanStore
+import KibanTestSupport
 import Testing
 
 @Suite("Inventory service on a real store")

@@ -1,6 +1,7 @@
 import Foundation
 import KibanInventory
 import KibanStore
+import KibanTestSupport
 import Testing
 
 @Suite("Lifecycle and audit through the service")

@@ -1,0 +1,88 @@
+public import Foundation
+public import KibanCA
+public import KibanStore
+
+/// A disk's LUKS volume key as the store holds it: sealed under the cluster's key-encryption
+/// key, bound to the machine and the device it belongs to.
+public struct DiskKeyRecord: Sendable, Hashable, Codable {
+    /// The device the key opens, as the agent names it (`nvme0n1`, `by-path-pci-0000:3b:00.0-nvme-1`).
+    public var device: String
+    /// The sealed key.
+    public var sealed: SealedKey
+    /// When it was escrowed.
+    public var escrowed: Date
+}
+
+/// sabakan-cryptsetup's key escrow, done safely: keys are sealed at rest (envelope encryption
+/// under the key-encryption key, which is never in the store), kept under `/kiban/` where the kv
+/// API cannot reach them, and handed only to the machine whose certificate names that serial.
+public struct DiskKeyEscrow: Sendable {
+    /// The store the sealed keys live in.
+    public let store: Store
+    /// The cluster's key-encryption key.
+    public let kek: KeyEncryptionKey
+
+    /// Creates the escrow over `store`, sealing with `kek`.
+    public init(store: Store, kek: KeyEncryptionKey) {
+        self.store = store
+        self.kek = kek
+    }
+
+    /// The sealing purpose: a key sealed for one machine and device opens for no other.
+    static func purpose(_ serial: String, _ device: String) -> String { "kiban-disk-key/\(serial)/\(device)" }
+
+    /// Escrows `key` for `device` of `serial`. A device that already has a key keeps it: the
+    /// first key is the one the volume was formatted with.
+    /// - Returns: false when a key was already escrowed (nothing changed).
+    /// - Throws: ``NodeError`` `invalidInput` for a bad serial, device name or key length.
+    @discardableResult
+    public func escrow(_ key: [UInt8], serial: String, device: String, now: Date) async throws -> Bool {
+        try Self.check(serial: serial, device: device)
+        guard (16...512).contains(key.count) else { throw NodeError(.invalidInput, "a volume key is 16 to 512 bytes") }
+        let record = DiskKeyRecord(device: device, sealed: try SealedKey.seal(key, purpose: Self.purpose(serial, device), with: kek),
+                                   escrowed: now)
+        let k = NodeKeys.diskKey(serial, device)
+        let result = try await store.txn(Txn(compares: [Compare(k, .equal, .version(0))],
+                                             success: [.put(key: k, value: Array(try JSONEncoder().encode(record)), lease: 0)]))
+        return result.succeeded
+    }
+
+    /// The key of `device` of `serial`, for the machine `requester` (the serial its certificate
+    /// names).
+    /// - Throws: ``NodeError`` `refused` when the requester is another machine; `notFound` when
+    ///   no key is escrowed.
+    public func key(serial: String, device: String, requester: String) async throws -> [UInt8] {
+        try Self.check(serial: serial, device: device)
+        guard requester == serial else {
+            throw NodeError(.refused, "machine \(requester) asked for a disk key of \(serial): a machine reads only its own keys")
+        }
+        guard let record = try await store.record(DiskKeyRecord.self, at: NodeKeys.diskKey(serial, device)) else {
+            throw NodeError(.notFound, "no key is escrowed for \(device) of \(serial)")
+        }
+        return try record.value.sealed.open(purpose: Self.purpose(serial, device), with: kek)
+    }
+
+    /// The devices of `serial` that have escrowed keys, with when (never the keys).
+    public func list(serial: String) async throws -> [(device: String, escrowed: Date)] {
+        try Self.check(serial: serial, device: "x")
+        let read = try await store.range(.prefix(NodeKeys.diskKeys(serial)))
+        return try read.kvs.map { kv in
+            let record = try JSONDecoder().decode(DiskKeyRecord.self, from: Data(kv.value))
+            return (record.device, record.escrowed)
+        }
+    }
+
+    /// Deletes every key of `serial`; returns how many there were.
+    @discardableResult
+    public func delete(serial: String) async throws -> Int {
+        try Self.check(serial: serial, device: "x")
+        return try await store.delete(.prefix(NodeKeys.diskKeys(serial))).count
+    }
+
+    static func check(serial: String, device: String) throws(NodeError) {
+        guard NodeFacts.isSerial(serial) else { throw NodeError(.invalidInput, "a serial is 1 to 64 letters, digits, '.', '_' or '-'") }
+        guard (1...128).contains(device.utf8.count), device != ".", device != "..",
+              device.utf8.allSatisfy({ $0.isASCIIAlphanumeric || [UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: ":")].contains($0) })
+        else { throw NodeError(.invalidInput, "a device name is 1 to 128 letters, digits, '.', '_', '-' or ':'") }
+    }
+}

@@ -1,0 +1,24 @@
+/// Where the node subsystem keeps its records in the store (docs/schema.md).
+///
+/// - `nodes/facts/<serial>`: the latest ``NodeFacts`` an agent reported (JSON)
+/// - `nodes/checks/<role>`: the ``HealthCheck`` list of a role (JSON)
+/// - `/kiban/nodes/disk-keys/<serial>/<device>`: a disk's LUKS volume key, sealed under the
+///   cluster's key-encryption key (``DiskKeyRecord``); under `/kiban/`, which the admin kv API
+///   neither reads nor writes
+public enum NodeKeys {
+    /// The prefix of every machine's facts.
+    public static let factsPrefix = "nodes/facts/"
+    /// The prefix of every role's checks.
+    public static let checksPrefix = "nodes/checks/"
+    /// The prefix of every disk key.
+    public static let diskKeysPrefix = "/kiban/nodes/disk-keys/"
+
+    /// The facts of `serial`.
+    public static func facts(_ serial: String) -> [UInt8] { Array((factsPrefix + serial).utf8) }
+    /// The checks of `role`.
+    public static func checks(_ role: String) -> [UInt8] { Array((checksPrefix + role).utf8) }
+    /// The prefix of `serial`'s disk keys.
+    public static func diskKeys(_ serial: String) -> [UInt8] { Array((diskKeysPrefix + serial + "/").utf8) }
+    /// The key of one disk of `serial`.
+    public static func diskKey(_ serial: String, _ device: String) -> [UInt8] { diskKeys(serial) + Array(device.utf8) }
+}
