@@ -1,4 +1,5 @@
 import Foundation
+import KibanStore
 @testable import KibanCA
 import Testing
 
@@ -107,6 +108,23 @@ struct IssuanceTests {
         #expect(try await f.pki.certificates(expiringWithin: 30 * 86_400).map(\.serial) == [short.record.serial])
         let actions = try await f.pki.auditLog().map(\.action)
         #expect(actions.sorted() == ["issue", "issue", "issue", "issuer-create", "role-set", "role-set"], "\(actions)")
+    }
+
+    @Test("An issuance writes its entry of the audit log in its own transaction; a refused one writes none")
+    func auditSameTransaction() async throws {
+        let f = try await PKIFixture()
+        defer { Task { await f.stop() } }
+        try await f.role("peer", "issuer: root\nallowed_names: ['etcd-*']\nmax_ttl: 90d\n")
+        let before = try await f.store.auditLog(AuditQuery(action: "pki")).entries
+        await #expect(throws: CAError.self) {
+            try await f.pki.issue(role: "peer", request: IssueRequest(commonName: "web"), requester: f.alice)
+        }
+        #expect(try await f.store.auditLog(AuditQuery(action: "pki")).entries == before)
+        let issued = try await f.pki.issue(role: "peer", request: IssueRequest(commonName: "etcd-0"), requester: f.alice)
+        let entries = try await f.store.auditLog(AuditQuery(action: "pki.issue")).entries
+        let record = try #require(try await f.store.range(.prefix(Array("/kiban/pki/certs/".utf8))).kvs.first)
+        #expect(entries.count == 1 && entries.first?.subject == issued.record.serial && entries.first?.actor == "operator:alice")
+        #expect(entries.first?.revision == record.modRevision, "written by the issuance's own transaction")
     }
 }
 
