@@ -108,8 +108,10 @@ struct AdminStreaming {
                     }
                 } catch {
                     let e = (error as? StoreError).map(ServerError.init) ?? ServerError(.unavailable, "the watch ended: \(error)")
-                    daemon.logger.notice("a watch ended", metadata: ["kiban.server.caller_pid": "\(caller.pid)",
-                                                                      "kiban.server.error": "\(e.message)"])
+                    if error is StoreError {
+                        daemon.logger.notice("the store ended a watch", metadata: ["kiban.server.caller_pid": "\(caller.pid)",
+                                                                                    "kiban.server.error": "\(e.message)"])
+                    }
                     let line = AdminRouter.encode(["error": e.code.rawValue, "message": e.message]) + Array("\n".utf8)
                     await Self.bounded(seconds: Self.errorLineSeconds, channel: channel) {
                         try? await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: line))))
