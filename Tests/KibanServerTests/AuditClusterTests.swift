@@ -1,4 +1,6 @@
 import Foundation
+@testable import KibanServer
+import KibanStore
 import Testing
 
 /// The one audit log on a real 3-member cluster: every subsystem's changes, each with the
@@ -62,5 +64,17 @@ struct AuditClusterTests {
         }
         #expect(follower.cli("audit", "set-retention", "1h").code == 0)
         #expect(cluster.members[0].cli("audit", "retention").stdout.contains("1h"))
+    }
+
+    @Test("A cluster audit record of the format before the one log becomes an entry with a dotted action")
+    func legacyRecord() {
+        let value = Array(#"{"action":"token create 3f9a0c for boot-2","gid":0,"pid":412,"time":1800000000,"uid":0}"#.utf8)
+        let entry = Daemon.auditEntry(legacy: KeyValue(key: Array("/kiban/audit/1".utf8), value: value, createRevision: 1, modRevision: 1, version: 1, lease: 0))
+        #expect(entry.action == "token.create" && entry.subject == "3f9a0c" && entry.detail == "token create 3f9a0c for boot-2")
+        #expect(entry.actor.hasPrefix("uid=0") && entry.time == Date(timeIntervalSince1970: 1_800_000_000))
+        let cluster = Daemon.auditEntry(legacy: KeyValue(key: Array("/kiban/audit/2".utf8),
+                                                         value: Array(#"{"action":"members promote b","gid":0,"pid":0,"time":1,"uid":0}"#.utf8),
+                                                         createRevision: 1, modRevision: 1, version: 1, lease: 0))
+        #expect(cluster.actor == "cluster" && cluster.action == "member.promote" && cluster.subject == "b")
     }
 }

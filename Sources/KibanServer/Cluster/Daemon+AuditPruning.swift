@@ -55,10 +55,23 @@ extension Daemon {
                               subject: String(decoding: kv.key, as: UTF8.self), detail: String(decoding: kv.value.prefix(4096), as: UTF8.self))
         }
         let words = r.action.split(separator: " ").map(String.init)
+        let verb = words.prefix(2).joined(separator: " ")
+        let action: String
+        if let named = legacyActions[verb] {
+            action = named
+        } else if let noun = legacyActions[words.first ?? ""], words.count > 1 {
+            action = "\(noun).\(words[1])"
+        } else {
+            action = words.prefix(2).joined(separator: ".")
+        }
         let caller = Caller(pid: r.pid, uid: r.uid, gid: r.gid)
         return AuditEntry(time: Date(timeIntervalSince1970: r.time), actor: r.pid == 0 ? "cluster" : caller.auditUser, member: "",
-                          action: words.prefix(2).joined(separator: "."), subject: words.count > 2 ? words[2] : "", detail: r.action)
+                          action: action, subject: words.count > 2 ? words[2] : "", detail: r.action)
     }
+
+    /// The older cluster records' verbs whose action is named otherwise in the one log.
+    static let legacyActions = ["members admit": "member.join", "init cluster": "cluster.init", "snapshot save": "backup.download",
+                                "kv del": "kv.delete", "members": "member", "templates": "template"]
 
     /// The longest pause between two prunings.
     static var auditPruneSecondsMax: Double { 3600 }

@@ -149,3 +149,19 @@ struct NodeIssuanceTests {
         #expect(notForNodes?.problems.first?.hasPrefix("allow_nodes") == true)
     }
 }
+
+@Suite("PKI audit records of the format before the one log")
+struct PKIAuditMigrationTests {
+    @Test("Records under /kiban/pki/audit/ move into the audit log once, as pki.<action>")
+    func migrate() async throws {
+        let f = try await PKIFixture()
+        defer { Task { await f.stop() } }
+        let record = #"{"action":"revoke","actor":"operator:alice","detail":"keyCompromise, issuer etcd","subject":"3f9a","time":"2027-01-15T08:00:00Z"}"#
+        _ = try await f.store.put(Array("/kiban/pki/audit/20270115/0000018f00000000/revoke/3f9a".utf8), Array(record.utf8))
+        #expect(try await PKIService.migrateAuditLog(in: f.store) == 1)
+        #expect(try await PKIService.migrateAuditLog(in: f.store) == 0)
+        let entries = try await f.store.auditLog(AuditQuery(action: "pki.revoke")).entries
+        #expect(entries.count == 1 && entries.first?.subject == "3f9a" && entries.first?.actor == "operator:alice")
+        #expect(try await f.pki.auditLog().map(\.action) == ["revoke"])
+    }
+}
