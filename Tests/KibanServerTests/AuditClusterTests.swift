@@ -52,6 +52,16 @@ struct AuditClusterTests {
         #expect(follower.cli("ca", "audit").stdout.contains("issue"), "the PKI's view of the log")
         #expect(follower.cli("logs", "-o", "json").stdout.contains("\"category\":\"ipam\""), "the inventory's view of the log")
 
+        // A record of the format before the one log is moved into it by a leader that has not
+        // moved older records yet (here: the member that takes over the leadership).
+        let legacy = #"{"action":"set-state","category":"machines","detail":"healthy","instance":"legacy-1","rev":0,"ts":"2026-11-01T00:00:00Z","user":"uid=0(root) gid=0(root)"}"#
+        #expect(follower.cli("kv", "put", "inventory/audit/20261101/00000000000000a0/machines/legacy-1/set-state", legacy).code == 0)
+        #expect(follower.cli("members", "transfer-leader", follower.name).code == 0)
+        try await poll("the new leader to move the older record", seconds: DaemonTestSupport.waitSeconds) {
+            !follower.audited("inventory.machines.set-state", "legacy-1").isEmpty
+        }
+        #expect(follower.cli("kv", "list", "inventory/audit/", "-o", "json").stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
+
         // One retention, set anywhere, prunes every subsystem's entries on every member.
         #expect(follower.cli("audit", "set-retention", "3s").code == 0)
         let subsystems = ["member", "token", "backup", "pki", "inventory", "cluster"]
