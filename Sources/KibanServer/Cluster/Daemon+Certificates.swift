@@ -79,14 +79,13 @@ extension Daemon {
         }
     }
 
-    /// Rewrites a member record if it is unchanged since `revision`.
-    func putMember(_ record: MemberRecord, comparing revision: Int64, store: Store,
-                   audit: KibanStore.Operation? = nil) async throws(ServerError) {
+    /// Rewrites a member record if it is unchanged since `revision`, with its audit entry.
+    func putMember(_ record: MemberRecord, comparing revision: Int64, store: Store, audit: KibanStore.Operation) async throws(ServerError) {
         let key = ClusterKey.member(record.id)
         let value: [UInt8]
         do { value = Array(try JSONEncoder().encode(record)) } catch { throw ServerError(.internal, "\(error)") }
         let result = try await storeCall { () throws(StoreError) in
-            try await store.txn(Txn(compares: [Compare(key, .equal, .modRevision(revision))], success: [.put(key: key, value: value, lease: 0)] + (audit.map { [$0] } ?? [])))
+            try await store.txn(Txn(compares: [Compare(key, .equal, .modRevision(revision))], success: [.put(key: key, value: value, lease: 0), audit]))
         }
         guard result.succeeded else { throw ServerError(.conflict, "member \(record.name) changed meanwhile; retry") }
         directory.upsert(record)
