@@ -102,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "kiban",
             dependencies: [
-                "KibanServer", "KibanInventory", "KibanCA",
+                "KibanServer", "KibanStore", "KibanInventory", "KibanCA",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),

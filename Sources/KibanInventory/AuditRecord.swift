@@ -1,7 +1,9 @@
 public import Foundation
 
-/// One entry of the audit log: who changed what, and when (sabakan's audit entry without the
-/// HTTP client's address, which a Unix-socket admin API does not have).
+/// An inventory entry of the audit log in sabakan's format (`kiban logs`, `GET /v1/logs`):
+/// who changed what, and when, without the HTTP client's address, which a Unix-socket admin
+/// API does not have. Also the stored format of inventory audit records before the one
+/// audit log (``AuditEntry``), read to move them into it.
 public struct AuditRecord: Sendable, Hashable, Codable {
     /// When the change was made (the caller's clock).
     public var ts: Date

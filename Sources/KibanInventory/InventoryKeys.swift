@@ -21,9 +21,10 @@ enum InventoryKeys {
     static let byRack = "inventory/by-rack/"
     /// Secondary keys for state queries: `by-state/<state>/<serial>`, empty value.
     static let byState = "inventory/by-state/"
-    /// Audit records: `audit/<YYYYMMDD>/<read revision, 16 hex>/<category>/<instance>/<action>`.
+    /// Audit records of schema 1 before the one audit log (`audit/<YYYYMMDD>/<read revision,
+    /// 16 hex>/<category>/<instance>/<action>`); read only to move them into ``AuditLog``.
     static let audit = "inventory/audit/"
-    /// The audit retention in seconds (decimal); absent means the default, 60 days.
+    /// The audit retention of schema 1; moved to ``AuditLog/retentionKey`` at start.
     static let auditRetention = key("inventory/audit-retention")
 
     static func key(_ text: String) -> [UInt8] { Array(text.utf8) }
@@ -35,22 +36,5 @@ enum InventoryKeys {
     /// The serial that ends a secondary or machine key.
     static func serial(of key: [UInt8]) -> String {
         String(decoding: key.split(separator: UInt8(ascii: "/")).last ?? [], as: UTF8.self)
-    }
-
-    /// The audit key of a change. `readRevision` is the revision the change's inputs were read
-    /// at: two changes of one instance can share it only if they raced, and then the compare on
-    /// the instance lets one of them through, so keys never collide.
-    static func audit(day: String, readRevision: Int64, category: String, instance: String, action: String) -> [UInt8] {
-        let rev = String(UInt64(bitPattern: readRevision), radix: 16)
-        return key("\(audit)\(day)/\(String(repeating: "0", count: 16 - rev.count))\(rev)/\(category)/\(instance)/\(action)")
-    }
-
-    /// The UTC day of `date` as `YYYYMMDD` (audit keys are bucketed by day, as in sabakan).
-    static func day(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        let (y, m, d) = (c.year ?? 1970, c.month ?? 1, c.day ?? 1)
-        return String(format: "%04d%02d%02d", y, m, d)
     }
 }

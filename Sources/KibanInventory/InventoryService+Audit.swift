@@ -1,61 +1,63 @@
 public import Foundation
 import KibanStore
 
-/// The audit log: one record per change, written in the change's own transaction.
+/// The inventory's part of the cluster's one audit log (``AuditLog``): each change writes an
+/// entry in its own transaction, with the action `inventory.<category>.<action>`.
 extension InventoryService {
-    /// The put that records a change. The record's revision is not known before the
-    /// transaction commits, so it is stored as 0 and read back from the key's mod revision,
-    /// which is the revision of the change itself.
-    func auditPut(readRevision: Int64, category: String, instance: String, action: String, detail: String,
+    /// The prefix of every inventory action in the audit log.
+    public static let auditActionPrefix = "inventory"
+
+    /// The put that records a change.
+    func auditPut(category: String, instance: String, action: String, detail: String,
                   user: String, now: Date) throws(InventoryError) -> KibanStore.Operation {
-        let record = AuditRecord(ts: now, rev: 0, user: user, category: category, instance: instance,
-                                 action: action, detail: detail)
-        let key = InventoryKeys.audit(day: InventoryKeys.day(now), readRevision: readRevision,
-                                      category: category, instance: instance, action: action)
-        return .put(key: key, value: try InventoryCodec.encode(record), lease: 0)
+        let entry = AuditEntry(time: now, actor: user, member: auditMember,
+                               action: "\(Self.auditActionPrefix).\(category).\(action)", subject: instance, detail: detail)
+        do { return try AuditLog.put(entry) } catch { throw InventoryError(.invalidInput, "cannot encode an audit entry: \(error)") }
     }
 
-    /// Audit records with `since <= ts < until` (sabakan's `until` is exclusive too), in
-    /// revision order.
+    /// The inventory's audit records with `since <= ts < until` in sabakan's format (`kiban
+    /// logs`, `GET /v1/logs`), in revision order: a view of the inventory's entries in the
+    /// audit log.
     public func auditLog(since: Date, until: Date) async throws -> [AuditRecord] {
-        let start = InventoryKeys.key(InventoryKeys.audit + InventoryKeys.day(since))
-        // The day after `until`'s day: records of `until`'s own day are filtered by time below.
-        let end = InventoryKeys.key(InventoryKeys.audit + InventoryKeys.day(until) + "~")
-        let read = try await store.range(KeyRange(start: start, end: end))
+        var query = AuditQuery(since: since, until: until, action: Self.auditActionPrefix)
         var records: [AuditRecord] = []
-        for kv in read.kvs {
-            var r = try InventoryCodec.decode(AuditRecord.self, kv.value, what: "an audit record")
-            r.rev = kv.modRevision
-            if r.ts >= since && r.ts < until { records.append(r) }
+        for _ in 0..<Self.auditPagesMax {
+            let page = try await store.auditLog(query)
+            records += page.entries.compactMap(AuditRecord.init(entry:))
+            guard let next = page.next else { break }
+            query.after = next
         }
+        // In the order of the changes: entries of one time are in random key order.
         return records.sorted { ($0.rev, $0.instance) < ($1.rev, $1.instance) }
     }
 
-    /// Deletes the audit records older than `retention` (default ``auditRetention``) before
-    /// `now`: whole days before the cutoff's day with one range delete, then the cutoff day's
-    /// older records one by one. Returns how many were deleted. The deletes go through the
-    /// log like any write, so every member ends with the same records; run it on one member
-    /// (the daemon's leader) periodically.
-    @discardableResult
-    public func pruneAuditLog(now: Date, retention: TimeInterval? = nil) async throws -> Int {
-        let cutoff = now.addingTimeInterval(-(retention ?? auditRetention))
-        let cutoffDay = InventoryKeys.audit + InventoryKeys.day(cutoff)
-        var deleted = try await store.delete(KeyRange(start: InventoryKeys.key(InventoryKeys.audit),
-                                                      end: InventoryKeys.key(cutoffDay))).count
-        let sameDay = try await store.range(.prefix(InventoryKeys.key(cutoffDay + "/")))
-        var old: [[UInt8]] = []
-        for kv in sameDay.kvs {
-            let r = try InventoryCodec.decode(AuditRecord.self, kv.value, what: "an audit record")
-            if r.ts < cutoff { old.append(kv.key) }
-        }
-        for start in stride(from: 0, to: old.count, by: Self.pruneDeletesMax) {
-            let batch = old[start..<min(start + Self.pruneDeletesMax, old.count)]
-            _ = try await store.txn(Txn(compares: [], success: batch.map { .delete(.key($0)) }))
-            deleted += batch.count
-        }
-        return deleted
-    }
+    /// The most pages ``auditLog(since:until:)`` reads: a million records.
+    static let auditPagesMax = 1_000
 
-    /// Deletes per pruning transaction: a day of records may be large (an import of thousands).
-    static let pruneDeletesMax = 2_000
+    /// Moves the inventory's audit records of the format before the one log (under
+    /// `inventory/audit/`), and its retention setting, into the audit log. Returns how many
+    /// records moved.
+    @discardableResult
+    public func migrateAuditLog() async throws -> Int {
+        try await store.migrateAuditRetention(from: InventoryKeys.auditRetention)
+        return try await store.migrateAudit(from: InventoryKeys.key(InventoryKeys.audit)) { kv in
+            guard let r = try? InventoryCodec.decode(AuditRecord.self, kv.value, what: "an audit record") else {
+                return AuditEntry(time: Date(timeIntervalSince1970: 0), actor: "", member: "",
+                                  action: "\(Self.auditActionPrefix).unreadable", subject: String(decoding: kv.key, as: UTF8.self),
+                                  detail: String(decoding: kv.value.prefix(4096), as: UTF8.self))
+            }
+            return AuditEntry(time: r.ts, actor: r.user, member: "", action: "\(Self.auditActionPrefix).\(r.category).\(r.action)",
+                              subject: r.instance, detail: r.detail)
+        }
+    }
+}
+
+extension AuditRecord {
+    /// The record of an inventory entry of the audit log; nil for another subsystem's.
+    init?(entry: AuditEntry) {
+        let parts = entry.action.split(separator: ".", maxSplits: 2).map(String.init)
+        guard parts.count == 3, parts[0] == InventoryService.auditActionPrefix else { return nil }
+        self.init(ts: entry.time, rev: entry.revision ?? 0, user: entry.actor, category: parts[1],
+                  instance: entry.subject, action: parts[2], detail: entry.detail)
+    }
 }

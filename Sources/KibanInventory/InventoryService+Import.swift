@@ -50,7 +50,7 @@ extension InventoryService {
         for m in added {
             ops.append(.put(key: InventoryKeys.machine(m.serial), value: try InventoryCodec.encode(m), lease: 0))
             ops += indexOperations(old: nil, new: m)
-            ops.append(try auditPut(readRevision: readRevision, category: "machines", instance: m.serial,
+            ops.append(try auditPut(category: "machines", instance: m.serial,
                                     action: "register", detail: "rack \(m.registration.rack) index \(m.indexInRack) role \(m.registration.role)",
                                     user: user, now: now))
         }

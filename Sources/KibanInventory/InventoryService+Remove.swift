@@ -26,7 +26,7 @@ extension InventoryService {
             let ops: [KibanStore.Operation] = [.delete(.key(key))] + indexOperations(old: m, new: nil) + [
                 .put(key: rackKey, value: try InventoryCodec.encode(indexes), lease: 0),
                 .put(key: InventoryKeys.count, value: Array(String(max(total - 1, 0)).utf8), lease: 0),
-                try auditPut(readRevision: read.revision, category: "machines", instance: serial, action: "remove",
+                try auditPut(category: "machines", instance: serial, action: "remove",
                              detail: "rack \(m.registration.rack) index \(m.indexInRack)", user: user, now: now),
             ]
             let result = try await store.txn(Txn(

@@ -62,7 +62,7 @@ extension InventoryService {
             guard try change(&new) else { return old }
             let ops: [KibanStore.Operation] = [.put(key: key, value: try InventoryCodec.encode(new), lease: 0)]
                 + indexOperations(old: old, new: new)
-                + [try auditPut(readRevision: read.revision, category: "machines", instance: serial, action: action,
+                + [try auditPut(category: "machines", instance: serial, action: action,
                                 detail: detail, user: user, now: now)]
             let result = try await store.txn(Txn(compares: [Compare(key, .equal, .modRevision(kv.modRevision))], success: ops))
             if result.succeeded { return new }

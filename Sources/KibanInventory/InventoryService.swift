@@ -2,7 +2,7 @@ public import Foundation
 public import KibanStore
 
 /// The machine inventory kept in the replicated store: the IPAM configuration, machines with
-/// their rack indexes and states, and the audit log. Every change is one store transaction that
+/// their rack indexes and states, and their part of the audit log. Every change is one store transaction that
 /// also writes its audit record, guarded by compares on the revisions it read and retried when
 /// another member won the race (compare-on-revision). Reads are linearizable.
 ///
@@ -20,8 +20,8 @@ public import KibanStore
 public struct InventoryService: Sendable {
     /// The store the inventory lives in.
     public let store: Store
-    /// How long audit records are kept by ``pruneAuditLog(now:)``; sabakan keeps 60 days.
-    public var auditRetention: TimeInterval
+    /// The member this service runs on, named in the audit entries it writes.
+    public var auditMember = ""
     /// How often a compare-on-revision write is retried after losing a race.
     public var attemptsMax: Int = 32
     /// The most bytes of keys and values one import may write in its transaction: below the
@@ -30,10 +30,9 @@ public struct InventoryService: Sendable {
     /// Machines decoded earlier, shared by copies of this service.
     let cache = MachineCache()
 
-    /// Creates the service over `store`, keeping audit records `auditRetentionDays` days.
-    public init(store: Store, auditRetentionDays: Int = 60) {
+    /// Creates the service over `store`.
+    public init(store: Store) {
         self.store = store
-        self.auditRetention = TimeInterval(auditRetentionDays) * 86_400
     }
 
     /// The IPAM configuration, or nil when none is set yet.
@@ -64,7 +63,7 @@ public struct InventoryService: Sendable {
             guard count == 0 else {
                 throw InventoryError(.ipamLocked, "the IPAM configuration cannot change while \(count) machine\(count == 1 ? " is" : "s are") registered: their addresses were computed from it. Remove every machine first (retire, then remove), or keep the current configuration")
             }
-            let audit = try auditPut(readRevision: read.revision, category: "ipam", instance: "ipam", action: "set",
+            let audit = try auditPut(category: "ipam", instance: "ipam", action: "set",
                                      detail: String(decoding: value, as: UTF8.self), user: user, now: now)
             let result = try await store.txn(Txn(
                 compares: [Compare(InventoryKeys.count, .equal, .modRevision(read.kvs.first?.modRevision ?? 0)),

@@ -121,8 +121,10 @@ struct CRLFile: Decodable {
 /// `kiban ca audit`: who created, rotated, issued, signed and revoked what.
 struct CAAuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Show the PKI's audit records, oldest first.",
+        commandName: "audit", abstract: "Show the PKI's part of the audit log, oldest first.",
         discussion: """
+            The PKI's entries of the cluster's one audit log, as `kiban audit --action pki` shows them with the member and outcome.
+
             Examples:
               kiban ca audit
               kiban ca audit -o json | jq '.[] | select(.action == "revoke")'

@@ -81,7 +81,7 @@ struct LifecycleServiceTests {
         #expect(try await inventory.auditLog(since: t0 + 10 * day, until: t0 + 70 * day).map(\.action) == ["register"])
         #expect(try await inventory.auditLog(since: t0, until: t0 + 71 * day).count == 3)
         // 60 days before t0+71d is t0+11d: the records of t0 and t0+10d go.
-        #expect(try await inventory.pruneAuditLog(now: t0 + 71 * day) == 2)
+        #expect(try await inventory.store.pruneAuditLog(now: t0 + 71 * day, retention: AuditLog.retentionDefaultSeconds) == 2)
         #expect(try await inventory.auditLog(since: t0, until: t0 + 71 * day).map(\.action) == ["set-state"])
         await cluster.stop()
     }

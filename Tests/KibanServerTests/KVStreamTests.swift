@@ -96,12 +96,12 @@ struct KVStreamTests {
         try await DaemonTestSupport.withMember("a") { member, root in
             #expect(member.cli("kv", "put", "audited", "v").code == 0)
             #expect(member.cli("token", "create", "someone").code == 0)
-            let list = member.cli("audit", "-o", "json")
-            let records = (try? JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]]) ?? []
-            let actions = records.compactMap { $0["action"] as? String }
-            #expect(actions.contains("kv put audited") && actions.contains { $0.hasPrefix("token create") } && actions.contains { $0.hasPrefix("init") },
+            let records = member.auditEntries()
+            let actions = records.compactMap { "\($0["action"] as? String ?? "") \($0["subject"] as? String ?? "")" }
+            #expect(actions.contains("kv.put audited") && actions.contains { $0.hasPrefix("token.create") } && actions.contains { $0.hasPrefix("cluster.init") },
                     "\(actions)")
-            #expect(records.allSatisfy { ($0["uid"] as? NSNumber)?.uint32Value == getuid() && ($0["gid"] as? NSNumber)?.uint32Value == getgid() })
+            #expect(records.allSatisfy { ($0["actor"] as? String)?.hasPrefix("uid=\(getuid())") == true
+                && ($0["actor"] as? String)?.contains("gid=\(getgid())") == true && $0["member"] as? String == member.name })
         }
     }
 }

@@ -33,8 +33,10 @@ struct MemberForwardTests {
         let refused = asker.cli("members", "remove", target.name)
         #expect(refused.code != 0 && refused.stderr.contains("--force"), "\(refused.stderr)")
 
-        let audit = target.cli("audit", "-o", "json").stdout
-        #expect(audit.contains("members transfer-leader \(target.name)") && audit.contains("members remove \(oldLeader)"))
-        #expect(audit.contains("\"uid\":\(getuid())") || audit.contains("\"uid\" : \(getuid())"), "\(audit)")
+        // Recorded by the leader, for the caller of the follower's socket, naming that follower.
+        let entries = target.audited("member.transfer-leader", target.name) + target.audited("member.remove", oldLeader)
+        #expect(entries.count == 2, "\(target.auditEntries())")
+        #expect(entries.allSatisfy { $0["member"] as? String == asker.name && ($0["actor"] as? String)?.hasPrefix("uid=\(getuid())") == true },
+                "\(entries)")
     }
 }

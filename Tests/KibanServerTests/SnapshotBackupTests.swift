@@ -23,8 +23,9 @@ struct SnapshotBackupTests {
         #expect(bytes > 0 && (saved.json["revision"] as? NSNumber)?.intValue ?? 0 >= 50)
         #expect((try FileManager.default.attributesOfItem(atPath: backup)[.size] as? NSNumber)?.intValue == bytes)
         #expect(try FileManager.default.contentsOfDirectory(atPath: root).allSatisfy { !$0.contains(".partial-") })
-        let audit = follower.cli("audit", "-o", "json").stdout
-        #expect(audit.contains("snapshot save (revision") && audit.contains("\(bytes) of \(bytes) bytes sent"), "\(audit)")
+        let download = follower.auditEntries("--action", "backup.download").first
+        #expect(download?["detail"] as? String == "\(bytes) of \(bytes) bytes sent" && download?["outcome"] as? String == "ok"
+                && download?["member"] as? String == follower.name, "\(follower.auditEntries())")
 
         // The backup's CA key opens with the cluster's key-encryption key, kept apart from it.
         let kek = follower.dataDir + "/tls/kek"

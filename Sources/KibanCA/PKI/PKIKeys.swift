@@ -14,7 +14,8 @@ enum PKIKeys {
     static let certs = "/kiban/pki/certs/"
     /// Which issuer a serial belongs to: `/kiban/pki/serials/<serial hex>` → issuer name.
     static let serials = "/kiban/pki/serials/"
-    /// Audit records: `/kiban/pki/audit/<YYYYMMDD>/<unix ms, 16 hex>/<action>/<subject>`.
+    /// Audit records before the one audit log (`/kiban/pki/audit/<YYYYMMDD>/<unix ms, 16
+    /// hex>/<action>/<subject>`); read only to move them into ``AuditLog``.
     static let audit = "/kiban/pki/audit/"
 
     static func key(_ text: String) -> [UInt8] { Array(text.utf8) }

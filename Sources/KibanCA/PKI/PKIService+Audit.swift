@@ -1,7 +1,9 @@
 public import Foundation
-import KibanStore
+public import KibanStore
 
-/// One PKI change: who did what to which issuer, role or certificate.
+/// One PKI change: who did what to which issuer, role or certificate (`kiban ca audit`): a view
+/// of the PKI's entries in the cluster's audit log (``AuditEntry``). Also the stored format of
+/// PKI audit records before the one log, read to move them into it.
 public struct PKIAuditRecord: Codable, Sendable, Hashable {
     /// When (the service's clock).
     public var time: Date
@@ -16,26 +18,47 @@ public struct PKIAuditRecord: Codable, Sendable, Hashable {
 }
 
 extension PKIService {
+    /// The prefix of every PKI action in the audit log: `pki.issue`, `pki.revoke`.
+    public static let auditActionPrefix = "pki"
+
     /// The put that records a change, written in the change's own transaction.
     func auditPut(_ action: String, _ subject: String, detail: String, by actor: Requester, at time: Date) throws(CAError) -> KibanStore.Operation {
-        let record = PKIAuditRecord(time: time, actor: actor.description, action: action, subject: subject, detail: detail)
-        let ms = String(UInt64(max(0, time.timeIntervalSince1970 * 1000)), radix: 16)
-        let key = "\(PKIKeys.audit)\(Self.day(time))/\(String(repeating: "0", count: max(0, 16 - ms.count)))\(ms)/\(action)/\(subject)"
-        return .put(key: PKIKeys.key(key), value: try encode(record), lease: 0)
+        let entry = AuditEntry(time: time, actor: actor.description, member: auditMember,
+                               action: "\(Self.auditActionPrefix).\(action)", subject: subject, detail: detail)
+        do { return try AuditLog.put(entry) } catch { throw CAError(.internal, "cannot encode an audit entry: \(error)") }
     }
 
-    /// Every PKI audit record, oldest first.
+    /// Every PKI audit record, oldest first (at most ``auditPagesMax`` pages of the log).
     public func auditLog() async throws -> [PKIAuditRecord] {
-        let read = try await store.range(.prefix(PKIKeys.key(PKIKeys.audit)))
+        var query = AuditQuery(action: Self.auditActionPrefix)
         var records: [PKIAuditRecord] = []
-        for kv in read.kvs { records.append(try decode(PKIAuditRecord.self, kv.value, what: "a PKI audit record")) }
+        for _ in 0..<Self.auditPagesMax {
+            let page = try await store.auditLog(query)
+            records += page.entries.map {
+                PKIAuditRecord(time: $0.time, actor: $0.actor, action: String($0.action.dropFirst(Self.auditActionPrefix.count + 1)),
+                               subject: $0.subject, detail: $0.detail)
+            }
+            guard let next = page.next else { break }
+            query.after = next
+        }
         return records
     }
 
-    static func day(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d%02d%02d", c.year ?? 1970, c.month ?? 1, c.day ?? 1)
+    /// The most pages ``auditLog()`` reads: a million records.
+    static let auditPagesMax = 1_000
+
+    /// Moves the PKI audit records of the format before the one log (under `/kiban/pki/audit/`)
+    /// into the audit log; returns how many moved.
+    @discardableResult
+    public static func migrateAuditLog(in store: Store) async throws -> Int {
+        try await store.migrateAudit(from: PKIKeys.key(PKIKeys.audit)) { kv in
+            guard let r = try? PKICodec.decoder().decode(PKIAuditRecord.self, from: Data(kv.value)) else {
+                return AuditEntry(time: Date(timeIntervalSince1970: 0), actor: "", member: "",
+                                  action: "\(Self.auditActionPrefix).unreadable", subject: String(decoding: kv.key, as: UTF8.self),
+                                  detail: String(decoding: kv.value.prefix(4096), as: UTF8.self))
+            }
+            return AuditEntry(time: r.time, actor: r.actor, member: "", action: "\(Self.auditActionPrefix).\(r.action)",
+                              subject: r.subject, detail: r.detail)
+        }
     }
 }

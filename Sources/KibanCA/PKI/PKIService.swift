@@ -30,6 +30,8 @@ public struct PKIService: Sendable {
     let now: @Sendable () -> Date
     /// How often a compare-on-revision write is retried after losing a race.
     public var attemptsMax = 16
+    /// The member this service runs on, named in the audit entries it writes.
+    public var auditMember = ""
     /// How long a CRL is valid (its nextUpdate after thisUpdate); relying parties refetch
     /// before then. Three days, as Vault's default.
     public var crlValiditySeconds: TimeInterval = 3 * 86_400

@@ -53,7 +53,7 @@ struct AdminRouter: Sendable {
             return Self.encode(["promoted": true])
         case (.PUT, "v1/members", "auto-promote"):
             return Self.encode(try await daemon.setAutoPromote(try r.decode([String: Bool].self)["enabled"] ?? true, caller: r.caller))
-        case (.GET, "v1/audit", nil): return Self.encode(try await daemon.clusterAudit())
+        case (_, "v1/audit", let argument): return try await audit(r, argument)
         case (.POST, "v1/members", "transfer-leader"):
             let body = try r.decode([String: String].self)
             try await daemon.transferLeader(to: body["name"], caller: r.caller)

@@ -71,7 +71,8 @@ struct AdminStreaming {
         // A backup holds every record: who took one (or part of one), and of what, is kept like
         // any change, before the answer ends, so the caller finds it in `kiban audit` at once.
         let audit = { [daemon, caller] (sent: Int64) in
-            await daemon.audit(caller, "snapshot save (revision \(info.revision), \(sent) of \(info.bytes) bytes sent)")
+            await daemon.audit(caller, "backup.download", "revision \(info.revision)", detail: "\(sent) of \(info.bytes) bytes sent",
+                               outcome: sent == info.bytes ? AuditEntry.ok : "partial")
         }
         do {
             while sent < info.bytes, let data = try file.read(upToCount: Self.chunkBytes), !data.isEmpty {
@@ -107,6 +108,10 @@ struct AdminStreaming {
                     }
                 } catch {
                     let e = (error as? StoreError).map(ServerError.init) ?? ServerError(.unavailable, "the watch ended: \(error)")
+                    if error is StoreError {
+                        daemon.logger.notice("the store ended a watch", metadata: ["kiban.server.caller_pid": "\(caller.pid)",
+                                                                                    "kiban.server.error": "\(e.message)"])
+                    }
                     let line = AdminRouter.encode(["error": e.code.rawValue, "message": e.message]) + Array("\n".utf8)
                     await Self.bounded(seconds: Self.errorLineSeconds, channel: channel) {
                         try? await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: line))))

@@ -19,8 +19,8 @@ extension Daemon {
         let store = try requireStore()
         let record = AssetRecord(name: name, blob: blob, contentType: contentType, uploaded: Date())
         let writes = try encodeOperations([(NetbootKeys.asset(name), record)]) + (try encodeOperations(presenceWrites([blob])))
+            + [try auditPut(caller, "asset.upload", name, detail: "sha256 \(blob.sha256)")]
         _ = try await storeCall { () throws(StoreError) in try await store.txn(Txn(success: writes)) }
-        await audit(caller, "asset upload \(name) \(blob.sha256)")
         let presence = try await memberPresence(store)
         return AssetView(record, presence: presence)
     }
@@ -46,8 +46,7 @@ extension Daemon {
     /// `kiban assets delete NAME`: the blob is collected later.
     func deleteAsset(name: String, caller: Caller) async throws(ServerError) {
         let store = try requireStore()
-        let deleted = try await storeCall { () throws(StoreError) in try await store.delete(.key(NetbootKeys.asset(name))) }
+        let deleted = try await deleteAudited(NetbootKeys.asset(name), try auditPut(caller, "asset.delete", name), store: store)
         guard !deleted.isEmpty else { throw ServerError(.notFound, "there is no asset \(name); `kiban assets list` shows those there are") }
-        await audit(caller, "asset delete \(name)")
     }
 }

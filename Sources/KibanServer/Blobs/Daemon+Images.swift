@@ -26,12 +26,12 @@ extension Daemon {
         let compares = force ? [] : [Compare(NetbootKeys.image(id), .equal, .version(0)),
                                      Compare(NetbootKeys.deletedImage(id), .equal, .version(0))]
         let writes = try encodeOperations([(NetbootKeys.image(id), record)]) + (try encodeOperations(presenceWrites([kernel, initrd])))
-            + [KibanStore.Operation.delete(.key(NetbootKeys.deletedImage(id)))]
+            + [KibanStore.Operation.delete(.key(NetbootKeys.deletedImage(id))),
+               try auditPut(caller, "image.upload", id, detail: "kernel \(kernel.sha256), initrd \(initrd.sha256)")]
         let result = try await storeCall { () throws(StoreError) in try await store.txn(Txn(compares: compares, success: writes)) }
         guard result.succeeded else {
             throw ServerError(.conflict, "image \(id) was created or deleted while it uploaded; nothing was recorded. Choose a new id, or pass --force")
         }
-        await audit(caller, "image upload \(id) kernel \(kernel.sha256) initrd \(initrd.sha256)")
         try await applyRetention(store, caller: caller)
         let presence = try await memberPresence(store)
         let roles = RoleImageChoice.roles(byImage: try await roleImages(store))
@@ -49,10 +49,10 @@ extension Daemon {
         guard !expired.isEmpty else { return }
         let tombstones = expired.map { (NetbootKeys.deletedImage($0), ImageTombstone(id: $0, deleted: Date(), reason: "retention keeps the newest \(kept)")) }
         let writes = try encodeOperations(tombstones) + expired.flatMap(Self.imageDeletes)
+            + [try auditPut(caller, "image.retention", expired.joined(separator: ", "), detail: "retention keeps the newest \(kept)")]
         let compares = expired.map { Compare(NetbootKeys.image($0), .less, .modRevision(catalog.revision + 1)) }
         let result = try await storeCall { () throws(StoreError) in try await store.txn(Txn(compares: compares, success: writes)) }
         guard result.succeeded else { return }
-        await audit(caller, "image retention deleted \(expired.joined(separator: ", "))")
     }
 
     /// What deleting image `id` removes: its record and its kernel parameters.
@@ -82,11 +82,11 @@ extension Daemon {
         }
         let tombstone = ImageTombstone(id: id, deleted: Date(), reason: "deleted by uid \(caller.uid)")
         let writes = try encodeOperations([(NetbootKeys.deletedImage(id), tombstone)]) + Self.imageDeletes(id)
+            + [try auditPut(caller, "image.delete", id)]
         let result = try await storeCall { () throws(StoreError) in
             try await store.txn(Txn(compares: [Compare(image.key, .equal, .modRevision(image.modRevision))], success: writes))
         }
         guard result.succeeded else { throw ServerError(.conflict, "image \(id) changed while it was being deleted (assigned to a role or replaced); check kiban images list and run the command again") }
-        await audit(caller, "image delete \(id)")
     }
 
     /// The image settings, the defaults when never set.
@@ -102,8 +102,8 @@ extension Daemon {
             throw ServerError(.badRequest, "the number of images kept must be from \(ImageSettings.keptRange.lowerBound) to \(ImageSettings.keptRange.upperBound)")
         }
         let store = try requireStore()
-        try await storeCall { () throws(StoreError) in try await store.putRecord(settings, at: NetbootKeys.imageSettings) }
-        await audit(caller, "image settings kept \(settings.kept)")
+        let writes = try encodeOperations([(NetbootKeys.imageSettings, settings)]) + [try auditPut(caller, "image.settings", "kept", detail: "\(settings.kept)")]
+        _ = try await storeCall { () throws(StoreError) in try await store.txn(Txn(success: writes)) }
         return settings
     }
 

@@ -54,25 +54,23 @@ extension Daemon {
         let image = try await existingImage(body.image, store)
         let record = RoleImageRecord(role: role, image: body.image, assigned: Date())
         let writes = try encodeOperations([(NetbootKeys.roleImage(role), record)])
-            + [KibanStore.Operation.put(key: image.key, value: image.value, lease: 0)]
+            + [KibanStore.Operation.put(key: image.key, value: image.value, lease: 0), try auditPut(caller, "image.assign", role, detail: "image \(body.image)")]
         let result = try await storeCall { () throws(StoreError) in
             try await store.txn(Txn(compares: [Compare(image.key, .equal, .modRevision(image.modRevision))], success: writes))
         }
         guard result.succeeded else {
             throw ServerError(.conflict, "image \(body.image) changed while it was being assigned (deleted or replaced); run the command again")
         }
-        await audit(caller, "image assign \(role) \(body.image)")
         return RoleImageView(record)
     }
 
     /// `kiban images unassign ROLE`: the role boots the newest image again.
     func unassignImage(role: String, caller: Caller) async throws(ServerError) -> [String: String] {
         let store = try requireStore()
-        let deleted = try await storeCall { () throws(StoreError) in try await store.delete(.key(NetbootKeys.roleImage(role))) }
+        let deleted = try await deleteAudited(NetbootKeys.roleImage(role), try auditPut(caller, "image.unassign", role), store: store)
         guard !deleted.isEmpty else {
             throw ServerError(.notFound, "role \(role) has no image assigned (it boots the newest image); `kiban images roles` lists assignments")
         }
-        await audit(caller, "image unassign \(role)")
         let previous = try? JSONDecoder().decode(RoleImageRecord.self, from: Data(deleted[0].value))
         return ["role": role, "unassigned": previous?.image ?? ""]
     }
@@ -84,9 +82,9 @@ extension Daemon {
         let record = ImageKernelParamsRecord(image: image, params: params)
         let compare = Compare(NetbootKeys.image(image), .greater, .version(0))
         let writes = try encodeOperations([(NetbootKeys.imageKernelParams(image), record)])
+            + [try auditPut(caller, "kernel-params.set", "image \(image)", detail: params)]
         let result = try await storeCall { () throws(StoreError) in try await store.txn(Txn(compares: [compare], success: writes)) }
         guard result.succeeded else { throw ServerError(.notFound, "there is no image \(image); `kiban images list` shows those there are") }
-        await audit(caller, "kernel-params set image \(image)")
         return record
     }
 

@@ -19,8 +19,10 @@ extension Daemon {
         let params = try Self.checkedKernelParams(body.params)
         let record = KernelParamsRecord(role: role, params: params)
         let value = try Self.encodeRecord(record)
-        _ = try await storeCall { () throws(StoreError) in try await store.put(NetbootKeys.kernelParams(role: role), value) }
-        await audit(caller, "kernel-params set \(role)")
+        let audit = try auditPut(caller, "kernel-params.set", role, detail: params)
+        _ = try await storeCall { () throws(StoreError) in
+            try await store.txn(Txn(success: [.put(key: NetbootKeys.kernelParams(role: role), value: value, lease: 0), audit]))
+        }
         return record
     }
 

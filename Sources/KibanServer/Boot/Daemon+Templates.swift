@@ -39,13 +39,13 @@ extension Daemon {
         let record = TemplateRecord(role: role, version: body.version, template: body.template, created: Date())
         let key = NetbootKeys.template(role: role, version: body.version)
         let value = try Self.encodeRecord(record)
+        let audit = try auditPut(caller, "template.set", role, detail: "version \(body.version)")
         let result = try await storeCall { () throws(StoreError) in
-            try await store.txn(Txn(compares: [Compare(key, .equal, .version(0))], success: [.put(key: key, value: value, lease: 0)]))
+            try await store.txn(Txn(compares: [Compare(key, .equal, .version(0))], success: [.put(key: key, value: value, lease: 0), audit]))
         }
         guard result.succeeded else {
             throw ServerError(.conflict, "role \(role) already has version \(body.version); versions never change: set a new version")
         }
-        await audit(caller, "templates set \(role) \(body.version)")
         try await pruneTemplates(role: role, store: store)
         return TemplateInfo(role: role, version: body.version, created: record.created.timeIntervalSince1970,
                             bytes: body.template.utf8.count, current: true, template: nil)
@@ -101,9 +101,8 @@ extension Daemon {
     func deleteTemplate(role: String, version: String, caller: Caller) async throws(ServerError) -> [String: String] {
         let store = try requireStore()
         let key = NetbootKeys.template(role: role, version: version)
-        let deleted = try await storeCall { () throws(StoreError) in try await store.delete(.key(key)) }
+        let deleted = try await deleteAudited(key, try auditPut(caller, "template.delete", role, detail: "version \(version)"), store: store)
         guard !deleted.isEmpty else { throw ServerError(.notFound, "role \(role) has no template version \(version); see kiban templates list") }
-        await audit(caller, "templates delete \(role) \(version)")
         return ["role": role, "deleted": version]
     }
 

@@ -7,6 +7,9 @@ public struct Caller: Sendable, Hashable, Codable {
     public var uid: UInt32
     /// Group id.
     public var gid: UInt32
+    /// The member whose admin socket received the command, when another member forwarded it;
+    /// nil for this member's own socket.
+    public var member: String?
 
     /// Creates a caller.
     public init(pid: Int32, uid: UInt32, gid: UInt32) {

@@ -7,7 +7,8 @@ enum ClusterKey {
     static let ca = Array("/kiban/ca".utf8)
     static let membersPrefix = Array("/kiban/members/".utf8)
     static let tokensPrefix = Array("/kiban/tokens/".utf8)
-    static let auditPrefix = Array("/kiban/audit/".utf8)
+    /// The cluster's audit records before the one audit log; moved into it at start.
+    static let legacyAuditPrefix = Array("/kiban/audit/".utf8)
     static let memberNamesPrefix = Array("/kiban/member-names/".utf8)
     static let deniedPrefix = Array("/kiban/denied-certificates/".utf8)
     static let settings = Array("/kiban/settings".utf8)
@@ -70,8 +71,9 @@ struct TokenRecord: Codable, Sendable {
     var createdByUID: UInt32
 }
 
-/// `/kiban/audit/<revision-free unique key>`: who changed what through the admin API.
-struct AuditRecord: Codable, Sendable {
+/// `/kiban/audit/<unix ns>-<random>`: the cluster's audit record before the one audit log
+/// (``AuditEntry``); read only to move it there.
+struct LegacyAuditRecord: Codable, Sendable {
     var time: Double
     var uid: UInt32
     var gid: UInt32

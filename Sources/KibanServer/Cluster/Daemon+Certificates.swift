@@ -69,8 +69,9 @@ extension Daemon {
             var updated = found.value
             updated.certificateSerial = issued.parsed.serial
             updated.certificateNotAfter = issued.parsed.notValidAfter.timeIntervalSince1970
-            try await putMember(updated, comparing: found.modRevision, store: store)
-            await audit(.cluster, "members renew-certificate \(peer.name) (serial \(issued.parsed.serial), expires \(issued.parsed.notValidAfter))")
+            let audit = try auditPut(.cluster, "member.renew-certificate", peer.name,
+                                     detail: "serial \(issued.parsed.serial), expires \(issued.parsed.notValidAfter.formatted(.iso8601))")
+            try await putMember(updated, comparing: found.modRevision, store: store, audit: audit)
             return RenewResponse(certificatePEM: issued.pem)
         } catch {
             logger.warning("refused a certificate renewal", metadata: ["kiban.server.peer_name": "\(peer.name)", "kiban.server.error": "\(error)"])
@@ -78,13 +79,13 @@ extension Daemon {
         }
     }
 
-    /// Rewrites a member record if it is unchanged since `revision`.
-    func putMember(_ record: MemberRecord, comparing revision: Int64, store: Store) async throws(ServerError) {
+    /// Rewrites a member record if it is unchanged since `revision`, with its audit entry.
+    func putMember(_ record: MemberRecord, comparing revision: Int64, store: Store, audit: KibanStore.Operation) async throws(ServerError) {
         let key = ClusterKey.member(record.id)
         let value: [UInt8]
         do { value = Array(try JSONEncoder().encode(record)) } catch { throw ServerError(.internal, "\(error)") }
         let result = try await storeCall { () throws(StoreError) in
-            try await store.txn(Txn(compares: [Compare(key, .equal, .modRevision(revision))], success: [.put(key: key, value: value, lease: 0)]))
+            try await store.txn(Txn(compares: [Compare(key, .equal, .modRevision(revision))], success: [.put(key: key, value: value, lease: 0), audit]))
         }
         guard result.succeeded else { throw ServerError(.conflict, "member \(record.name) changed meanwhile; retry") }
         directory.upsert(record)

@@ -53,8 +53,10 @@ extension Daemon {
         encoder.outputFormatting = .sortedKeys
         // A struct of strings and numbers always encodes.
         let value = Array((try? encoder.encode(settings)) ?? Data())
-        _ = try await storeCall { () throws(StoreError) in try await store.put(DHCPSettings.key, value) }
-        await audit(caller, "dhcp set")
+        let audit = try auditPut(caller, "dhcp.set", "settings")
+        _ = try await storeCall { () throws(StoreError) in
+            try await store.txn(Txn(success: [.put(key: DHCPSettings.key, value: value, lease: 0), audit]))
+        }
         return settings
     }
 

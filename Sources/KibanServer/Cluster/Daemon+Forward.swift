@@ -16,6 +16,8 @@ extension Daemon {
         guard status.leader != 0, let leader = directory.record(status.leader) else {
             throw ServerError(.unavailable, "this member knows no leader to forward the change to; retry once `kiban status` shows one")
         }
+        var request = request
+        request.caller.member = request.caller.member ?? r.local.name
         try await ForwardClient.send(request, to: leader, from: r.local.id, credentials: r.credentials)
         logger.info("forwarded a membership change to the leader",
                     metadata: ["kiban.server.action": "\(request.action.rawValue)", "kiban.server.peer_name": "\(leader.name)"])

@@ -29,13 +29,11 @@ extension Daemon {
         try await open(local, tls: tls, bootstrap: ConfState(voters: [id]))
         try saveLocal(local)
         let store = try requireStore()
-        try await retryingUntilLeader { () throws(StoreError) in
-            try await store.putRecord(ClusterRecord(clusterID: clusterID), at: ClusterKey.cluster)
-            try await store.putRecord(CARecord(certificatePEM: ca.certificatePEM, sealedKey: sealed), at: ClusterKey.ca)
-            try await store.putRecord(me, at: ClusterKey.member(id))
-            try await store.putRecord(id, at: ClusterKey.memberName(me.name))
-        }
-        await audit(caller, "init cluster \(clusterID)")
+        let records = try encodeOperations([(ClusterKey.cluster, ClusterRecord(clusterID: clusterID))])
+            + (try encodeOperations([(ClusterKey.ca, CARecord(certificatePEM: ca.certificatePEM, sealedKey: sealed))]))
+            + (try encodeOperations([(ClusterKey.member(id), me)])) + (try encodeOperations([(ClusterKey.memberName(me.name), id)]))
+            + [try auditPut(caller, "cluster.init", clusterID, detail: "first member \(me.name)")]
+        try await retryingUntilLeader { () throws(StoreError) in _ = try await store.txn(Txn(success: records)) }
         logger.notice("initialized a new cluster", metadata: ["kiban.server.cluster": "\(clusterID)"])
         return ["cluster": clusterID, "member": config.name, "id": String(id, radix: 16), "ca": ca.fingerprint]
     }

@@ -12,6 +12,13 @@ struct ImportAnswer: Codable, Sendable {
 /// forwarded to the leader by the store; reads are linearizable.
 extension Daemon {
     /// The inventory service of the running member.
+    func inventoryService(_ store: Store, member: String) -> InventoryService {
+        var inventory = InventoryService(store: store)
+        inventory.auditMember = member
+        return inventory
+    }
+
+    /// The inventory service of the running member.
     func inventoryService() throws(ServerError) -> InventoryService {
         _ = try requireStore()
         guard let running else { preconditionFailure("requireStore() returned, so a member is running") }
@@ -105,22 +112,15 @@ extension Daemon {
 
     /// The cluster's audit retention in seconds.
     func auditRetention() async throws(ServerError) -> AuditRetention {
-        let inventory = try inventoryService()
-        do {
-            return AuditRetention(seconds: Int64(try await inventory.currentAuditRetention()))
-        } catch {
-            throw await serverError(error)
-        }
+        let store = try requireStore()
+        return AuditRetention(seconds: Int64(try await storeCall { () throws(StoreError) in try await store.auditRetention() }))
     }
 
-    /// Sets the cluster's audit retention.
+    /// Sets the cluster's audit retention (one setting for the whole audit log).
     func setAuditRetention(_ retention: AuditRetention, caller: Caller) async throws(ServerError) -> AuditRetention {
-        let inventory = try inventoryService()
-        do {
-            try await inventory.setAuditRetention(TimeInterval(retention.seconds), user: caller.auditUser, now: Date())
-        } catch {
-            throw await serverError(error)
-        }
+        let store = try requireStore()
+        let entry = auditEntry(caller, "audit.set-retention", "retention", detail: "\(retention.seconds) s")
+        try await storeCall { () throws(StoreError) in try await store.setAuditRetention(TimeInterval(retention.seconds), entry: entry) }
         logChange(caller, "audit set-retention \(retention.seconds)")
         return retention
     }
@@ -162,7 +162,7 @@ extension Daemon {
     }
 }
 
-/// `GET|PUT /v1/logs/retention`.
+/// `GET|PUT /v1/audit/retention` (and `/v1/logs/retention`, its older name).
 struct AuditRetention: Codable, Sendable {
     var seconds: Int64
 }

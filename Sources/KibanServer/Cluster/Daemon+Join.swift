@@ -89,18 +89,19 @@ extension Daemon {
         let issued = try issueMemberCertificate(request.csr, as: memberIdentity(record, clusterID: clusterID), ca: ca)
         record.certificateSerial = issued.parsed.serial
         record.certificateNotAfter = issued.parsed.notValidAfter.timeIntervalSince1970
-        try await createMember(record, store: store)
+        let audit = try auditPut(.cluster, "member.join", record.name,
+                                 detail: "id \(String(record.id, radix: 16)), endpoint \(record.endpoint), token \(JoinToken.hash(secret: request.secret).prefix(12)), as a learner")
+        try await createMember(record, store: store, audit: audit)
         directory.upsert(record)
         try await storeCall { () throws(StoreError) in try await store.addLearner(record.id) }
         logger.notice("admitted a new member as a learner", metadata: ["kiban.server.peer_name": "\(record.name)"])
-        await audit(.cluster, "members admit \(record.name) (id \(String(record.id, radix: 16)), endpoint \(record.endpoint), token \(JoinToken.hash(secret: request.secret).prefix(12))) as a learner")
         return JoinResponse(clusterID: clusterID, memberID: record.id, certificatePEM: issued.pem,
                             caPEM: ca.certificatePEM, members: members + [record], kek: Data(kek.rawBytes))
     }
 
     /// Writes a new member's record and its name key in one transaction that requires the name
     /// to be free: of two joins with two tokens for one name, one creates a member.
-    private func createMember(_ record: MemberRecord, store: Store) async throws(ServerError) {
+    private func createMember(_ record: MemberRecord, store: Store, audit: KibanStore.Operation) async throws(ServerError) {
         let nameKey = ClusterKey.memberName(record.name)
         let value: [UInt8], id: [UInt8]
         do {
@@ -110,7 +111,7 @@ extension Daemon {
         let created = try await storeCall { () throws(StoreError) in
             try await store.txn(Txn(compares: [Compare(nameKey, .equal, .version(0))],
                                     success: [.put(key: nameKey, value: id, lease: 0),
-                                              .put(key: ClusterKey.member(record.id), value: value, lease: 0)]))
+                                              .put(key: ClusterKey.member(record.id), value: value, lease: 0), audit]))
         }
         guard created.succeeded else {
             throw ServerError(.conflict, "a member named \(record.name) exists or is being admitted; remove it first (`kiban members remove \(record.name)`)")

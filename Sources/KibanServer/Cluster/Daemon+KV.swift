@@ -58,8 +58,8 @@ extension Daemon {
         try ReservedKeys.checkWrite(key, prefix: false)
         let put = Operation.put(key: key, value: Array(body.value.utf8), lease: 0)
         let compares = body.expectModRevision.map { [Compare(key, .equal, .modRevision($0))] } ?? []
-        let result = try await storeCall { () throws(StoreError) in try await store.txn(Txn(compares: compares, success: [put])) }
-        if result.succeeded { await audit(caller, "kv put \(body.key)") }
+        let audit = try auditPut(caller, "kv.put", body.key)
+        let result = try await storeCall { () throws(StoreError) in try await store.txn(Txn(compares: compares, success: [put, audit])) }
         return KVPutResult(succeeded: result.succeeded, revision: result.revision)
     }
 
@@ -69,8 +69,15 @@ extension Daemon {
         guard !key.isEmpty else { throw ServerError(.badRequest, "a key must not be empty") }
         try ReservedKeys.checkWrite(Array(key.utf8), prefix: prefix)
         let range: KeyRange = prefix ? .prefix(Array(key.utf8)) : .key(Array(key.utf8))
-        let deleted = try await storeCall { () throws(StoreError) in try await store.delete(range) }
-        if !deleted.isEmpty { await audit(caller, "kv del \(key)\(prefix ? " (prefix)" : "")") }
+        let audit = try auditPut(caller, "kv.delete", key, detail: prefix ? "prefix" : "")
+        let deleted: [KeyValue]
+        if prefix {
+            let result = try await storeCall { () throws(StoreError) in try await store.txn(Txn(success: [.delete(range), audit])) }
+            guard case .delete(let kvs)? = result.results.first else { preconditionFailure("a delete produced another result") }
+            deleted = kvs
+        } else {
+            deleted = try await deleteAudited(Array(key.utf8), audit, store: store)
+        }
         return ["deleted": deleted.count]
     }
 }

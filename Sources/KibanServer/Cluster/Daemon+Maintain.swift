@@ -46,7 +46,7 @@ extension Daemon {
         do {
             try await store.promote(learner)
             logger.notice("promoted a caught-up learner to voter", metadata: ["kiban.server.peer": "\(String(learner, radix: 16))"])
-            await audit(.cluster, "members promote \(directory.record(learner)?.name ?? String(learner, radix: 16)) (caught up, automatic)")
+            await audit(.cluster, "member.promote", directory.record(learner)?.name ?? String(learner, radix: 16), detail: "caught up, automatic")
         } catch {
             logger.info("promotion deferred", metadata: ["kiban.server.error": "\(error)"])
         }

@@ -88,22 +88,24 @@ extension Daemon {
             }
         }
         try await onLeader(store) { () throws(StoreError) in try await store.removeMember(record.id) }
-        try await forget(record, store: store)
-        var withdrawn = 0
+        try await forget(record, store: store, audit: try auditPut(caller, "member.remove", name, detail: force ? "forced" : ""))
         do {
-            withdrawn = try await deletePresence(of: name, store)
+            let withdrawn = try await deletePresence(of: name, store)
+            if withdrawn > 0 {
+                logger.notice("deleted a removed member's blob presence keys",
+                              metadata: ["kiban.members.name": "\(name)", "kiban.members.deleted": "\(withdrawn)"])
+            }
         } catch {
             // The member is gone either way; its keys are only ignored until deleted by hand.
             logger.warning("could not delete a removed member's blob presence keys",
                            metadata: ["kiban.members.name": "\(name)", "kiban.members.error": "\(error)"])
         }
-        await audit(caller, "members remove \(name)" + (withdrawn > 0 ? " (deleted its \(withdrawn) blob presence keys)" : ""))
     }
 
     /// Deletes a removed member's record and name key, and puts its certificate on the deny
     /// list (until it expires) in the same transaction, so no member accepts it again.
-    private func forget(_ record: MemberRecord, store: Store) async throws(ServerError) {
-        var operations: [KibanStore.Operation] = [.delete(.key(ClusterKey.member(record.id))), .delete(.key(ClusterKey.memberName(record.name)))]
+    private func forget(_ record: MemberRecord, store: Store, audit: KibanStore.Operation) async throws(ServerError) {
+        var operations: [KibanStore.Operation] = [.delete(.key(ClusterKey.member(record.id))), .delete(.key(ClusterKey.memberName(record.name))), audit]
         if let serial = record.certificateSerial {
             let denied = DeniedCertificate(serial: serial, member: record.name,
                                            notAfter: record.certificateNotAfter ?? Date().timeIntervalSince1970 + 366 * 86_400)
@@ -134,7 +136,7 @@ extension Daemon {
             throw ServerError(.badRequest, "\(name ?? "another voter") is not a voter; see `kiban members list`")
         }
         try await onLeader(store) { () throws(StoreError) in try await store.transferLeadership(to: target) }
-        await audit(caller, "members transfer-leader \(directory.record(target)?.name ?? "?")")
+        await audit(caller, "member.transfer-leader", directory.record(target)?.name ?? String(target, radix: 16))
     }
 
     /// `kiban members promote NAME`: makes a learner a voter now (for clusters with
@@ -153,16 +155,15 @@ extension Daemon {
             throw ServerError(.conflict, "\(name) has not caught up (it holds the log to \(match) of \(last)); promoting it now could cost the cluster its quorum, retry once `kiban members list` shows it close")
         }
         try await onLeader(store) { () throws(StoreError) in try await store.promote(record.id) }
-        await audit(caller, "members promote \(name)")
+        await audit(caller, "member.promote", name)
     }
 
     /// `kiban members auto-promote on|off`: whether the leader promotes caught-up learners.
     public func setAutoPromote(_ enabled: Bool, caller: Caller) async throws(ServerError) -> [String: Bool] {
         let store = try requireStore()
-        try await storeCall { () throws(StoreError) in
-            try await store.putRecord(ClusterSettings(autoPromote: enabled), at: ClusterKey.settings)
-        }
-        await audit(caller, "members auto-promote \(enabled ? "on" : "off")")
+        let writes = try encodeOperations([(ClusterKey.settings, ClusterSettings(autoPromote: enabled))])
+            + [try auditPut(caller, "member.auto-promote", enabled ? "on" : "off")]
+        _ = try await storeCall { () throws(StoreError) in try await store.txn(Txn(success: writes)) }
         return ["autoPromote": enabled]
     }
 

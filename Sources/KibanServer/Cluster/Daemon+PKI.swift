@@ -13,7 +13,9 @@ extension Daemon {
         guard let kek else {
             throw ServerError(.unavailable, "this member has no key-encryption key (\(KeyEncryptionKey.path(dataDir: config.dataDir))), so it cannot open issuer keys; copy it from another member (docs/pki.md)")
         }
-        return PKIService(store: store, kek: kek, now: { Date() })
+        var pki = PKIService(store: store, kek: kek, now: { Date() })
+        pki.auditMember = memberName
+        return pki
     }
 
     /// Runs `body` on the PKI for `caller`; a change (`action` given) is logged with the caller.

@@ -36,8 +36,12 @@ extension Daemon {
                                      caFingerprint: fingerprint, ttl: ttlSeconds, now: Date())
         let record = TokenRecord(id: token.id, name: name, secretHash: token.secretHash,
                                  expiresAt: token.expiresAt.timeIntervalSince1970, createdByUID: caller.uid)
-        try await storeCall { () throws(StoreError) in try await store.putRecord(record, at: ClusterKey.token(token.id)) }
-        await audit(caller, "token create \(token.id) for \(name)")
+        let value: [UInt8]
+        do { value = Array(try JSONEncoder().encode(record)) } catch { throw ServerError(.internal, "\(error)") }
+        let audit = try auditPut(caller, "token.create", token.id, detail: "for member \(name), expires \(token.expiresAt.formatted(.iso8601))")
+        try await storeCall { () throws(StoreError) in
+            _ = try await store.txn(Txn(success: [.put(key: ClusterKey.token(token.id), value: value, lease: 0), audit]))
+        }
         return ["token": token.encoded, "id": token.id, "name": name, "expires": "\(Int(record.expiresAt))"]
     }
 
@@ -52,44 +56,7 @@ extension Daemon {
     /// Deletes an unused token.
     public func revokeToken(id: String, caller: Caller) async throws(ServerError) {
         let store = try requireStore()
-        let deleted = try await storeCall { () throws(StoreError) in try await store.delete(.key(ClusterKey.token(id))) }
+        let deleted = try await deleteAudited(ClusterKey.token(id), try auditPut(caller, "token.revoke", id), store: store)
         guard !deleted.isEmpty else { throw ServerError(.notFound, "no unused token \(id); see `kiban token list`") }
-        await audit(caller, "token revoke \(id)")
-    }
-
-    /// Records who changed what. Best effort: a change that happened is not undone because its
-    /// audit record could not be written; the failure is logged instead.
-    func audit(_ caller: Caller, _ action: String) async {
-        logger.notice("audit", metadata: ["kiban.server.uid": "\(caller.uid)", "kiban.server.gid": "\(caller.gid)",
-                                          "kiban.server.action": "\(action)"])
-        guard let store = running?.store else { return }
-        let now = Date().timeIntervalSince1970
-        let nanos = String(UInt64(now * 1e9))
-        let key = ClusterKey.auditPrefix + Array("\(String(repeating: "0", count: max(0, 20 - nanos.count)))\(nanos)-\(Self.randomHex(bytes: 4))".utf8)
-        let record = AuditRecord(time: now, uid: caller.uid, gid: caller.gid, pid: caller.pid, action: action)
-        do { try await store.putRecord(record, at: key) } catch {
-            logger.warning("could not write an audit record", metadata: ["kiban.server.error": "\(error)"])
-        }
-    }
-}
-
-/// One record of the cluster's own audit log (`kiban audit`): membership, tokens, renewals,
-/// kv changes. `pid` 0 marks what the cluster did by itself (``Caller/cluster``).
-public struct ClusterAuditInfo: Codable, Sendable {
-    /// Seconds since 1970.
-    public var time: Double
-    public var uid: UInt32
-    public var gid: UInt32
-    public var pid: Int32
-    public var action: String
-}
-
-extension Daemon {
-    /// `kiban audit`: the cluster's audit records, oldest first (linearizable).
-    public func clusterAudit() async throws(ServerError) -> [ClusterAuditInfo] {
-        let store = try requireStore()
-        let page = try await storeCall { () throws(StoreError) in try await store.range(.prefix(ClusterKey.auditPrefix)) }
-        return page.kvs.compactMap { try? JSONDecoder().decode(AuditRecord.self, from: Data($0.value)) }
-            .map { ClusterAuditInfo(time: $0.time, uid: $0.uid, gid: $0.gid, pid: $0.pid, action: $0.action) }
     }
 }

@@ -44,18 +44,21 @@ extension Daemon {
         let store = try requireStore()
         guard revision > 0 else { throw ServerError(.badRequest, "the revision must be positive (see `kiban status` for the current one)") }
         try await storeCall { () throws(StoreError) in try await store.compact(revision) }
-        await audit(caller, "kv compact \(revision)")
+        await audit(caller, "kv.compact", "\(revision)")
         return ["compacted": revision]
     }
 
     /// `kiban kv txn`: compares, then the success or the failure operations, atomically.
     public func kvTxn(_ body: TxnBody, caller: Caller) async throws(ServerError) -> TxnAnswer {
         let store = try requireStore()
-        let txn = try body.txn()
-        let result = try await storeCall { () throws(StoreError) in try await store.txn(txn) }
-        if txn.success.contains(where: \.isWrite) || txn.failure.contains(where: \.isWrite) {
-            await audit(caller, "kv txn (\(result.succeeded ? "success" : "failure") branch) at revision \(result.revision)")
-        }
+        var txn = try body.txn()
+        // Each branch that writes carries its entry; the entry's own result is not answered.
+        let audited = (success: txn.success.contains(where: \.isWrite), failure: txn.failure.contains(where: \.isWrite))
+        if audited.success { txn.success.append(try auditPut(caller, "kv.txn", "", detail: "success branch")) }
+        if audited.failure { txn.failure.append(try auditPut(caller, "kv.txn", "", detail: "failure branch")) }
+        let stored = txn
+        var result = try await storeCall { () throws(StoreError) in try await store.txn(stored) }
+        if result.succeeded ? audited.success : audited.failure { result.results.removeLast() }
         return TxnAnswer(result)
     }
 }

@@ -123,7 +123,7 @@ public actor Daemon {
         running = Running(local: local, store: store, transport: transport, server: server, credentials: credentials, background: background,
                           dhcp: DHCPService.start(store: store, config: config, logger: log),
                           boot: startBoot(store, logger: log),
-                          inventory: InventoryService(store: store))
+                          inventory: inventoryService(store, member: local.name))
         log.notice("member running", metadata: ["kiban.server.cluster": "\(local.clusterID)",
                                                 "kiban.server.id": "\(String(local.id, radix: 16))",
                                                 "kiban.server.peer_endpoint": "\(config.peerEndpoint)"])

@@ -1,4 +1,5 @@
 import Foundation
+import KibanStore
 @testable import KibanCA
 import Testing
 
@@ -108,6 +109,23 @@ struct IssuanceTests {
         let actions = try await f.pki.auditLog().map(\.action)
         #expect(actions.sorted() == ["issue", "issue", "issue", "issuer-create", "role-set", "role-set"], "\(actions)")
     }
+
+    @Test("An issuance writes its entry of the audit log in its own transaction; a refused one writes none")
+    func auditSameTransaction() async throws {
+        let f = try await PKIFixture()
+        defer { Task { await f.stop() } }
+        try await f.role("peer", "issuer: root\nallowed_names: ['etcd-*']\nmax_ttl: 90d\n")
+        let before = try await f.store.auditLog(AuditQuery(action: "pki")).entries
+        await #expect(throws: CAError.self) {
+            try await f.pki.issue(role: "peer", request: IssueRequest(commonName: "web"), requester: f.alice)
+        }
+        #expect(try await f.store.auditLog(AuditQuery(action: "pki")).entries == before)
+        let issued = try await f.pki.issue(role: "peer", request: IssueRequest(commonName: "etcd-0"), requester: f.alice)
+        let entries = try await f.store.auditLog(AuditQuery(action: "pki.issue")).entries
+        let record = try #require(try await f.store.range(.prefix(Array("/kiban/pki/certs/".utf8))).kvs.first)
+        #expect(entries.count == 1 && entries.first?.subject == issued.record.serial && entries.first?.actor == "operator:alice")
+        #expect(entries.first?.revision == record.modRevision, "written by the issuance's own transaction")
+    }
 }
 
 @Suite("PKI issuance for nodes")
@@ -129,5 +147,21 @@ struct NodeIssuanceTests {
             _ = try await f.pki.issue(role: "ops", request: IssueRequest(commonName: "rack1-n3.dc1.test"), requester: .node(name: "rack1-n3"))
         }
         #expect(notForNodes?.problems.first?.hasPrefix("allow_nodes") == true)
+    }
+}
+
+@Suite("PKI audit records of the format before the one log")
+struct PKIAuditMigrationTests {
+    @Test("Records under /kiban/pki/audit/ move into the audit log once, as pki.<action>")
+    func migrate() async throws {
+        let f = try await PKIFixture()
+        defer { Task { await f.stop() } }
+        let record = #"{"action":"revoke","actor":"operator:alice","detail":"keyCompromise, issuer etcd","subject":"3f9a","time":"2027-01-15T08:00:00Z"}"#
+        _ = try await f.store.put(Array("/kiban/pki/audit/20270115/0000018f00000000/revoke/3f9a".utf8), Array(record.utf8))
+        #expect(try await PKIService.migrateAuditLog(in: f.store) == 1)
+        #expect(try await PKIService.migrateAuditLog(in: f.store) == 0)
+        let entries = try await f.store.auditLog(AuditQuery(action: "pki.revoke")).entries
+        #expect(entries.count == 1 && entries.first?.subject == "3f9a" && entries.first?.actor == "operator:alice")
+        #expect(try await f.pki.auditLog().map(\.action) == ["revoke"])
     }
 }
