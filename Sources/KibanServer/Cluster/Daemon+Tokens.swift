@@ -63,6 +63,7 @@ extension Daemon {
         logger.notice("audit", metadata: ["kiban.server.uid": "\(caller.uid)", "kiban.server.gid": "\(caller.gid)",
                                           "kiban.server.action": "\(action)"])
         guard let store = running?.store else { return }
+        AdminMetrics(factory: metrics.factory).audited()
         let now = Date().timeIntervalSince1970
         let nanos = String(UInt64(now * 1e9))
         let key = ClusterKey.auditPrefix + Array("\(String(repeating: "0", count: max(0, 20 - nanos.count)))\(nanos)-\(Self.randomHex(bytes: 4))".utf8)
