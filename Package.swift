@@ -79,7 +79,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "KibanMetricsTests", dependencies: ["KibanMetrics"], swiftSettings: strict),
+        .testTarget(name: "KibanMetricsTests", dependencies: ["KibanMetrics", .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: strict),
         // Machines, IPAM and lifecycle (sabakan-compatible): the pure domain, and the inventory
         // service that keeps machines, the IPAM config and the audit log in the store.
         .target(name: "KibanInventory",

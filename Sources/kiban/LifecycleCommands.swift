@@ -107,21 +107,17 @@ struct StatusView: Decodable {
     var views: [ReportView]?
 }
 
-/// One member's own view (`views` in `GET /v1/status?cluster=true`).
+/// One member's own view (`views` in `GET /v1/status?cluster=true`): its local status.
 struct ReportView: Decodable {
     var name: String
     var reachable: Bool
     var error: String?
-    var role: String?
-    var leader: String?
-    var term: UInt64?
-    var commitIndex: UInt64?
-    var appliedIndex: UInt64?
+    var status: StatusView?
 
     static let header = ["MEMBER", "ANSWERS", "ITS-ROLE", "ITS-LEADER", "ITS-TERM", "ITS-COMMIT", "ITS-APPLIED"]
     var row: [String] {
-        [name, reachable ? "yes" : "no: \(error ?? "")", role ?? "-", leader ?? "none", term.map { "\($0)" } ?? "-",
-         commitIndex.map { "\($0)" } ?? "-", appliedIndex.map { "\($0)" } ?? "-"]
+        [name, reachable ? "yes" : "no: \(error ?? "")", status?.role ?? "-", status?.leader ?? "none", status?.term.map { "\($0)" } ?? "-",
+         status?.commitIndex.map { "\($0)" } ?? "-", status?.appliedIndex.map { "\($0)" } ?? "-"]
     }
 }
 

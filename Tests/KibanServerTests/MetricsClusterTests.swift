@@ -132,7 +132,8 @@ struct MetricsClusterTests {
         let status = other.cli("status", "-o", "json").json
         let views = (status["views"] as? [[String: Any]]) ?? []
         #expect(Set(views.compactMap { $0["name"] as? String }) == Set(cluster.members.map(\.name)))
-        #expect(views.allSatisfy { $0["reachable"] as? Bool == true && $0["term"] as? Int != nil })
+        #expect(views.allSatisfy { $0["reachable"] as? Bool == true && ($0["status"] as? [String: Any])?["term"] as? Int != nil })
+        #expect(views.filter { ($0["status"] as? [String: Any])?["role"] as? String == "leader" }.count == 1)
         let table = other.cli("status").stdout
         #expect(cluster.members.allSatisfy { table.contains($0.name) }, "\(table)")
         let dhcp = other.cli("dhcp", "status", "--cluster", "-o", "json").json

@@ -6,10 +6,7 @@ extension Daemon {
     /// This member's own view.
     func localReport() async -> MemberReport {
         let s = await status()
-        let dhcp = try? dhcpStatus()
-        return MemberReport(name: s.member ?? config.name, reachable: true, role: s.role, leader: s.leader, term: s.term,
-                            commitIndex: s.commitIndex, appliedIndex: s.appliedIndex, revision: s.revision,
-                            certificateDaysLeft: s.certificateDaysLeft, dhcp: dhcp)
+        return MemberReport(name: s.member ?? config.name, reachable: true, status: s, dhcp: try? dhcpStatus())
     }
 
     /// Every member's report, this one's included, in member-list order; members that do not

@@ -27,7 +27,7 @@ extension Daemon {
 
     static func health(_ reports: [MemberReport]) -> String {
         let answering = reports.filter(\.reachable)
-        let leaders = Set(answering.compactMap(\.leader))
+        let leaders = Set(answering.compactMap(\.status?.leader))
         guard leaders.count == 1, let leader = leaders.first else {
             return leaders.isEmpty ? "UNHEALTHY: no leader" : "UNHEALTHY: members disagree on the leader (\(leaders.sorted().joined(separator: ", ")))"
         }
@@ -39,8 +39,9 @@ extension Daemon {
         StatusPage.Table(id: "members", caption: "Members (each one's own view)",
                          headers: ["Member", "Answers", "Role", "Leader it knows", "Term", "Commit", "Applied", "Certificate days left"],
                          rows: reports.map { m in
-                             [m.name, m.reachable ? "yes" : "NO: \(m.error ?? "")", m.role ?? "-", m.leader ?? "none",
-                              Self.text(m.term), Self.text(m.commitIndex), Self.text(m.appliedIndex), Self.text(m.certificateDaysLeft)]
+                             let s = m.status
+                             return [m.name, m.reachable ? "yes" : "NO: \(m.error ?? "")", s?.role ?? "-", s?.leader ?? "none",
+                                     Self.text(s?.term), Self.text(s?.commitIndex), Self.text(s?.appliedIndex), Self.text(s?.certificateDaysLeft)]
                          }, empty: "No members.")
     }
 

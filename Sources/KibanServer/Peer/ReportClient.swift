@@ -10,14 +10,8 @@ public struct MemberReport: Codable, Sendable {
     /// False when it could not be asked; `error` says why, and the other fields are empty.
     public var reachable: Bool
     public var error: String?
-    public var role: String?
-    /// The leader as this member knows it.
-    public var leader: String?
-    public var term: UInt64?
-    public var commitIndex: UInt64?
-    public var appliedIndex: UInt64?
-    public var revision: Int64?
-    public var certificateDaysLeft: Int?
+    /// Its `kiban status --local`: role, the leader it knows, term, indexes, certificate.
+    public var status: StatusInfo?
     /// Its DHCP server's counters.
     public var dhcp: DHCPStatusInfo?
 
