@@ -53,6 +53,21 @@ struct MetricsClusterTests {
         try checkDocs(scraped)
         try checkClusterStatus(cluster)
         try await StatusPageBrowserCheck(cluster: cluster, hostile: Self.hostile).run()
+        try checkWithoutQuorum(cluster)
+    }
+
+    /// With two of three members stopped, the last one's metrics and page still answer at once
+    /// (they read its own state) and say that the others do not answer.
+    func checkWithoutQuorum(_ cluster: Cluster) throws {
+        let last = cluster.members[0]
+        for m in cluster.members.dropFirst() { m.stop() }
+        let start = ContinuousClock.now
+        let families = try Scrape.families(last)
+        let (code, page) = Scrape.get("http://\(last.address):\(last.metricsPort)/")
+        #expect(ContinuousClock.now - start < .seconds(10), "the scrape and the page did not wait for a quorum")
+        #expect(families["kiban_machines"]?.value(["rack": "0", "role": "worker", "state": "uninitialized"]) == 1)
+        #expect(code == 200 && (page.contains("1 of 3 members answer") || page.contains("UNHEALTHY")), "\(page.prefix(800))")
+        #expect(page.components(separatedBy: "<td>NO: ").count - 1 == 2, "both stopped members are listed as not answering")
     }
 
     /// IPAM (rack R in 127.0.R.0/24, as in the DHCP tests) and one machine with a hostile label.

@@ -88,8 +88,13 @@ public struct ClusterAuditInfo: Codable, Sendable {
 extension Daemon {
     /// `kiban audit`: the cluster's audit records, oldest first (linearizable).
     public func clusterAudit() async throws(ServerError) -> [ClusterAuditInfo] {
+        try await clusterAudit(consistency: .linearizable)
+    }
+
+    /// The records as `consistency` reads them (the status page reads this member's copy).
+    func clusterAudit(consistency: ReadConsistency) async throws(ServerError) -> [ClusterAuditInfo] {
         let store = try requireStore()
-        let page = try await storeCall { () throws(StoreError) in try await store.range(.prefix(ClusterKey.auditPrefix)) }
+        let page = try await storeCall { () throws(StoreError) in try await store.range(.prefix(ClusterKey.auditPrefix), consistency: consistency) }
         return page.kvs.compactMap { try? JSONDecoder().decode(AuditRecord.self, from: Data($0.value)) }
             .map { ClusterAuditInfo(time: $0.time, uid: $0.uid, gid: $0.gid, pid: $0.pid, action: $0.action) }
     }

@@ -53,10 +53,10 @@ struct ClusterView {
 }
 
 extension Daemon {
-    /// Reads the inventory and IPAM (the machines linearizably, through the leader) and takes
-    /// the DHCP server's lease view.
+    /// Reads the inventory and IPAM from this member's state (serializable: a scrape or the page
+    /// must answer without a quorum, when they matter most) and takes the DHCP server's leases.
     func clusterView(_ r: Running) async throws -> ClusterView {
-        let machines = try await r.inventory.machines()
+        let machines = try await r.inventory.localMachines()
         let ipam = try await r.store.get(IPAMConfig.storeKey, consistency: .serializable).flatMap { IPAMConfig.decodeStored($0.value) }
         return ClusterView(machines: machines, leases: r.dhcp.server.leases, ipam: ipam, now: unixSeconds())
     }

@@ -94,7 +94,7 @@ extension Daemon {
     }
 
     func auditTable() async -> StatusPage.Table {
-        let records = ((try? await clusterAudit()) ?? []).suffix(Self.statusRowsMax).reversed()
+        let records = ((try? await clusterAudit(consistency: .serializable)) ?? []).suffix(Self.statusRowsMax).reversed()
         return StatusPage.Table(id: "audit", caption: "Audit log, newest first", headers: ["Time", "User", "Action"],
                                 rows: records.map { a in
                                     [Timestamp.rfc3339(Date(timeIntervalSince1970: a.time)), a.pid == 0 ? "cluster" : "uid=\(a.uid) gid=\(a.gid)", a.action]
