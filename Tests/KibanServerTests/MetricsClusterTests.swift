@@ -28,8 +28,10 @@ struct MetricsClusterTests {
         try seed(m, root: root)
         let before = try Scrape.families(m)
 
-        // Activity: a kv write, a boot file over HTTP, a relayed DHCP exchange.
+        // Activity: a kv write, a boot file over HTTP, a relayed DHCP exchange, and a TLS 1.2
+        // client on the peer port (members speak TLS 1.3 only: its handshake fails).
         #expect(m.cli("kv", "put", "metrics-test", "1").code == 0)
+        _ = ServerProcess.runTool("/usr/bin/timeout", ["10", "openssl", "s_client", "-tls1_2", "-connect", m.endpoint])
         #expect(Scrape.get("http://127.0.0.1:\(m.httpPort)/boot/ipxe").code == 200)
         try await dhcpExchange(m)
 
@@ -41,6 +43,8 @@ struct MetricsClusterTests {
         #expect(counter(after, "kiban_http_requests_total", ["code": "200"]) > counter(before, "kiban_http_requests_total", ["code": "200"]))
         #expect(counter(after, "kiban_dhcp_replies_total", ["type": "offer"]) > counter(before, "kiban_dhcp_replies_total", ["type": "offer"]))
         #expect(counter(after, "kiban_dhcp_received_total", ["type": "discover"]) >= 1)
+        #expect(counter(after, "kiban_peer_tls_handshake_failures_total", ["direction": "inbound"])
+            > counter(before, "kiban_peer_tls_handshake_failures_total", ["direction": "inbound"]))
         #expect(after["kiban_dhcp_commit_duration_seconds"]?.value(sample: "kiban_dhcp_commit_duration_seconds_count") ?? 0 >= 1)
         #expect(after["kiban_machines"]?.value(["rack": "0", "role": "worker", "state": "uninitialized"]) == 1)
         #expect(after["kiban_dhcp_pool_addresses"]?.value(["rack": "0"]) ?? 0 > 0)
