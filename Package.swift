@@ -32,6 +32,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // Per-machine configuration templates (Ignition, cloud-config) rendered by the boot server.
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // Metrics: the API the subsystems record through, and its Prometheus text exporter.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure Raft: imports nothing but the standard library.
@@ -41,6 +44,7 @@ let package = Package(
         .target(name: "KibanNetboot",
                 dependencies: ["KibanStore", "KibanIO", .product(name: "Logging", package: "swift-log"),
                                .product(name: "Crypto", package: "swift-crypto"),
+                               .product(name: "CoreMetrics", package: "swift-metrics"),
                                .product(name: "Mustache", package: "swift-mustache")],
                 swiftSettings: strict),
         // The daemon's wiring: peer protocol, lifecycle, admin API, and the services it runs
@@ -48,8 +52,9 @@ let package = Package(
         .target(
             name: "KibanServer",
             dependencies: [
-                "KibanRaft", "KibanStore", "KibanCA", "KibanInventory", "KibanNetboot",
+                "KibanRaft", "KibanStore", "KibanCA", "KibanInventory", "KibanNetboot", "KibanMetrics",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -60,6 +65,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Metrics and the status page: the Prometheus registry and its family catalog, the
+        // read-only HTTP endpoint on the metrics port, and the status page's HTML.
+        .target(
+            name: "KibanMetrics",
+            dependencies: [
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "KibanMetricsTests", dependencies: ["KibanMetrics", .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: strict),
         // Machines, IPAM and lifecycle (sabakan-compatible): the pure domain, and the inventory
         // service that keeps machines, the IPAM config and the audit log in the store.
         .target(name: "KibanInventory",
@@ -96,7 +117,8 @@ let package = Package(
         // The replicated store: Raft log in raft.db, state machine in state.db, the client API.
         .target(
             name: "KibanStore",
-            dependencies: ["KibanRaft", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["KibanRaft", "CSQLite", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "CoreMetrics", package: "swift-metrics")],
             swiftSettings: strict
         ),
         .executableTarget(

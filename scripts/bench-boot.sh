@@ -104,7 +104,7 @@ start_members() {  # start (or restart) the three members, with the same data di
     mkdir -p "$W/ks$m"; : >"$W/ks$m/kiban.yaml"
     "${UNMASKED[@]}" ip netns exec "$P-bs" "$KIBAN" server --config "$W/ks$m/kiban.yaml" --name "ks$m" \
         --advertise-address "10.0.0.1$m" --peer-port 10090 --data-dir "$W/ks$m/data" --socket "$W/ks$m/kiban.sock" \
-        --dhcp-address "10.0.0.1$m" --dhcp-port 67 --http-port 10080 >>"$W/ks$m/server.log" 2>&1 &
+        --dhcp-address "10.0.0.1$m" --dhcp-port 67 --http-port 10080 --metrics-address "10.0.0.1$m" >>"$W/ks$m/server.log" 2>&1 &
     KPID[$m]=$!; PIDS+=($!)
   done
   for m in 1 2 3; do wait_for 60 test -S "$W/ks$m/kiban.sock" || { tail -20 "$W/ks$m/server.log"; die "ks$m opened no socket"; }; done

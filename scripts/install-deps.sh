@@ -8,7 +8,11 @@ test_pkgs=(iproute2 iptables curl python3 openssl
            isc-dhcp-client busybox dhcpcd-base isc-dhcp-relay kea-admin tcpdump    # DHCP namespace tests
            debootstrap systemd-container lintian piuparts dpkg-dev                   # package tests
            qemu-system-x86 ipxe-qemu ipxe ovmf dnsmasq-base cpio tftp-hpa             # netboot VM and TFTP tests
-           etcd-server etcd-client)                                                   # PKI relying parties
+           etcd-server etcd-client                                                    # PKI relying parties
+           chromium)                                                                  # the status page in a headless browser
+# Python modules the tests run with the python3 on PATH (which may not be Debian's): the
+# Prometheus text parser and an HTML5 validator for the metrics and status page tests.
+test_python=(prometheus_client html5lib)
 bench_pkgs=(wrk nginx-light kea-dhcp4-server kea-admin python3-aiohttp)
 
 want=("${build_pkgs[@]}")
@@ -19,11 +23,23 @@ case "${1:-test}" in
   *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
 esac
 
+# pip installs them for the python3 the tests will run; quiet when they are there already.
+install_python() {
+  local absent=()
+  for m in "${test_python[@]}"; do python3 -c "import $m" 2>/dev/null || absent+=("$m"); done
+  [ ${#absent[@]} -eq 0 ] && return 0
+  echo "installing Python modules: ${absent[*]}"
+  python3 -m pip install -q "${absent[@]}" 2>/dev/null || python3 -m pip install -q --break-system-packages "${absent[@]}"
+}
+
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  [ "${1:-test}" = build ] || install_python
+  exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "missing Debian packages: ${missing[*]}" >&2
@@ -39,3 +55,4 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 if [[ " ${missing[*]} " == *" etcd-server "* ]] && command -v systemctl >/dev/null && systemctl is-enabled etcd >/dev/null 2>&1; then
   systemctl disable --now etcd >/dev/null 2>&1 || true
 fi
+[ "${1:-test}" = build ] || install_python

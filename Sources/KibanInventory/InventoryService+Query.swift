@@ -15,6 +15,13 @@ extension InventoryService {
 
     /// The machines `query` selects, by serial. Linearizable: it sees every change acknowledged
     /// before the call.
+    /// Every machine as this member has applied them: a serializable read that answers without
+    /// a quorum (possibly a moment behind the leader), for monitoring.
+    public func localMachines() async throws -> [Machine] {
+        let read = try await store.range(.prefix(InventoryKeys.key(InventoryKeys.machines)), consistency: .serializable)
+        return try cache.machines(read.kvs, complete: true)
+    }
+
     public func machines(_ query: MachineQuery = .all) async throws -> [Machine] {
         try await checkSchema()
         guard let serials = try await candidates(query), serials.count <= Self.pointReadsMax else {

@@ -24,6 +24,12 @@ public struct ServerConfig: Sendable, Hashable, Codable {
     public var dhcpAddress: String
     /// The TFTP port (69) for legacy PXE firmware.
     public var tftpPort: Int
+    /// The metrics port (10081, like sabakan's): Prometheus text at `/metrics`, the read-only
+    /// status page at `/`.
+    public var metricsPort: Int
+    /// The address the metrics port binds: 0.0.0.0 (default) for a Prometheus elsewhere;
+    /// 127.0.0.1 keeps the page and the metrics on this host.
+    public var metricsAddress: String
     /// Applied entries between snapshots of the state, after which the log before the snapshot
     /// is dropped (etcd's `--snapshot-count`). A follower further behind receives the snapshot.
     public var snapshotCount: UInt64
@@ -42,13 +48,15 @@ public struct ServerConfig: Sendable, Hashable, Codable {
         case name, advertiseAddress = "advertise-address", dataDir = "data-dir", peerPort = "peer-port"
         case socketPath = "socket", httpPort = "http-port", dhcpPort = "dhcp-port", tftpPort = "tftp-port"
         case snapshotCount = "snapshot-count"
+        case metricsPort = "metrics-port", metricsAddress = "metrics-address"
         case dhcpAddress = "dhcp-address"
         case ipxeDirectory = "ipxe-dir"
         case blobQuotaBytes = "blob-quota", blobFreeSpaceFloor = "blob-free-space-floor"
     }
 
     /// The defaults: the host name, 127.0.0.1, /var/lib/kiban, peer port 10090,
-    /// /run/kiban/kiban.sock, HTTP 10080, DHCP 67, TFTP 69, a snapshot every 100,000 entries.
+    /// /run/kiban/kiban.sock, HTTP 10080, DHCP 67, TFTP 69, metrics 10081 on 0.0.0.0, a
+    /// snapshot every 100,000 entries.
     public init() {
         name = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "kiban"
         advertiseAddress = "127.0.0.1"
@@ -59,6 +67,8 @@ public struct ServerConfig: Sendable, Hashable, Codable {
         dhcpPort = 67
         dhcpAddress = "0.0.0.0"
         tftpPort = 69
+        metricsPort = 10081
+        metricsAddress = "0.0.0.0"
         snapshotCount = 100_000
         ipxeDirectory = "/usr/lib/ipxe"
         blobQuotaBytes = nil
@@ -93,6 +103,8 @@ public struct ServerConfig: Sendable, Hashable, Codable {
             case "http-port": config.httpPort = try port(k, v, path)
             case "dhcp-port": config.dhcpPort = try port(k, v, path)
             case "tftp-port": config.tftpPort = try port(k, v, path)
+            case "metrics-port": config.metricsPort = try port(k, v, path)
+            case "metrics-address": config.metricsAddress = v
             case "snapshot-count":
                 guard let n = UInt64(v), n >= 10 else { throw ServerError(.config, "\(path): snapshot-count must be a whole number of at least 10") }
                 config.snapshotCount = n

@@ -69,3 +69,21 @@ extension Store {
         return try await txn(Txn(success: [.put(key: AuditLog.retentionKey, value: value, lease: 0), try AuditLog.put(entry)])).revision
     }
 }
+
+extension Store {
+    /// The newest `count` entries, newest first, as `consistency` reads them (the status page
+    /// reads this member's own copy, so it answers without a quorum). Scans the last hour, or the
+    /// last minute when the hour holds more than ``AuditLog/pageScanKeysMax`` entries, so one
+    /// call reads a bounded number of keys however large the log is.
+    public func recentAuditEntries(_ count: Int, now: Date,
+                                   consistency: ReadConsistency = .linearizable) async throws(StoreError) -> [AuditEntry] {
+        let end = KeyRange.prefix(AuditLog.prefix).end
+        for window in [3600.0, 60.0] {
+            let read = try await range(KeyRange(start: AuditLog.start(now.addingTimeInterval(-window)), end: end),
+                                       limit: AuditLog.pageScanKeysMax, consistency: consistency)
+            if read.more && window > 60 { continue }
+            return try read.kvs.suffix(count).reversed().map { kv throws(StoreError) in try AuditLog.entry(kv) }
+        }
+        return []
+    }
+}

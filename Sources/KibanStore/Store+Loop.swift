@@ -60,12 +60,20 @@ extension Store {
     private func processReady() throws(StoreError) {
         let rd = node.ready()
         for event in rd.events { logEvent(event) }
-        if let soft = rd.softState { roleChanged(to: soft.role) }
+        if let soft = rd.softState {
+            roleChanged(to: soft.role)
+            if soft.leader != knownLeader {
+                knownLeader = soft.leader
+                if soft.leader != 0 { metrics.leaderChanged() }
+            }
+        }
         // A leader's appends leave before its own write, so its fsync overlaps the followers'.
         let early = rd.messages.filter(\.isLeaderMessage)
         transport.send(early)
         // 1. Persist: snapshot, entries and hard state in one transaction (one fsync).
+        let persistStart = ContinuousClock.now
         try log.persist(snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState, sync: rd.mustSync)
+        if rd.mustSync { metrics.persisted(entries: rd.entries.count, duration: ContinuousClock.now - persistStart) }
         // 2. Send the rest: acknowledgements and votes only once on disk.
         transport.send(rd.messages.filter { !$0.isLeaderMessage })
         if !transport.reportsSnapshotOutcome {

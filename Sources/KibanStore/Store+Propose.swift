@@ -8,6 +8,22 @@ extension Store {
     /// - Throws: ``StoreError`` `unavailable` when no leader commits it in
     ///   ``StoreOptions/requestAttemptsMax`` request timeouts, `stopped` after ``stop()``.
     public func propose(_ command: Command) async throws(StoreError) -> CommandResult {
+        let start = ContinuousClock.now
+        do {
+            let result = try await proposeRetrying(command)
+            var outcome = "ok"
+            if case .failed(let error) = result { outcome = error.code.rawValue }
+            metrics.proposal(applied: true)
+            metrics.request(command.metricOp, outcome: outcome, duration: ContinuousClock.now - start)
+            return result
+        } catch {
+            metrics.proposal(applied: false)
+            metrics.request(command.metricOp, outcome: error.code.rawValue, duration: ContinuousClock.now - start)
+            throw error
+        }
+    }
+
+    private func proposeRetrying(_ command: Command) async throws(StoreError) -> CommandResult {
         let sequence = nextSequence
         nextSequence += 1
         // Until this call returns, no later proposal may tell the state machine to forget it.

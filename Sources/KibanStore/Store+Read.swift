@@ -55,6 +55,19 @@ extension Store {
     ///   `unavailable`.
     public func range(_ range: KeyRange, limit: Int = 0, revision: Int64 = 0,
                       consistency: ReadConsistency = .linearizable) async throws(StoreError) -> RangeResult {
+        let start = ContinuousClock.now
+        do {
+            let result = try await rangeMeasured(range, limit: limit, revision: revision, consistency: consistency)
+            metrics.request("range", outcome: "ok", duration: ContinuousClock.now - start)
+            return result
+        } catch {
+            metrics.request("range", outcome: error.code.rawValue, duration: ContinuousClock.now - start)
+            throw error
+        }
+    }
+
+    private func rangeMeasured(_ range: KeyRange, limit: Int, revision: Int64,
+                               consistency: ReadConsistency) async throws(StoreError) -> RangeResult {
         if consistency == .linearizable { try await readBarrier() }
         let (kvs, more) = revision == 0
             ? try machine.range(range, limit: limit)

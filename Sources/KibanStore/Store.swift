@@ -44,6 +44,9 @@ public actor Store {
     var readyScheduled = false
     var stopped = false
     var tasks: [Task<Void, Never>] = []
+    let metrics: StoreMetrics
+    /// The leader the last Ready reported, to count changes.
+    var knownLeader: NodeID = 0
 
     init(options: StoreOptions, transport: any Transport, logger: Logger) throws(StoreError) {
         do {
@@ -55,6 +58,7 @@ public actor Store {
         }
         self.options = options
         self.transport = transport
+        metrics = StoreMetrics(factory: options.metrics)
         var logger = logger
         logger[metadataKey: "kiban.store.member"] = "\(options.id)"
         self.logger = logger
@@ -126,6 +130,9 @@ public actor Store {
         log.db.resetAll()
         machine.db.resetAll()
     }
+
+    /// Watches open now.
+    public var watchCount: Int { watchers.count }
 
     /// Role, leader, term, indexes and revision of this member.
     public var status: StoreStatus {

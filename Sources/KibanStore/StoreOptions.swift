@@ -1,3 +1,4 @@
+public import CoreMetrics
 public import KibanRaft
 
 /// How a ``Store`` runs: its identity, files and timing.
@@ -9,6 +10,8 @@ public struct StoreOptions: Sendable {
     /// For a founding member of a new group: the initial configuration. Ignored when the
     /// directory already holds a log. A joining member passes nil and waits for a snapshot.
     public var bootstrap: ConfState?
+    /// Where the store records its metrics (``StoreMetrics``); by default nowhere.
+    public var metrics: any MetricsFactory = NOOPMetricsHandler.instance
     /// Wall-clock time of one Raft tick.
     public var tickInterval: Duration = .milliseconds(100)
     /// Ticks without a leader before an election (Raft draws from [n, 2n)).

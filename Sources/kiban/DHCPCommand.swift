@@ -81,16 +81,38 @@ struct DHCPCommand: ParsableCommand {
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "This member's DHCP counters: received, replied, dropped by reason.")
+        static let configuration = CommandConfiguration(
+            abstract: "DHCP counters: received, replied, dropped by reason; this member's, or every member's with --cluster.",
+            discussion: "With --cluster, a column per member (asked over the peer port) and their TOTAL; a member that does not answer shows - and its error in JSON.")
         @OptionGroup var client: ClientOptions
+        @Flag(help: "Every member's counters and their sums.")
+        var cluster = false
 
         func run() throws {
-            let (s, json) = try client.call("GET", "/v1/dhcp/status", as: DHCPStatusInfo.self)
-            var rows = [["COUNTER", "VALUE"], ["serving", "\(s.serving)"], ["received", "\(s.received)"], ["committed", "\(s.committed)"]]
-            rows += s.replied.sorted { $0.key < $1.key }.map { ["replied \($0.key)", "\($0.value)"] }
-            rows += s.dropped.sorted { $0.key < $1.key }.map { ["dropped \($0.key)", "\($0.value)"] }
-            client.print(json: json, rows: rows)
+            guard cluster else {
+                let (s, json) = try client.call("GET", "/v1/dhcp/status", as: DHCPStatusInfo.self)
+                client.print(json: json, rows: [["COUNTER", "VALUE"]] + DHCPCommand.counterRows([s]))
+                return
+            }
+            let (c, json) = try client.call("GET", "/v1/dhcp/status?cluster=true", as: ClusterDHCPStatus.self)
+            let columns = c.members.map(\.status) + [c.total]
+            let empty = DHCPStatusInfo(serving: false, received: 0, committed: 0, replied: [:], dropped: [:])
+            var rows = DHCPCommand.counterRows(columns.map { $0 ?? empty })
+            for (i, status) in columns.enumerated() where status == nil {
+                for r in rows.indices { rows[r][i + 1] = "-" }
+            }
+            client.print(json: json, rows: [["COUNTER"] + c.members.map(\.name) + ["TOTAL"]] + rows)
         }
+    }
+
+    /// One row per counter, a column per status (the counter's name first).
+    static func counterRows(_ columns: [DHCPStatusInfo]) -> [[String]] {
+        let replied = Set(columns.flatMap(\.replied.keys)).sorted(), dropped = Set(columns.flatMap(\.dropped.keys)).sorted()
+        var rows = [["serving"] + columns.map { "\($0.serving)" }, ["received"] + columns.map { "\($0.received)" },
+                    ["committed"] + columns.map { "\($0.committed)" }]
+        rows += replied.map { k in ["replied \(k)"] + columns.map { "\($0.replied[k] ?? 0)" } }
+        rows += dropped.map { k in ["dropped \(k)"] + columns.map { "\($0.dropped[k] ?? 0)" } }
+        return rows
     }
 
     static func rows(_ s: DHCPSettings) -> [[String]] {

@@ -9,7 +9,8 @@ struct Dev: AsyncParsableCommand {
         discussion: """
             Starts three `kiban server` processes with temporary data directories and peer ports
             BASE+1..BASE+3 on 127.0.0.1 (DHCP on BASE+11..BASE+13 once IPAM is set, HTTP boot on
-            BASE+21..BASE+23, TFTP on BASE+31..BASE+33), runs `kiban init` on the first, and joins the other two
+            BASE+21..BASE+23, TFTP on BASE+31..BASE+33, metrics and the status page on BASE+41..BASE+43),
+            runs `kiban init` on the first, and joins the other two
             with tokens, exactly as on real boot servers. It prints how to point the CLI at each
             member. Logs go to server.log in each member's directory.
 
@@ -49,6 +50,7 @@ struct Dev: AsyncParsableCommand {
         for i in 1...3 {
             print("  member dev-\(i): KIBAN_SOCKET=\(cluster.socket(i)) \(kiban) status   (log: \(cluster.directory(i))/server.log)")
             print("               boot: http://127.0.0.1:\(cluster.httpPort(i))/boot/ipxe, TFTP port \(cluster.tftpPort(i))")
+            print("               status page: http://127.0.0.1:\(cluster.metricsPort(i))/   metrics: http://127.0.0.1:\(cluster.metricsPort(i))/metrics")
         }
         for note in notes { print(note) }
         if !noSample {

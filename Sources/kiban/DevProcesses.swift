@@ -25,6 +25,8 @@ struct DevProcesses {
     func httpPort(_ i: Int) -> Int { basePort + 20 + i }
     /// Member `i`'s TFTP port: BASE+30+i.
     func tftpPort(_ i: Int) -> Int { basePort + 30 + i }
+    /// Member `i`'s metrics port (Prometheus and the status page): BASE+40+i.
+    func metricsPort(_ i: Int) -> Int { basePort + 40 + i }
     func client(_ i: Int) throws -> ClientOptions { try ClientOptions.parse(["--socket", socket(i)]) }
 
     /// Starts member `i` (`dev-i`, peer port BASE+i, DHCP port BASE+10+i), logging to its directory.
@@ -35,7 +37,8 @@ struct DevProcesses {
         process.arguments = ["server", "--config", directory(i) + "/kiban.yaml", "--name", "dev-\(i)",
                              "--advertise-address", "127.0.0.1", "--peer-port", "\(basePort + i)",
                              "--data-dir", directory(i) + "/data", "--socket", socket(i),
-                             "--dhcp-port", "\(dhcpPort(i))", "--http-port", "\(httpPort(i))", "--tftp-port", "\(tftpPort(i))"]
+                             "--dhcp-port", "\(dhcpPort(i))", "--http-port", "\(httpPort(i))", "--tftp-port", "\(tftpPort(i))",
+                             "--metrics-port", "\(metricsPort(i))", "--metrics-address", "127.0.0.1"]
         try Data("# kiban dev member \(i): every setting comes from flags\n".utf8).write(to: URL(fileURLWithPath: directory(i) + "/kiban.yaml"))
         try Data().write(to: URL(fileURLWithPath: directory(i) + "/server.log"))
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: directory(i) + "/server.log"))

@@ -65,17 +65,28 @@ extension JoinCommand {
 /// `kiban status`: exits 1 when this member knows no leader.
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Show the cluster as this member sees it (exit 1 when there is no leader).")
+        commandName: "status", abstract: "Show the cluster: this member's view, then each member's own (exit 1 when there is no leader).",
+        discussion: """
+            The first table is this member's view; the members table lists every member as the
+            leader sees it. The last table is each member's own view (its role, the leader it
+            knows, its term and indexes), asked over the peer port: a member that does not
+            answer within 3 seconds shows as unreachable. --local skips that.
+            """)
     @OptionGroup var client: ClientOptions
+    @Flag(help: "Only this member's view: do not ask the other members.")
+    var local = false
 
     func run() throws {
-        let (s, json) = try client.call("GET", "/v1/status", as: StatusView.self)
+        let (s, json) = try client.call("GET", local ? "/v1/status" : "/v1/status?cluster=true", as: StatusView.self)
         let numbers: [String] = [s.term.map { "\($0)" } ?? "-", s.commitIndex.map { "\($0)" } ?? "-",
                                  s.appliedIndex.map { "\($0)" } ?? "-", s.certificateDaysLeft.map { "\($0)" } ?? "-"]
         let names: [String] = [s.cluster ?? "-", s.member ?? "-", s.role ?? "uninitialized", s.leader ?? "none"]
         var rows: [[String]] = [["CLUSTER", "MEMBER", "ROLE", "LEADER", "TERM", "COMMIT", "APPLIED", "CERT-DAYS-LEFT"], names + numbers]
         if !s.members.isEmpty {
             rows += [[""], MemberView.header] + s.members.map(\.row)
+        }
+        if let views = s.views, !views.isEmpty {
+            rows += [[""], ReportView.header] + views.map(\.row)
         }
         client.print(json: json, rows: rows)
         guard s.leader != nil else { throw ExitCode(1) }
@@ -93,6 +104,21 @@ struct StatusView: Decodable {
     var appliedIndex: UInt64?
     var certificateDaysLeft: Int?
     var members: [MemberView]
+    var views: [ReportView]?
+}
+
+/// One member's own view (`views` in `GET /v1/status?cluster=true`): its local status.
+struct ReportView: Decodable {
+    var name: String
+    var reachable: Bool
+    var error: String?
+    var status: StatusView?
+
+    static let header = ["MEMBER", "ANSWERS", "ITS-ROLE", "ITS-LEADER", "ITS-TERM", "ITS-COMMIT", "ITS-APPLIED"]
+    var row: [String] {
+        [name, reachable ? "yes" : "no: \(error ?? "")", status?.role ?? "-", status?.leader ?? "none", status?.term.map { "\($0)" } ?? "-",
+         status?.commitIndex.map { "\($0)" } ?? "-", status?.appliedIndex.map { "\($0)" } ?? "-"]
+    }
 }
 
 /// One member row.

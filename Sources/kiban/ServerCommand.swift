@@ -20,6 +20,10 @@ struct ServerCommand: AsyncParsableCommand {
     var dhcpAddress: String?
     @Option(help: "TFTP port.")
     var tftpPort: Int?
+    @Option(help: "Metrics port: Prometheus text at /metrics, the status page at / (default 10081).")
+    var metricsPort: Int?
+    @Option(help: "Address the metrics port binds (default 0.0.0.0).")
+    var metricsAddress: String?
     @Option(help: "Applied entries between snapshots (the log before one is dropped; at least 10).")
     var snapshotCount: UInt64?
     @Option(help: "Directory of the iPXE binaries served over HTTP and TFTP.")
@@ -35,6 +39,8 @@ struct ServerCommand: AsyncParsableCommand {
         if let httpPort { settings.httpPort = httpPort }
         if let dhcpPort { settings.dhcpPort = dhcpPort }
         if let tftpPort { settings.tftpPort = tftpPort }
+        if let metricsPort { settings.metricsPort = metricsPort }
+        if let metricsAddress { settings.metricsAddress = metricsAddress }
         if let snapshotCount {
             guard snapshotCount >= 10 else { throw ValidationError("--snapshot-count must be at least 10") }
             settings.snapshotCount = snapshotCount
@@ -51,6 +57,7 @@ struct ServerCommand: AsyncParsableCommand {
         try await daemon.start()
         let admin = try await AdminServer.start(path: settings.socketPath, daemon: daemon, logger: logger)
         logger.notice("serving the admin API", metadata: ["kiban.server.socket": "\(settings.socketPath)"])
+        await daemon.startMetricsServer()
         SystemdNotify.send("READY=1")
         let signal = await Signals.wait(for: [SIGTERM, SIGINT])
         logger.notice("stopping", metadata: ["kiban.server.signal": "\(signal)"])

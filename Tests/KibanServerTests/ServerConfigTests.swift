@@ -17,7 +17,17 @@ struct ServerConfigTests {
         #expect(config.advertiseIPv4 == [10, 0, 0, 12])
     }
 
-    @Test("An unknown setting or a bad port is refused with the file's name", arguments: ["nmae: x\n", "peer-port: 70000\n"])
+    @Test("The metrics port and address default to 10081 on every address, and the file sets them")
+    func metricsPort() throws {
+        #expect(ServerConfig().metricsPort == 10081 && ServerConfig().metricsAddress == "0.0.0.0")
+        let path = try Self.write("metrics-port: 9100\nmetrics-address: 127.0.0.1\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let config = try ServerConfig.load(path: path, required: true)
+        #expect(config.metricsPort == 9100 && config.metricsAddress == "127.0.0.1")
+    }
+
+    @Test("An unknown setting or a bad port is refused with the file's name",
+          arguments: ["nmae: x\n", "peer-port: 70000\n", "metrics-port: 0\n"])
     func refused(text: String) throws {
         let path = try Self.write(text)
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -12,7 +12,7 @@ start_member() {  # start_member N: ks N on 198.18.0.1N (peer 10090, DHCP 67) in
   mkdir -p "$RUN/ks$1"; : >"$RUN/ks$1/kiban.yaml"
   "${UNMASKED[@]}" ip netns exec "$P-bs" "$KBIN" server --config "$RUN/ks$1/kiban.yaml" \
       --name "ks$1" --advertise-address "198.18.0.1$1" --peer-port 10090 --data-dir "$RUN/ks$1/data" \
-      --socket "$RUN/ks$1/kiban.sock" --dhcp-address "198.18.0.1$1" --dhcp-port 67 --http-port 10080 \
+      --socket "$RUN/ks$1/kiban.sock" --dhcp-address "198.18.0.1$1" --dhcp-port 67 --http-port 10080 --metrics-address "198.18.0.1$1" \
       >>"$RUN/ks$1/server.log" 2>&1 &
   KPID[$1]=$!; PIDS+=($!)
   wait_for 30 test -S "$RUN/ks$1/kiban.sock" || { log "FAIL ks$1 did not open its socket"; tail -20 "$RUN/ks$1/server.log"; exit 1; }
@@ -30,7 +30,7 @@ start_kiban() {  # start_kiban LEASE_SECONDS
     token=$(kcli 1 token create "ks$m")
     kcli "$m" join "$token" >/dev/null || { log "FAIL ks$m could not join"; exit 1; }
   done
-  voters() { [ "$(kcli 1 status -o json | python3 -c 'import json,sys; print(sum(m["role"] == "voter" for m in json.load(sys.stdin)["members"]))')" = 3 ]; }
+  voters() { [ "$(kcli 1 status --local -o json | python3 -c 'import json,sys; print(sum(m["role"] == "voter" for m in json.load(sys.stdin)["members"]))')" = 3 ]; }
   wait_for 60 voters || { log "FAIL the three members are not all voters"; exit 1; }
   kcli 1 kv put inventory/ipam "$(cat "$RUN/ipam.json")" >/dev/null
   printf 'lease-seconds: %s\n' "$1" >"$RUN/dhcp.yaml"
@@ -42,7 +42,7 @@ start_kiban() {  # start_kiban LEASE_SECONDS
 kiban() {  # the harness's commands: leader | kill-leader | pool A.B.C.D | counters | leases
   local m name
   case $1 in
-    leader) LINE="leader $(kcli "$(any_member)" status -o json | python3 -c 'import json,sys; print(json.load(sys.stdin).get("leader") or "none")')" ;;
+    leader) LINE="leader $(kcli "$(any_member)" status --local -o json | python3 -c 'import json,sys; print(json.load(sys.stdin).get("leader") or "none")')" ;;
     kill-leader)
       kiban leader; name=${LINE#leader }; LINE="killed none"
       for m in 1 2 3; do

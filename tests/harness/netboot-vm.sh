@@ -68,7 +68,7 @@ for b in 2 3; do
   token=$(cli 1 token create "bs$b" --ttl 10m) || fail "token for bs$b"
   cli "$b" join "$token" >/dev/null || fail "bs$b could not join"
 done
-voters() { cli 1 status -o json | python3 -c 'import json,sys; print(sum(m["role"]=="voter" for m in json.load(sys.stdin)["members"]))'; }
+voters() { cli 1 status --local -o json | python3 -c 'import json,sys; print(sum(m["role"]=="voter" for m in json.load(sys.stdin)["members"]))'; }
 three_voters() { [ "$(voters)" = 3 ]; }
 wait_for 60 three_voters || fail "three voters"
 log "cluster of 3 formed (DHCP: $DHCP)"

@@ -15,6 +15,7 @@ extension AdminRouter {
                 rack = n
             }
             return Self.encode(try await daemon.dhcpLeases(rack: rack))
+        case (.GET, "status") where r.query["cluster"] == "true": return Self.encode(try await daemon.clusterDHCPStatus())
         case (.GET, "status"): return Self.encode(try await daemon.dhcpStatus())
         default:
             throw ServerError(.notFound, "no admin endpoint \(r.method) \(r.path); see docs/admin-api.md")

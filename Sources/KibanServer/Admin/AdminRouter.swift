@@ -9,6 +9,12 @@ struct AdminRouter: Sendable {
     let logger: Logger
 
     func route(method: HTTPMethod, uri: String, body: Data, caller: Caller) async -> (Int, [UInt8]) {
+        let answer = await routeUncounted(method: method, uri: uri, body: body, caller: caller)
+        AdminMetrics(factory: daemon.metrics.factory).request(path: URLComponents(string: uri)?.path ?? uri, status: answer.0)
+        return answer
+    }
+
+    private func routeUncounted(method: HTTPMethod, uri: String, body: Data, caller: Caller) async -> (Int, [UInt8]) {
         let components = URLComponents(string: uri)
         let path = components?.path ?? uri
         var query: [String: String] = [:]
@@ -32,7 +38,10 @@ struct AdminRouter: Sendable {
         let argument = s.count == 3 ? s[2] : nil
         guard s.count <= 3 else { throw ServerError(.notFound, "no admin endpoint \(r.method) \(r.path); see docs/admin-api.md") }
         switch (r.method, resource, argument) {
-        case (.GET, "v1/status", nil): return Self.encode(await daemon.status())
+        case (.GET, "v1/status", nil):
+            var status = await daemon.status()
+            if r.query["cluster"] == "true", status.initialized { status.views = try await daemon.memberReports() }
+            return Self.encode(status)
         case (.POST, "v1/init", nil): return Self.encode(try await daemon.initialize(caller: r.caller))
         case (.POST, "v1/join", nil):
             let body = try r.decode([String: String].self)

@@ -19,6 +19,7 @@ extension Daemon {
                   outcome: String = AuditEntry.ok) throws(ServerError) -> KibanStore.Operation {
         logger.notice("audit", metadata: ["kiban.server.uid": "\(caller.uid)", "kiban.server.action": "\(action)",
                                           "kiban.server.subject": "\(subject)"])
+        AdminMetrics(factory: metrics.factory).audited()
         do { return try AuditLog.put(auditEntry(caller, action, subject, detail: detail, outcome: outcome)) } catch { throw ServerError(error) }
     }
 

@@ -27,6 +27,15 @@ public struct DHCPStatusInfo: Codable, Sendable, Hashable {
     public var committed: Int
     public var replied: [String: Int]
     public var dropped: [String: Int]
+
+    /// Counters with these values.
+    public init(serving: Bool, received: Int, committed: Int, replied: [String: Int], dropped: [String: Int]) {
+        self.serving = serving
+        self.received = received
+        self.committed = committed
+        self.replied = replied
+        self.dropped = dropped
+    }
 }
 
 extension Daemon {

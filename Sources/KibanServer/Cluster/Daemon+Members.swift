@@ -39,6 +39,8 @@ public struct StatusInfo: Codable, Sendable {
     public var certificateExpires: Double?
     public var certificateDaysLeft: Int?
     public var members: [MemberInfo]
+    /// With `?cluster=true`: each member's own view (``MemberReport``), asked over the peer port.
+    public var views: [MemberReport]?
 }
 
 extension Daemon {

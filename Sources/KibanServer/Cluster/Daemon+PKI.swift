@@ -24,7 +24,11 @@ extension Daemon {
         let service = try pkiService()
         do {
             let value = try await body(service, .operator(user: caller.auditUser))
-            if let action { logChange(caller, "ca \(action)") }
+            if let action {
+                logChange(caller, "ca \(action)")
+                let verb = action.split(separator: " ").first
+                if verb == "issue" || verb == "sign" || verb == "revoke" { AdminMetrics(factory: metrics.factory).certificate(issued: verb != "revoke") }
+            }
             return value
         } catch {
             throw await pkiError(error)

@@ -1,6 +1,8 @@
 import Foundation
 import KibanCA
+import CoreMetrics
 import KibanInventory
+public import KibanMetrics
 import KibanRaft
 import KibanStore
 public import Logging
@@ -34,6 +36,10 @@ public actor Daemon {
     let memberCertificateValidity: TimeInterval
     /// The cluster's key-encryption key, once this member has one (``KeyEncryptionKey``).
     var kek: KeyEncryptionKey?
+    /// This member's metrics (served on the metrics port with the status page).
+    public nonisolated let metrics = MetricsRegistry()
+    /// The metrics port's server, once started (``startMetricsServer()``).
+    var metricsServer: MetricsServer?
 
     /// A daemon for `config`; call ``start()``.
     public init(config: ServerConfig, logger: Logger, tickInterval: Duration = .milliseconds(100),
@@ -76,6 +82,7 @@ public actor Daemon {
         var options = StoreOptions(id: local.id, directory: config.dataDir, bootstrap: bootstrap)
         options.tickInterval = tickInterval
         options.snapshotEntries = config.snapshotCount
+        options.metrics = metrics.factory
         var log = logger
         log[metadataKey: "kiban.server.member"] = "\(local.name)"
         kek = try? KeyEncryptionKey.load(path: KeyEncryptionKey.path(dataDir: config.dataDir))
@@ -83,7 +90,10 @@ public actor Daemon {
             log.warning("this member has no key-encryption key (tls/kek): it cannot open the sealed CA key, so it cannot admit members or renew certificates while it leads; copy the file from another member (docs/pki.md)")
         }
         let credentials = try PeerCredentials(tls, clusterID: local.clusterID)
-        let transport = PeerTransport(selfID: local.id, directory: directory, credentials: credentials, logger: log)
+        let peerMetrics = PeerMetrics(factory: metrics.factory)
+        peerMetrics.register()
+        AdminMetrics(factory: metrics.factory).register()
+        let transport = PeerTransport(selfID: local.id, directory: directory, credentials: credentials, metrics: peerMetrics, logger: log)
         let handlers = PeerServer.Handlers(join: { [weak self] request in
             guard let self else { return JoinResponse(error: .unavailable, message: "the server is stopping") }
             return await self.admit(request)
@@ -93,10 +103,13 @@ public actor Daemon {
         }, renew: { [weak self] request, peer in
             guard let self else { return RenewResponse(error: .unavailable, message: "the server is stopping") }
             return await self.renewCertificate(request, for: peer)
-        }, kek: { [weak self] in await self?.kek })
+        }, kek: { [weak self] in await self?.kek }, report: { [weak self] in
+            await self?.localReport() ?? .unreachable(local.name, "the server is stopping")
+        })
         let server = try await PeerServer.start(
             host: config.advertiseAddress, port: config.peerPort, credentials: credentials, directory: directory,
-            inbox: transport.inbox, spool: config.dataDir, handlers: handlers, blobs: blobSender, logger: log)
+            inbox: transport.inbox, spool: config.dataDir, handlers: handlers, blobs: blobSender,
+            metrics: peerMetrics, logger: log)
         let store: Store
         do {
             store = try await Store.open(options, transport: transport, logger: log)
@@ -105,7 +118,13 @@ public actor Daemon {
             transport.close()
             throw ServerError(.config, "cannot open the store in \(config.dataDir): \(error)")
         }
+        let factory = metrics.factory
+        for outcome in ["succeeded", "failed"] {
+            Counter(label: "kiban_raft_snapshot_sends_total", dimensions: [("outcome", outcome)], factory: factory).increment(by: 0)
+        }
         transport.reportSnapshots { [weak store] id, succeeded in
+            Counter(label: "kiban_raft_snapshot_sends_total", dimensions: [("outcome", succeeded ? "succeeded" : "failed")],
+                    factory: factory).increment()
             guard let store else { return }
             Task { await store.reportSnapshot(to: id, succeeded: succeeded) }
         }
@@ -121,7 +140,7 @@ public actor Daemon {
             await blobs
         }
         running = Running(local: local, store: store, transport: transport, server: server, credentials: credentials, background: background,
-                          dhcp: DHCPService.start(store: store, config: config, logger: log),
+                          dhcp: DHCPService.start(store: store, config: config, metrics: metrics.factory, logger: log),
                           boot: startBoot(store, logger: log),
                           inventory: inventoryService(store, member: local.name))
         log.notice("member running", metadata: ["kiban.server.cluster": "\(local.clusterID)",
@@ -132,6 +151,8 @@ public actor Daemon {
     /// Stops serving. A leader first hands leadership to the most up-to-date voter, so the
     /// cluster does not wait an election timeout.
     public func shutdown() async {
+        await metricsServer?.close()
+        metricsServer = nil
         guard let r = running else { return }
         running = nil
         let status = await r.store.status

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import KibanInventory
 import KibanIO
@@ -27,10 +28,10 @@ final class DHCPService: Sendable {
     /// Starts serving in the background: reads the settings, the IPAM configuration and the
     /// leases, then binds `dhcp-address:dhcp-port`. A failure to bind (port 67 without
     /// privilege, io_uring off) is logged and leaves the member running without DHCP.
-    static func start(store: Store, config: ServerConfig, logger: Logger) -> DHCPService {
+    static func start(store: Store, config: ServerConfig, metrics: any MetricsFactory, logger: Logger) -> DHCPService {
         var configuration = DHCPServerConfiguration(pool: { _ in nil })
         configuration.bootHTTPPort = config.httpPort
-        let service = DHCPService(server: DHCPServer(store: store, configuration: configuration, logger: logger),
+        let service = DHCPService(server: DHCPServer(store: store, configuration: configuration, logger: logger, metrics: metrics),
                                   store: store, logger: logger)
         service.spawn { await service.run(config) }
         return service

@@ -1,3 +1,4 @@
+import KibanMetrics
 import KibanNetboot
 import NIOCore
 import NIOPosix
@@ -63,19 +64,6 @@ enum BlobFetcher {
                 }
             }
             throw ServerError(.unavailable, "the transfer from \(endpoint) broke off after \(writer.written) of \(blob.size) bytes")
-        }
-    }
-}
-
-/// Closes a connection when ``IdleStateHandler`` reports it idle.
-final class CloseOnIdle: ChannelInboundHandler, Sendable {
-    typealias InboundIn = NIOAny
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent {
-            context.close(promise: nil)
-        } else {
-            context.fireUserInboundEventTriggered(event)
         }
     }
 }

@@ -74,7 +74,7 @@ struct FrameDecoder: ByteToMessageDecoder {
             switch hello.purpose {
             case .caCertificate: stage = .done
             case .join: stage = .joinRequest
-            case .raft, .admin, .snapshot, .blob, .renew, .kek:
+            case .raft, .admin, .snapshot, .blob, .renew, .kek, .report:
                 // optionalVerification: a certificate that was presented chained to the cluster CA.
                 guard (try? context.pipeline.syncOperations.nioSSL_peerCertificate()) != nil else {
                     throw ServerError(.forbidden, "a peer asked for \(hello.purpose) without a member certificate")
@@ -93,4 +93,10 @@ struct FrameEncoder: MessageToByteEncoder {
         out.writeInteger(UInt32(data.readableBytes))
         out.writeImmutableBuffer(data)
     }
+}
+
+/// Sizes of the framing itself.
+enum FrameCodec {
+    /// The length prefix before each frame's bytes.
+    static let headerBytes = 4
 }

@@ -28,6 +28,9 @@ struct PeerHello: Sendable, Hashable {
         /// cluster's key-encryption key, or empty when this member has none. For a member
         /// whose `tls/kek` is missing (lost, or a cluster from before sealing).
         case kek = 8
+        /// Nothing more from member `from` (its certificate required); one ``MemberReport``
+        /// frame back: this member's own view, for the cluster-wide status.
+        case report = 9
     }
 
     /// The newest peer protocol version this build speaks.

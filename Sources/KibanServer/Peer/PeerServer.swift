@@ -1,5 +1,6 @@
 import Foundation
 import KibanCA
+import KibanMetrics
 import KibanRaft
 import KibanStore
 import Logging
@@ -21,6 +22,8 @@ final class PeerServer: Sendable {
         var renew: @Sendable (RenewRequest, AuthenticatedPeer) async -> RenewResponse
         /// This member's key-encryption key, for another member that lacks it.
         var kek: @Sendable () async -> KeyEncryptionKey?
+        /// This member's own view, for another member's cluster-wide status.
+        var report: @Sendable () async -> MemberReport = { .unreachable("", "this server does not report") }
     }
 
     private let channel: any Channel
@@ -33,7 +36,8 @@ final class PeerServer: Sendable {
 
     /// Binds `host:port` and serves until ``close()``.
     static func start(host: String, port: Int, credentials: PeerCredentials, directory: PeerDirectory, inbox: MessageQueue,
-                      spool: String, handlers: Handlers, blobs: BlobSender, logger: Logger) async throws(ServerError) -> PeerServer {
+                      spool: String, handlers: Handlers, blobs: BlobSender, metrics: PeerMetrics = .none,
+                      logger: Logger) async throws(ServerError) -> PeerServer {
         let acceptor = PeerAcceptor()
         let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
         do {
@@ -59,7 +63,8 @@ final class PeerServer: Sendable {
         } catch {
             throw ServerError(.config, "cannot listen for peers on \(host):\(port): \(error); is another kiban running, or is the port in use?")
         }
-        let session = PeerSession(credentials: credentials, directory: directory, inbox: inbox, spool: spool, handlers: handlers, blobs: blobs, logger: logger)
+        let session = PeerSession(credentials: credentials, directory: directory, inbox: inbox, spool: spool, handlers: handlers,
+                                  blobs: blobs, metrics: metrics, logger: logger)
         let task = Task {
             _ = try? await server.executeThenClose { inbound in
                 await withDiscardingTaskGroup { group in
@@ -90,6 +95,7 @@ struct PeerSession: Sendable {
     let spool: String
     let handlers: PeerServer.Handlers
     let blobs: BlobSender
+    let metrics: PeerMetrics
     let logger: Logger
 
     func serve(_ child: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
@@ -133,6 +139,7 @@ struct PeerSession: Sendable {
                         guard directory.record(hello.from)?.name == peer.name else {
                             throw ServerError(.forbidden, "member \(peer.name) was removed; closing its connection")
                         }
+                        metrics.received(frame.readableBytes + FrameCodec.headerBytes, from: peer.name)
                         let m = try RaftMessageCodec.decode(Array(frame.readableBytesView))
                         guard m.from == hello.from else { throw ServerError(.forbidden, "a peer sent a message as another member") }
                         inbox.push(m)
@@ -152,9 +159,13 @@ struct PeerSession: Sendable {
                     let kek = await handlers.kek()
                     logger.notice("handed the key-encryption key to a member", metadata: ["kiban.server.peer_name": "\(peer.name)"])
                     try await outbound.write(ByteBuffer(bytes: kek?.rawBytes ?? []))
+                case .report:
+                    _ = try await authenticate(child.channel, claimed: hello.from)
+                    try await outbound.write(ByteBuffer(bytes: try JSONEncoder().encode(await handlers.report())))
                 }
             }
         } catch {
+            metrics.failed(error, direction: "inbound")
             logger.info("peer connection closed", metadata: ["kiban.server.error": "\(error)"])
         }
     }

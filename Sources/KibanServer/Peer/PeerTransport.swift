@@ -18,8 +18,10 @@ final class PeerTransport: Transport {
     private let credentials: PeerCredentials
     private let selfID: UInt64
     private let logger: Logger
+    private let metrics: PeerMetrics
 
-    init(selfID: UInt64, directory: PeerDirectory, credentials: PeerCredentials, logger: Logger) {
+    init(selfID: UInt64, directory: PeerDirectory, credentials: PeerCredentials, metrics: PeerMetrics, logger: Logger) {
+        self.metrics = metrics
         self.selfID = selfID
         self.directory = directory
         self.credentials = credentials
@@ -80,7 +82,7 @@ final class PeerTransport: Transport {
     private func link(_ to: UInt64) -> PeerLink {
         links.withLock { l in
             if let existing = l[to] { return existing }
-            let new = PeerLink(to: to, from: selfID, directory: directory, credentials: credentials, logger: logger)
+            let new = PeerLink(to: to, from: selfID, directory: directory, credentials: credentials, metrics: metrics, logger: logger)
             l[to] = new
             return new
         }
@@ -93,7 +95,7 @@ final class PeerLink: Sendable {
     private let continuation: AsyncStream<[Message]>.Continuation
     private let task: Task<Void, Never>
 
-    init(to: UInt64, from: UInt64, directory: PeerDirectory, credentials: PeerCredentials, logger: Logger) {
+    init(to: UInt64, from: UInt64, directory: PeerDirectory, credentials: PeerCredentials, metrics: PeerMetrics, logger: Logger) {
         // Raft resends what is lost; while the peer is down only the newest batches are kept.
         let (stream, continuation) = AsyncStream.makeStream(of: [Message].self, bufferingPolicy: .bufferingNewest(64))
         self.continuation = continuation
@@ -104,11 +106,15 @@ final class PeerLink: Sendable {
             var channel: (any Channel)?
             var backoff = Duration.milliseconds(50)
             for await batch in stream {
+                let name = directory.record(to)?.name ?? String(to, radix: 16)
                 if channel == nil {
                     do {
                         channel = try await Self.connect(to: to, from: from, directory: directory, credentials: credentials)
                         backoff = .milliseconds(50)
+                        metrics.connected(true, to: name)
                     } catch {
+                        metrics.connected(false, to: name)
+                        metrics.failed(error, direction: "outbound")
                         log.debug("peer unreachable", metadata: ["kiban.server.error": "\(error)"])
                         try? await Task.sleep(for: backoff)
                         backoff = min(backoff * 2, .seconds(2))
@@ -117,9 +123,12 @@ final class PeerLink: Sendable {
                 }
                 guard let c = channel else { continue }
                 do {
-                    for m in batch.dropLast() { c.write(ByteBuffer(bytes: RaftMessageCodec.encode(m)), promise: nil) }
-                    if let last = batch.last { try await c.writeAndFlush(ByteBuffer(bytes: RaftMessageCodec.encode(last))).get() }
+                    let frames = batch.map { RaftMessageCodec.encode($0) }
+                    for f in frames.dropLast() { c.write(ByteBuffer(bytes: f), promise: nil) }
+                    if let last = frames.last { try await c.writeAndFlush(ByteBuffer(bytes: last)).get() }
+                    metrics.sent(frames.reduce(0) { $0 + $1.count + FrameCodec.headerBytes }, to: name)
                 } catch {
+                    metrics.connected(false, to: name)
                     log.debug("peer connection lost", metadata: ["kiban.server.error": "\(error)"])
                     try? await c.close().get()
                     channel = nil

@@ -21,6 +21,8 @@ final class ServerProcess: @unchecked Sendable {
     private(set) var dhcpPort: Int
     private(set) var httpPort: Int
     private(set) var tftpPort: Int
+    /// The metrics port (Prometheus text and the status page), on ``address``.
+    private(set) var metricsPort: Int
     /// False when the caller fixed the peer port: it is then never changed.
     private let peerPortChosen: Bool
     private var process: Process?
@@ -44,7 +46,7 @@ final class ServerProcess: @unchecked Sendable {
         self.namespace = namespace
         peerPortChosen = peerPort == nil
         self.peerPort = peerPort ?? 0
-        (dhcpPort, httpPort, tftpPort) = (0, 0, 0)
+        (dhcpPort, httpPort, tftpPort, metricsPort) = (0, 0, 0, 0)
         // A failure here (no free port at all) is reported by start(), which picks again.
         try? pickPorts()
     }
@@ -63,9 +65,9 @@ final class ServerProcess: @unchecked Sendable {
         try pickServicePorts()
     }
 
-    /// Free DHCP, HTTP and TFTP ports: flags only, so they may change on any restart.
+    /// Free DHCP, HTTP, TFTP and metrics ports: flags only, so they may change on any restart.
     private func pickServicePorts() throws {
-        (dhcpPort, httpPort, tftpPort) = (try FreePort.udp(), try FreePort.tcp(), try FreePort.udp())
+        (dhcpPort, httpPort, tftpPort, metricsPort) = (try FreePort.udp(), try FreePort.tcp(), try FreePort.udp(), try FreePort.tcp())
     }
 
     /// Starts (or restarts) the daemon and waits until its socket answers, for at most
@@ -157,7 +159,8 @@ final class ServerProcess: @unchecked Sendable {
     var commandLine: [String] {
         let arguments = ["server", "--config", root + "/kiban.yaml", "--name", name, "--advertise-address", address,
                          "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket,
-                         "--dhcp-port", "\(dhcpPort)", "--http-port", "\(httpPort)", "--tftp-port", "\(tftpPort)"] + extraArguments
+                         "--dhcp-port", "\(dhcpPort)", "--http-port", "\(httpPort)", "--tftp-port", "\(tftpPort)",
+                         "--metrics-port", "\(metricsPort)", "--metrics-address", address] + extraArguments
         guard let namespace else { return [Self.executable.path] + arguments }
         return ["/usr/sbin/ip", "netns", "exec", namespace, Self.executable.path] + arguments
     }
@@ -209,9 +212,10 @@ final class ServerProcess: @unchecked Sendable {
                          stderr: String(decoding: stderr, as: UTF8.self))
     }
 
-    /// This member's status as JSON, or nil when it cannot answer.
+    /// This member's status as JSON (its own view only: polling must not wait for peers that
+    /// are down), or nil when it cannot answer.
     func status() -> [String: Any]? {
-        let r = cli("status", "-o", "json")
+        let r = cli("status", "--local", "-o", "json")
         return (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any]
     }
 }

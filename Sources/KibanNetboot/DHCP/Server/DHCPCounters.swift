@@ -1,3 +1,5 @@
+import CoreMetrics
+
 /// What a ``DHCPServer`` did since it started, for the metrics endpoint and `kiban dhcp status`.
 public struct DHCPCounters: Sendable, Hashable {
     /// Why a request got no reply. A fixed set, so that metrics have bounded labels; the
@@ -27,6 +29,9 @@ public struct DHCPCounters: Sendable, Hashable {
 
     /// Datagrams received.
     public var received = 0
+    /// Well-formed messages received, by message type (`discover`, `request`, …; `none` when
+    /// option 53 is missing).
+    public var receivedByType: [String: Int] = [:]
     /// Replies sent, by message type (`offer`, `ack`, `nak`).
     public var replied: [String: Int] = [:]
     /// Requests without a reply, by reason.
@@ -46,4 +51,12 @@ public struct DHCPCounters: Sendable, Hashable {
 
     /// All replies sent.
     public var repliedTotal: Int { replied.values.reduce(0, +) }
+}
+
+extension Timer {
+    /// Records `duration` (the Prometheus exporter shows seconds).
+    func recordInterval(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
 }

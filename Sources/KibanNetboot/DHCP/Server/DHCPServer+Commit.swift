@@ -1,3 +1,4 @@
+import CoreMetrics
 import KibanStore
 import Logging
 
@@ -74,8 +75,10 @@ extension DHCPServer {
                           failure: keys.map { .range(.key($0), limit: 1) })
             let result: TxnResult
             count { $0.transactions += 1 }
+            let start = ContinuousClock.now
             do {
                 result = try await store.txn(txn)
+                commitTimer.recordInterval(ContinuousClock.now - start)
             } catch {
                 finish(remaining, committedAt: nil, .storeError, "\(error)")
                 return

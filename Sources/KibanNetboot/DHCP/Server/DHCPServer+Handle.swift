@@ -28,6 +28,7 @@ extension DHCPServer {
                                                                 "kiban.dhcp.reason": "\(error.reason)"])
             return
         }
+        count { $0.receivedByType[message.messageType.map { "\($0)" } ?? "none", default: 0] += 1 }
         let configuration = self.configuration
         if let refusal = admit(message, configuration) {
             drop(refusal, message, "giaddr \(dottedQuad(message.giaddr))")

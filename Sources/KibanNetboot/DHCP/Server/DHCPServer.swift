@@ -1,3 +1,4 @@
+public import CoreMetrics
 import Glibc
 public import KibanIO
 public import KibanStore
@@ -28,10 +29,15 @@ public final class DHCPServer: Sendable {
     let bootCache = Mutex<[UInt32: BootFiles]>([:])
     /// The offer limits' buckets (``DHCPAdmission``).
     let limiter = Mutex(OfferLimiter())
+    /// `kiban_dhcp_commit_duration_seconds`: one batch's store transaction.
+    let commitTimer: Timer
 
-    /// Creates a server over `store`; call ``start()`` before serving.
-    public init(store: Store, configuration: DHCPServerConfiguration, logger: Logger) {
+    /// Creates a server over `store`; call ``start()`` before serving. Commit latencies go to
+    /// `metrics` (the daemon's registry; nowhere by default).
+    public init(store: Store, configuration: DHCPServerConfiguration, logger: Logger,
+                metrics: any MetricsFactory = NOOPMetricsHandler.instance) {
         self.store = store
+        commitTimer = Timer(label: "kiban_dhcp_commit_duration_seconds", factory: metrics)
         self.configurationState = Mutex(configuration)
         self.logger = logger
     }
