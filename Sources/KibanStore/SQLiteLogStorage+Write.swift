@@ -13,7 +13,7 @@ extension SQLiteLogStorage {
         if snapshot == nil && entries.isEmpty && hardState == nil { return }
         let relaxed = !sync && snapshot == nil && entries.isEmpty
         if relaxed { try db.execute("PRAGMA synchronous=OFF") }
-        defer { if relaxed { try? db.execute("PRAGMA synchronous=FULL") } }
+        defer { if relaxed { try? db.execute("PRAGMA synchronous=\(db.synchronous.rawValue)") } }
         try write { () throws(StoreError) in
             if let snapshot { try installSnapshotRows(snapshot) }
             try appendRows(entries)

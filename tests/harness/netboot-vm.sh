@@ -19,38 +19,19 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 HX_PREFIX=${HX_PREFIX:-kbt$$}
 RUN=${RUN:-/tmp/kiban-netboot-vm-$$}
 . "$HERE/lib-topo.sh"
+. "$HERE/lib-boot-assets.sh"
 KIBAN=${KIBAN:?set KIBAN to the kiban binary}
-CACHE=${KIBAN_BOOT_CACHE:-/var/tmp/kiban-boot-cache}
 BOOT_SECONDS=${BOOT_SECONDS:-300}
 DHCP=${DHCP:-kiban}          # kiban: the members' own DHCP servers; dnsmasq: one dnsmasq per member
 SERIAL=KB-SN-0001; MAC=52:54:00:4b:01:01
-mkdir -p "$CACHE"
 fail() { log "FAIL $*"; for b in 1 2 3; do echo "--- bs$b log (tail)"; tail -n 15 "$RUN/bs$b/server.log" 2>/dev/null; done; exit 1; }
 
-# ---- kernel (Debian's, with its virtio modules) and busybox, fetched once
-KDIR=$(ls -d "$CACHE"/kx/lib/modules/* 2>/dev/null | tail -1 || true)
-if [ -z "$KDIR" ]; then
-  pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
-  (cd "$CACHE" && apt-get download "$pkg" >/dev/null && dpkg-deb -x "$pkg"_*.deb kx && rm -f "$pkg"_*.deb)
-  KDIR=$(ls -d "$CACHE"/kx/lib/modules/* | tail -1)
-fi
-KERNEL=$(ls "$CACHE"/kx/boot/vmlinuz-* | tail -1)
-if [ ! -x "$CACHE/bbx/bin/busybox" ]; then
-  (cd "$CACHE" && apt-get download busybox-static >/dev/null && dpkg-deb -x busybox-static_*.deb bbx && rm -f busybox-static_*.deb)
-fi
-
-# ---- initrd: busybox, the NIC's modules, an /init that fetches the configuration
+# ---- kernel (Debian's, with its virtio modules) and busybox, fetched once; the initrd
+boot_assets
 I="$RUN/initrd"; mkdir -p "$I"/{bin,proc,sys,dev,lib/modules,etc}
-cp "$CACHE/bbx/bin/busybox" "$I/bin/"
+cp "$BUSYBOX" "$I/bin/"
 for c in sh mount cat echo sed insmod ip ifconfig route udhcpc wget poweroff sleep; do ln -s busybox "$I/bin/$c"; done
-MODS=""   # the NIC's modules, each after what its depends= names
-modfile() { find "$KDIR/kernel" -name "$1.ko" | head -1; }
-need() {
-  local d; for d in $(grep -a -o -m1 'depends=[a-z0-9_,-]*' "$(modfile "$1")" | head -1 | cut -d= -f2 | tr , ' '); do need "$d"; done
-  [[ " $MODS " == *" $1 "* ]] || MODS="$MODS $1"
-}
-need virtio_pci; need virtio_net
-for m in $MODS; do cp "$(modfile "$m")" "$I/lib/modules/"; done
+initrd_modules "$I" virtio_pci virtio_net || fail "the NIC's kernel modules"
 cat >"$I/udhcpc.sh" <<'EOS'
 #!/bin/sh
 case "$1" in bound|renew)
