@@ -38,6 +38,7 @@ cleanup() {
   [ "${KEEP:-0}" = 1 ] || rm -rf "$RUN"
 }
 trap cleanup EXIT
+trap 'exit 143' INT TERM
 RANDOM=$SEED
 mkdir -p "$RUN"
 
@@ -90,7 +91,8 @@ run_cycle() {
   t0=$(date +%s%N)
   [ "$UNSAFE" = 1 ] && [ "$n" -gt 1 ] && new_disk
   : >"$console"
-  qemu-system-x86_64 -accel "$ACCEL" -machine q35 -m 1024 -smp 2 -nodefaults -display none -monitor none \
+  # Under setpriv --pdeathsig KILL: QEMU dies with this script, however the script ends.
+  $(command -v setpriv >/dev/null && echo setpriv --pdeathsig KILL --) qemu-system-x86_64 -accel "$ACCEL" -machine q35 -m 1024 -smp 2 -nodefaults -display none -monitor none \
      -no-reboot -kernel "$KERNEL" -initrd "$RUN/initrd.img" -serial "file:$console" \
      -append "console=ttyS0 quiet panic=-1 kiban.run=$n kiban.writers=$writers kiban.unsafe=$UNSAFE" \
      -drive "file=$IMG,format=raw,if=virtio,cache=none" >"$RUN/qemu.log" 2>&1 &
