@@ -89,10 +89,16 @@ lint:
 fuzz:
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} scripts/fuzz-http.sh
 
-# A longer crash-durability run than `make test` does (SIGKILL 500 times).
+# Longer durability runs than `make test` does: SIGKILL 500 times, then 30 power cuts of a VM
+# (tests/harness/powerloss-vm.sh, docs/testing.md), then the store without fsync through 10
+# power cuts, each on an empty disk, counting those that lose acknowledged writes.
 soak-store: deps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	KIBAN_CRASH_KILLS=$${KIBAN_CRASH_KILLS:-500} $(SWIFT) test $(BUILD_FLAGS) --skip-build --filter CrashDurabilityTests
+	STORE_CRASH="$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kiban-store-crash" CYCLES=$${KIBAN_POWERLOSS_CYCLES:-30} \
+		tests/harness/powerloss-vm.sh
+	STORE_CRASH="$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kiban-store-crash" CYCLES=$${KIBAN_POWERLOSS_UNSAFE_CYCLES:-10} \
+		UNSAFE=1 UNSAFE_EVERY_CYCLE=1 tests/harness/powerloss-vm.sh
 
 bench:
 	@scripts/install-deps.sh bench

@@ -8,6 +8,7 @@ test_pkgs=(iproute2 iptables curl python3 openssl
            isc-dhcp-client busybox dhcpcd-base isc-dhcp-relay kea-admin tcpdump    # DHCP namespace tests
            debootstrap systemd-container lintian piuparts dpkg-dev                   # package tests
            qemu-system-x86 ipxe-qemu ipxe ovmf dnsmasq-base cpio tftp-hpa             # netboot VM and TFTP tests
+           e2fsprogs                                                                  # power-loss VM test
            etcd-server etcd-client                                                    # PKI relying parties
            chromium)                                                                  # the status page in a headless browser
 # Python modules the tests run with the python3 on PATH (which may not be Debian's): the

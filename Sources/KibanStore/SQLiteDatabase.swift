@@ -12,6 +12,8 @@ package final class SQLiteDatabase {
     let handle: OpaquePointer
     /// The file this connection opened.
     package let path: String
+    /// The durability level it was opened with.
+    package let synchronous: Synchronous
     private var statements: [String: SQLiteStatement] = [:]
     private let commits = CommitCounter()
 
@@ -21,6 +23,9 @@ package final class SQLiteDatabase {
         case full = "FULL"
         /// fsync at checkpoints only: a power cut may lose the last commits, never consistency.
         case normal = "NORMAL"
+        /// UNSAFE, never fsync: a power cut may lose committed transactions. Only for the
+        /// power-loss test's proof that it catches a store that skips its fsyncs.
+        case off = "OFF"
     }
 
     /// Opens (creating if needed) the database at `path` and sets the durability pragmas.
@@ -42,6 +47,7 @@ package final class SQLiteDatabase {
         }
         handle = db
         self.path = path
+        self.synchronous = synchronous
         // Another connection to the file (a member being restarted in the same process, a
         // `kiban snapshot save`) may hold a lock for a moment: wait for it instead of failing.
         sqlite3_busy_timeout(db, 10_000)

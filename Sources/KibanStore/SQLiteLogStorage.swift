@@ -21,10 +21,15 @@ public final class SQLiteLogStorage: LogStorage {
     /// Opens (or creates) the log at `path`. A new file is empty (a member waiting to be added)
     /// unless `bootstrap` is given: then it holds a snapshot at index 1, term 1 with that
     /// configuration, like ``KibanRaft/MemoryStorage/init(bootstrap:)``. An existing file keeps
-    /// its content and `bootstrap` is ignored.
+    /// its content and `bootstrap` is ignored. `synchronous` stays `.full` but in the power-loss
+    /// test's unsafe variant (``StoreOptions/unsafeSkipFsyncForTests``).
     /// - Throws: ``StoreError`` `database` or `corrupt`.
-    public init(path: String, bootstrap: ConfState? = nil) throws(StoreError) {
-        db = try SQLiteDatabase(path: path)
+    public convenience init(path: String, bootstrap: ConfState? = nil) throws(StoreError) {
+        try self.init(path: path, bootstrap: bootstrap, synchronous: .full)
+    }
+
+    package init(path: String, bootstrap: ConfState?, synchronous: SQLiteDatabase.Synchronous) throws(StoreError) {
+        db = try SQLiteDatabase(path: path, synchronous: synchronous)
         try LogSchema.migrate(db)
         try reload()
         if let conf = bootstrap, snapshotMetadata.index == 0, last == 0, hardStateValue.isEmpty {

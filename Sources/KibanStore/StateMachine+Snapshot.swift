@@ -29,7 +29,7 @@ extension StateMachine {
     /// (atomic), then reopened. raft.db keeps the same bytes, so a crash in between is repaired
     /// at the next start by installing again.
     func install(_ data: [UInt8], at index: UInt64) throws(StoreError) {
-        let path = db.path
+        let path = db.path, synchronous = db.synchronous
         let incoming = path + ".snapshot-in"
         try Self.writeSynced(data, to: incoming)
         // Close the old connection before its files are replaced.
@@ -38,7 +38,7 @@ extension StateMachine {
         guard rename(incoming, path) == 0 else {
             throw StoreError(.database, "cannot rename \(incoming) over \(path): errno \(errno)")
         }
-        db = try SQLiteDatabase(path: path, synchronous: .normal)
+        db = try SQLiteDatabase(path: path, synchronous: synchronous)
         try Migrator.migrate(db, file: "state.db", migrations: StateSchema.migrations)
         try loadMeta()
         // The bootstrap snapshot has no image: the empty state at its index.

@@ -62,8 +62,10 @@ public actor Store {
         var logger = logger
         logger[metadataKey: "kiban.store.member"] = "\(options.id)"
         self.logger = logger
-        log = try SQLiteLogStorage(path: options.directory + "/raft.db", bootstrap: options.bootstrap)
-        machine = try StateMachine(path: options.directory + "/state.db")
+        let unsafe = options.unsafeSkipFsyncForTests
+        log = try SQLiteLogStorage(path: options.directory + "/raft.db", bootstrap: options.bootstrap,
+                                   synchronous: unsafe ? .off : .full)
+        machine = try StateMachine(path: options.directory + "/state.db", synchronous: unsafe ? .off : .normal)
         try Self.repair(machine, from: log)
         var config = options.raftConfig
         config.applied = machine.appliedIndex

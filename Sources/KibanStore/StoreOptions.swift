@@ -40,6 +40,12 @@ public struct StoreOptions: Sendable {
     /// Events of history a watch reads from state.db at a time, as its consumer reads them.
     public var watchHistoryPageEvents = 1_000
 
+    /// UNSAFE, for one test only: raft.db and state.db never fsync, so a power cut loses
+    /// acknowledged writes. The power-loss test (`tests/harness/powerloss-vm.sh`) sets it through
+    /// `kiban-store-crash` to show that it catches a store that skips its fsyncs. Not public:
+    /// no configuration file or flag reaches it.
+    package var unsafeSkipFsyncForTests = false
+
     /// Options with the defaults above.
     public init(id: NodeID, directory: String, bootstrap: ConfState? = nil) {
         self.id = id

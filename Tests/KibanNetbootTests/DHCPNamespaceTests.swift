@@ -44,10 +44,7 @@ enum NamespaceHarness {
     /// Why the suite cannot run here, or nil.
     static var missing: String? {
         if getuid() != 0 { return "network namespaces need root" }
-        let path = ProcessInfo.processInfo.environment["PATH", default: ""] + ":/usr/sbin:/sbin"
-        let absent = tools.filter { tool in
-            !path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
-        }
+        let absent = HarnessScript.missingTools(tools)
         return absent.isEmpty ? nil : "missing \(absent.joined(separator: ", ")) (scripts/install-deps.sh test)"
     }
 
@@ -58,34 +55,12 @@ enum NamespaceHarness {
     }
     static var whyUnavailable: Comment { Comment(rawValue: "skipped: \(missing ?? "")") }
 
-    /// The package root: three levels above this file (Tests/KibanNetbootTests/…).
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
     /// Runs `tests/harness/NAME` with the harness binary built beside this test bundle, at most
     /// 3 minutes; fails with the script's output when it exits non-zero.
     static func run(_ name: String, environment: [String: String] = [:]) throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("kiban-dhcp-harness").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        // unmasked.py: the script must get timeout's SIGTERM (and run its cleanup), whatever
-        // signals this test process blocks. If this process dies, timeout is killed with it and
-        // the script gets SIGTERM (both parent-death signals): no namespace is left behind.
-        let harness = root.appendingPathComponent("tests/harness")
-        p.arguments = ["-k", "10", "180", "python3", harness.appendingPathComponent("unmasked.py").path]
-            + ChildProcesses.command("bash", [harness.appendingPathComponent(name).path], deathSignal: "TERM")
-        var env = ProcessInfo.processInfo.environment
-        env["KIBAN_DHCP_HARNESS"] = binary
-        env["PATH"] = env["PATH", default: "/usr/bin:/bin"] + ":/usr/sbin:/sbin"
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try ChildProcesses.launch(p)
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(name) failed:\n\(text)")
+        let (status, text) = try HarnessScript.run(name, seconds: 180, environment: ["KIBAN_DHCP_HARNESS": binary].merging(environment) { $1 })
+        #expect(status == 0, "\(name) failed:\n\(text)")
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import KibanRaft
 @testable import KibanStore
@@ -99,6 +100,25 @@ struct LogStorageTests {
         // A commit-only hard state is written without fsync, and FULL is restored afterwards.
         try log.persist(snapshot: nil, entries: [], hardState: HardState(term: 1, vote: 0, commit: 0), sync: false)
         #expect(try log.db.integer("PRAGMA synchronous") == 2)
+    }
+
+    @Test("A commit-only hard state never checkpoints (unsynced); the next synced commit does")
+    func relaxedCommitDoesNotCheckpoint() throws {
+        let dir = try TempDir()
+        let path = dir.file("raft.db")
+        let log = try SQLiteLogStorage(path: path, bootstrap: ConfState(voters: [1]))
+        // More than SQLite's autocheckpoint threshold (1000 pages) in the WAL, not yet copied.
+        try log.db.execute("PRAGMA wal_autocheckpoint=0")
+        let big = (2...700).map { Entry(term: 1, index: UInt64($0), data: [UInt8](repeating: 7, count: 6000)) }
+        try log.append(big)
+        try log.db.execute("PRAGMA wal_autocheckpoint=1000")
+        let size = { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+        let before = size()
+        try log.persist(snapshot: nil, entries: [], hardState: HardState(term: 1, vote: 0, commit: 600), sync: false)
+        #expect(size() == before, "a commit without fsync checkpointed into raft.db")
+        #expect(try log.db.integer("PRAGMA wal_autocheckpoint") == 1000)
+        try log.persist(snapshot: nil, entries: [], hardState: HardState(term: 1, vote: 0, commit: 700))
+        #expect(size() > before + 1_000_000, "the synced commit did not checkpoint")
     }
 
     @Test("One Ready's snapshot, entries and hard state commit in a single transaction")

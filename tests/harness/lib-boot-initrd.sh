@@ -1,34 +1,16 @@
 # lib-boot-initrd.sh -- sourced by tests that netboot a QEMU VM (not run directly).
-# boot_cache: Debian's kernel (with its virtio modules) and busybox-static, fetched once with
-#   apt-get download into $CACHE (default /var/tmp/kiban-boot-cache); sets KDIR and KERNEL.
+# Uses lib-boot-assets.sh (boot_assets: the kernel and busybox; initrd_modules).
 # config_initrd DIR OUT: a busybox initrd that brings up its NIC with udhcpc, fetches the rendered
 #   configuration named by kiban.config= on its kernel command line, prints it on ttyS0 between
 #   KIBAN-CONFIG-BEGIN and KIBAN-CONFIG-END, and powers off.
-CACHE=${KIBAN_BOOT_CACHE:-/var/tmp/kiban-boot-cache}
+. "$(dirname "${BASH_SOURCE[0]}")/lib-boot-assets.sh"
 
-boot_cache() {
-  mkdir -p "$CACHE"
-  KDIR=$(ls -d "$CACHE"/kx/lib/modules/* 2>/dev/null | tail -1 || true)
-  if [ -z "$KDIR" ]; then
-    local pkg
-    pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
-    (cd "$CACHE" && apt-get download "$pkg" >/dev/null && dpkg-deb -x "$pkg"_*.deb kx && rm -f "$pkg"_*.deb)
-    KDIR=$(ls -d "$CACHE"/kx/lib/modules/* | tail -1)
-  fi
-  KERNEL=$(ls "$CACHE"/kx/boot/vmlinuz-* | tail -1)
-  if [ ! -x "$CACHE/bbx/bin/busybox" ]; then
-    (cd "$CACHE" && apt-get download busybox-static >/dev/null && dpkg-deb -x busybox-static_*.deb bbx && rm -f busybox-static_*.deb)
-  fi
-}
-
-config_initrd() {  # config_initrd WORKDIR OUT (after boot_cache)
+config_initrd() {  # config_initrd WORKDIR OUT (after boot_assets)
   local I=$1 out=$2 c m
   mkdir -p "$I"/{bin,proc,sys,dev,lib/modules,etc}
-  cp "$CACHE/bbx/bin/busybox" "$I/bin/"
+  cp "$BUSYBOX" "$I/bin/"
   for c in sh mount cat echo sed insmod ip ifconfig route udhcpc wget poweroff sleep; do ln -sf busybox "$I/bin/$c"; done
-  MODS=""   # the NIC's modules, each after what its depends= names
-  for m in virtio_pci virtio_net; do initrd_need "$m"; done
-  for m in $MODS; do cp "$(initrd_modfile "$m")" "$I/lib/modules/"; done
+  initrd_modules "$I" virtio_pci virtio_net || return 1
   cat >"$I/udhcpc.sh" <<'EOS'
 #!/bin/sh
 case "$1" in bound|renew)
@@ -51,9 +33,4 @@ poweroff -f
 EOS
   chmod +x "$I/init" "$I/udhcpc.sh"
   (cd "$I" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$out"
-}
-initrd_modfile() { find "$KDIR/kernel" -name "$1.ko" | head -1; }
-initrd_need() {
-  local d; for d in $(grep -a -o -m1 'depends=[a-z0-9_,-]*' "$(initrd_modfile "$1")" | head -1 | cut -d= -f2 | tr , ' '); do initrd_need "$d"; done
-  [[ " $MODS " == *" $1 "* ]] || MODS="$MODS $1"
 }

@@ -27,7 +27,7 @@ fail() { log "FAIL $*"; for b in 1 2 3; do echo "--- bs$b log (tail)"; tail -n 1
 
 # ---- kernel and busybox (fetched once), the initrd that prints the machine's configuration
 . "$HERE/lib-boot-initrd.sh"
-boot_cache
+boot_assets
 config_initrd "$RUN/initrd" "$RUN/initrd.img"
 
 # ---- topology: router with relay, three boot-server namespaces, rack subnets

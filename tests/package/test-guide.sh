@@ -27,7 +27,7 @@ declare -A UP            # the servers that are running
 MAC=52:54:00:4b:01:01
 
 # ---- what the guide's machine boots: Debian's kernel and an initrd that prints its configuration
-boot_cache
+boot_assets
 config_initrd "$RUN/initrd" "$RUN/initrd.img"
 cp "$KERNEL" "$RUN/vmlinuz"
 ROOT_EXTRA="curl ipxe"     # what a boot server has beside the package: curl, and the iPXE binaries it recommends
