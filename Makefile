@@ -5,7 +5,7 @@ BUILD_FLAGS ?=
 SIM_SEEDS ?= 2000
 VERSION := $(shell cat VERSION)
 
-.PHONY: all deps build release run test sim sim-build sim-run sim-and-package lint fuzz soak-store bench bench-store bench-inventory bench-boot clean deb test-package cli-docs
+.PHONY: all deps build release run test sim sim-build sim-run sim-and-package lint fuzz soak-store soak-jepsen bench bench-store bench-inventory bench-boot clean deb test-package cli-docs
 
 all: build
 
@@ -83,11 +83,18 @@ cli-docs: build
 lint:
 	@if grep -rnE '^\s*(@[a-zA-Z]+ )?((public|package|internal) )?import ' Sources/KibanRaft; then \
 		echo "Sources/KibanRaft must import nothing but the standard library"; exit 1; fi
+	@if grep -rlE 'UnsafeVariant|unsafeVariants' Sources | grep -vE '^Sources/(KibanRaft|KibanRaftSimulation|kiban-sim)/'; then \
+		echo "the unsafe Raft variants are for the simulator and its tests only"; exit 1; fi
 
 # libFuzzer on the HTTP request parser for FUZZ_SECONDS (default 60). `make test` also fuzzes
 # it, with a seeded Swift test (KIBAN_FUZZ_SECONDS, default 20; KIBAN_FUZZ_SEED replays).
 fuzz:
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} scripts/fuzz-http.sh
+
+# A longer Jepsen-style run than `make test` does (KIBAN_JEPSEN_SECONDS, default 300).
+soak-jepsen: deps
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	KIBAN_JEPSEN_SECONDS=$${KIBAN_JEPSEN_SECONDS:-300} $(SWIFT) test $(BUILD_FLAGS) --skip-build --filter JepsenTests/registerUnderFaults
 
 # Longer durability runs than `make test` does: SIGKILL 500 times, then 30 power cuts of a VM
 # (tests/harness/powerloss-vm.sh, docs/testing.md), then the store without fsync through 10

@@ -43,7 +43,11 @@ public struct Config: Sendable {
     }
 }
 
-/// Known-unsafe deviations from the algorithm. The simulator must find a violation with each.
+/// Known-unsafe deviations from the algorithm, for tests only: each breaks one guarantee, and
+/// the simulator must catch it with the checker aimed at that guarantee (docs/testing.md). They
+/// are off by default, `package` (so no public API reaches them), and no configuration file or
+/// command-line option of `kiban` maps to them (`make lint` checks that only KibanRaft, the
+/// simulator and its tests name them).
 package enum UnsafeVariant: Sendable, Hashable, CaseIterable {
     /// Commit an entry of an earlier term by counting its replicas (the Figure 8 bug, §5.4.2).
     case commitPreviousTermByCount
@@ -54,6 +58,23 @@ package enum UnsafeVariant: Sendable, Hashable, CaseIterable {
     /// Count the leader's own entries toward commitment before they are persisted, while the
     /// caller sends the leader's messages before persisting (a commit a crash can undo).
     case countUnpersistedOwnEntries
+    /// Grant a vote to every candidate of the term, not only the first (§5.2: one vote per term).
+    case voteTwiceInTerm
+    /// Accept an append whose previous entry has another term (§5.3: the consistency check).
+    case skipPrevLogTermCheck
+    /// Hand entries to the application as soon as they are in the log, before they commit.
+    case applyUncommittedEntries
+    /// Take the commit index of every heartbeat, also one lower than the node's own.
+    case lowerCommitFromHeartbeat
+    /// Serve a ReadIndex before the new leader committed an entry of its term, at a commit
+    /// index that may lag its predecessor's (thesis §6.4).
+    case readBeforeTermCommit
+    /// Answer every append response with appends to every member (a message feedback loop).
+    case broadcastOnEveryAppendResponse
+    /// Hand the same committed entries to the application again: the applied index is not kept.
+    case forgetAppliedIndex
+    /// Ignore append rejections: a follower whose log diverged is never brought back in line.
+    case ignoreAppendRejections
 }
 
 /// A Raft failure a caller must handle: a refused proposal or a bad configuration.

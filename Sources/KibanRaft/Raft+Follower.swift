@@ -43,7 +43,8 @@ extension Raft {
             send(r)
             return
         }
-        if let (lastNew, appended) = log.maybeAppend(prevIndex: m.logIndex, prevTerm: m.logTerm,
+        let prevTerm = config.unsafeVariants.contains(.skipPrevLogTermCheck) ? log.term(m.logIndex) ?? m.logTerm : m.logTerm
+        if let (lastNew, appended) = log.maybeAppend(prevIndex: m.logIndex, prevTerm: prevTerm,
                                                      entries: m.entries) {
             recordConfigs(appended)
             log.commitTo(min(m.commit, lastNew))
@@ -60,7 +61,11 @@ extension Raft {
 
     mutating func handleHeartbeat(_ m: Message) {
         // The leader sends min(our match, its commit), so this never passes our log.
-        log.commitTo(min(m.commit, log.lastIndex))
+        if config.unsafeVariants.contains(.lowerCommitFromHeartbeat) {
+            log.overwriteCommit(min(m.commit, log.lastIndex))
+        } else {
+            log.commitTo(min(m.commit, log.lastIndex))
+        }
         var r = Message(kind: .heartbeatResponse, from: id, to: m.from, term: term)
         r.context = m.context
         send(r)

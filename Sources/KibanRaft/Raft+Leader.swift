@@ -109,6 +109,15 @@ extension Raft {
     mutating func handleAppendResponse(_ m: Message) {
         guard var pr = progress[m.from] else { return }
         pr.recentActive = true
+        if config.unsafeVariants.contains(.broadcastOnEveryAppendResponse) {
+            for member in progress.keys.sorted() where member != id && member != m.from {
+                sendAppend(to: member)
+            }
+        }
+        if m.reject && config.unsafeVariants.contains(.ignoreAppendRejections) {
+            progress[m.from] = pr
+            return
+        }
         if m.reject {
             if pr.maybeDecrease(rejected: m.index, hint: m.rejectHint) {
                 if pr.state == .replicate { pr.becomeProbe() }

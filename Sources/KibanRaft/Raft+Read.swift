@@ -4,7 +4,7 @@ extension Raft {
     /// its term does not know the latest commit index, so such reads wait for that first.
     mutating func requestRead(context: [UInt8], from: NodeID) {
         guard role == .leader else { return }
-        guard log.committed >= termStartIndex else {
+        guard log.committed >= termStartIndex || config.unsafeVariants.contains(.readBeforeTermCommit) else {
             readsAwaitingCommit.append((context, from))
             return
         }

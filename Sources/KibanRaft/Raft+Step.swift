@@ -66,6 +66,7 @@ extension Raft {
     private mutating func handleVoteRequest(_ m: Message) {
         let isPre = m.kind == .preVote
         let canVote = vote == m.from || (vote == 0 && lead == 0) || (isPre && m.term > term)
+            || (!isPre && config.unsafeVariants.contains(.voteTwiceInTerm))
         let upToDate = config.unsafeVariants.contains(.voteWithoutLogCheck)
             || log.isUpToDate(lastIndex: m.logIndex, term: m.logTerm)
         var r = Message(kind: isPre ? .preVoteResponse : .voteResponse, from: id, to: m.from, term: term)

@@ -117,6 +117,19 @@ struct RaftLog {
         applied = index
     }
 
+    /// Sets the commit index, also backwards. Only ``UnsafeVariant/lowerCommitFromHeartbeat``
+    /// calls it.
+    mutating func overwriteCommit(_ index: UInt64) {
+        precondition(index <= lastIndex, "commit \(index) beyond last index \(lastIndex)")
+        committed = index
+    }
+
+    /// Records entries handed out beyond the commit index. Only
+    /// ``UnsafeVariant/applyUncommittedEntries`` calls it.
+    mutating func appliedBeyondCommit(_ index: UInt64) {
+        applied = max(applied, index)
+    }
+
     /// Entries in `lo..<hi` within `maxBytes` (at least one), or nil if `lo` was compacted.
     func slice(_ lo: UInt64, _ hi: UInt64, maxBytes: Int) -> [Entry]? {
         guard lo < hi else { return [] }
@@ -146,11 +159,13 @@ struct RaftLog {
         return slice(index, lastIndex + 1, maxBytes: maxBytes)
     }
 
-    /// Committed entries not yet handed to the application.
-    func nextCommittedEntries(maxBytes: Int) -> [Entry] {
+    /// Committed entries not yet handed to the application (up to `limit` instead of the commit
+    /// index: only ``UnsafeVariant/applyUncommittedEntries`` passes one).
+    func nextCommittedEntries(maxBytes: Int, limit: UInt64? = nil) -> [Entry] {
+        let hi = limit ?? committed
         let lo = max(applied + 1, firstIndex)
-        guard committed + 1 > lo else { return [] }
-        return slice(lo, committed + 1, maxBytes: maxBytes) ?? []
+        guard hi + 1 > lo else { return [] }
+        return slice(lo, hi + 1, maxBytes: maxBytes) ?? []
     }
 
     var hasNextCommittedEntries: Bool { committed > max(applied, firstIndex - 1) }

@@ -22,7 +22,7 @@ extension RawNode {
             hardState: hard != previousHard ? hard : nil,
             entries: entries,
             snapshot: raft.log.unstable.snapshot,
-            committedEntries: raft.log.nextCommittedEntries(maxBytes: raft.config.applyBytesMax),
+            committedEntries: raft.log.nextCommittedEntries(maxBytes: raft.config.applyBytesMax, limit: unsafeApplyLimit),
             messages: raft.messages,
             readStates: raft.readStates,
             events: raft.events,
@@ -44,15 +44,31 @@ extension RawNode {
         outstanding = nil
         if let snapshot = ready.snapshot {
             raft.log.unstable.stableSnapshotTo(index: snapshot.metadata.index)
-            raft.log.appliedTo(snapshot.metadata.index)
+            recordApplied(snapshot.metadata.index, entries: false)
         }
         if let last = ready.entries.last {
             raft.log.unstable.stableTo(index: last.index, term: last.term)
         }
         if let last = ready.committedEntries.last {
-            raft.log.appliedTo(last.index)
+            recordApplied(last.index, entries: true)
         }
         raft.persisted()
+    }
+
+    /// Where ``UnsafeVariant/applyUncommittedEntries`` stops handing out entries: the end of
+    /// the log. Nil (the commit index) otherwise.
+    private var unsafeApplyLimit: UInt64? {
+        raft.config.unsafeVariants.contains(.applyUncommittedEntries) ? raft.log.lastIndex : nil
+    }
+
+    /// The application applied up to `index` (a snapshot's, or the last entry handed out).
+    private mutating func recordApplied(_ index: UInt64, entries: Bool) {
+        let unsafe = raft.config.unsafeVariants
+        if unsafe.contains(.applyUncommittedEntries) {
+            raft.log.appliedBeyondCommit(index)
+        } else if !(entries && unsafe.contains(.forgetAppliedIndex)) {
+            raft.log.appliedTo(index)
+        }
     }
 
     /// The node's current state.

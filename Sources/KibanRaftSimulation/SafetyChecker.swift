@@ -3,7 +3,7 @@ import KibanRaft
 /// A broken Raft guarantee, with where it was seen.
 package struct Violation: Error, Sendable, CustomStringConvertible {
     /// Which property.
-    package enum Property: String, Sendable {
+    package enum Property: String, Sendable, CaseIterable {
         case electionSafety = "election safety (at most one leader per term)"
         case logMatching = "log matching"
         case leaderCompleteness = "leader completeness"
@@ -23,7 +23,9 @@ package struct Violation: Error, Sendable, CustomStringConvertible {
 }
 
 /// The checkers that run beside the cluster. Each `observe…` call checks invariants as the
-/// simulation hands it what a node just did; the simulation calls them after every step.
+/// simulation hands it what a node just did; the simulation calls them after every step. The
+/// first broken property ends the run (a broken invariant can make the nodes' own assertions
+/// stop the process), so each checker looks as early as its property can be seen.
 struct SafetyChecker {
     private struct EntryKey: Hashable {
         var index: UInt64
@@ -48,7 +50,12 @@ struct SafetyChecker {
     /// Every entry applied anywhere, by index.
     private(set) var applied: [UInt64: Entry] = [:]
     private var persistedCommit: [NodeID: UInt64] = [:]
+    /// Read context → the highest index applied anywhere when the read was asked.
+    private var readFloor: [[UInt8]: UInt64] = [:]
     var step = 0
+
+    /// More messages due in one step than a healthy group of at most seven members sends.
+    static let messagesPerStepMax = 5_000
 
     private func fail(_ p: Violation.Property, _ detail: String) -> Violation {
         Violation(property: p, detail: detail, step: step)
@@ -114,8 +121,12 @@ struct SafetyChecker {
         }
     }
 
-    /// State machine safety: one entry per index, the same on every node.
-    mutating func observeApplied(_ e: Entry, node: NodeID) throws(Violation) {
+    /// Exactly once: a node applies the entry after its applied index, not one again or one
+    /// past a gap. State machine safety: one entry per index, the same on every node.
+    mutating func observeApplied(_ e: Entry, node: NodeID, after appliedIndex: UInt64) throws(Violation) {
+        guard e.index == appliedIndex + 1 else {
+            throw fail(.exactlyOnce, "node \(node) applied index \(e.index) after \(appliedIndex)")
+        }
         if let known = applied[e.index] {
             guard known.term == e.term, known.data == e.data, known.kind == e.kind else {
                 throw fail(.stateMachineSafety, "node \(node) applied a different entry at index \(e.index) (term \(e.term) vs \(known.term))")
@@ -142,4 +153,27 @@ struct SafetyChecker {
 
     /// The highest index applied anywhere.
     private(set) var highestApplied: UInt64 = 0
+
+    /// A client asks a linearizable read: every write applied anywhere by now must be covered.
+    mutating func observeReadAsked(context: [UInt8]) {
+        readFloor[context] = highestApplied
+    }
+
+    /// A node released a read at `index`. Returns false for a read no client asked (one
+    /// released twice, say).
+    mutating func observeReadReleased(context: [UInt8], index: UInt64, node: NodeID) throws(Violation) -> Bool {
+        guard let floor = readFloor.removeValue(forKey: context) else { return false }
+        guard index >= floor else {
+            throw fail(.linearizableRead, "node \(node) read at index \(index) after index \(floor) was applied")
+        }
+        return true
+    }
+
+    /// The messages due in one step: a healthy group sends a few per member and step; thousands
+    /// mean a feedback loop between nodes (a bug even when every safety property holds).
+    func observeDue(_ count: Int) throws(Violation) {
+        guard count <= Self.messagesPerStepMax else {
+            throw fail(.boundedTraffic, "\(count) messages due in one step")
+        }
+    }
 }

@@ -28,7 +28,7 @@ extension Simulation {
         guard nodes[id]?.isUp == true else { return }
         proposalSequence += 1
         let context = Array("r\(proposalSequence)".utf8)
-        readFloor[context] = checker.highestApplied
+        checker.observeReadAsked(context: context)
         log("read r\(proposalSequence) on \(id)")
         try withNode(id) { $0.readIndex(context: context) }
     }

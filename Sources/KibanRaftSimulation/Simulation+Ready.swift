@@ -57,10 +57,7 @@ extension Simulation {
 
     private mutating func apply(_ e: Entry, on id: NodeID) throws(Violation) {
         guard let applied = nodes[id]?.appliedIndex else { return }
-        guard e.index == applied + 1 else {
-            throw Violation(property: .exactlyOnce, detail: "node \(id) applied index \(e.index) after \(applied)", step: now)
-        }
-        try checker.observeApplied(e, node: id)
+        try checker.observeApplied(e, node: id, after: applied)
         nodes[id]?.applied[e.index] = e
         nodes[id]?.appliedIndex = e.index
         guard e.kind == .normal, !e.data.isEmpty else { return }
@@ -78,11 +75,7 @@ extension Simulation {
     }
 
     private mutating func release(_ rs: ReadState, on id: NodeID) throws(Violation) {
-        guard let floor = readFloor.removeValue(forKey: rs.context) else { return }
+        guard try checker.observeReadReleased(context: rs.context, index: rs.index, node: id) else { return }
         stats.readsReleased += 1
-        guard rs.index >= floor else {
-            throw Violation(property: .linearizableRead,
-                            detail: "node \(id) read at index \(rs.index) after index \(floor) was applied", step: now)
-        }
     }
 }

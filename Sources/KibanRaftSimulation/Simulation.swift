@@ -59,8 +59,6 @@ package struct Simulation {
     var proposer: [[UInt8]: NodeID] = [:]
     /// Payloads the proposing node saw applied: what a client was told succeeded.
     var acknowledged: Set<[UInt8]> = []
-    /// Read context → the highest index applied anywhere when the read was asked.
-    var readFloor: [[UInt8]: UInt64] = [:]
     /// Per node: payloads its state machine applied (duplicates in the log are skipped).
     var appliedPayloads: [NodeID: Set<[UInt8]>] = [:]
     /// When set, every action is appended to it (for replaying a failure).
@@ -83,8 +81,6 @@ package struct Simulation {
             start(id)
         }
     }
-
-    static let messagesPerStepMax = 5_000
 
     mutating func allocateID() -> NodeID {
         defer { nextNodeID += 1 }
@@ -128,11 +124,7 @@ package struct Simulation {
     /// Delivers due messages and, on tick boundaries, ticks every running node.
     mutating func deliverAndTick() throws(Violation) {
         let due = network.due(now: now)
-        // A healthy group sends a few messages per member and step; thousands mean a feedback
-        // loop between nodes (a bug even when every safety property holds).
-        guard due.count <= Self.messagesPerStepMax else {
-            throw Violation(property: .boundedTraffic, detail: "\(due.count) messages due in one step", step: now)
-        }
+        try checker.observeDue(due.count)
         for m in due where nodes[m.to]?.isUp == true {
             try withNode(m.to) { $0.step(m) }
         }
