@@ -6,7 +6,9 @@ public import KibanRaft
 extension Store {
     /// Adds `id` as a learner (it replicates but does not vote).
     public func addLearner(_ id: NodeID) async throws(StoreError) {
-        try await changeMembership(.addLearner(id)) { $0.learners.contains(id) }
+        // A member: the leader may promote a learner that caught up as soon as the addition is
+        // applied, before this call sees the configuration.
+        try await changeMembership(.addLearner(id)) { $0.members.contains(id) }
     }
 
     /// Makes the learner `id` a voter. Promote only a member that has caught up, or the group

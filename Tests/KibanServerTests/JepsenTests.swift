@@ -136,10 +136,16 @@ struct JepsenTests {
             let outcome = m.put(key, "\(offset)")
             #expect(outcome.json != nil, "\(name), clock moved \(offset) s, answers a write: \(outcome)")
             let after = Date().timeIntervalSince1970
-            let audit = AdminConnection(socketPath: m.socket, answerSecondsMax: 30).send("GET", "/v1/audit")
-            let records = try #require(audit.json as? [[String: Any]], "\(name) lists the audit log: \(audit)")
-            let time = try #require(records.last { ($0["action"] as? String) == "kv put \(key)" }?["time"] as? Double,
-                                    "the audit log records the put through \(name)")
+            // Entries are keyed by the writing member's clock: look from a little before its moved time.
+            let rfc3339 = ISO8601DateFormatter()
+            let since = rfc3339.string(from: Date(timeIntervalSince1970: before + Double(offset) - 60))
+            let audit = AdminConnection(socketPath: m.socket, answerSecondsMax: 30)
+                .send("GET", "/v1/audit?action=kv.put&subject=\(key)&since=\(since)")
+            let page = try #require(audit.json as? [String: Any], "\(name) lists the audit log: \(audit)")
+            let records = try #require(page["entries"] as? [[String: Any]], "\(name)'s audit page has entries: \(audit)")
+            rfc3339.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let stamp = try #require(records.last?["time"] as? String, "the audit log records the put through \(name): \(audit)")
+            let time = try #require(rfc3339.date(from: stamp), "an RFC 3339 time: \(stamp)").timeIntervalSince1970
             let moved = (before + Double(offset) - 5)...(after + Double(offset) + 5)
             #expect(moved.contains(time), "\(name) stamped \(time), expected \(moved) (clock \(offset) s off)")
             print("jepsen: \(name) ran with its clock \(offset) s off: audit time \(Int(time - after)) s from the test's")
