@@ -29,7 +29,7 @@ struct NodeDocumentTests {
 
     @Test("Serials that could leave a key or a path are refused", arguments: ["", ".", "..", "a/b", "a b", String(repeating: "x", count: 65)])
     func serials(serial: String) {
-        #expect(!NodeFacts.isSerial(serial))
+        #expect(!NodeFacts.isName(serial))
     }
 
     @Test("A check names exactly one kind; a command's timeout is bounded; names are unique")

@@ -6,7 +6,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib-boot-assets.sh"
 
 config_initrd() {  # config_initrd WORKDIR OUT (after boot_assets)
-  local I=$1 out=$2 c m
+  local I=$1 out=$2 c
   mkdir -p "$I"/{bin,proc,sys,dev,lib/modules,etc}
   cp "$BUSYBOX" "$I/bin/"
   for c in sh mount cat echo sed insmod ip ifconfig route udhcpc wget poweroff sleep; do ln -sf busybox "$I/bin/$c"; done

@@ -38,14 +38,14 @@ public struct AgentOperation: Sendable, Hashable, Codable {
     /// Every reason the operation is refused; empty when it is acceptable.
     public var problems: [String] {
         var p: [String] = []
-        if !NodeFacts.isSerial(id) { p.append("an operation id is 1 to 64 letters, digits, '.', '_' or '-'") }
+        if !NodeFacts.isName(id) { p.append("an operation id is 1 to 64 letters, digits, '.', '_' or '-'") }
         switch action {
         case let .writeFile(path, content, mode, owner):
             if !OperationPath.isClean(path) { p.append("path must be absolute, without '.', '..' or '//'") }
             if content.count > Self.fileBytesMax { p.append("a file is at most \(Self.fileBytesMax) bytes") }
             if mode > 0o7777 { p.append("mode must be from 0 to 07777") }
             let parts = owner.split(separator: ":", omittingEmptySubsequences: false)
-            if parts.count != 2 || !parts.allSatisfy({ NodeFacts.isSerial(String($0)) }) { p.append("owner must be user:group") }
+            if parts.count != 2 || !parts.allSatisfy({ NodeFacts.isName(String($0)) }) { p.append("owner must be user:group") }
         case let .unit(name, _):
             if !NodeFacts.isText(name, max: 256) || name.contains("/") || name.hasPrefix("-") { p.append("'\(name.prefix(64))' is not a unit name") }
         case let .command(argv, timeout):

@@ -60,7 +60,7 @@ public struct NodeFacts: Sendable, Hashable, Codable {
     /// Every reason the report is refused; empty when it is acceptable.
     public var problems: [String] {
         var p: [String] = []
-        if !Self.isSerial(serial) { p.append("serial must be 1 to 64 letters, digits, '.', '_' or '-'") }
+        if !Self.isName(serial) { p.append("serial must be 1 to 64 letters, digits, '.', '_' or '-'") }
         if nics.count > Self.nicsMax { p.append("at most \(Self.nicsMax) network interfaces") }
         if disks.count > Self.disksMax { p.append("at most \(Self.disksMax) disks") }
         for nic in nics.prefix(Self.nicsMax) {
@@ -77,8 +77,9 @@ public struct NodeFacts: Sendable, Hashable, Codable {
         return p
     }
 
-    /// 1 to 64 of `[A-Za-z0-9._-]`: what a serial may be anywhere in Kiban (a key and a path part).
-    public static func isSerial(_ s: String) -> Bool {
+    /// 1 to 64 of `[A-Za-z0-9._-]`, not `.` or `..`: the serials, roles, check names, operation ids
+    /// and user and group names of this module (each ends a store key or names a file).
+    public static func isName(_ s: String) -> Bool {
         (1...64).contains(s.utf8.count) && s != "." && s != ".."
             && s.utf8.allSatisfy { $0.isASCIIAlphanumeric || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
     }

@@ -39,7 +39,7 @@ public struct HealthCheck: Sendable, Hashable, Codable {
     public var problems: [String] {
         var p: [String] = []
         let label = "check '\(name.prefix(64))'"
-        if !NodeFacts.isSerial(name) { p.append("\(label): a name is 1 to 64 letters, digits, '.', '_' or '-'") }
+        if !NodeFacts.isName(name) { p.append("\(label): a name is 1 to 64 letters, digits, '.', '_' or '-'") }
         let kinds = [unit != nil, path != nil, command != nil].filter { $0 }.count
         if kinds != 1 { p.append("\(label): give exactly one of unit, path, command") }
         if let unit, !NodeFacts.isText(unit, max: 256) || unit.contains("/") { p.append("\(label): unit is not a unit name") }

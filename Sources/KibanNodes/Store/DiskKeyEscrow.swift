@@ -64,7 +64,7 @@ public struct DiskKeyEscrow: Sendable {
 
     /// The devices of `serial` that have escrowed keys, with when (never the keys).
     public func list(serial: String) async throws -> [(device: String, escrowed: Date)] {
-        try Self.check(serial: serial, device: "x")
+        try Self.check(serial: serial)
         let read = try await store.range(.prefix(NodeKeys.diskKeys(serial)))
         return try read.kvs.map { kv in
             let record = try JSONDecoder().decode(DiskKeyRecord.self, from: Data(kv.value))
@@ -75,14 +75,18 @@ public struct DiskKeyEscrow: Sendable {
     /// Deletes every key of `serial`; returns how many there were.
     @discardableResult
     public func delete(serial: String) async throws -> Int {
-        try Self.check(serial: serial, device: "x")
+        try Self.check(serial: serial)
         return try await store.delete(.prefix(NodeKeys.diskKeys(serial))).count
     }
 
     static func check(serial: String, device: String) throws(NodeError) {
-        guard NodeFacts.isSerial(serial) else { throw NodeError(.invalidInput, "a serial is 1 to 64 letters, digits, '.', '_' or '-'") }
+        try check(serial: serial)
         guard (1...128).contains(device.utf8.count), device != ".", device != "..",
               device.utf8.allSatisfy({ $0.isASCIIAlphanumeric || [UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: ":")].contains($0) })
         else { throw NodeError(.invalidInput, "a device name is 1 to 128 letters, digits, '.', '_', '-' or ':'") }
+    }
+
+    static func check(serial: String) throws(NodeError) {
+        guard NodeFacts.isName(serial) else { throw NodeError(.invalidInput, "a serial is 1 to 64 letters, digits, '.', '_' or '-'") }
     }
 }

@@ -52,7 +52,7 @@ public struct NodeService: Sendable {
     /// - Throws: ``NodeError`` `invalidInput` listing every problem; nothing changes then.
     public func setChecks(_ checks: [HealthCheck], role: String) async throws {
         var problems = HealthCheck.problems(of: checks)
-        if !NodeFacts.isSerial(role) { problems.append("a role is 1 to 64 letters, digits, '.', '_' or '-'") }
+        if !NodeFacts.isName(role) { problems.append("a role is 1 to 64 letters, digits, '.', '_' or '-'") }
         guard problems.isEmpty else { throw NodeError(.invalidInput, "the checks of role \(role.prefix(64)) were refused", problems: problems) }
         if checks.isEmpty {
             _ = try await store.delete(.key(NodeKeys.checks(role)))
