@@ -181,6 +181,47 @@ struct TrustClusterTests {
         }
     }
 
+    @Test("The leader promotes a learner that has caught up and answers it; one that is down stays a learner and holds back no other")
+    func deadLearnerIsNotPromoted() async throws {
+        let root = try temporaryDirectory("kiban-promote-dead")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let cluster = try await DaemonTestSupport.cluster(2, prefix: "prd", root: root)
+        defer { cluster.stopAll() }
+        let leader = cluster.members[0]
+        #expect(leader.cli("members", "auto-promote", "off").code == 0)
+        var learners: [ServerProcess] = []
+        for name in ["prd-3", "prd-4"] {
+            let m = try DaemonTestSupport.server(name, under: root)
+            learners.append(m)
+            try await m.start()
+            let join = try await m.bindingCLI(["join", try cluster.token(for: name)])
+            #expect(join.code == 0, "\(join.stderr)")
+        }
+        defer { for m in learners { m.stop() } }
+        // Both have caught up. Stop the one the leader looks at first (the lower member id).
+        func roles() -> [String: (id: UInt64, role: String)] {
+            (leader.status()?["members"] as? [[String: Any]] ?? []).reduce(into: [:]) { all, row in
+                guard let name = row["name"] as? String, let id = (row["id"] as? String).flatMap({ UInt64($0, radix: 16) }),
+                      let role = row["role"] as? String else { return }
+                all[name] = (id, role)
+            }
+        }
+        let before = roles()
+        let ordered = learners.sorted { before[$0.name]?.id ?? 0 < before[$1.name]?.id ?? 0 }
+        let (down, up) = (ordered[0], ordered[1])
+        down.stop()
+        // The leader counts a member as silent once an election timeout (1 s here) passes without
+        // a message from it; until then it would still be promoted.
+        try await Task.sleep(for: .seconds(3))
+        let refused = leader.cli("members", "promote", down.name)
+        #expect(refused.code != 0 && refused.stderr.contains("has not answered the leader"), "\(refused.stderr)")
+        #expect(leader.cli("members", "auto-promote", "on").code == 0)
+        try await poll("\(up.name) to be promoted while \(down.name) is down", seconds: 30) {
+            roles()[up.name]?.role == "voter"
+        }
+        #expect(roles()[down.name]?.role == "learner", "a member that is down was made a voter: \(roles())")
+    }
+
     @Test("Promotion: audited, manual when auto-promotion is off; a removed member's certificate is denied")
     func promotionAndDenial() async throws {
         let root = try temporaryDirectory("kiban-promote")
