@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(name: "KibanRaftTests", dependencies: ["KibanRaft"],
                     exclude: ["testdata"], swiftSettings: strict),
         .testTarget(name: "KibanCATests",
-                    dependencies: ["KibanCA", "KibanStore", "KibanRaft", .product(name: "Logging", package: "swift-log")],
+                    dependencies: ["KibanCA", "KibanStore", "KibanRaft", "KibanTestSupport", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
         .testTarget(name: "KibanNetbootTests",
                     dependencies: ["KibanNetboot", "KibanStore", "KibanIO", "KibanInventory", "KibanRaft",
@@ -208,7 +208,7 @@ let package = Package(
         .executableTarget(name: "kiban-http-bench",
                           dependencies: ["KibanIO", .product(name: "Logging", package: "swift-log")],
                           path: "Sources/KibanHTTPBench", swiftSettings: strict),
-        .testTarget(name: "KibanIOTests", dependencies: ["KibanIO", "CUring", .product(name: "Logging", package: "swift-log")],
+        .testTarget(name: "KibanIOTests", dependencies: ["KibanIO", "CUring", "KibanTestSupport", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
     ]
 )

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
+import KibanTestSupport
 #endif
 
 /// Images and assets on a real 3-member cluster, driven through the `kiban` CLI: uploads,

@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import KibanTestSupport
 #endif
 
 /// Files of random bytes for upload tests.

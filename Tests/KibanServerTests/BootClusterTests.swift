@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import KibanTestSupport
 
 /// HTTP boot from three real `kiban server` processes: records written through the CLI on one
 /// member are served by every member; templates and kernel parameters through their commands.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
+import KibanTestSupport
 #endif
 
 /// The inventory through the `kiban` CLI against a 3-member cluster of real `kiban server`

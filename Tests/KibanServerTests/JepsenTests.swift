@@ -2,6 +2,7 @@ import Foundation
 import KibanLinearizability
 import KibanRaftSimulation
 import Testing
+import KibanTestSupport
 
 /// Jepsen-style runs against real `kiban server` processes through the admin API.
 /// `KIBAN_JEPSEN_SECONDS` (default 30) bounds the run, `KIBAN_JEPSEN_SEED` replays the

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
+import KibanTestSupport
 #endif
 
 /// A watcher that stops reading, over the real admin socket of a real daemon: the store's

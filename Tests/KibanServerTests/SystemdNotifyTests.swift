@@ -2,6 +2,7 @@ import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
+import KibanTestSupport
 #endif
 
 /// `READY=1` for systemd's `Type=notify`, on a datagram socket the test owns.

@@ -2,6 +2,7 @@ import Foundation
 import KibanCA
 @testable import KibanServer
 import Testing
+import KibanTestSupport
 
 /// The cluster's own trust with real `kiban server` processes: the sealed CA key, the reserved
 /// `/kiban/` keys, certificate renewal, one member per name, the deny list, tokens and audit.

@@ -1,4 +1,5 @@
 import Foundation
+import KibanTestSupport
 
 /// One Prometheus family as tests/metrics/parse-metrics.py (prometheus_client's parser) reads it.
 struct ScrapedFamily {

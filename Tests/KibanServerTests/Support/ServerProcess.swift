@@ -229,26 +229,3 @@ struct CLIResult: Sendable {
     /// The JSON object printed with `-o json`.
     var json: [String: Any] { ((try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any]) ?? [:] }
 }
-
-/// Polls `condition` every 100 ms until it holds, for at most `seconds` (60 by default: the
-/// machine may be loaded).
-func poll(_ what: String, seconds: Int = 60, _ condition: () throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while try !condition() {
-        guard ContinuousClock.now < deadline else { throw TestFailure("timed out after \(seconds) s waiting for \(what)") }
-        try await Task.sleep(for: .milliseconds(100))
-    }
-}
-
-/// A failed expectation in support code.
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// A fresh directory under /tmp, removed by the caller.
-func temporaryDirectory(_ label: String) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
