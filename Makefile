@@ -109,23 +109,23 @@ soak-store: deps
 
 bench:
 	@scripts/install-deps.sh bench
-	scripts/bench.sh
+	bench/bench.sh
 
 # Only the store benchmark (in-process 3-member Kiban cluster next to a 3-member etcd).
 bench-store:
 	@scripts/install-deps.sh bench
-	scripts/bench-store.sh
+	bench/bench-store.sh
 
 # Only the inventory benchmark (5,000 machines in 100 racks: import, queries, memory).
 bench-inventory:
 	@scripts/install-deps.sh bench
-	scripts/bench-inventory.sh
+	bench/bench-inventory.sh
 
 # Only the boot storm (N=1000 machines: perfdhcp + HTTP fetches, Kiban next to dnsmasq + nginx;
 # N, C, ROUNDS, KERNEL_MB override).
 bench-boot:
 	@scripts/install-deps.sh bench
-	scripts/bench-boot.sh
+	bench/bench-boot.sh
 
 clean:
 	rm -rf .build .build-release out

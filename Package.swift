@@ -170,7 +170,7 @@ let package = Package(
                     dependencies: ["KibanInventory", "KibanStore", "KibanRaft", "KibanTestSupport",
                                    .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
-        // The inventory benchmark (5,000 machines in 100 racks); run by scripts/bench-inventory.sh.
+        // The inventory benchmark (5,000 machines in 100 racks); run by bench/bench-inventory.sh.
         .executableTarget(
             name: "kiban-inventory-bench",
             dependencies: ["KibanInventory", "KibanStore", "KibanRaft",
@@ -183,7 +183,7 @@ let package = Package(
             dependencies: ["KibanStore", "KibanRaft", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        // The store benchmark (in-process 3-member cluster); run by scripts/bench-store.sh.
+        // The store benchmark (in-process 3-member cluster); run by bench/bench-store.sh.
         .executableTarget(
             name: "kiban-store-bench",
             dependencies: ["KibanStore", "KibanRaft", .product(name: "Logging", package: "swift-log")],
@@ -204,7 +204,7 @@ let package = Package(
         // The io_uring data plane: rings, TCP and UDP serving, the HTTP/1.1 file server.
         .target(name: "KibanIO", dependencies: ["CUring", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
-        // Serves a directory over KibanIO for `make bench` (scripts/bench-http.sh).
+        // Serves a directory over KibanIO for `make bench` (bench/bench-http.sh).
         .executableTarget(name: "kiban-http-bench",
                           dependencies: ["KibanIO", .product(name: "Logging", package: "swift-log")],
                           path: "Sources/KibanHTTPBench", swiftSettings: strict),

@@ -3,14 +3,14 @@
 # the same run: perfdhcp (Debian kea-admin) acts as a relay (giaddr 198.18.0.2, in the rack
 # subnet) and unicasts to 198.18.0.1 in a network namespace. Kiban is three real `kiban server`
 # processes (release build) formed with init/token/join, IPAM and DHCP settings set through the
-# CLI (scripts/dhcp-bench-cluster.sh); member 1 answers on 198.18.0.1, and every lease is
+# CLI (bench/dhcp-bench-cluster.sh); member 1 answers on 198.18.0.1, and every lease is
 # committed through Raft to the three members' SQLite logs before the reply goes out. Kea keeps
 # its leases in one process, in memory and a CSV file. The measuring harness is
 # bench/dhcp-bench.sh (from the project's perf anchors, shared/bench/); "custom" in its table is
 # Kiban. A fresh cluster (and a fresh Kea) for every measurement; Kea and Kiban take turns at
 # each rate, so that both meet about the same load on a shared machine.
-#   scripts/bench-dhcp.sh                        RATES="2000 flood" PERIOD=5 scripts/bench-dhcp.sh
-#   KIBAN_BIN=.build/release/kiban scripts/bench-dhcp.sh   (a release binary built beforehand)
+#   bench/bench-dhcp.sh                        RATES="2000 flood" PERIOD=5 bench/bench-dhcp.sh
+#   KIBAN_BIN=.build/release/kiban bench/bench-dhcp.sh   (a release binary built beforehand)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SCRATCH=${SCRATCH:-/tmp/perf-anchors}
@@ -35,7 +35,7 @@ cat >"$W/kiban-ipam.json" <<EOJ
 EOJ
 
 SERVERS=${SERVERS:-"kea custom"} INTERLEAVE_RATES=$RATES CUSTOM_READY_FILE="$W/kiban-cluster/ready" \
-  CUSTOM_DHCP_CMD="bash $PWD/scripts/dhcp-bench-cluster.sh $BIN $W/kiban-cluster $W/kiban-ipam.json 3600" \
+  CUSTOM_DHCP_CMD="bash $PWD/bench/dhcp-bench-cluster.sh $BIN $W/kiban-cluster $W/kiban-ipam.json 3600" \
   bash bench/dhcp-bench.sh | tee "$SCRATCH/dhcp-summary.txt"
 
 # One table: per offered rate, Kea and Kiban side by side, and each one's highest zero-drop rate.

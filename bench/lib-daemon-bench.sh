@@ -1,5 +1,5 @@
 # Helpers shared by the benchmarks that drive real `kiban server` processes (sourced, not run;
-# its name keeps it out of scripts/bench.sh's bench-*.sh loop). Expects KIBAN and DIR.
+# its name keeps it out of bench/bench.sh's bench-*.sh loop). Expects KIBAN and DIR.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # wait_for SECONDS COMMAND...: polls every 100 ms until COMMAND succeeds.
 wait_for() {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The store benchmark (`make bench`, or BENCH_ONLY=store scripts/bench.sh).
+# The store benchmark (`make bench`, or BENCH_ONLY=store bench/bench.sh).
 #
 # Kiban: an IN-PROCESS 3-member cluster — three Store actors in one process, each with its own
 # raft.db/state.db (real SQLite files, WAL, raft.db synchronous=FULL) in a temp directory,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The store benchmark on real processes (`make bench`, or BENCH_ONLY=daemon-store scripts/bench.sh).
+# The store benchmark on real processes (`make bench`, or BENCH_ONLY=daemon-store bench/bench.sh).
 #
 # Kiban: three `kiban server` processes on 127.0.0.1 (release build), formed with `kiban init`,
 # `kiban token create` and `kiban join`; Raft between them over mutual TLS with the cluster CA's

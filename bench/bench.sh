@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ran=0
-for script in scripts/bench-*.sh; do
+for script in bench/bench-*.sh; do
   [ -e "$script" ] || continue
   name=$(basename "$script" .sh); name=${name#bench-}
   if [ -n "${BENCH_ONLY:-}" ] && [[ " $BENCH_ONLY " != *" $name "* ]]; then continue; fi

@@ -3,7 +3,7 @@
 # -d10s on a 1 KiB boot.ipxe and a 64 MiB vmlinuz.bin, RUNS rounds interleaved. The measuring
 # harness is bench/http-bench.sh (copied from the project's perf anchors, shared/bench/, with
 # lib.sh and summarize.py); this script builds and starts our server on the docroot it fills.
-#   scripts/bench-http.sh            RUNS=1 DUR=5 scripts/bench-http.sh   (shorter)
+#   bench/bench-http.sh            RUNS=1 DUR=5 bench/bench-http.sh   (shorter)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SCRATCH=${SCRATCH:-/tmp/perf-anchors}

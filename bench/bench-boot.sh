@@ -20,13 +20,13 @@
 # (giaddr 10.64.0.2, rack 0's subnet) and broadcasts; dhcrelay forwards to every server, as
 # docs/dhcp.md tells rack routers to. Kiban commits each lease through Raft to three SQLite
 # logs before replying; dnsmasq (no ping check, same range and lease time) writes a lease file.
-# HTTP: scripts/boot-storm.py, C machines at a time, machine i from Kiban member i % 3.
+# HTTP: bench/boot-storm.py, C machines at a time, machine i from Kiban member i % 3.
 # Every round starts with no lease on either side (Kiban's lease keys deleted, members
 # restarted; dnsmasq restarted with an empty lease file) and new MACs.
 #
 # Usage: [N=1000] [C=64] [ROUNDS=1] [KERNEL_MB=8] [INITRD_MB=1] [RACK_SIZE=40]
 #        [DHCP_SECONDS=60] [HTTP_SECONDS=300] [KEEP=1] [KIBAN=path/to/kiban | BUILD_LOCK=file]
-#        scripts/bench-boot.sh
+#        bench/bench-boot.sh
 set -euo pipefail
 N=${N:-1000}; C=${C:-64}; ROUNDS=${ROUNDS:-1}; KERNEL_MB=${KERNEL_MB:-8}; INITRD_MB=${INITRD_MB:-1}
 RACK_SIZE=${RACK_SIZE:-40}; DHCP_SECONDS=${DHCP_SECONDS:-60}; HTTP_SECONDS=${HTTP_SECONDS:-300}

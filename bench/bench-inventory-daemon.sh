@@ -4,7 +4,7 @@
 # RACKS (100) racks imported through the CLI on a follower in one call, then `machines get
 # --rack` and `--state` timed through the CLI (process start included) on a follower, and each
 # server's resident memory after the import (VmRSS from /proc/PID/status).
-# Usage: scripts/bench-inventory-daemon.sh PATH/TO/kiban
+# Usage: bench/bench-inventory-daemon.sh PATH/TO/kiban
 set -euo pipefail
 KIBAN=$1
 MACHINES=${MACHINES:-5000}; RACKS=${RACKS:-100}; QUERIES=${QUERIES:-20}; STATE_MACHINES=${STATE_MACHINES:-100}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # dhcp-bench-cluster.sh KIBAN_BIN WORKDIR IPAM_JSON LEASE_SECONDS -- the Kiban side of
-# scripts/bench-dhcp.sh: three real `kiban server` processes in the current (benchmark) network
+# bench/bench-dhcp.sh: three real `kiban server` processes in the current (benchmark) network
 # namespace, formed with init, token and join, the IPAM configuration and the DHCP settings set
 # through the CLI. Member 1's DHCP server binds 198.18.0.1:67 (the address perfdhcp sends to);
 # members 2 and 3 bind 127.0.0.2/.3, so every lease is replicated to three members but only one

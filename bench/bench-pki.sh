@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The PKI benchmark (`make bench`, or BENCH_ONLY=pki scripts/bench.sh): a 3-member cluster of
+# The PKI benchmark (`make bench`, or BENCH_ONLY=pki bench/bench.sh): a 3-member cluster of
 # real `kiban server` processes (release build, free ports, temporary data), an intermediate
 # issuer and a role, then ISSUES (1000) P-256 certificates with CA-generated keys, one after
 # another, through the admin socket of the leader (a raw HTTP/1.1 client on the Unix socket, no
@@ -21,7 +21,7 @@ DIR=$(mktemp -d /tmp/kiban-bench-pki.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$DIR"; }
 trap cleanup EXIT
-. scripts/lib-daemon-bench.sh
+. bench/lib-daemon-bench.sh
 for i in 1 2 3; do
   mkdir -p "$DIR/m$i"; echo "# from flags" > "$DIR/m$i/kiban.yaml"
   "$KIBAN" server --config "$DIR/m$i/kiban.yaml" --name "pki-$i" --advertise-address 127.0.0.1 \

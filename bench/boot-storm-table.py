@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""boot-storm-table.py DIR N ROUNDS C: the table of scripts/bench-boot.sh.
+"""boot-storm-table.py DIR N ROUNDS C: the table of bench/bench-boot.sh.
 
 Reads, per system (kiban, ref) and round, what bench-boot.sh left in DIR: perfdhcp's avalanche
 report (perfdhcp-SYS-ROUND.out), boot-storm.py's JSON line (http-SYS-ROUND.json) and the
