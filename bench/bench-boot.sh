@@ -70,7 +70,7 @@ wait_for() {  # wait_for SECONDS CMD...: poll until CMD succeeds
   until "$@" >/dev/null 2>&1; do [ $SECONDS -lt $end ] || return 1; sleep 0.2; done
 }
 ns() { local n=$1; shift; ip netns exec "$P-$n" "$@"; }   # foreground only: `ns … &` would give $! of a subshell
-UNMASKED=(python3 "$HERE/../tests/harness/unmasked.py")   # kiban server gets default signal handling
+UNMASKED=(python3 "$HERE/../integration/harness/unmasked.py")   # kiban server gets default signal handling
 
 # ---- topology
 mkns() { ip netns add "$P-$1"; NSLIST+=("$P-$1"); ip -n "$P-$1" link set lo up; }

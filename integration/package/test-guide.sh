@@ -8,7 +8,7 @@
 #   power-on SERIAL      the machine boots; its console must show its rendered configuration
 #   replace NAME…        a freshly installed server in NAME's place (same name and address)
 #   lose NAME…           those servers are gone
-# Usage: tests/package/test-guide.sh out/kiban_<version>_amd64.deb    (root only)
+# Usage: integration/package/test-guide.sh out/kiban_<version>_amd64.deb    (root only)
 set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
   echo "test-guide: skipped: containers, network namespaces and QEMU need root (run make test as root)"

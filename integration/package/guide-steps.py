@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Turn docs/operator-guide.md into the steps tests/package/test-guide.sh runs, in order.
+"""Turn docs/operator-guide.md into the steps integration/package/test-guide.sh runs, in order.
 
 A fenced ```sh block whose first line is `# on WHERE` is a step run on WHERE:
   `# on boot-1`, `# on boot-2 and boot-3`, `# on every boot server`, `# on the rack-1 router`.

@@ -7,7 +7,7 @@
 #   - a revoked client certificate is refused (etcd's --client-crl-file, the CRL from the member's
 #     HTTP port), and `openssl verify -crl_check` refuses it too;
 #   - after `kiban ca issuers rotate etcd`, certificates of the new generation verify.
-# Usage: KIBAN=path/to/kiban KIBAN_SOCKET=member.sock KIBAN_HTTP=127.0.0.1:PORT tests/pki/etcd-mtls.sh WORKDIR
+# Usage: KIBAN=path/to/kiban KIBAN_SOCKET=member.sock KIBAN_HTTP=127.0.0.1:PORT integration/pki/etcd-mtls.sh WORKDIR
 # Exit 0 when every check passed; prints "ok: …" per check and "FAIL: …" on the first failure.
 set -euo pipefail
 W=${1:?usage: $0 WORKDIR}

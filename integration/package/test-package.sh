@@ -5,7 +5,7 @@
 #   `kiban token create` and `kiban join` as docs/operator-guide.md says, are upgraded one by one
 #   to a newer package (data, settings and cluster kept, service restarted), and one of them
 #   removes and purges it; then piuparts (install, remove, purge).
-# Usage: tests/package/test-package.sh out/kiban_<version>_amd64.deb    (root only)
+# Usage: integration/package/test-package.sh out/kiban_<version>_amd64.deb    (root only)
 # The Debian root is made once with debootstrap and cached in $KIBAN_TEST_CACHE
 # (/var/cache/kiban-test); each container runs on a throwaway overlay above it.
 set -euo pipefail
