@@ -1,8 +1,8 @@
 import Foundation
 import Testing
+import KibanTestSupport
 #if canImport(Glibc)
 import Glibc
-import KibanTestSupport
 #endif
 
 /// Images and assets on a real 3-member cluster, driven through the `kiban` CLI: uploads,

@@ -1,7 +1,7 @@
 import Foundation
+import KibanTestSupport
 #if canImport(Glibc)
 import Glibc
-import KibanTestSupport
 #endif
 
 /// Files of random bytes for upload tests.

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
+import KibanTestSupport
 #if canImport(Glibc)
 import Glibc
-import KibanTestSupport
 #endif
 
 /// A watcher that stops reading, over the real admin socket of a real daemon: the store's

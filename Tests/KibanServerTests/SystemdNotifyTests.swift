@@ -1,8 +1,8 @@
 import Foundation
 import Testing
+import KibanTestSupport
 #if canImport(Glibc)
 import Glibc
-import KibanTestSupport
 #endif
 
 /// `READY=1` for systemd's `Type=notify`, on a datagram socket the test owns.

@@ -1,5 +1,6 @@
 import Foundation
 import KibanInventory
+import KibanNodes
 import KibanStore
 
 /// `POST /v1/machines`: how many machines were registered.
@@ -144,6 +145,7 @@ extension Daemon {
     func serverError(_ error: any Error) async -> ServerError {
         switch error {
         case let error as InventoryError: return ServerError(Self.code(error.code), error.description)
+        case let error as NodeError: return ServerError(Self.code(error.code), error.description)
         case let error as ServerError: return error
         case let error as StoreError:
             do { try await storeCall { () throws(StoreError) in throw error } } catch { return error }
@@ -158,6 +160,14 @@ extension Daemon {
         case .notFound: .notFound
         case .illegalTransition, .duplicateSerial, .rackFull, .ipamLocked, .noIPAM, .notRetired, .conflict: .conflict
         case .unsupportedSchema: .config
+        }
+    }
+
+    static func code(_ code: NodeError.Code) -> ServerError.Code {
+        switch code {
+        case .invalidInput: .badRequest
+        case .notFound: .notFound
+        case .refused: .conflict
         }
     }
 }
