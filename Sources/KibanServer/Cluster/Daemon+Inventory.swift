@@ -1,5 +1,6 @@
 import Foundation
 import KibanInventory
+import KibanNetboot
 import KibanStore
 
 /// `POST /v1/machines`: how many machines were registered.
@@ -139,11 +140,12 @@ extension Daemon {
                                           "kiban.server.action": "\(action)"])
     }
 
-    /// An inventory call's failure as the admin API's error (the one mapping): the inventory's
-    /// own codes below, the store's through ``storeCall(_:)``.
+    /// An inventory or netboot call's failure as the admin API's error (the one mapping): the
+    /// modules' own codes (below, and in Daemon+Netboot), the store's through ``storeCall(_:)``.
     func serverError(_ error: any Error) async -> ServerError {
         switch error {
         case let error as InventoryError: return ServerError(Self.code(error.code), error.description)
+        case let error as NetbootError: return ServerError(Self.code(error.code), error.description)
         case let error as ServerError: return error
         case let error as StoreError:
             do { try await storeCall { () throws(StoreError) in throw error } } catch { return error }

@@ -106,7 +106,11 @@ final class DHCPService: Sendable {
         let ipam = value.flatMap(IPAMConfig.decodeStored)
         if value != nil, ipam == nil { logger.warning("the IPAM configuration in the store is unreadable; no lease pools") }
         let pool: @Sendable (UInt32) -> LeasePool?
-        if let ipam { pool = { ipam.leasePool(for: $0) } } else { pool = { _ in nil } }
+        if let ipam {
+            pool = { ipam.rackLeaseRange(for: $0).map { LeasePool(range: $0.addresses, prefixLength: $0.prefixLength, router: $0.router) } }
+        } else {
+            pool = { _ in nil }
+        }
         server.update { $0.pool = pool }
         logger.info("DHCP lease pools follow the IPAM configuration", metadata: ["kiban.dhcp.ipam": "\(ipam != nil)"])
     }
