@@ -7,7 +7,7 @@ extension Daemon {
     /// Refuses a bad name before the bytes arrive.
     func checkAssetUpload(name: String, contentType: String) throws(ServerError) {
         do { try CatalogService.checkAssetUpload(name: name, contentType: contentType) } catch {
-            throw ServerError(Self.code(error.code), error.message)
+            throw ServerError(answering: error)
         }
         _ = try requireStore()
     }

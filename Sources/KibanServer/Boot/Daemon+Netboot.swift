@@ -24,21 +24,12 @@ extension Daemon {
     func netboot<T>(_ caller: Caller? = nil, _ action: String? = nil, _ subject: String = "",
                     _ body: () async throws -> T) async throws(ServerError) -> T {
         let value: T
-        do { value = try await body() } catch { throw await serverError(error) }
+        do { value = try await body() } catch { throw ServerError(answering: error) }
         if let caller, let action {
             logger.notice("audit", metadata: ["kiban.server.uid": "\(caller.uid)", "kiban.server.action": "\(action)",
                                               "kiban.server.subject": "\(subject)"])
             AdminMetrics(factory: metrics.factory).audited()
         }
         return value
-    }
-
-    static func code(_ code: NetbootError.Code) -> ServerError.Code {
-        switch code {
-        case .notFound: .notFound
-        case .conflict: .conflict
-        case .unreadable: .internal
-        default: .badRequest
-        }
     }
 }
