@@ -48,16 +48,4 @@ extension Daemon {
         let author = author(caller)
         return try await netboot(caller, "image.settings", "kept") { try await catalog.setImageSettings(settings, author: author) }
     }
-
-    func encodeOperations<Value: Encodable>(_ records: [([UInt8], Value)]) throws(ServerError) -> [KibanStore.Operation] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        var operations: [KibanStore.Operation] = []
-        for (key, value) in records {
-            do { operations.append(.put(key: key, value: Array(try encoder.encode(value)), lease: 0)) } catch {
-                throw ServerError(.internal, "cannot encode \(String(decoding: key, as: UTF8.self)): \(error)")
-            }
-        }
-        return operations
-    }
 }
