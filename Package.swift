@@ -124,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "kiban",
             dependencies: [
-                "KibanServer", "KibanStore", "KibanInventory", "KibanCA",
+                "KibanServer", "KibanStore", "KibanInventory", "KibanCA", "KibanNetboot",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
@@ -154,7 +154,7 @@ let package = Package(
         // Three DHCP servers over a 3-member in-process store, for the namespace tests and make bench.
         .executableTarget(name: "kiban-dhcp-harness",
                           dependencies: ["KibanNetboot", "KibanStore", "KibanIO", "KibanInventory", "KibanRaft",
-                                         "KibanServer", .product(name: "Logging", package: "swift-log")],
+                                         .product(name: "Logging", package: "swift-log")],
                           path: "Sources/KibanDHCPHarness", swiftSettings: strict),
         // Also starts real `kiban` processes (the executable is built next to the test bundle).
         .testTarget(name: "KibanServerTests", dependencies: ["KibanServer", "KibanRaft", "KibanRaftSimulation", "kiban",

@@ -25,7 +25,7 @@ extension Daemon {
         do {
             return try await escrow.list(serial: serial).map { DiskKeyView(device: $0.device, escrowed: $0.escrowed) }
         } catch {
-            throw await serverError(error)
+            throw ServerError(answering: error)
         }
     }
 
@@ -38,7 +38,7 @@ extension Daemon {
             logChange(caller, "machines crypts delete \(serial) (\(deleted) keys)")
             return DiskKeysDeleted(serial: serial, deleted: deleted)
         } catch {
-            throw await serverError(error)
+            throw ServerError(answering: error)
         }
     }
 
@@ -46,7 +46,7 @@ extension Daemon {
     func checkRetirable(_ serial: String) async throws(ServerError) {
         let escrow = try diskKeyEscrow()
         let blocker: String?
-        do { blocker = try await escrow.retireBlocker(serial: serial) } catch { throw await serverError(error) }
+        do { blocker = try await escrow.retireBlocker(serial: serial) } catch { throw ServerError(answering: error) }
         if let blocker { throw ServerError(.conflict, blocker) }
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import KibanNetboot
 
 /// The cluster-wide DHCP settings (`kiban dhcp set FILE`), one JSON document in the store at
 /// `dhcp/settings`. Per-rack values (subnet, router, lease range) come from IPAM instead.
@@ -67,7 +66,7 @@ public struct DHCPSettings: Sendable, Hashable, Codable {
     }
 
     /// The keys a settings document may have, for the error that refuses any other.
-    static let knownKeys = [CodingKeys.leaseSeconds, .dnsServers, .ntpServers, .domainName, .extraOptions,
+    public static let knownKeys = [CodingKeys.leaseSeconds, .dnsServers, .ntpServers, .domainName, .extraOptions,
                             .sweepIntervalSeconds, .expiredRetentionSeconds, .relays, .relayOffersPerSecond,
                             .relayOfferBurst, .clientOffersPerMinute, .clientOfferBurst].map(\.rawValue)
 
@@ -93,7 +92,7 @@ public struct DHCPSettings: Sendable, Hashable, Codable {
     }
 
     /// The store key.
-    static let key: [UInt8] = Array("dhcp/settings".utf8)
+    public static let key: [UInt8] = Array("dhcp/settings".utf8)
 
     /// Options the server sets from the lease, IPAM or the request; an extra option may not
     /// replace them.
@@ -146,7 +145,7 @@ public struct DHCPSettings: Sendable, Hashable, Codable {
     }
 
     /// Applies the document to a DHCP server's configuration.
-    func apply(to c: inout DHCPServerConfiguration) {
+    public func apply(to c: inout DHCPServerConfiguration) {
         c.leaseSeconds = leaseSeconds
         c.dnsServers = dnsServers.compactMap(parseDottedQuad)
         c.extraOptions = options
