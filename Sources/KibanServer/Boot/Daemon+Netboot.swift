@@ -15,8 +15,7 @@ extension Daemon {
 
     /// Who makes a change `caller` asked for, now.
     func author(_ caller: Caller) -> ChangeAuthor {
-        let entry = auditEntry(caller, "", "")
-        return ChangeAuthor(actor: entry.actor, member: entry.member, time: entry.time)
+        ChangeAuthor(actor: auditActor(caller), member: caller.member ?? memberName, time: Date())
     }
 
     /// Runs a netboot read or, with `action`, a change that `caller` asked for (logged and
