@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import KibanCA
 @testable import KibanServer
 import Testing
@@ -221,6 +222,44 @@ struct TrustClusterTests {
             roles()[up.name]?.role == "voter"
         }
         #expect(roles()[down.name]?.role == "learner", "a member that is down was made a voter: \(roles())")
+    }
+
+    @Test("A join whose peer port is taken is refused before the token is sent: no learner is left behind and the token still works")
+    func joinWithTakenPeerPort() async throws {
+        let root = try temporaryDirectory("kiban-join-port")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let cluster = try await DaemonTestSupport.cluster(1, prefix: "jpt", root: root)
+        defer { cluster.stopAll() }
+        let second = try DaemonTestSupport.server("jpt-2", under: root)
+        try await second.start()
+        defer { second.stop() }
+        let token = try cluster.token(for: "jpt-2")
+        let holder = try Self.listen(on: second.address, port: second.peerPort)
+        let refused = second.cli("join", token)
+        close(holder)
+        #expect(refused.code != 0 && refused.stderr.contains("cannot take the peer port"), "\(refused.stderr)")
+        let members = (cluster.members[0].status()?["members"] as? [[String: Any]]) ?? []
+        #expect(members.count == 1, "no learner was added for the refused join: \(members)")
+        let joined = second.cli("join", token)
+        #expect(joined.code == 0, "the same token joins once the port is free: \(joined.stderr)")
+        try await poll("jpt-2 to be a voter") { cluster.voters(seenBy: cluster.members[0]) == 2 }
+    }
+
+    /// A TCP listener on `address:port`, held until the descriptor is closed.
+    static func listen(on address: String, port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var sin = sockaddr_in()
+        sin.sin_family = sa_family_t(AF_INET)
+        sin.sin_port = UInt16(port).bigEndian
+        inet_pton(AF_INET, address, &sin.sin_addr)
+        let bound = withUnsafePointer(to: &sin) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, Glibc.listen(fd, 1) == 0 else {
+            close(fd)
+            throw TestFailure("cannot hold \(address):\(port): errno \(errno)")
+        }
+        return fd
     }
 
     @Test("Promotion: audited, manual when auto-promotion is off; a removed member's certificate is denied")

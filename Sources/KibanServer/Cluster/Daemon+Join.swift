@@ -15,6 +15,7 @@ extension Daemon {
         }
         try beginLifecycleChange()
         defer { busy = false }
+        try await PeerPortProbe.check(host: config.advertiseAddress, port: config.peerPort)
         let (keyPEM, csrPEM) = try caCall { () throws(CAError) in try MemberKey.createRequest(for: identity) }
         let request = JoinRequest(secret: token.secret, name: config.name, endpoint: config.peerEndpoint, csr: csrPEM)
         let (answer, caPEM) = try await ask(token: token, request: request)

@@ -98,8 +98,8 @@ final class ServerProcess: @unchecked Sendable {
     /// `kiban init` or `kiban join TOKEN` (plus `args`): the commands that make a new member
     /// bind its ports. When one was taken after all, the member moves to new ports: the DHCP and
     /// boot ports (their failure is only logged) by a restart that keeps the membership just
-    /// made; a refused peer port (init fails and records nothing) by a restart and another init.
-    /// A join refused that way is returned as it is: it has spent its token.
+    /// made; a refused peer port (init fails and records nothing; join fails before it sends
+    /// its token) by a restart and the same command again.
     func bindingCLI(_ args: [String], portAttemptsMax: Int = 5) async throws -> CLIResult {
         var attempt = 1
         while true {
@@ -114,7 +114,9 @@ final class ServerProcess: @unchecked Sendable {
                 try await start()
                 return result
             }
-            guard args.first == "init", peerPortChosen else { return result }
+            // A refused peer port fails init before it records anything, and join before it
+            // sends the token (PeerPortProbe): both may simply be run again on new ports.
+            guard ["init", "join"].contains(args.first), peerPortChosen else { return result }
             try pickPorts()
             try await start()
         }
