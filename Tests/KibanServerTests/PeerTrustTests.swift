@@ -166,25 +166,26 @@ struct PeerTrustTests {
         #expect(waited < .seconds(30), "closed after \(waited)")
     }
 
-    @Test("One source may hold at most 32 peer connections; the next is closed at once")
+    @Test("One source may hold at most 32 peer connections; one more is closed at once")
     func perSourceCap() async throws {
         let trust = try TestTrust()
         let (server, endpoint, _) = try await Self.server(trust, calls: Calls())
         defer { Task { await server.close() } }
         let (host, port) = try PeerEndpoint.split(endpoint)
-        var held: [any Channel] = []
-        defer { for c in held { c.close(promise: nil) } }
-        for _ in 0..<PeerAcceptor.perSourceMax {
-            held.append(try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: host, port: port).get())
+        var connections: [any Channel] = []
+        defer { for c in connections { c.close(promise: nil) } }
+        for _ in 0...PeerAcceptor.perSourceMax {
+            connections.append(try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: host, port: port).get())
         }
-        let extra = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: host, port: port).get()
+        // Which one is refused is not fixed: the server admits accepted connections on several
+        // event loops, so the 33rd admitted need not be the 33rd connected. Exactly one is.
         let deadline = ContinuousClock.now + .seconds(5)
-        while extra.isActive, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        let closed = !extra.isActive
-        extra.close(promise: nil)
-        #expect(closed, "connection \(PeerAcceptor.perSourceMax + 1) from one source stayed open")
-        let allActive = held.allSatisfy { $0.isActive }
-        #expect(allActive)
+        while connections.filter(\.isActive).count > PeerAcceptor.perSourceMax, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await Task.sleep(for: .milliseconds(200))  // a second refusal would show by now
+        let open = connections.filter(\.isActive).count
+        #expect(open == PeerAcceptor.perSourceMax, "\(open) of \(connections.count) connections from one source stayed open")
     }
 
     @Test("A member connecting out refuses a server whose certificate names another member or cluster")
