@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "KibanServer",
             dependencies: [
-                "KibanRaft", "KibanStore", "KibanCA", "KibanInventory", "KibanNetboot", "KibanMetrics",
+                "KibanRaft", "KibanStore", "KibanCA", "KibanInventory", "KibanNetboot", "KibanMetrics", "KibanNodes",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -124,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "kiban",
             dependencies: [
-                "KibanServer", "KibanStore", "KibanInventory", "KibanCA",
+                "KibanServer", "KibanStore", "KibanInventory", "KibanCA", "KibanNodes",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
