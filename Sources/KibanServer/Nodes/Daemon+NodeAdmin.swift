@@ -1,0 +1,110 @@
+import Foundation
+import KibanCA
+import KibanNodes
+import KibanStore
+
+/// `POST /v1/nodes/tokens`.
+struct NodeTokenBody: Codable, Sendable {
+    var serial: String?
+    var rack: Int?
+    var role: String?
+    var ttlSeconds: Double?
+    var force: Bool?
+}
+
+/// A node token as listed: never the secret or its hash.
+struct NodeTokenView: Codable, Sendable {
+    var id: String
+    var scope: String
+    var force: Bool
+    var expiresAt: Double
+    var createdBy: String
+}
+
+/// A machine as `GET /v1/nodes` lists it (times in seconds since 1970).
+struct NodeView: Codable, Sendable {
+    var serial: String
+    var state: String
+    var rack: Int
+    var role: String
+    var lastHeartbeat: Double?
+    var agentVersion: String?
+    var certificateSerial: String?
+    var certificateNotAfter: Double?
+
+    init(_ s: NodeSummary) {
+        serial = s.serial
+        state = s.state.rawValue
+        rack = s.rack
+        role = s.role
+        lastHeartbeat = s.lastHeartbeat?.timeIntervalSince1970
+        agentVersion = s.agentVersion
+        certificateSerial = s.certificateSerial
+        certificateNotAfter = s.certificateNotAfter?.timeIntervalSince1970
+    }
+}
+
+/// The node subsystem's admin endpoints: tokens and the node list.
+extension Daemon {
+    /// `kiban nodes token create`: the encoded token, printed once.
+    func createNodeToken(_ body: NodeTokenBody, caller: Caller) async throws(ServerError) -> [String: String] {
+        guard let running else { _ = try requireStore(); return [:] }
+        guard let ca = MemberCertificate.der(pem: running.credentials.tls.caPEM) else {
+            throw ServerError(.internal, "the CA certificate in the data directory is unreadable")
+        }
+        let cluster = NodeTokens.Cluster(clusterID: running.local.clusterID, addresses: await nodeEndpoints().values.sorted(),
+                                         caFingerprint: CertificateAuthority.fingerprint(ofDER: ca))
+        let scope = NodeTokenScope(serial: body.serial, rack: body.rack, role: body.role)
+        do {
+            let token = try await nodeEnrollment().tokens.create(scope, force: body.force ?? false, ttl: body.ttlSeconds ?? 3600,
+                                                                  cluster: cluster, user: caller.auditUser, now: Date())
+            logChange(caller, "nodes token create \(token.id)")
+            return ["token": token.encoded, "id": token.id, "scope": scope.description, "expires": "\(Int(token.expiresAt.timeIntervalSince1970))"]
+        } catch {
+            throw await nodeError(error)
+        }
+    }
+
+    /// `kiban nodes token list`.
+    func listNodeTokens() async throws(ServerError) -> [NodeTokenView] {
+        do {
+            return try await nodeEnrollment().tokens.list().map {
+                NodeTokenView(id: $0.id, scope: $0.scope.description, force: $0.force, expiresAt: $0.expiresAt.timeIntervalSince1970,
+                              createdBy: $0.createdBy)
+            }
+        } catch {
+            throw await nodeError(error)
+        }
+    }
+
+    /// `kiban nodes token revoke ID`.
+    func revokeNodeToken(id: String, caller: Caller) async throws(ServerError) {
+        do {
+            try await nodeEnrollment().tokens.revoke(id: id, user: caller.auditUser, now: Date())
+            logChange(caller, "nodes token revoke \(id)")
+        } catch {
+            throw await nodeError(error)
+        }
+    }
+
+    /// `kiban nodes list`: every machine with its health, agent and certificate. The last
+    /// heartbeat is the leader's memory: a follower shows none.
+    func listNodes() async throws(ServerError) -> [NodeView] {
+        do {
+            let enrollment = try nodeEnrollment()
+            var heartbeats: [String: Date] = [:]
+            let service = NodeService(store: enrollment.store, inventory: enrollment.tokens.inventory)
+            let summaries = try await service.summaries(enrolled: try await enrollment.enrolled(), lastHeartbeat: [:])
+            if let monitor = nodes?.monitor {
+                for summary in summaries { heartbeats[summary.serial] = await monitor.latest(summary.serial)?.received }
+            }
+            return summaries.map { summary in
+                var view = NodeView(summary)
+                view.lastHeartbeat = heartbeats[summary.serial]?.timeIntervalSince1970
+                return view
+            }
+        } catch {
+            throw await nodeError(error)
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+/// Node agents as real `kiban agent` processes against a 3-member cluster of real `kiban server`
+/// processes on loopback: token enrollment, refusals, and machine health from heartbeats.
+@Suite("Node agents on a real cluster", .serialized)
+struct NodeAgentClusterTests {
+    /// Three machines of rack 0; KB-3 is retired before anything enrolls.
+    static let machines = """
+        [{"serial": "KB-1", "rack": 0, "role": "worker", "bmc": {"type": "IPMI-2.0"}},
+         {"serial": "KB-2", "rack": 0, "role": "worker", "bmc": {"type": "IPMI-2.0"}},
+         {"serial": "KB-3", "rack": 0, "role": "worker", "bmc": {"type": "IPMI-2.0"}}]
+        """
+
+    /// A cluster with heartbeats every second, the machines registered, and a follower.
+    static func cluster(_ root: String) async throws -> (Cluster, ServerProcess) {
+        let cluster = try await Cluster.start(3, prefix: "node", root: root) { $0.extraConfig = "node-heartbeat-seconds: 1\n" }
+        try await cluster.initialize()
+        try await cluster.joinOthers()
+        var leader: String?
+        try await poll("a leader every member agrees on") {
+            leader = cluster.leader(seenBy: cluster.members[0])
+            return leader != nil && cluster.members.allSatisfy { cluster.leader(seenBy: $0) == leader }
+        }
+        let follower = try #require(cluster.members.first { $0.name != leader })
+        let file = root + "/machines.json"
+        try Data(machines.utf8).write(to: URL(fileURLWithPath: file))
+        for command in [["ipam", "set", InventoryCLITests.fixtures + "/ipam.yml"], ["machines", "import", file],
+                        ["machines", "set-state", "KB-3", "retiring"], ["machines", "set-state", "KB-3", "retired"]] {
+            let r = ServerProcess.run(command + ["--socket", follower.socket])
+            guard r.code == 0 else { throw TestFailure("\(command) failed: \(r.stderr)") }
+        }
+        return (cluster, follower)
+    }
+
+    /// `kiban nodes list -o json` on `m`, by serial.
+    static func nodes(_ m: ServerProcess) -> [String: [String: Any]] {
+        let r = ServerProcess.run(["nodes", "list", "-o", "json", "--socket", m.socket])
+        let list = ((try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [[String: Any]]) ?? []
+        return Dictionary(list.compactMap { row in (row["serial"] as? String).map { ($0, row) } }, uniquingKeysWith: { a, _ in a })
+    }
+
+    static func state(_ m: ServerProcess, _ serial: String) -> String? { nodes(m)[serial]?["state"] as? String }
+
+    /// A node token from `m`.
+    static func token(_ m: ServerProcess, _ args: String...) throws -> String {
+        let r = ServerProcess.run(["nodes", "token", "create"] + args + ["--ttl", "10m", "--socket", m.socket])
+        guard r.code == 0 else { throw TestFailure("nodes token create \(args) failed: \(r.stderr)") }
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test("Agents enroll with tokens; heartbeats make a machine healthy, a killed agent's unreachable, a restarted one healthy again")
+    func agents() async throws {
+        let root = try temporaryDirectory("kiban-nodes")
+        let (cluster, follower) = try await Self.cluster(root)
+        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+
+        // Enrollment through a follower's node API (the token lists every member).
+        let agent = AgentProcess(serial: "KB-1", under: root)
+        let token = try Self.token(follower, "KB-1")
+        var r = try agent.join(token: token)
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("enrolled KB-1"))
+        for name in ["node.key", "node.pem", "ca.pem"] {
+            let mode = (try FileManager.default.attributesOfItem(atPath: agent.stateDir + "/" + name)[.posixPermissions] as? NSNumber)?.intValue
+            #expect(mode == 0o600, "\(name) is 0600")
+        }
+
+        // The used token, a wrong one, another machine's and a retired machine's are refused.
+        r = try AgentProcess(serial: "KB-1", under: root + "/again").join(token: token)
+        #expect(r.code != 0 && r.stderr.contains("not valid"), "a used token: \(r.stderr)")
+        r = try AgentProcess(serial: "KB-2", under: root).join(token: try Self.token(follower, "KB-1"))
+        #expect(r.code != 0 && r.stderr.contains("not machine KB-2"), "another machine's token: \(r.stderr)")
+        r = try AgentProcess(serial: "KB-2", under: root).join(token: "kibannode1.AAAA")
+        #expect(r.code != 0, "a damaged token")
+        r = try AgentProcess(serial: "KB-3", under: root).join(token: try Self.token(follower, "--rack", "0"))
+        #expect(r.code != 0 && r.stderr.contains("retired"), "a retired machine: \(r.stderr)")
+        r = try AgentProcess(serial: "KB-1", under: root + "/twice").join(token: try Self.token(follower, "KB-1"))
+        #expect(r.code != 0 && r.stderr.contains("already holds"), "a machine with a valid certificate: \(r.stderr)")
+        let audit = ServerProcess.run(["audit", "--action", "nodes.enroll", "-o", "json", "--socket", follower.socket])
+        #expect(audit.stdout.contains("KB-1") && audit.stdout.contains("refused"), "enrollments and refusals are audited: \(audit.stdout)")
+
+        // Heartbeats make it healthy; the facts reach the store.
+        try agent.start(interval: 0.5)
+        try await poll("KB-1 to become healthy", seconds: 60) { Self.state(follower, "KB-1") == "healthy" }
+        try await poll("KB-1's facts", seconds: 30) { Self.nodes(follower)["KB-1"]?["agentVersion"] as? String != nil }
+
+        // Killed, it becomes unreachable after three missed intervals; restarted, healthy again.
+        agent.kill()
+        try await poll("KB-1 to become unreachable", seconds: 60) { Self.state(follower, "KB-1") == "unreachable" }
+        try agent.start(interval: 0.5)
+        try await poll("KB-1 to become healthy again", seconds: 60) { Self.state(follower, "KB-1") == "healthy" }
+        #expect(Self.state(follower, "KB-2") == "uninitialized", "a machine without an agent stays as it was")
+        #expect(Self.state(follower, "KB-3") == "retired")
+        agent.kill()
+    }
+}
