@@ -92,6 +92,75 @@ struct NodeAgentClusterTests {
         try await poll("KB-1 to become healthy again", seconds: 60) { Self.state(follower, "KB-1") == "healthy" }
         #expect(Self.state(follower, "KB-2") == "uninitialized", "a machine without an agent stays as it was")
         #expect(Self.state(follower, "KB-3") == "retired")
+
+        // The leader dies: the agent follows the new one, which starts with a grace period, so
+        // the machine never turns unreachable.
+        let changes = { (m: ServerProcess) in
+            ServerProcess.run(["audit", "--subject", "KB-1", "-o", "json", "--socket", m.socket]).stdout.components(separatedBy: "unreachable").count
+        }
+        let before = changes(follower)
+        let leaderName = try #require(cluster.leader(seenBy: follower))
+        let leader = try #require(cluster.member(leaderName))
+        leader.kill()
+        let survivor = try #require(cluster.members.first { $0.name != leader.name && $0.name != follower.name })
+        try await poll("a new leader hearing from KB-1", seconds: 60) {
+            guard let new = cluster.leader(seenBy: survivor), new != leader.name, let m = cluster.member(new) else { return false }
+            return Self.nodes(m)["KB-1"]?["lastHeartbeat"] as? Double != nil
+        }
+        try await Task.sleep(for: .seconds(4))
+        #expect(Self.state(survivor, "KB-1") == "healthy")
+        #expect(changes(survivor) == before, "no unreachable change after the failover")
         agent.kill()
+    }
+
+    @Test("The node API bounds requests before authentication and knows machines only by their node certificates")
+    func bounds() async throws {
+        let root = try temporaryDirectory("kiban-node-api")
+        let (cluster, follower) = try await Self.cluster(root)
+        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        let agent = AgentProcess(serial: "KB-1", under: root)
+        #expect(try agent.join(token: try Self.token(follower, "KB-1")).code == 0)
+        let ca = agent.stateDir + "/ca.pem"
+        let url = "https://\(follower.nodeEndpoint)"
+        let curl = { (args: [String]) in
+            ServerProcess.run(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca] + args,
+                              executable: URL(fileURLWithPath: "/usr/bin/curl")).stdout
+        }
+        #expect(curl([url + "/v1/ca"]) == "200", "the member certificate verifies against the pinned CA")
+        #expect(curl(["-X", "POST", "--data", "{}", url + "/v1/heartbeat"]) == "403", "no client certificate")
+        let member = follower.dataDir + "/tls/member"
+        #expect(curl(["--cert", member + ".pem", "--key", member + ".key", "-X", "POST", "--data", "{\"checks\": []}", url + "/v1/heartbeat"]) == "403",
+                "a member certificate is no node's")
+        let big = root + "/big.json"
+        try Data(repeating: 0x20, count: 300 * 1024).write(to: URL(fileURLWithPath: big))
+        #expect(curl(["--data-binary", "@" + big, url + "/v1/enroll"]) == "413")
+        #expect(curl((0..<70).flatMap { ["-H", "X-Pad-\($0): 1"] } + [url + "/v1/ca"]) == "431")
+
+        // The node certificate names the machine; the body's serial is ignored.
+        let client = root + "/client.pem"
+        try Data((try String(contentsOfFile: agent.stateDir + "/node.pem", encoding: .utf8)
+                  + String(contentsOfFile: agent.stateDir + "/chain.pem", encoding: .utf8)).utf8).write(to: URL(fileURLWithPath: client))
+        let node = ["--cert", client, "--key", agent.stateDir + "/node.key"]
+        #expect(curl(node + ["-X", "PUT", "--data", "{\"serial\": \"KB-2\", \"nics\": [], \"disks\": [], \"kernel\": \"x\", \"osRelease\": \"\", \"agentVersion\": \"forged\"}",
+                             url + "/v1/facts"]) == "200")
+        let facts = Self.nodes(follower)
+        #expect(facts["KB-1"]?["agentVersion"] as? String == "forged")
+        #expect(facts["KB-2"]?["agentVersion"] == nil, "nothing was recorded for the serial in the body")
+
+        // A request that stops half way is closed when its time is up, before authentication.
+        let started = ContinuousClock.now
+        let slow = Process()
+        slow.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        slow.arguments = ["s_client", "-quiet", "-connect", follower.nodeEndpoint]
+        let input = Pipe()
+        slow.standardInput = input
+        slow.standardOutput = FileHandle.nullDevice
+        slow.standardError = FileHandle.nullDevice
+        try slow.run()
+        input.fileHandleForWriting.write(Data("POST /v1/enroll HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{".utf8))
+        try await poll("the server to close the stalled request", seconds: 30) { !slow.isRunning }
+        let held = ContinuousClock.now - started
+        #expect(held >= .seconds(9) && held < .seconds(20), "held for \(held)")
+        try? input.fileHandleForWriting.close()
     }
 }

@@ -48,9 +48,12 @@ extension NodeAgent {
                 }
                 try? await Task.sleep(for: .seconds(options.intervalSeconds ?? session.intervalSeconds))
             } catch {
-                logger.warning("no member took the report; waiting", metadata: ["kiban.agent.error": "\(error.message)", "kiban.agent.retry_seconds": "\(backoff)"])
-                try? await Task.sleep(for: .seconds(backoff))
-                backoff = min(backoff * 2, options.backoffMaxSeconds)
+                // A member that answered (a follower while no leader is known) is retried at the
+                // interval: the new leader's grace period is short. Silence backs off.
+                let wait = session.answered ? options.intervalSeconds ?? session.intervalSeconds : backoff
+                logger.warning("no member took the report; waiting", metadata: ["kiban.agent.error": "\(error.message)", "kiban.agent.retry_seconds": "\(wait)"])
+                try? await Task.sleep(for: .seconds(wait))
+                if !session.answered { backoff = min(backoff * 2, options.backoffMaxSeconds) }
             }
         }
     }
@@ -64,6 +67,8 @@ struct AgentSession {
     var sentFacts: NodeFacts?
     var checks: [HealthCheck] = []
     var intervalSeconds = 5.0
+    /// Whether some member answered during the last round (even only to say it does not lead).
+    var answered = false
     let runner = CheckRunner()
 
     init(members: [String]) { self.members = members }
@@ -71,6 +76,7 @@ struct AgentSession {
     /// One round: facts when changed, then the heartbeat; returns the members the cluster listed.
     /// - Throws: ``ServerError`` `unavailable` when no member took it; a refusal as it came.
     mutating func beat(_ client: NodeAPIClient, collector: FactCollector, serial: String, logger: Logger) async throws(ServerError) -> [String]? {
+        answered = false
         let facts = collector.collect(serial: serial)
         if facts != sentFacts {
             _ = try await send(client, .PUT, "/v1/facts", facts)
@@ -94,6 +100,7 @@ struct AgentSession {
             guard let endpoint = members.first else { break }
             do throws(ServerError) {
                 let (status, answer) = try await client.request(endpoint: endpoint, method: method, path: path, body: body)
+                answered = true
                 if status == .misdirectedRequest {
                     let leader = (try? JSONDecoder().decode([String: String].self, from: Data(answer)))?["leader"] ?? ""
                     lastError = ServerError(.unavailable, "\(endpoint) does not lead")
