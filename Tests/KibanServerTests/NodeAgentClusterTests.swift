@@ -85,6 +85,15 @@ struct NodeAgentClusterTests {
         try await poll("KB-1 to become healthy", seconds: 60) { Self.state(follower, "KB-1") == "healthy" }
         try await poll("KB-1's facts", seconds: 30) { Self.nodes(follower)["KB-1"]?["agentVersion"] as? String != nil }
 
+        // A check of its role fails: unhealthy; it passes again: healthy.
+        let marker = root + "/marker", checks = root + "/checks.yaml"
+        try Data("- {name: marker, path: \(marker)}\n".utf8).write(to: URL(fileURLWithPath: checks))
+        r = ServerProcess.run(["nodes", "checks", "set", "worker", checks, "--socket", follower.socket])
+        #expect(r.code == 0, "\(r.stderr)")
+        try await poll("KB-1 to become unhealthy", seconds: 30) { Self.state(follower, "KB-1") == "unhealthy" }
+        _ = FileManager.default.createFile(atPath: marker, contents: nil)
+        try await poll("KB-1 to become healthy with its check passing", seconds: 30) { Self.state(follower, "KB-1") == "healthy" }
+
         // Killed, it becomes unreachable after three missed intervals; restarted, healthy again.
         agent.kill()
         try await poll("KB-1 to become unreachable", seconds: 60) { Self.state(follower, "KB-1") == "unreachable" }

@@ -62,8 +62,8 @@ public struct NodeService: Sendable {
     }
 
     /// The checks agents of `role` run (none when unset).
-    public func checks(role: String) async throws -> [HealthCheck] {
-        try await store.record([HealthCheck].self, at: NodeKeys.checks(role))?.value ?? []
+    public func checks(role: String, consistency: ReadConsistency = .linearizable) async throws -> [HealthCheck] {
+        try await store.record([HealthCheck].self, at: NodeKeys.checks(role), consistency: consistency)?.value ?? []
     }
 
     /// A state change health made.

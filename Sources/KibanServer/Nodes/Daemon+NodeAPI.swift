@@ -86,8 +86,11 @@ extension Daemon {
                 "message": "this member does not lead; send heartbeats to the leader" + (leader.map { " at \($0)" } ?? " (none known yet; retry)")]))
         }
         let inventory = try inventoryService()
-        let role = try await inventory.machine(serial)?.registration.role
-        let checks = try await role.asyncMap { try await NodeService(store: inventory.store, inventory: inventory).checks(role: $0) } ?? []
+        // Local reads: this member leads, and a heartbeat costs no quorum round.
+        let role = try await inventory.machine(serial, consistency: .serializable)?.registration.role
+        let checks = try await role.asyncMap {
+            try await NodeService(store: inventory.store, inventory: inventory).checks(role: $0, consistency: .serializable)
+        } ?? []
         return ok(HeartbeatAnswer(intervalSeconds: config.nodeHeartbeatSeconds, checks: checks, members: endpoints.values.sorted()))
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import KibanCA
 import KibanNodes
 import KibanStore
+import Yams
 
 /// `POST /v1/nodes/tokens`.
 struct NodeTokenBody: Codable, Sendable {
@@ -82,6 +83,36 @@ extension Daemon {
         do {
             try await nodeEnrollment().tokens.revoke(id: id, user: caller.auditUser, now: Date())
             logChange(caller, "nodes token revoke \(id)")
+        } catch {
+            throw await nodeError(error)
+        }
+    }
+
+    /// `kiban nodes checks set ROLE FILE`: the checks agents of `role` run, from a YAML or JSON
+    /// list (empty: none). Audited as `nodes.checks.set`.
+    func setNodeChecks(role: String, document: [UInt8], caller: Caller) async throws(ServerError) -> [HealthCheck] {
+        let checks: [HealthCheck]
+        do {
+            let text = String(decoding: document, as: UTF8.self)
+            checks = text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? [] : try YAMLDecoder().decode([HealthCheck].self, from: text)
+        } catch {
+            throw ServerError(.badRequest, "the checks are not a YAML or JSON list of {name, unit|path|command, timeout-seconds}: \(error)")
+        }
+        do {
+            let service = NodeService(store: try requireStore(), inventory: try inventoryService())
+            try await service.setChecks(checks, role: role)
+        } catch {
+            throw await nodeError(error)
+        }
+        await audit(caller, "nodes.checks.set", role, detail: checks.map(\.name).joined(separator: ", "))
+        logChange(caller, "nodes checks set \(role)")
+        return checks
+    }
+
+    /// `kiban nodes checks get ROLE`.
+    func nodeChecks(role: String) async throws(ServerError) -> [HealthCheck] {
+        do {
+            return try await NodeService(store: try requireStore(), inventory: try inventoryService()).checks(role: role)
         } catch {
             throw await nodeError(error)
         }
