@@ -10,7 +10,7 @@ struct NodesCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List machines with their state, last heartbeat, agent version and node certificate expiry.",
-            discussion: "The last heartbeat is the leader's memory: run it on the leader (kiban status) to see it.")
+            discussion: "The last heartbeat is the leader's memory (heartbeats are not stored); any member asks the leader for it.")
         @OptionGroup var client: ClientOptions
 
         func run() throws {

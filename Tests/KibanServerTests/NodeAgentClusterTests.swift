@@ -84,6 +84,8 @@ struct NodeAgentClusterTests {
         try agent.start(interval: 0.5)
         try await poll("KB-1 to become healthy", seconds: 60) { Self.state(follower, "KB-1") == "healthy" }
         try await poll("KB-1's facts", seconds: 30) { Self.nodes(follower)["KB-1"]?["agentVersion"] as? String != nil }
+        let heard = try #require(Self.nodes(follower)["KB-1"]?["lastHeartbeat"] as? Double, "a follower lists the leader's last heartbeat")
+        #expect(abs(heard - Date().timeIntervalSince1970) < 10)
 
         // A check of its role fails: unhealthy; it passes again: healthy.
         let marker = root + "/marker", checks = root + "/checks.yaml"
@@ -142,6 +144,8 @@ struct NodeAgentClusterTests {
                 "a member certificate is no node's")
         let big = root + "/big.json"
         try Data(repeating: 0x20, count: 300 * 1024).write(to: URL(fileURLWithPath: big))
+        #expect(curl(["--cert", member + ".pem", "--key", member + ".key", url + "/v1/heartbeats"]) == "421",
+                "a member may ask for the heartbeats, which only the leader has")
         #expect(curl(["--data-binary", "@" + big, url + "/v1/enroll"]) == "413")
         #expect(curl((0..<70).flatMap { ["-H", "X-Pad-\($0): 1"] } + [url + "/v1/ca"]) == "431")
 
@@ -152,6 +156,7 @@ struct NodeAgentClusterTests {
         let node = ["--cert", client, "--key", agent.stateDir + "/node.key"]
         #expect(curl(node + ["-X", "PUT", "--data", "{\"serial\": \"KB-2\", \"nics\": [], \"disks\": [], \"kernel\": \"x\", \"osRelease\": \"\", \"agentVersion\": \"forged\"}",
                              url + "/v1/facts"]) == "200")
+        #expect(curl(node + [url + "/v1/heartbeats"]) == "403", "a node may not read the fleet's heartbeats")
         let facts = Self.nodes(follower)
         #expect(facts["KB-1"]?["agentVersion"] as? String == "forged")
         #expect(facts["KB-2"]?["agentVersion"] == nil, "nothing was recorded for the serial in the body")

@@ -44,6 +44,9 @@ public actor HealthMonitor {
     /// The latest heartbeat of `serial` this leader received.
     public func latest(_ serial: String) -> HealthReport? { ledger?.report(of: serial) }
 
+    /// When this leader last heard from each machine; nil when this member does not lead.
+    public var lastHeartbeats: [String: Date]? { ledger?.received }
+
     /// Applies the changes the ledger calls for at `now` (nothing when not leading), after
     /// forgetting machines that left the inventory.
     public func apply(now: Date) async throws -> [NodeService.Applied] {

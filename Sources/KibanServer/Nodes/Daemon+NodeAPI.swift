@@ -55,6 +55,12 @@ extension Daemon {
             let serial = try await nodeIdentity(r)
             let body = try JSONDecoder().decode(HeartbeatBody.self, from: Data(r.body))
             return try await heartbeat(serial, body)
+        case (.GET, "/v1/heartbeats"):
+            try requireMember(r)
+            guard let received = await nodes?.monitor.lastHeartbeats else {
+                return NodeAPIResponse(status: .misdirectedRequest, body: AdminRouter.encode(["error": "unavailable", "message": "this member does not lead"]))
+            }
+            return ok(received.mapValues(\.timeIntervalSince1970))
         case (.PUT, "/v1/facts"):
             let serial = try await nodeIdentity(r)
             var facts = try JSONDecoder().decode(NodeFacts.self, from: Data(r.body))
@@ -63,6 +69,13 @@ extension Daemon {
             return ok(["recorded": written])
         default:
             throw ServerError(.notFound, "no node API endpoint \(r.method) \(r.path); see docs/nodes.md")
+        }
+    }
+
+    /// Refuses a request whose client certificate is not a listed member's of this cluster.
+    private func requireMember(_ r: NodeAPIRequest) throws(ServerError) {
+        guard let client = r.client, let id = client.memberID, client.clusterID == running?.local.clusterID, directory.record(id) != nil else {
+            throw ServerError(.forbidden, "this endpoint answers members of the cluster only")
         }
     }
 

@@ -118,24 +118,31 @@ extension Daemon {
         }
     }
 
-    /// `kiban nodes list`: every machine with its health, agent and certificate. The last
-    /// heartbeat is the leader's memory: a follower shows none.
+    /// `kiban nodes list`: every machine with its health, agent and certificate; the last
+    /// heartbeats come from the leader's memory (asked over its node API with this member's
+    /// certificate when this member does not lead; none when it cannot be reached).
     func listNodes() async throws(ServerError) -> [NodeView] {
         do {
             let enrollment = try nodeEnrollment()
-            var heartbeats: [String: Date] = [:]
             let service = NodeService(store: enrollment.store, inventory: enrollment.tokens.inventory)
-            let summaries = try await service.summaries(enrolled: try await enrollment.enrolled(), lastHeartbeat: [:])
-            if let monitor = nodes?.monitor {
-                for summary in summaries { heartbeats[summary.serial] = await monitor.latest(summary.serial)?.received }
-            }
-            return summaries.map { summary in
-                var view = NodeView(summary)
-                view.lastHeartbeat = heartbeats[summary.serial]?.timeIntervalSince1970
-                return view
-            }
+            let summaries = try await service.summaries(enrolled: try await enrollment.enrolled(), lastHeartbeat: await leaderHeartbeats())
+            return summaries.map(NodeView.init)
         } catch {
             throw await nodeError(error)
         }
+    }
+
+    /// When the leader last heard from each machine.
+    private func leaderHeartbeats() async -> [String: Date] {
+        if let local = await nodes?.monitor.lastHeartbeats { return local }
+        guard let running, let leader = directory.record(await running.store.status.leader),
+              let endpoint = await nodeEndpoints()[leader.name] else { return [:] }
+        let tls = running.credentials.tls
+        guard let client = try? NodeAPIClient(caPEM: tls.caPEM, clusterID: running.local.clusterID,
+                                              certificatePEM: tls.certificatePEM, keyPEM: tls.keyPEM),
+              let (status, body) = try? await client.request(endpoint: endpoint, method: .GET, path: "/v1/heartbeats", body: nil),
+              status == .ok, let seconds = try? JSONDecoder().decode([String: Double].self, from: Data(body))
+        else { return [:] }
+        return seconds.mapValues { Date(timeIntervalSince1970: $0) }
     }
 }
