@@ -81,7 +81,7 @@ struct NodeEnrollmentTests {
         #expect(serial == "KB-1")
     }
 
-    @Test("Wrong, expired and foreign-scope tokens are refused; a refused scope leaves the token unspent")
+    @Test("Wrong, expired and foreign-scope tokens are refused; a refused scope or a bad CSR leaves the token unspent")
     func wrongTokens() async throws {
         let (cluster, enrollment) = try await enrollmentFixture()
         defer { Task { await cluster.stop() } }
@@ -95,6 +95,8 @@ struct NodeEnrollmentTests {
         #expect(await refusal { _ = try await enrollment.enroll("KB-1", other) } == .refused)
         #expect(try await enrollment.tokens.list().contains { $0.id == other.id }, "still unspent")
         let rack = try await enrollment.token(NodeTokenScope(rack: 1))
+        let garbled = NodeEnrollment.Request(secret: rack.secret, serial: "KB-3", csr: "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n")
+        #expect(await refusal { _ = try await enrollment.enroll(garbled, now: Date()) } == .invalidInput)
         _ = try await enrollment.enroll("KB-3", rack)
     }
 

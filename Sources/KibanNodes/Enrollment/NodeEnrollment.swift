@@ -65,8 +65,9 @@ public struct NodeEnrollment: Sendable {
     }
 
     /// Enrolls the machine `request` names.
-    /// - Throws: ``NodeError`` `refused` (token, scope, policy) or `invalidInput` (serial);
-    ///   `CAError` when the request is not a valid CSR.
+    /// - Throws: ``NodeError`` `refused` (token, scope, policy) or `invalidInput` (serial, a
+    ///   CSR that does not parse or whose signature does not match its key; the token is then
+    ///   not spent).
     public func enroll(_ request: Request, now: Date) async throws -> Enrolled {
         guard NodeFacts.isName(request.serial) else { throw NodeError(.invalidInput, "a serial is 1 to 64 letters, digits, '.', '_' or '-'") }
         let token = try await tokens.check(secret: request.secret, now: now)
@@ -79,6 +80,7 @@ public struct NodeEnrollment: Sendable {
         if let reason = EnrollmentPolicy.refusal(serial: request.serial, machine: machine, issued: token.value.force ? nil : issued, now: now) {
             throw try await refuse(request.serial, token, reason, now: now)
         }
+        do { try PKIService.checkCSR(request.csr) } catch { throw NodeError(.invalidInput, error.message) }
         try await tokens.spend(token)
         try await prepareIssuer()
         let certificate = try await pki.sign(role: Self.role, csrPEM: request.csr,

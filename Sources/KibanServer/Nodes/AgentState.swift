@@ -26,7 +26,7 @@ struct AgentState: Codable, Sendable {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let summary = try JSONEncoder().encode(Summary(cluster: cluster, serial: serial, members: members))
             for (name, bytes) in [("ca.pem", Array(caPEM.utf8)), ("node.key", Array(keyPEM.utf8)), ("node.pem", Array(certificatePEM.utf8)),
-                                  ("chain.pem", Array(chainPEM.joined().utf8)), ("agent.json", Array(summary))] {
+                                  ("chain.pem", Array(chainPEM.map { $0.hasSuffix("\n") ? $0 : $0 + "\n" }.joined().utf8)), ("agent.json", Array(summary))] {
                 try Self.write(dir + "/" + name, bytes)
             }
         } catch let error as ServerError {
