@@ -6,6 +6,14 @@ import Testing
 
 @Suite("The leader's health loop")
 struct HealthMonitorTests {
+    @Test("What the leader keeps of a report is bounded whatever the agent sent")
+    func bounded() {
+        let huge = HealthReport.Check(name: String(repeating: "n", count: 1000), passed: false, detail: String(repeating: "d", count: 100_000))
+        let report = HealthReport.bounded(received: nodeT0, checks: Array(repeating: huge, count: 100))
+        #expect(report.checks.count == HealthCheck.perRoleMax)
+        #expect(report.checks.allSatisfy { $0.name.utf8.count == 64 && $0.detail.utf8.count == 256 && !$0.passed })
+    }
+
     @Test("Only a leading member takes heartbeats; a new leader starts with a full grace period")
     func leadership() async throws {
         let (cluster, nodes) = try await nodeFixture()

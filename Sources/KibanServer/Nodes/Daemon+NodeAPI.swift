@@ -92,7 +92,7 @@ extension Daemon {
         guard body.checks.count <= HealthCheck.perRoleMax else { throw NodeError(.invalidInput, "at most \(HealthCheck.perRoleMax) check results") }
         guard let monitor = nodes?.monitor else { throw ServerError(.unavailable, "the node subsystem is not running") }
         let endpoints = await nodeEndpoints()
-        guard await monitor.heartbeat(serial, HealthReport(received: Date(), checks: body.checks)) else {
+        guard await monitor.heartbeat(serial, HealthReport.bounded(received: Date(), checks: body.checks)) else {
             let leader = await leaderName().flatMap { endpoints[$0] }
             return NodeAPIResponse(status: .misdirectedRequest, body: AdminRouter.encode([
                 "error": ServerError.Code.unavailable.rawValue, "leader": leader ?? "",
