@@ -122,6 +122,13 @@ struct NodeAgentClusterTests {
         #expect(Self.state(survivor, "KB-1") == "healthy")
         #expect(changes(survivor) == before, "no unreachable change after the failover")
         agent.kill()
+
+        // Removing the dead member removes its node API endpoint: agents stop learning it.
+        #expect(survivor.cli("kv", "get", "nodes/api/\(leader.name)").code == 0)
+        r = survivor.cli("members", "remove", leader.name)
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(survivor.cli("kv", "get", "nodes/api/\(leader.name)").code == 1)
+        #expect(survivor.cli("kv", "get", "nodes/api/\(survivor.name)").stdout.contains(survivor.nodeEndpoint))
     }
 
     @Test("The node API bounds requests before authentication and knows machines only by their node certificates")
