@@ -55,12 +55,13 @@ struct NodeAgentClusterTests {
         let (cluster, follower) = try await Self.cluster(root)
         defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
 
-        // Enrollment through a follower's node API (the token lists every member).
+        // Enrollment through a follower's node API (given first; the token lists every member).
         let agent = AgentProcess(serial: "KB-1", under: root)
         let token = try Self.token(follower, "KB-1")
-        var r = try agent.join(token: token)
+        var r = try agent.join(token: token, servers: [follower.nodeEndpoint])
         #expect(r.code == 0, "\(r.stderr)")
         #expect(r.stdout.contains("enrolled KB-1"))
+        #expect(follower.log.contains("enrolled a machine"), "the follower enrolled it")
         for name in ["node.key", "node.pem", "ca.pem"] {
             let mode = (try FileManager.default.attributesOfItem(atPath: agent.stateDir + "/" + name)[.posixPermissions] as? NSNumber)?.intValue
             #expect(mode == 0o600, "\(name) is 0600")

@@ -8,7 +8,7 @@ import NIOHTTP1
 public enum NodeAgent {
     /// `kiban agent join`: pins the cluster CA by the token's fingerprint, then (and only then)
     /// sends the token's secret, the serial and a CSR for a fresh key; saves the certificate, the
-    /// key and the CA under `stateDir`. Tries every member the token lists, and `servers`.
+    /// key and the CA under `stateDir`. Tries `servers` first, then every member the token lists.
     /// - Returns: the answer of the member that enrolled the machine.
     /// - Throws: ``ServerError`` `badRequest` (token), `forbidden` (refused, with the member's
     ///   reason; or a member of another cluster, before anything secret was sent), `unavailable`.
@@ -22,7 +22,7 @@ public enum NodeAgent {
             throw ServerError(.internal, "\(error)")
         }
         var lastError = ServerError(.unavailable, "no member the token lists answered")
-        for endpoint in unique(token.addresses + servers) {
+        for endpoint in unique(servers + token.addresses) {
             do throws(ServerError) {
                 let caPEM = try await pinnedCA(endpoint, token: token)
                 let client = try NodeAPIClient(caPEM: caPEM, clusterID: token.clusterID)
