@@ -88,6 +88,11 @@ struct NodeAgentClusterTests {
         let heard = try #require(Self.nodes(follower)["KB-1"]?["lastHeartbeat"] as? Double, "a follower lists the leader's last heartbeat")
         #expect(abs(heard - Date().timeIntervalSince1970) < 10)
 
+        // Steady heartbeats (8 in 4 s) write nothing: the store's revision stays.
+        let revision = try #require(follower.status()?["revision"] as? Int)
+        try await Task.sleep(for: .seconds(4))
+        #expect(follower.status()?["revision"] as? Int == revision, "heartbeats that change nothing cost no Raft write")
+
         // A check of its role fails: unhealthy; it passes again: healthy.
         let marker = root + "/marker", checks = root + "/checks.yaml"
         try Data("- {name: marker, path: \(marker)}\n".utf8).write(to: URL(fileURLWithPath: checks))
