@@ -100,11 +100,11 @@ extension Daemon {
         }
         do {
             let service = NodeService(store: try requireStore(), inventory: try inventoryService())
-            try await service.setChecks(checks, role: role)
+            let entry = auditEntry(caller, "nodes.checks.set", role, detail: checks.isEmpty ? "none" : checks.map(\.name).joined(separator: ", "))
+            try await service.setChecks(checks, role: role, audit: entry)
         } catch {
             throw await nodeError(error)
         }
-        await audit(caller, "nodes.checks.set", role, detail: checks.map(\.name).joined(separator: ", "))
         logChange(caller, "nodes checks set \(role)")
         return checks
     }
