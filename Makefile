@@ -41,8 +41,8 @@ sim-and-package: sim-build
 		echo "sim-run in the background (log: .build-release/sim.log) while make deb builds"; \
 		$(MAKE) sim-run SIM="$$sim" >.build-release/sim.log 2>&1 & pid=$$!; \
 		$(MAKE) deb; deb=$$?; wait $$pid; simrc=$$?; cat .build-release/sim.log; \
-		[ $$simrc -eq 0 ] && [ $$deb -eq 0 ] && tests/package/test-package.sh out/kiban_$(VERSION)_amd64.deb && \
-		tests/package/test-guide.sh out/kiban_$(VERSION)_amd64.deb; fi
+		[ $$simrc -eq 0 ] && [ $$deb -eq 0 ] && integration/package/test-package.sh out/kiban_$(VERSION)_amd64.deb && \
+		integration/package/test-guide.sh out/kiban_$(VERSION)_amd64.deb; fi
 
 # Release builds (`sim`, `deb`) share one scratch directory and the package's flags, so what
 # both use (KibanRaft, ArgumentParser) is compiled once. scripts/build-deb.sh uses the same.
@@ -69,11 +69,11 @@ deb: deps
 	scripts/build-deb.sh
 
 # The package under a real systemd in Debian 12 containers, and lintian and piuparts; then
-# docs/operator-guide.md run as written (tests/package/test-guide.sh). Root only.
+# docs/operator-guide.md run as written (integration/package/test-guide.sh). Root only.
 test-package:
 	@if [ "$$(id -u)" -ne 0 ]; then echo "test-package: skipped: needs root (containers, namespaces, piuparts)"; \
-	else $(MAKE) deb && tests/package/test-package.sh out/kiban_$(VERSION)_amd64.deb && \
-		tests/package/test-guide.sh out/kiban_$(VERSION)_amd64.deb; fi
+	else $(MAKE) deb && integration/package/test-package.sh out/kiban_$(VERSION)_amd64.deb && \
+		integration/package/test-guide.sh out/kiban_$(VERSION)_amd64.deb; fi
 
 # docs/cli.md from the binary's --help (make test checks that it is current).
 cli-docs: build
@@ -97,35 +97,35 @@ soak-jepsen: deps
 	KIBAN_JEPSEN_SECONDS=$${KIBAN_JEPSEN_SECONDS:-300} $(SWIFT) test $(BUILD_FLAGS) --skip-build --filter JepsenTests/registerUnderFaults
 
 # Longer durability runs than `make test` does: SIGKILL 500 times, then 30 power cuts of a VM
-# (tests/harness/powerloss-vm.sh, docs/testing.md), then the store without fsync through 10
+# (integration/harness/powerloss-vm.sh, docs/testing.md), then the store without fsync through 10
 # power cuts, each on an empty disk, counting those that lose acknowledged writes.
 soak-store: deps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	KIBAN_CRASH_KILLS=$${KIBAN_CRASH_KILLS:-500} $(SWIFT) test $(BUILD_FLAGS) --skip-build --filter CrashDurabilityTests
 	STORE_CRASH="$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kiban-store-crash" CYCLES=$${KIBAN_POWERLOSS_CYCLES:-30} \
-		tests/harness/powerloss-vm.sh
+		integration/harness/powerloss-vm.sh
 	STORE_CRASH="$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kiban-store-crash" CYCLES=$${KIBAN_POWERLOSS_UNSAFE_CYCLES:-10} \
-		UNSAFE=1 UNSAFE_EVERY_CYCLE=1 tests/harness/powerloss-vm.sh
+		UNSAFE=1 UNSAFE_EVERY_CYCLE=1 integration/harness/powerloss-vm.sh
 
 bench:
 	@scripts/install-deps.sh bench
-	scripts/bench.sh
+	bench/bench.sh
 
 # Only the store benchmark (in-process 3-member Kiban cluster next to a 3-member etcd).
 bench-store:
 	@scripts/install-deps.sh bench
-	scripts/bench-store.sh
+	bench/bench-store.sh
 
 # Only the inventory benchmark (5,000 machines in 100 racks: import, queries, memory).
 bench-inventory:
 	@scripts/install-deps.sh bench
-	scripts/bench-inventory.sh
+	bench/bench-inventory.sh
 
 # Only the boot storm (N=1000 machines: perfdhcp + HTTP fetches, Kiban next to dnsmasq + nginx;
 # N, C, ROUNDS, KERNEL_MB override).
 bench-boot:
 	@scripts/install-deps.sh bench
-	scripts/bench-boot.sh
+	bench/bench-boot.sh
 
 clean:
 	rm -rf .build .build-release out

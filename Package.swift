@@ -124,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "kiban",
             dependencies: [
-                "KibanServer", "KibanStore", "KibanInventory", "KibanCA", "KibanNodes",
+                "KibanServer", "KibanStore", "KibanInventory", "KibanCA", "KibanNetboot", "KibanNodes",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(name: "KibanRaftTests", dependencies: ["KibanRaft"],
                     exclude: ["testdata"], swiftSettings: strict),
         .testTarget(name: "KibanCATests",
-                    dependencies: ["KibanCA", "KibanStore", "KibanRaft", .product(name: "Logging", package: "swift-log")],
+                    dependencies: ["KibanCA", "KibanStore", "KibanRaft", "KibanTestSupport", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
         .testTarget(name: "KibanNetbootTests",
                     dependencies: ["KibanNetboot", "KibanStore", "KibanIO", "KibanInventory", "KibanRaft",
@@ -154,7 +154,7 @@ let package = Package(
         // Three DHCP servers over a 3-member in-process store, for the namespace tests and make bench.
         .executableTarget(name: "kiban-dhcp-harness",
                           dependencies: ["KibanNetboot", "KibanStore", "KibanIO", "KibanInventory", "KibanRaft",
-                                         "KibanServer", .product(name: "Logging", package: "swift-log")],
+                                         .product(name: "Logging", package: "swift-log")],
                           path: "Sources/KibanDHCPHarness", swiftSettings: strict),
         // Also starts real `kiban` processes (the executable is built next to the test bundle).
         .testTarget(name: "KibanServerTests", dependencies: ["KibanServer", "KibanRaft", "KibanRaftSimulation", "kiban",
@@ -170,7 +170,7 @@ let package = Package(
                     dependencies: ["KibanInventory", "KibanStore", "KibanRaft", "KibanTestSupport",
                                    .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
-        // The inventory benchmark (5,000 machines in 100 racks); run by scripts/bench-inventory.sh.
+        // The inventory benchmark (5,000 machines in 100 racks); run by bench/bench-inventory.sh.
         .executableTarget(
             name: "kiban-inventory-bench",
             dependencies: ["KibanInventory", "KibanStore", "KibanRaft",
@@ -183,7 +183,7 @@ let package = Package(
             dependencies: ["KibanStore", "KibanRaft", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        // The store benchmark (in-process 3-member cluster); run by scripts/bench-store.sh.
+        // The store benchmark (in-process 3-member cluster); run by bench/bench-store.sh.
         .executableTarget(
             name: "kiban-store-bench",
             dependencies: ["KibanStore", "KibanRaft", .product(name: "Logging", package: "swift-log")],
@@ -204,11 +204,11 @@ let package = Package(
         // The io_uring data plane: rings, TCP and UDP serving, the HTTP/1.1 file server.
         .target(name: "KibanIO", dependencies: ["CUring", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
-        // Serves a directory over KibanIO for `make bench` (scripts/bench-http.sh).
+        // Serves a directory over KibanIO for `make bench` (bench/bench-http.sh).
         .executableTarget(name: "kiban-http-bench",
                           dependencies: ["KibanIO", .product(name: "Logging", package: "swift-log")],
                           path: "Sources/KibanHTTPBench", swiftSettings: strict),
-        .testTarget(name: "KibanIOTests", dependencies: ["KibanIO", "CUring", .product(name: "Logging", package: "swift-log")],
+        .testTarget(name: "KibanIOTests", dependencies: ["KibanIO", "CUring", "KibanTestSupport", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
     ]
 )

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Copied (only these two comment lines added) from the project's perf anchors (shared/bench/http-bench.sh, see
-# docs/io.md); scripts/bench-http.sh runs it with our server as OURS_URL.
+# docs/io.md); bench/bench-http.sh runs it with our server as OURS_URL.
 # HTTP static-file anchor: nginx (Debian) on 127.0.0.1, loaded with wrk (Debian).
 #   (a) boot.ipxe : ~1 KiB text file (iPXE script stand-in)
 #   (b) vmlinuz.bin: 64 MiB file (kernel/initrd stand-in)

@@ -8,7 +8,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$ROOT/Tests/KibanNetbootTests/vectors
 HX_PREFIX=kv RUN=/tmp/kiban-dhcp-vectors
-. "$ROOT/tests/harness/lib-topo.sh"
+. "$ROOT/integration/harness/lib-topo.sh"
 
 topo_up
 add_node n1 1 n1e0

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build_pkgs=(liburing-dev libsqlite3-dev pkg-config)
-test_pkgs=(iproute2 iptables curl python3 openssl faketime                          # faketime: clock moves in JepsenTests
+test_pkgs=(iproute2 iptables curl python3 openssl gcc                               # gcc: builds the clock-moving library of JepsenTests
            isc-dhcp-client busybox dhcpcd-base isc-dhcp-relay kea-admin tcpdump    # DHCP namespace tests
            debootstrap systemd-container lintian piuparts dpkg-dev                   # package tests
            qemu-system-x86 ipxe-qemu ipxe ovmf dnsmasq-base cpio tftp-hpa             # netboot VM and TFTP tests

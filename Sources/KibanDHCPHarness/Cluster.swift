@@ -1,6 +1,5 @@
 import KibanIO
 import KibanNetboot
-import KibanServer
 import KibanRaft
 import KibanStore
 import Logging
@@ -31,7 +30,7 @@ final class Cluster: Sendable {
             members.withLock { $0[id] = Member(store: store, dhcp: []) }
         }
         _ = try await until("a leader is elected") { await self.leader() }
-        var configuration = DHCPServerConfiguration(pool: { [ipam = o.ipam] in ipam.leasePool(for: $0) })
+        var configuration = DHCPServerConfiguration(pool: { [o] in o.pool(for: $0) })
         configuration.leaseSeconds = o.leaseSeconds
         configuration.offersInStore = o.offersInStore
         configuration.boot = BootFiles(httpBase: "http://\(o.servers.first ?? "127.0.0.1"):10080")

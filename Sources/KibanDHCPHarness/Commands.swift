@@ -1,5 +1,4 @@
 import KibanNetboot
-import KibanServer
 import KibanStore
 import Glibc
 
@@ -16,7 +15,7 @@ enum Commands {
         case "counters":
             say(describe(cluster.counters))
         case "pool":
-            guard let a = argument.flatMap(parseDottedQuad), let p = o.ipam.leasePool(for: a) else {
+            guard let a = argument.flatMap(parseDottedQuad), let p = o.pool(for: a) else {
                 say("pool none"); return
             }
             say("pool \(dottedQuad(p.range.lowerBound)) \(dottedQuad(p.range.upperBound))")

@@ -1,5 +1,6 @@
 import Foundation
 import KibanInventory
+import KibanNetboot
 
 /// Command line: `kiban-dhcp-harness --directory DIR --servers A,B,C --ipam FILE.json
 /// [--members 3] [--lease-seconds 3600] [--device IF] [--until-killed yes] [--offers store|memory]`.
@@ -14,6 +15,11 @@ struct Options {
     var untilKilled = false
     /// `--offers memory`: OFFERs hold their address in the server's view only.
     var offersInStore = true
+
+    /// The lease pool of the rack whose range holds `address`, from the IPAM configuration.
+    func pool(for address: UInt32) -> LeasePool? {
+        ipam.rackLeaseRange(for: address).map { LeasePool(range: $0.addresses, prefixLength: $0.prefixLength, router: $0.router) }
+    }
 
     static let usage = "usage: kiban-dhcp-harness --directory DIR --servers A[,B…] --ipam FILE.json "
         + "[--members N] [--lease-seconds S] [--device IF] [--until-killed yes] [--offers store|memory]"

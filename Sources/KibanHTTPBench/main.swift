@@ -1,5 +1,5 @@
 // kiban-http-bench: serves one directory over KibanIO's HTTP server until SIGINT or SIGTERM,
-// for scripts/bench-http.sh. Usage: kiban-http-bench DIRECTORY PORT [RINGS]
+// for bench/bench-http.sh. Usage: kiban-http-bench DIRECTORY PORT [RINGS]
 import Foundation
 import Glibc
 import KibanIO

@@ -8,3 +8,9 @@ extension IPAMConfig {
         try? InventoryCodec.decode(IPAMConfig.self, value, what: "the IPAM configuration")
     }
 }
+
+extension Machine {
+    /// The prefix of every machine record in the store (docs/schema.md, "Inventory"), for
+    /// services that follow the machines with a watch (the boot server's view).
+    public static var storePrefix: [UInt8] { InventoryKeys.key(InventoryKeys.machines) }
+}

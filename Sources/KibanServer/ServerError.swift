@@ -1,7 +1,7 @@
 /// A daemon failure: what went wrong and what the operator should do next. Never carries a
 /// secret (the CA key, a token's secret).
 public struct ServerError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// Which failure; the admin API maps each to one HTTP status (``httpStatus``).
+    /// Which failure; the admin API maps each to one HTTP status (ServerError+API.swift).
     public enum Code: String, Sendable, Hashable, Codable {
         /// The request is malformed or does not apply.
         case badRequest
@@ -33,17 +33,4 @@ public struct ServerError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { message }
-
-    /// The admin API's status for this code: the one place the mapping lives.
-    var httpStatus: Int {
-        switch code {
-        case .badRequest: 400
-        case .forbidden: 403
-        case .notFound: 404
-        case .conflict: 409
-        case .unavailable: 503
-        case .insufficientStorage: 507
-        case .config, .internal: 500
-        }
-    }
 }

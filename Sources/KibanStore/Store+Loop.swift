@@ -31,7 +31,10 @@ extension Store {
 
     func receive(_ messages: [Message]) {
         guard !stopped else { return }
-        for m in messages { node.step(m) }
+        for m in messages {
+            lastHeard[m.from] = ticks
+            node.step(m)
+        }
         scheduleReady()
     }
 

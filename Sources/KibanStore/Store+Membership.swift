@@ -79,6 +79,13 @@ extension Store {
     /// The last index in this member's log.
     public var lastIndex: UInt64 { node.lastIndex }
 
+    /// The members this one heard from (any Raft message) within the last election timeout.
+    /// On the leader: those that answer it, which a learner must before it is promoted.
+    public var recentlyHeard: Set<NodeID> {
+        let window = UInt64(options.electionTimeoutTicks)
+        return Set(lastHeard.filter { ticks - $0.value <= window }.keys)
+    }
+
     private static func isTransient(_ error: RaftError) -> Bool {
         [.leaderNotReady, .configChangePending, .transferring].contains(error.code)
     }

@@ -47,6 +47,8 @@ public actor Store {
     let metrics: StoreMetrics
     /// The leader the last Ready reported, to count changes.
     var knownLeader: NodeID = 0
+    /// The tick at which each member was last heard from (any Raft message).
+    var lastHeard: [NodeID: UInt64] = [:]
 
     init(options: StoreOptions, transport: any Transport, logger: Logger) throws(StoreError) {
         do {

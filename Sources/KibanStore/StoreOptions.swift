@@ -41,7 +41,7 @@ public struct StoreOptions: Sendable {
     public var watchHistoryPageEvents = 1_000
 
     /// UNSAFE, for one test only: raft.db and state.db never fsync, so a power cut loses
-    /// acknowledged writes. The power-loss test (`tests/harness/powerloss-vm.sh`) sets it through
+    /// acknowledged writes. The power-loss test (`integration/harness/powerloss-vm.sh`) sets it through
     /// `kiban-store-crash` to show that it catches a store that skips its fsyncs. Not public:
     /// no configuration file or flag reaches it.
     package var unsafeSkipFsyncForTests = false

@@ -2,7 +2,7 @@
 //
 // `kiban-store-crash DIR RUN WRITERS` writes until it is killed, printing each write once it is
 // acknowledged. The crash-durability test kills it with SIGKILL at a random moment; the
-// power-loss test (tests/harness/powerloss-vm.sh) runs it in a VM and kills the VM. Both then
+// power-loss test (integration/harness/powerloss-vm.sh) runs it in a VM and kills the VM. Both then
 // check that every printed write survived. KIBAN_STORE_CRASH_UNSAFE_SKIP_FSYNC=1 makes the store
 // skip its fsyncs, which the power-loss test must catch.
 //

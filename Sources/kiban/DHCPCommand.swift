@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KibanNetboot
 import KibanServer
 
 /// `kiban dhcp get|set|leases|status`: the cluster's DHCP settings and leases.

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import KibanInventory
 
-/// `kiban machines import|get|set-state|set-label|remove-label|set-retire-date|remove`.
+/// `kiban machines import|get|set-state|set-label|remove-label|set-retire-date|remove|crypts`.
 struct MachinesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "machines", abstract: "Register, query and change machines.",
@@ -16,9 +16,10 @@ struct MachinesCommand: ParsableCommand {
               kiban machines set-label 1234abcd product R630
               kiban machines set-retire-date 1234abcd 2030-01-01T00:00:00Z
               kiban machines remove 1234abcd
+              kiban machines crypts list 1234abcd
             """,
         subcommands: [Import.self, MachinesGetCommand.self, SetState.self, SetLabel.self, RemoveLabel.self,
-                      SetRetireDate.self, Remove.self])
+                      SetRetireDate.self, Remove.self, MachinesCryptsCommand.self])
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(

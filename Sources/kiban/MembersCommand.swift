@@ -47,7 +47,7 @@ struct MembersCommand: ParsableCommand {
     struct Promote: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make a caught-up learner a voter (on any member).",
-            discussion: "The leader refuses a learner that has not caught up: a voter without the log would weaken the quorum. With auto-promotion on (the default) the leader does this by itself.")
+            discussion: "The leader refuses a learner that has not caught up or has not answered it within an election timeout: a voter without the log, or one that is down, would weaken the quorum. With auto-promotion on (the default) the leader does this by itself.")
         @OptionGroup var client: ClientOptions
         @Argument(help: "The learner's name.")
         var name: String

@@ -2,6 +2,7 @@ import Foundation
 import KibanCA
 import Testing
 import X509
+import KibanTestSupport
 
 /// Runs `openssl` (a verifier we did not write) and returns its exit status and output.
 func openssl(_ args: [String]) throws -> (status: Int32, output: String) {
@@ -15,13 +16,6 @@ func openssl(_ args: [String]) throws -> (status: Int32, output: String) {
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
-/// A fresh temporary directory, removed by the caller.
-func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("kiban-ca-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
 }
 
 @Suite("Certificate authority")
@@ -38,7 +32,7 @@ struct CertificateAuthorityTests {
     @Test("A member certificate from a CSR passes openssl verify as server and client, by IP and name",
           .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/openssl")))
     func opensslVerifies() throws {
-        let dir = try temporaryDirectory()
+        let dir = URL(fileURLWithPath: try temporaryDirectory("kiban-ca"))
         defer { try? FileManager.default.removeItem(at: dir) }
         let ca = try CertificateAuthority.create(clusterID: "c1", now: now)
         let (_, csr) = try MemberKey.createRequest(for: member)
@@ -58,7 +52,7 @@ struct CertificateAuthorityTests {
     @Test("A certificate issued by another cluster's CA fails openssl verify",
           .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/openssl")))
     func otherCARejected() throws {
-        let dir = try temporaryDirectory()
+        let dir = URL(fileURLWithPath: try temporaryDirectory("kiban-ca"))
         defer { try? FileManager.default.removeItem(at: dir) }
         let ours = try CertificateAuthority.create(clusterID: "ours", now: now)
         let theirs = try CertificateAuthority.create(clusterID: "theirs", now: now)
@@ -100,7 +94,7 @@ struct CertificateAuthorityTests {
     @Test("The fingerprint is the SHA-256 of the DER certificate, as openssl computes it",
           .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/openssl")))
     func fingerprintMatchesOpenSSL() throws {
-        let dir = try temporaryDirectory()
+        let dir = URL(fileURLWithPath: try temporaryDirectory("kiban-ca"))
         defer { try? FileManager.default.removeItem(at: dir) }
         let ca = try CertificateAuthority.create(clusterID: "c1", now: now)
         let path = try write(ca.certificatePEM, "ca.pem", in: dir)

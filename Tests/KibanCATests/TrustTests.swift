@@ -2,6 +2,7 @@ import Foundation
 @testable import KibanCA
 import Testing
 import X509
+import KibanTestSupport
 
 @Suite("Sealed keys, pinned CAs, member identities and renewal")
 struct TrustTests {
@@ -29,7 +30,7 @@ struct TrustTests {
 
     @Test("The key-encryption key file is written 0600 and reads back")
     func kekFile() throws {
-        let dir = try temporaryDirectory()
+        let dir = URL(fileURLWithPath: try temporaryDirectory("kiban-ca"))
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.path + "/kek"
         let kek = KeyEncryptionKey.create()
@@ -72,7 +73,7 @@ struct TrustTests {
         let legacy = try #require(MemberCertificate(pem: try ca.signPEM(csr, as: MemberIdentity(name: "boot-2", ipAddresses: []), now: now)))
         #expect(legacy.memberID == nil)
         if FileManager.default.fileExists(atPath: "/usr/bin/openssl") {
-            let dir = try temporaryDirectory()
+            let dir = URL(fileURLWithPath: try temporaryDirectory("kiban-ca"))
             defer { try? FileManager.default.removeItem(at: dir) }
             try pem.write(toFile: dir.path + "/m.pem", atomically: true, encoding: .utf8)
             let text = try openssl(["x509", "-noout", "-ext", "subjectAltName", "-in", dir.path + "/m.pem"]).output

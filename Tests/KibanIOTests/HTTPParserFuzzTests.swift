@@ -1,6 +1,7 @@
 import Foundation
 @testable import KibanIO
 import Testing
+import KibanTestSupport
 
 /// Feeds the request parser random and mutated inputs for a bounded time
 /// (`KIBAN_FUZZ_SECONDS`, default 20; `KIBAN_FUZZ_SEED` replays a run) and checks that it
@@ -28,8 +29,8 @@ struct HTTPParserFuzzTests {
     static func fuzzLoop() -> (runs: Int, failure: String?) {
         let environment = ProcessInfo.processInfo.environment
         let seconds = Double(environment["KIBAN_FUZZ_SECONDS"] ?? "") ?? 20
-        let seed = UInt64(environment["KIBAN_FUZZ_SEED"] ?? "") ?? UInt64(Date().timeIntervalSince1970 * 1000)
-        var random = SplitMix64(seed: seed)
+        var random = SeededRandom.forTest("HTTPParserFuzzTests")
+        let seed = random.seed
         var limits = HTTPRequestParser.Limits()
         limits.requestLineBytesMax = 256
         limits.headBytesMax = 1024
@@ -68,7 +69,7 @@ struct HTTPParserFuzzTests {
     }
 
     /// A few random edits: replace, insert, delete, duplicate a run, or splice random bytes.
-    static func mutate(_ seed: [UInt8], _ random: inout SplitMix64) -> [UInt8] {
+    static func mutate(_ seed: [UInt8], _ random: inout SeededRandom) -> [UInt8] {
         var bytes = seed
         for _ in 0...(random.next() % 8) {
             let position = bytes.isEmpty ? 0 : Int(random.next() % UInt64(bytes.count))
@@ -87,18 +88,5 @@ struct HTTPParserFuzzTests {
             }
         }
         return bytes
-    }
-}
-
-/// A small, seedable generator so a failing fuzz run can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import KibanInventory
 import Testing
+import KibanTestSupport
 
 /// Every decoder the admin API runs on outside bytes, fed mutated documents for a bounded time:
 /// none may trap, and each failure is an `invalidInput` error, never another kind.
@@ -36,7 +37,7 @@ struct FormatFuzzTests {
 
     /// Runs `body` on mutations of `seeds` for at most 5 s and 20,000 runs; returns the run count.
     static func fuzz(_ seeds: [[UInt8]], _ body: ([UInt8]) -> Void) -> Int {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SeededRandom.forTest("FormatFuzzTests")
         let start = ContinuousClock.now
         var runs = 0
         while runs < 20_000 && ContinuousClock.now - start < .seconds(5) {

@@ -1,6 +1,7 @@
 import Foundation
 import KibanNetboot
 import Testing
+import KibanTestSupport
 
 @Suite("Configuration templates")
 struct ConfigTemplateTests {
@@ -74,7 +75,7 @@ struct ConfigTemplateFuzzTests {
 
     @Test("Random templates never trap the compiler or the renderer (bounded, seeded)", arguments: [1, 2, 3, 4])
     func fuzz(seed: UInt64) {
-        var rng = SplitMix(seed: seed)
+        var rng = SeededRandom(seed: seed)
         let machine = BootMachine(serial: "S", rack: 0, index: 1, role: "r", state: "healthy", addresses: ["10.0.0.1"],
                                   gateways: ["10.0.0.254"], bmcAddress: "10.1.0.1", labels: ["zone": "a"])
         let context = TemplateContext(machine: machine, baseURL: "http://h", caCertificatePEM: "C", assets: ["a"])
@@ -85,18 +86,5 @@ struct ConfigTemplateFuzzTests {
                 _ = template.render(context)
             }
         }
-    }
-}
-
-/// A small seeded generator, so a failing run replays exactly.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import KibanNetboot
 import Testing
+import KibanTestSupport
 
 @Suite("DHCP codec")
 struct DHCPCodecTests {
@@ -67,7 +68,7 @@ struct DHCPCodecTests {
 
     @Test("Mutated captured packets never trap: parsing either fails or round-trips (bounded fuzz)")
     func fuzz() throws {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SeededRandom.forTest("DHCPCodecTests")
         let seeds = try Vectors.names.map(Vectors.bytes)
         #expect(!seeds.isEmpty)
         let start = ContinuousClock.now

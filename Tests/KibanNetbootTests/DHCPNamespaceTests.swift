@@ -5,7 +5,7 @@ import Testing
 /// Real clients that we did not write (dhclient, busybox udhcpc, dhcpcd, perfdhcp) through a
 /// real relay (isc-dhcp-relay, option 82) in network namespaces, against three Kiban DHCP servers
 /// over one 3-member store: three real `kiban server` processes, and `kiban-dhcp-harness` (one
-/// process, the servers over an in-process store). The scripts in `tests/harness/` build the
+/// process, the servers over an in-process store). The scripts in `integration/harness/` build the
 /// topology, drive the clients and check the store; each exits non-zero on the first failed
 /// check, with its evidence on stdout.
 @Suite("DHCP through a relay in network namespaces", .serialized,
@@ -55,7 +55,7 @@ enum NamespaceHarness {
     }
     static var whyUnavailable: Comment { Comment(rawValue: "skipped: \(missing ?? "")") }
 
-    /// Runs `tests/harness/NAME` with the harness binary built beside this test bundle, at most
+    /// Runs `integration/harness/NAME` with the harness binary built beside this test bundle, at most
     /// 3 minutes; fails with the script's output when it exits non-zero.
     static func run(_ name: String, environment: [String: String] = [:]) throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

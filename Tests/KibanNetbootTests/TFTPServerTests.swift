@@ -4,6 +4,7 @@ import KibanIO
 import KibanNetboot
 import Logging
 import Synchronization
+import KibanTestSupport
 import Testing
 
 /// The TFTP server on a real io_uring runtime, asked by tftp-hpa's `tftp` and busybox `tftp`.
@@ -58,7 +59,7 @@ struct TFTPServerTests {
                 #expect(FileManager.default.contents(atPath: dir + "/" + name).map(Array.init) == bytes)
             }
             // The client exits once it has sent its last ACK; the ring handles that ACK after.
-            try poll { server.transferCounts.completed == 2 }
+            try pollBlocking("server.transferCounts.completed == 2") { server.transferCounts.completed == 2 }
         }
     }
 
@@ -98,7 +99,7 @@ struct TFTPServerTests {
             client.send(.ack(block: 4), to: tid)
             // Exactly one copy of each block arrived: nothing further is queued.
             #expect(client.receive(timeoutMilliseconds: 300) == nil)
-            try poll { server.transferCounts.completed == 1 && server.activeTransfers == 0 }
+            try pollBlocking("server.transferCounts.completed == 1 && server.activeTransfers == 0") { server.transferCounts.completed == 1 && server.activeTransfers == 0 }
             // The transfer's port is closed with it: an ACK there gets no answer.
             client.send(.ack(block: 4), to: tid)
             #expect(client.receive(timeoutMilliseconds: 300) == nil)
@@ -126,7 +127,7 @@ struct TFTPServerTests {
             client.send(.ack(block: 1), to: tid)
             #expect(client.receive()?.0 == .data(block: 2, payload: Array(Self.small[1024...])))
             client.send(.ack(block: 2), to: tid)
-            try poll { server.transferCounts.completed == 1 && server.activeTransfers == 0 }
+            try pollBlocking("server.transferCounts.completed == 1 && server.activeTransfers == 0") { server.transferCounts.completed == 1 && server.activeTransfers == 0 }
             // An ACK on the server port belongs to no transfer.
             client.send(.ack(block: 1), to: port)
             guard case .error(.unknownTransferID, _)? = client.receive()?.0 else { Issue.record("expected ERROR 5 on the server port"); return }
@@ -145,7 +146,7 @@ struct TFTPServerTests {
             clients[2].send(.readRequest(filename: "undionly.kpxe", mode: "octet", options: []), to: port)
             try expectRefusal(clients[2], port: port, saying: "too many transfers")
             clients[0].send(.error(code: .undefined, message: "client gives up"), to: tids[0])
-            try poll { server.activeTransfers == 1 }
+            try pollBlocking("server.activeTransfers == 1") { server.activeTransfers == 1 }
             clients[2].send(.readRequest(filename: "undionly.kpxe", mode: "octet", options: []), to: port)
             #expect(clients[2].receive()?.0 == .data(block: 1, payload: Array(Self.small[0..<512])))
         }
@@ -162,7 +163,7 @@ struct TFTPServerTests {
             let again = client.receive(timeoutMilliseconds: 8000)
             #expect(again?.0 == oack && again?.1 == tid)
             client.send(.error(code: .undefined, message: "done"), to: tid)
-            try poll { server.activeTransfers == 0 }
+            try pollBlocking("server.activeTransfers == 0") { server.activeTransfers == 0 }
         }
     }
 
@@ -179,7 +180,7 @@ struct TFTPServerTests {
             try expectRefusal(clients[8], port: port, saying: "too many transfers from 127.0.0.1")
             #expect(server.activeTransfers == 8)
             clients[0].send(.error(code: .undefined, message: "client gives up"), to: tids[0])
-            try poll { server.activeTransfers == 7 }
+            try pollBlocking("server.activeTransfers == 7") { server.activeTransfers == 7 }
             clients[8].send(.readRequest(filename: "undionly.kpxe", mode: "octet", options: []), to: port)
             #expect(clients[8].receive()?.0 == .data(block: 1, payload: Array(Self.small[0..<512])))
             for (c, tid) in zip(clients[1..<8], tids[1...]) { c.send(.error(code: .undefined, message: "done"), to: tid) }
@@ -209,9 +210,9 @@ struct TFTPServerTests {
                 client.send(.readRequest(filename: "ipxe.efi", mode: "octet", options: []), to: port)
                 ports.append(try #require(client.receive()).1)
             }
-            try poll { server.transferCounts.completed == 20 && server.transferCounts.abandoned == 5 && server.activeTransfers == 0 }
+            try pollBlocking("server.transferCounts.completed == 20 && server.transferCounts.abandoned == 5 && server.activeTransfers == 0") { server.transferCounts.completed == 20 && server.transferCounts.abandoned == 5 && server.activeTransfers == 0 }
             // A port is free once the ring has closed its socket (when the cancelled receive ends).
-            try poll { ports.allSatisfy(Self.isFree) }
+            try pollBlocking("ports.allSatisfy(Self.isFree)") { ports.allSatisfy(Self.isFree) }
             #expect(ports.filter { !Self.isFree($0) } == [])
         }
     }
@@ -234,14 +235,6 @@ struct TFTPServerTests {
         address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
-    func poll(_ condition: () -> Bool) throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !condition() {
-            guard ContinuousClock.now < deadline else { Issue.record("timed out"); return }
-            usleep(50_000)
         }
     }
 }

@@ -1,5 +1,6 @@
 import KibanNetboot
 import Testing
+import KibanTestSupport
 
 @Suite("TFTP")
 struct TFTPTests {
@@ -114,7 +115,7 @@ struct TFTPTests {
 
     @Test("Random and truncated datagrams never trap the parser (bounded fuzz)")
     func fuzz() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SeededRandom.forTest("TFTPTests")
         let seeds = [TFTPPacket.readRequest(filename: "a", mode: "octet", options: [("blksize", "512")]).bytes,
                      TFTPPacket.ack(block: 1).bytes, TFTPPacket.error(code: .undefined, message: "x").bytes]
         for _ in 0..<20_000 {

@@ -75,7 +75,7 @@ struct NodeEnrollmentTests {
         #expect(certificate.uris == ["kiban-node://KB-1"])
         #expect(certificate.serial == enrolled.certificateSerial)
         #expect(try await enrollment.pki.certificate(serial: enrolled.certificateSerial).issuer == NodeEnrollment.issuer)
-        #expect(await refusal { _ = try await enrollment.enroll("KB-1", token) } == .refused, "a token works once")
+        #expect(await refusal { _ = try await enrollment.enroll("KB-1", token) } == .forbidden, "a token works once")
         #expect(try await enrollment.audit("nodes.enroll").map(\.subject) == ["KB-1"])
         let serial = try await enrollment.identify(certificateSerial: enrolled.certificateSerial, uris: certificate.uris, now: Date())
         #expect(serial == "KB-1")
@@ -87,12 +87,12 @@ struct NodeEnrollmentTests {
         defer { Task { await cluster.stop() } }
         let forged = NodeToken(clusterID: "c1", scope: NodeTokenScope(serial: "KB-1"), addresses: enrollCluster.addresses,
                                caFingerprint: enrollCluster.caFingerprint, ttl: 60, now: Date())
-        #expect(await refusal { _ = try await enrollment.enroll("KB-1", forged) } == .refused)
+        #expect(await refusal { _ = try await enrollment.enroll("KB-1", forged) } == .forbidden)
         let short = try await enrollment.token(NodeTokenScope(serial: "KB-1"), ttl: 1)
         try await Task.sleep(for: .milliseconds(2100))
-        #expect(await refusal { _ = try await enrollment.enroll("KB-1", short) } == .refused, "expired")
+        #expect(await refusal { _ = try await enrollment.enroll("KB-1", short) } == .forbidden, "expired")
         let other = try await enrollment.token(NodeTokenScope(role: "storage"))
-        #expect(await refusal { _ = try await enrollment.enroll("KB-1", other) } == .refused)
+        #expect(await refusal { _ = try await enrollment.enroll("KB-1", other) } == .forbidden)
         #expect(try await enrollment.tokens.list().contains { $0.id == other.id }, "still unspent")
         let rack = try await enrollment.token(NodeTokenScope(rack: 1))
         let garbled = NodeEnrollment.Request(secret: rack.secret, serial: "KB-3", csr: "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n")
@@ -116,10 +116,10 @@ struct NodeEnrollmentTests {
         let second = try await enrollment.enroll("KB-1", try await enrollment.token(NodeTokenScope(serial: "KB-1"), force: true))
         #expect(try await enrollment.pki.certificate(serial: first.certificateSerial).revocation?.reason == .superseded)
         let uris = ["kiban-node://KB-1"]
-        #expect(await refusal { _ = try await enrollment.identify(certificateSerial: first.certificateSerial, uris: uris, now: Date()) } == .refused)
+        #expect(await refusal { _ = try await enrollment.identify(certificateSerial: first.certificateSerial, uris: uris, now: Date()) } == .forbidden)
         #expect(try await enrollment.identify(certificateSerial: second.certificateSerial, uris: uris, now: Date()) == "KB-1")
         _ = try await enrollment.pki.revoke(serial: second.certificateSerial, by: .operator(user: "alice"))
-        #expect(await refusal { _ = try await enrollment.identify(certificateSerial: second.certificateSerial, uris: uris, now: Date()) } == .refused)
+        #expect(await refusal { _ = try await enrollment.identify(certificateSerial: second.certificateSerial, uris: uris, now: Date()) } == .forbidden)
     }
 
     @Test("Of eight enrollments racing with one token, exactly one gets a certificate")

@@ -126,6 +126,7 @@ struct DiskKeyEscrowTests {
         for device in ["sda", "sdb"] { try await escrow.escrow(Array(repeating: 2, count: 32), serial: "KB-1", device: device, now: nodeT0) }
         try await escrow.escrow(Array(repeating: 3, count: 32), serial: "KB-2", device: "sda", now: nodeT0)
         #expect(try await escrow.list(serial: "KB-1").map(\.device) == ["sda", "sdb"])
+        try await InventoryService(store: nodes.store).setState("KB-1", .retiring, user: "alice", now: nodeT0)
         #expect(try await escrow.delete(serial: "KB-1") == 2)
         #expect(try await escrow.list(serial: "KB-1").isEmpty)
         #expect(try await escrow.list(serial: "KB-2").count == 1, "another machine's keys stay")

@@ -1,6 +1,6 @@
 import Foundation
-import KibanRaftSimulation
 import Testing
+import KibanTestSupport
 
 /// Every admin field that becomes an integer, fed numbers of every size: the daemon answers
 /// each with 2xx or a 4xx naming the field, and never traps (a trap kills the process and every
@@ -59,7 +59,7 @@ struct AdminNumericFuzzTests {
     }
 
     /// An edge, or a random integer or float of random size and sign.
-    static func number(_ random: inout SimRandom) -> String {
+    static func number(_ random: inout SeededRandom) -> String {
         switch random.next() % 4 {
         case 0, 1: return edges[Int(random.next() % UInt64(edges.count))]
         case 2:
@@ -73,8 +73,7 @@ struct AdminNumericFuzzTests {
 
     @Test("Numbers of every size in every numeric admin field get 2xx or 400/404/409, never a trap (seed printed; KIBAN_FUZZ_SEED replays)")
     func numericFields() async throws {
-        let seed = ProcessInfo.processInfo.environment["KIBAN_FUZZ_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max)
-        print("AdminNumericFuzzTests seed \(seed) (KIBAN_FUZZ_SEED=\(seed) replays it)")
+        let seed = SeededRandom.forTest("AdminNumericFuzzTests").seed
         let rounds = ProcessInfo.processInfo.environment["KIBAN_FUZZ_ROUNDS"].flatMap(Int.init) ?? 400
         try await DaemonTestSupport.withMember("numfuzz") { member, _ in
             let failures = await Self.onThread { Self.run(socket: member.socket, seed: seed, rounds: rounds) }
@@ -90,7 +89,7 @@ struct AdminNumericFuzzTests {
     /// Every target with every edge once, then `rounds` random choices; the requests whose
     /// answer was not 2xx/400/404/409.
     static func run(socket: String, seed: UInt64, rounds: Int) -> [String] {
-        var random = SimRandom(seed: seed)
+        var random = SeededRandom(seed: seed)
         var cases: [(target: Int, number: String)] = []
         for target in targets.indices {
             for n in edges { cases.append((target, n)) }

@@ -2,6 +2,7 @@ import Foundation
 @testable import KibanServer
 import KibanStore
 import Testing
+import KibanTestSupport
 
 /// The one audit log on a real 3-member cluster: every subsystem's changes, each with the
 /// member the command came from, on every member; one retention prunes them all.

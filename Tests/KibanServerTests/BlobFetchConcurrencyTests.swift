@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KibanTestSupport
 
 /// A member missing several blobs pulls up to three at once.
 @Suite("Blob replication fetches several blobs at once", .serialized)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KibanTestSupport
 
 /// `blob-quota` between real members: one member's quota refuses an upload to it, and refuses
 /// copies of blobs that would take it past the quota, with the reason in its log; the cluster's

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KibanTestSupport
 
 /// `blob-quota` in kiban.yaml on a real daemon: an upload past it is refused before its bytes
 /// are written, with an error that names the setting.

@@ -6,6 +6,7 @@ import KibanRaft
 import KibanStore
 import Logging
 import Testing
+import KibanTestSupport
 
 /// Image and asset records name blob files by hash; a record whose hash is a path
 /// (`"../../state.db"`) must never make the boot server send another file of the data directory.

@@ -1,4 +1,5 @@
 import Foundation
+import KibanTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,7 +1,7 @@
 import Foundation
 @testable import KibanServer
-import KibanRaftSimulation
 import Testing
+import KibanTestSupport
 
 /// The blob transfer's frames and the upload route's head parser against arbitrary input: they
 /// answer with a value or an error, never a crash, and round-trip what they encode.
@@ -27,8 +27,8 @@ struct BlobWireFuzzTests {
 
     @Test("Random and mutated frames never crash the decoders (seed from KIBAN_FUZZ_SEED)")
     func fuzzFrames() {
-        let seed = ProcessInfo.processInfo.environment["KIBAN_FUZZ_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max)
-        var random = SimRandom(seed: seed)
+        var random = SeededRandom.forTest("BlobWireFuzzTests")
+        let seed = random.seed
         let valid = BlobFetchRequest(sha256: Self.hex, offset: 42).encoded
         var decoded = 0
         for _ in 0..<20_000 {

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import KibanTestSupport
 
 /// HTTP boot from three real `kiban server` processes: records written through the CLI on one
 /// member are served by every member; templates and kernel parameters through their commands.
@@ -102,7 +103,9 @@ struct BootClusterTests {
         }
     }
 
-    @Test("templates set refuses a broken template with its line; versions are kept up to five per role; kernel-params get")
+    // The rules (five versions kept, none overwritten, the parameters' syntax) are
+    // TemplateServiceTests'; here, the commands on any member and their errors on stderr.
+    @Test("templates and kernel-params on any member: a broken template's line and a refused version reach stderr; set, list, get, delete")
     func templatesAndParams() async throws {
         let root = try temporaryDirectory("boot-templates")
         let (cluster, _) = try await Self.cluster(root: root)
@@ -115,22 +118,22 @@ struct BootClusterTests {
         #expect(broken.stderr.contains("line 3"))
         #expect(m[0].cli("templates", "list", "-o", "json").stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
 
-        for v in 1...7 {
+        for v in 1...2 {
             try Data("version \(v) of {{serial}}\n".utf8).write(to: URL(fileURLWithPath: file))
             let r = m[v % 3].cli("templates", "set", "cs", "v\(v)", file)
             #expect(r.code == 0, "\(r.stderr)")
         }
-        let again = m[0].cli("templates", "set", "cs", "v7", file)
+        let again = m[0].cli("templates", "set", "cs", "v2", file)
         #expect(again.code != 0)
         #expect(again.stderr.contains("never change"))
         let list = try JSONSerialization.jsonObject(with: Data(m[1].cli("templates", "list", "-o", "json").stdout.utf8)) as? [[String: Any]] ?? []
-        #expect(list.compactMap { $0["version"] as? String } == ["v3", "v4", "v5", "v6", "v7"])
-        #expect(list.filter { $0["current"] as? Bool == true }.compactMap { $0["version"] as? String } == ["v7"])
-        #expect(m[2].cli("templates", "get", "cs").stdout == "version 7 of {{serial}}\n")
-        #expect(m[2].cli("templates", "get", "cs", "v4").stdout == "version 4 of {{serial}}\n")
-        #expect(m[2].cli("templates", "get", "cs", "v1").code != 0)
-        #expect(m[0].cli("templates", "delete", "cs", "v7").code == 0)
-        #expect(m[2].cli("templates", "get", "cs").stdout == "version 6 of {{serial}}\n")
+        #expect(list.compactMap { $0["version"] as? String } == ["v1", "v2"])
+        #expect(list.filter { $0["current"] as? Bool == true }.compactMap { $0["version"] as? String } == ["v2"])
+        #expect(m[2].cli("templates", "get", "cs").stdout == "version 2 of {{serial}}\n")
+        #expect(m[2].cli("templates", "get", "cs", "v1").stdout == "version 1 of {{serial}}\n")
+        #expect(m[2].cli("templates", "get", "cs", "v9").code != 0)
+        #expect(m[0].cli("templates", "delete", "cs", "v2").code == 0)
+        #expect(m[2].cli("templates", "get", "cs").stdout == "version 1 of {{serial}}\n")
 
         #expect(m[0].cli("kernel-params", "set", "cs", "console=ttyS0 quiet").code == 0)
         #expect(m[1].cli("kernel-params", "set", "ss", "console=tty0").code == 0)

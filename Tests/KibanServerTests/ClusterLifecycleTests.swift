@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KibanTestSupport
 
 /// Real `kiban server` processes on 127.0.0.1, driven only through the `kiban` CLI.
 @Suite("Cluster lifecycle with real processes", .serialized)

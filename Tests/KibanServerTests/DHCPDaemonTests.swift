@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import KibanNetboot
 import Testing
+import KibanTestSupport
 
 /// The daemon's DHCP server and `kiban dhcp`, with real `kiban server` processes.
 @Suite("DHCP in the daemon", .serialized)

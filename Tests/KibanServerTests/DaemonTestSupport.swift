@@ -1,4 +1,5 @@
 import Foundation
+import KibanTestSupport
 
 /// Real clusters for the daemon tests, on ports the kernel says are free right now.
 enum DaemonTestSupport {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KibanTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -132,10 +133,21 @@ struct InventoryCLITests {
         r = other.cli("machines", "set-retire-date", "J2X02SS", "2030-06-30T00:00:00Z", "-o", "json")
         #expect(r.code == 0, "\(r.stderr)")
         #expect(r.stdout.contains("\"retire-date\" : \"2030-06-30T00:00:00Z\""), "\(r.stdout)")
-        for state in ["retiring", "retired"] {
-            r = follower.cli("machines", "set-state", "J2X02SS", state)
-            #expect(r.code == 0, "\(r.stderr)")
-        }
+        // Disk keys (none escrowed here): listed, deleted only while retiring, audited.
+        r = other.cli("machines", "crypts", "list", "J2X02SS", "-o", "json")
+        let listed = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [Any]
+        #expect(r.code == 0 && listed?.isEmpty == true, "\(r.stdout) \(r.stderr)")
+        r = other.cli("machines", "crypts", "delete", "J2X02SS")
+        #expect(r.code != 0 && r.stderr.contains("only while it is retiring"), "\(r.stderr)")
+        r = other.cli("machines", "crypts", "list", "NO-SUCH-1")
+        #expect(r.code == 0 && !r.stdout.contains("NO-SUCH-1"), "a machine without keys lists nothing: \(r.stderr)")
+        r = follower.cli("machines", "set-state", "J2X02SS", "retiring")
+        #expect(r.code == 0, "\(r.stderr)")
+        r = follower.cli("machines", "crypts", "delete", "J2X02SS")
+        #expect(r.code == 0 && r.stdout.contains("deleted 0 disk keys of J2X02SS"), "\(r.stdout) \(r.stderr)")
+        #expect(other.audited("machine.crypts.delete", "J2X02SS").count == 1)
+        r = follower.cli("machines", "set-state", "J2X02SS", "retired")
+        #expect(r.code == 0, "\(r.stderr)")
         r = other.cli("machines", "remove", "J2X02SS")
         #expect(r.code == 0 && r.stdout.contains("removed"), "\(r.stderr)")
         #expect((try? machines(follower, "--serial", "J2X02SS"))?.isEmpty == true)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KibanTestSupport
 
 /// `kiban members transfer-leader` and `kiban members remove` run on a follower.
 @Suite("Membership changes from a follower", .serialized)

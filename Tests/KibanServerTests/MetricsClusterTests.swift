@@ -3,6 +3,7 @@ import Glibc
 import KibanMetrics
 import KibanNetboot
 import Testing
+import KibanTestSupport
 
 /// The metrics port of real `kiban server` processes: every member's exposition parsed by
 /// prometheus_client, the cluster-wide status, and the status page in a real headless browser.

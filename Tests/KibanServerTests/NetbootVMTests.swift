@@ -3,7 +3,7 @@ import KibanTestSupport
 import Testing
 
 /// A real QEMU VM netboots from three real `kiban server` processes in network namespaces
-/// (`tests/harness/netboot-vm.sh`): once, and again after the member that served it is killed.
+/// (`integration/harness/netboot-vm.sh`): once, and again after the member that served it is killed.
 @Suite("A VM netboots from a three-member cluster", .serialized,
        .enabled(if: NetbootVM.missing == nil, Comment(rawValue: "skipped: \(NetbootVM.missing ?? "")")))
 struct NetbootVMTests {

@@ -1,4 +1,5 @@
 import Foundation
+import KibanTestSupport
 import Testing
 
 /// Node agents as real `kiban agent` processes against a 3-member cluster of real `kiban server`

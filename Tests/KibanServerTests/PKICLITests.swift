@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KibanTestSupport
 
 /// `kiban ca …` against a real one-member `kiban server`, checked with openssl.
 @Suite("kiban ca through a real server", .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/openssl")))

@@ -3,11 +3,11 @@ import Testing
 
 /// Real relying parties for Kiban's PKI: a 3-member etcd cluster with peer and client mutual TLS,
 /// etcdctl and openssl, all with certificates from `kiban ca` and a CRL from a member's HTTP port
-/// (tests/pki/etcd-mtls.sh says what it checks).
+/// (integration/pki/etcd-mtls.sh says what it checks).
 @Suite("PKI with etcd and openssl as relying parties", .serialized)
 struct PKIEtcdTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("tests/pki/etcd-mtls.sh").path
+        .deletingLastPathComponent().appendingPathComponent("integration/pki/etcd-mtls.sh").path
 
     @Test("etcd runs on Kiban's certificates; another issuer's and a revoked client certificate are refused",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/etcd"), "needs etcd-server (scripts/install-deps.sh test)"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KibanTestSupport
 
 /// A 3-member cluster of real processes, each in its own network namespace; members are cut off
 /// by `ip link set down` and by iptables DROP, then healed. Each cut is tried on a follower and

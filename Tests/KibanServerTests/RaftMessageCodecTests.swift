@@ -2,6 +2,7 @@ import KibanRaft
 import KibanRaftSimulation
 import KibanServer
 import Testing
+import KibanTestSupport
 
 @Suite("Peer wire format")
 struct RaftMessageCodecTests {
@@ -56,7 +57,7 @@ struct RaftMessageCodecTests {
 
     @Test("Mutated messages never trap and never allocate beyond their size (bounded fuzz)")
     func fuzz() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SeededRandom.forTest("RaftMessageCodecTests")
         let seeds = Self.traffic.prefix(500).map { RaftMessageCodec.encode($0) }
         let start = ContinuousClock.now
         var runs = 0

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KibanTestSupport
 
 /// A removed member's daemon, restarted with the certificate it still holds, against the rest.
 @Suite("A removed member with real processes", .serialized)

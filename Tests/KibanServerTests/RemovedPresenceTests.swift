@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KibanTestSupport
 
 /// Blob presence keys of a member that leaves: deleted by the leader that removed it.
 @Suite("Presence of removed members", .serialized)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KibanTestSupport
 
 /// The image each role boots, on three real `kiban server` processes driven through the CLI:
 /// assignment, the kernel parameters of image and role in order, and the refusals that keep an

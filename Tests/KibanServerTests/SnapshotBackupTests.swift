@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KibanTestSupport
 
 /// `kiban snapshot save` and `kiban snapshot restore` with real processes.
 @Suite("Backups and disaster recovery", .serialized)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KibanTestSupport
 
 /// A follower that missed more than the leader's log catches up through a snapshot streamed in
 /// chunks over the peer connection.

@@ -2,6 +2,7 @@ import Foundation
 import KibanRaft
 @testable import KibanServer
 import Testing
+import KibanTestSupport
 
 /// A snapshot transfer that breaks off or arrives corrupted is refused by the receiving member,
 /// which keeps serving and leaves no spooled file behind.

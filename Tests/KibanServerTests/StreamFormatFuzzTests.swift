@@ -2,6 +2,7 @@ import Foundation
 import KibanRaft
 @testable import KibanServer
 import Testing
+import KibanTestSupport
 
 /// The parsers of outside input added with backups, watches and transactions: the snapshot
 /// transfer header (from peers) and the transaction JSON (from admin clients).
@@ -35,7 +36,7 @@ struct StreamFormatFuzzTests {
 
     @Test("Mutated snapshot headers never trap and never claim impossible chunk counts (bounded fuzz)")
     func headerFuzz() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SeededRandom.forTest("StreamFormatFuzzTests")
         let seeds = [0, 10, 3_000_000].map { SnapshotHeader(message: Self.snapshotMessage(bytes: $0)).encoded() }
         let start = ContinuousClock.now
         var runs = 0
@@ -70,7 +71,7 @@ struct StreamFormatFuzzTests {
 
     @Test("Mutated transaction JSON never traps: it is a transaction or a clear error (bounded fuzz)")
     func txnFuzz() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SeededRandom.forTest("StreamFormatFuzzTests")
         let seeds = Self.validTransactions.map { Array($0.utf8) }
         let alphabet = Array(#"{}[]",:0123456789-aeklopsuvy"#.utf8)
         let start = ContinuousClock.now

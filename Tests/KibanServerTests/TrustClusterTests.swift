@@ -1,7 +1,9 @@
 import Foundation
+import Glibc
 import KibanCA
 @testable import KibanServer
 import Testing
+import KibanTestSupport
 
 /// The cluster's own trust with real `kiban server` processes: the sealed CA key, the reserved
 /// `/kiban/` keys, certificate renewal, one member per name, the deny list, tokens and audit.
@@ -179,6 +181,85 @@ struct TrustClusterTests {
         try await poll("the expired token to be swept", seconds: 40) {
             !cluster.members[0].cli("token", "list", "-o", "json").stdout.contains("\"late\"")
         }
+    }
+
+    @Test("The leader promotes a learner that has caught up and answers it; one that is down stays a learner and holds back no other")
+    func deadLearnerIsNotPromoted() async throws {
+        let root = try temporaryDirectory("kiban-promote-dead")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let cluster = try await DaemonTestSupport.cluster(2, prefix: "prd", root: root)
+        defer { cluster.stopAll() }
+        let leader = cluster.members[0]
+        #expect(leader.cli("members", "auto-promote", "off").code == 0)
+        var learners: [ServerProcess] = []
+        for name in ["prd-3", "prd-4"] {
+            let m = try DaemonTestSupport.server(name, under: root)
+            learners.append(m)
+            try await m.start()
+            let join = try await m.bindingCLI(["join", try cluster.token(for: name)])
+            #expect(join.code == 0, "\(join.stderr)")
+        }
+        defer { for m in learners { m.stop() } }
+        // Both have caught up. Stop the one the leader looks at first (the lower member id).
+        func roles() -> [String: (id: UInt64, role: String)] {
+            (leader.status()?["members"] as? [[String: Any]] ?? []).reduce(into: [:]) { all, row in
+                guard let name = row["name"] as? String, let id = (row["id"] as? String).flatMap({ UInt64($0, radix: 16) }),
+                      let role = row["role"] as? String else { return }
+                all[name] = (id, role)
+            }
+        }
+        let before = roles()
+        let ordered = learners.sorted { before[$0.name]?.id ?? 0 < before[$1.name]?.id ?? 0 }
+        let (down, up) = (ordered[0], ordered[1])
+        down.stop()
+        // The leader counts a member as silent once an election timeout (1 s here) passes without
+        // a message from it; until then it would still be promoted.
+        try await Task.sleep(for: .seconds(3))
+        let refused = leader.cli("members", "promote", down.name)
+        #expect(refused.code != 0 && refused.stderr.contains("has not answered the leader"), "\(refused.stderr)")
+        #expect(leader.cli("members", "auto-promote", "on").code == 0)
+        try await poll("\(up.name) to be promoted while \(down.name) is down", seconds: 30) {
+            roles()[up.name]?.role == "voter"
+        }
+        #expect(roles()[down.name]?.role == "learner", "a member that is down was made a voter: \(roles())")
+    }
+
+    @Test("A join whose peer port is taken is refused before the token is sent: no learner is left behind and the token still works")
+    func joinWithTakenPeerPort() async throws {
+        let root = try temporaryDirectory("kiban-join-port")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let cluster = try await DaemonTestSupport.cluster(1, prefix: "jpt", root: root)
+        defer { cluster.stopAll() }
+        let second = try DaemonTestSupport.server("jpt-2", under: root)
+        try await second.start()
+        defer { second.stop() }
+        let token = try cluster.token(for: "jpt-2")
+        let holder = try Self.listen(on: second.address, port: second.peerPort)
+        let refused = second.cli("join", token)
+        close(holder)
+        #expect(refused.code != 0 && refused.stderr.contains("cannot take the peer port"), "\(refused.stderr)")
+        let members = (cluster.members[0].status()?["members"] as? [[String: Any]]) ?? []
+        #expect(members.count == 1, "no learner was added for the refused join: \(members)")
+        let joined = second.cli("join", token)
+        #expect(joined.code == 0, "the same token joins once the port is free: \(joined.stderr)")
+        try await poll("jpt-2 to be a voter") { cluster.voters(seenBy: cluster.members[0]) == 2 }
+    }
+
+    /// A TCP listener on `address:port`, held until the descriptor is closed.
+    static func listen(on address: String, port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var sin = sockaddr_in()
+        sin.sin_family = sa_family_t(AF_INET)
+        sin.sin_port = UInt16(port).bigEndian
+        inet_pton(AF_INET, address, &sin.sin_addr)
+        let bound = withUnsafePointer(to: &sin) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, Glibc.listen(fd, 1) == 0 else {
+            close(fd)
+            throw TestFailure("cannot hold \(address):\(port): errno \(errno)")
+        }
+        return fd
     }
 
     @Test("Promotion: audited, manual when auto-promotion is off; a removed member's certificate is denied")

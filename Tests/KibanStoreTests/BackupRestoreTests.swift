@@ -2,6 +2,7 @@ import Foundation
 import KibanRaft
 import KibanStore
 import Testing
+import KibanTestSupport
 
 /// `Store.backup(to:)` and `SnapshotRestore`, on real SQLite files.
 @Suite("Backups and restore")
@@ -50,7 +51,7 @@ struct BackupRestoreTests {
 
     @Test("A file that is not a sound backup is refused and leaves nothing behind")
     func refusals() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryDirectory("kiban-store-test")
         try Data("plain text".utf8).write(to: URL(fileURLWithPath: dir.file("text.db")))
         var header = Array("SQLite format 3\u{0}".utf8)
         header += [UInt8](repeating: 0xAB, count: 8192)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import KibanRaft
 @testable import KibanStore
+import KibanTestSupport
 
 @Suite("Crash durability")
 struct CrashDurabilityTests {
@@ -10,11 +11,11 @@ struct CrashDurabilityTests {
 
     @Test("Every acknowledged write survives SIGKILL at random moments, and the files stay sound")
     func killAndReopen() async throws {
-        let dir = try TempDir()
+        let dir = try TemporaryDirectory("kiban-store-test")
         let data = dir.file("member")
         // KIBAN_CRASH_SEED replays a run; every failure message names the seed.
         let seed = UInt64(ProcessInfo.processInfo.environment["KIBAN_CRASH_SEED"] ?? "") ?? UInt64(Date().timeIntervalSince1970)
-        var rng = SplitMix(seed: seed)
+        var rng = SeededRandom(seed: seed)
         var acknowledged: [String: Int64] = [:]
         var killedMidWrite = 0
         for run in 0..<Self.kills {

@@ -3,6 +3,7 @@ import Testing
 import KibanRaft
 import KibanLinearizability
 import KibanStore
+import KibanTestSupport
 
 @Suite("Linearizability under faults")
 struct LinearizabilityTests {
@@ -83,7 +84,7 @@ final class Flag: Sendable {
 /// least 40 operations and on while `running` is set (at most 300).
 func runClient(_ client: Int, cluster: TestCluster, recorder: HistoryRecorder,
                consistency: ReadConsistency = .linearizable, while running: Flag? = nil) async throws {
-    var rng = SplitMix(seed: UInt64(client) &* 0x9E37_79B9 &+ 1)
+    var rng = SeededRandom(seed: UInt64(client) &* 0x9E37_79B9 &+ 1)
     var seen: [String: String?] = [:]
     for n in 0..<300 where n < 40 || running?.isSet == true {
         guard let store = cluster.stores.values.randomElement(using: &rng) else {
@@ -107,7 +108,7 @@ func runClient(_ client: Int, cluster: TestCluster, recorder: HistoryRecorder,
 /// Crashes and restarts members, and partitions them off, one fault at a time; returns when
 /// each fault began (on `recorder`'s clock).
 func nemesis(_ c: TestCluster, rounds: Int, recorder: HistoryRecorder) async throws -> [UInt64] {
-    var rng = SplitMix(seed: 42)
+    var rng = SeededRandom(seed: 42)
     var began: [UInt64] = []
     for round in 0..<rounds {
         try await Task.sleep(for: .milliseconds(100 + Int(rng.next() % 200)))

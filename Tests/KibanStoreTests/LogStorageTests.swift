@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import KibanRaft
 @testable import KibanStore
+import KibanTestSupport
 
 @Suite("Log storage")
 struct LogStorageTests {
@@ -90,7 +91,7 @@ struct LogStorageTests {
 
     @Test("raft.db runs in WAL mode with synchronous=FULL")
     func durabilityPragmas() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryDirectory("kiban-store-test")
         let log = try SQLiteLogStorage(path: dir.file("raft.db"))
         #expect(try log.db.integer("PRAGMA synchronous") == 2)
         let st = try log.db.statement("PRAGMA journal_mode")
@@ -104,7 +105,7 @@ struct LogStorageTests {
 
     @Test("A commit-only hard state never checkpoints (unsynced); the next synced commit does")
     func relaxedCommitDoesNotCheckpoint() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryDirectory("kiban-store-test")
         let path = dir.file("raft.db")
         let log = try SQLiteLogStorage(path: path, bootstrap: ConfState(voters: [1]))
         // More than SQLite's autocheckpoint threshold (1000 pages) in the WAL, not yet copied.
@@ -123,7 +124,7 @@ struct LogStorageTests {
 
     @Test("One Ready's snapshot, entries and hard state commit in a single transaction")
     func groupCommit() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryDirectory("kiban-store-test")
         let log = try SQLiteLogStorage(path: dir.file("raft.db"), bootstrap: ConfState(voters: [1]))
         let before = log.db.commitCount
         let snap = Snapshot(metadata: SnapshotMetadata(index: 10, term: 2, confState: ConfState(voters: [1])))
@@ -137,7 +138,7 @@ struct LogStorageTests {
 
     @Test("A file with a newer schema version is refused with an upgrade message")
     func newerSchema() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryDirectory("kiban-store-test")
         do {
             let log = try SQLiteLogStorage(path: dir.file("raft.db"))
             try log.db.execute("PRAGMA user_version = 99")

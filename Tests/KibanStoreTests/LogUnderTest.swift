@@ -9,15 +9,16 @@ enum LogBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
 }
 
 import Testing
+import KibanTestSupport
 
 final class LogUnderTest {
     let storage: any LogStorage
-    private let dir: TempDir
+    private let dir: TemporaryDirectory
     private let memory: MemoryStorage?
     private let sqlite: SQLiteLogStorage?
 
     init(_ backend: LogBackend, bootstrap: ConfState? = nil) throws {
-        dir = try TempDir()
+        dir = try TemporaryDirectory("kiban-store-test")
         switch backend {
         case .memory:
             let m = bootstrap.map { MemoryStorage(bootstrap: $0) } ?? MemoryStorage()

@@ -2,7 +2,7 @@ import Foundation
 import KibanTestSupport
 import Testing
 
-/// Power cuts, not just process kills (`tests/harness/powerloss-vm.sh`): the writer runs in a
+/// Power cuts, not just process kills (`integration/harness/powerloss-vm.sh`): the writer runs in a
 /// QEMU VM whose disk is a raw image, the VM is killed with its page cache, and every write the
 /// store acknowledged must be in the image afterwards. The same harness must catch a store that
 /// skips its fsyncs, or it proves nothing.

@@ -1,5 +1,6 @@
 import Testing
 @testable import KibanStore
+import KibanTestSupport
 
 @Suite("Proposal encoding")
 struct ProposalFuzzTests {
@@ -36,9 +37,9 @@ struct ProposalFuzzTests {
         #expect { try Proposal(encoded: bytes) } throws: { ($0 as? StoreError)?.message.contains("version 2") == true }
     }
 
-    @Test("The decoder never crashes on random or mutated input (bounded fuzz, fixed seed)")
+    @Test("The decoder never crashes on random or mutated input (bounded fuzz, seeded; KIBAN_FUZZ_SEED replays)")
     func fuzz() {
-        var rng = SplitMix(seed: 0x5EED)
+        var rng = SeededRandom.forTest("ProposalFuzzTests")
         let valid = Self.sample.encoded()
         for round in 0..<5_000 {
             var bytes: [UInt8]
@@ -57,18 +58,5 @@ struct ProposalFuzzTests {
             _ = try? Proposal(encoded: bytes)
             _ = try? CommandResult(encoded: Array(bytes.dropFirst()))
         }
-    }
-}
-
-/// A small deterministic generator for fuzzing (SplitMix64).
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

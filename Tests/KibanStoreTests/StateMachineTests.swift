@@ -1,16 +1,17 @@
 import Testing
 import KibanRaft
 @testable import KibanStore
+import KibanTestSupport
 
 /// Drives a StateMachine in a temp dir with entries built from commands.
 final class MachineHarness {
-    let dir: TempDir
+    let dir: TemporaryDirectory
     var machine: StateMachine
     var index: UInt64 = 0
     var sequence: UInt64 = 0
 
     init() throws {
-        dir = try TempDir()
+        dir = try TemporaryDirectory("kiban-store-test")
         machine = try StateMachine(path: dir.file("state.db"))
     }
 

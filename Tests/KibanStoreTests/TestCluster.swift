@@ -3,10 +3,11 @@ import KibanRaft
 import KibanStore
 import Logging
 import Synchronization
+import KibanTestSupport
 
 /// Real stores with real SQLite files in a temp dir, connected by a LocalNetwork.
 final class TestCluster: Sendable {
-    let dir: TempDir
+    let dir: TemporaryDirectory
     let network = LocalNetwork()
     let ids: [NodeID]
     private let running = Mutex<[NodeID: Store]>([:])
@@ -19,7 +20,7 @@ final class TestCluster: Sendable {
 
     init(size: Int, snapshotEntries: UInt64 = 10_000, requestAttemptsMax: Int = 10,
          historyRevisionsKept: Int64 = 100_000, tune: @escaping @Sendable (inout StoreOptions) -> Void = { _ in }) async throws {
-        dir = try TempDir()
+        dir = try TemporaryDirectory("kiban-store-test")
         ids = (1...NodeID(size)).map { $0 }
         self.snapshotEntries = snapshotEntries
         self.requestAttemptsMax = requestAttemptsMax

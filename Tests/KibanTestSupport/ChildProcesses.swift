@@ -28,7 +28,7 @@ public enum ChildProcesses {
 
     /// The command line that runs `executable arguments` (a path, or a name looked up on PATH)
     /// with `deathSignal` (KILL, TERM…) as its parent-death signal. TERM lets a script run its
-    /// cleanup; it must then not be blocked or ignored (tests/harness/unmasked.py).
+    /// cleanup; it must then not be blocked or ignored (integration/harness/unmasked.py).
     public static func command(_ executable: String, _ arguments: [String], deathSignal: String = "KILL") -> [String] {
         guard FileManager.default.isExecutableFile(atPath: setpriv) else { return [executable] + arguments }
         return [setpriv, "--pdeathsig", deathSignal, "--", executable] + arguments

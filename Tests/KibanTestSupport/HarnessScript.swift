@@ -1,16 +1,16 @@
 public import Foundation
 
-/// A script in `tests/harness/`, run by a Swift test under a time limit, with its output.
+/// A script in `integration/harness/`, run by a Swift test under a time limit, with its output.
 public enum HarnessScript {
     /// The package root: three levels above this file (Tests/KibanTestSupport/…).
     public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// Runs `tests/harness/NAME` with bash for at most `seconds`, with `environment` added to
+    /// Runs `integration/harness/NAME` with bash for at most `seconds`, with `environment` added to
     /// this process's (and /usr/sbin, /sbin on PATH). Returns its exit status and its standard
     /// output and error, interleaved.
     public static func run(_ name: String, seconds: Int, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let harness = root.appendingPathComponent("tests/harness")
+        let harness = root.appendingPathComponent("integration/harness")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
         // unmasked.py: the script must get timeout's SIGTERM (and run its cleanup), whatever

@@ -6,6 +6,8 @@ enum PKIKeys {
     static let clusterRoot = key("/kiban/ca")
     /// The name of the cluster root among the issuers.
     static let rootIssuer = "root"
+    /// Everything below is under this prefix.
+    static let prefix = "/kiban/pki/"
     /// Named issuers: `/kiban/pki/issuers/<name>` (``IssuerRecord``).
     static let issuers = "/kiban/pki/issuers/"
     /// Roles: `/kiban/pki/roles/<name>` (``Role``).

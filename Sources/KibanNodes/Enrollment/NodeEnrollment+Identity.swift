@@ -8,20 +8,20 @@ import KibanStore
 extension NodeEnrollment {
     /// The serial of the machine whose node certificate has serial number `certificateSerial`
     /// and URI SANs `uris` (the TLS layer has checked the chain to the cluster CA).
-    /// - Throws: ``NodeError`` `refused` saying why the certificate is not a node's current one.
+    /// - Throws: ``NodeError`` `forbidden` saying why the certificate is not a node's current one.
     public func identify(certificateSerial: String, uris: [String], now: Date) async throws -> String {
         guard let serial = Self.serial(inURIs: uris) else {
-            throw NodeError(.refused, "the client certificate names no machine (kiban-node://SERIAL); enroll with kiban agent join")
+            throw NodeError(.forbidden, "the client certificate names no machine (kiban-node://SERIAL); enroll with kiban agent join")
         }
         let enrolled = try await store.record(EnrollmentPolicy.Issued.self, at: NodeKeys.enrolled(serial), consistency: .serializable)
         guard let issued = enrolled?.value, issued.certificateSerial == certificateSerial.lowercased() else {
-            throw NodeError(.refused, "certificate \(certificateSerial) is not the one machine \(serial) enrolled with; enroll again")
+            throw NodeError(.forbidden, "certificate \(certificateSerial) is not the one machine \(serial) enrolled with; enroll again")
         }
         guard issued.notAfter > now else {
-            throw NodeError(.refused, "the node certificate of \(serial) expired at \(issued.notAfter.formatted(.iso8601)); enroll again")
+            throw NodeError(.forbidden, "the node certificate of \(serial) expired at \(issued.notAfter.formatted(.iso8601)); enroll again")
         }
         guard (try await pki.revocation(serial: certificateSerial)) == nil else {
-            throw NodeError(.refused, "the node certificate of \(serial) was revoked; enroll again with a new token")
+            throw NodeError(.forbidden, "the node certificate of \(serial) was revoked; enroll again with a new token")
         }
         return serial
     }

@@ -65,7 +65,8 @@ public struct NodeEnrollment: Sendable {
     }
 
     /// Enrolls the machine `request` names.
-    /// - Throws: ``NodeError`` `refused` (token, scope, policy) or `invalidInput` (serial, a
+    /// - Throws: ``NodeError`` `forbidden` (token, scope), `refused` (``EnrollmentPolicy``:
+    ///   not in the inventory, retired, already enrolled) or `invalidInput` (serial, a
     ///   CSR that does not parse or whose signature does not match its key; the token is then
     ///   not spent).
     public func enroll(_ request: Request, now: Date) async throws -> Enrolled {
@@ -73,7 +74,8 @@ public struct NodeEnrollment: Sendable {
         let token = try await tokens.check(secret: request.secret, now: now)
         let machine = try await tokens.inventory.machine(request.serial)
         if let machine, !token.value.scope.admits(serial: machine.serial, rack: machine.registration.rack, role: machine.registration.role) {
-            throw try await refuse(request.serial, token, "the token is for \(token.value.scope.description), not machine \(request.serial)", now: now)
+            throw try await refuse(request.serial, token, "the token is for \(token.value.scope.description), not machine \(request.serial)",
+                                   code: .forbidden, now: now)
         }
         let held = try await store.record(EnrollmentPolicy.Issued.self, at: NodeKeys.enrolled(request.serial))
         let issued = try await held.asyncMap { try await current($0.value) }
@@ -122,11 +124,12 @@ public struct NodeEnrollment: Sendable {
     }
 
     /// Records a refusal of a valid token in the audit log (the token stays unspent) and returns it.
-    private func refuse(_ serial: String, _ token: Record<NodeTokenRecord>, _ reason: String, now: Date) async throws -> NodeError {
+    private func refuse(_ serial: String, _ token: Record<NodeTokenRecord>, _ reason: String, code: NodeError.Code = .refused,
+                        now: Date) async throws -> NodeError {
         let entry = AuditEntry(time: now, actor: "node:\(serial)", member: tokens.auditMember, action: "nodes.enroll", subject: serial,
                                detail: "token \(token.value.id): \(reason)", outcome: "refused")
         _ = try await store.txn(Txn(success: [try AuditLog.put(entry)]))
-        return NodeError(.refused, reason)
+        return NodeError(code, reason)
     }
 
     /// Creates the `nodes` issuer (an intermediate of the cluster root) and the node role when

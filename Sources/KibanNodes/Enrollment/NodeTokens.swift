@@ -102,27 +102,27 @@ public struct NodeTokens: Sendable {
     }
 
     /// The unspent token whose secret is `secret`, checked against its hash and expiry.
-    /// - Throws: ``NodeError`` `refused` (unknown, revoked, used or expired).
+    /// - Throws: ``NodeError`` `forbidden` (unknown, revoked, used or expired).
     public func check(secret: String, now: Date) async throws -> Record<NodeTokenRecord> {
-        let refused = NodeError(.refused, "the node token is not valid for this cluster (unknown, revoked or already used); create a new one with `\(NodeToken.createCommand)`")
+        let refused = NodeError(.forbidden, "the node token is not valid for this cluster (unknown, revoked or already used); create a new one with `\(NodeToken.createCommand)`")
         guard let found = try await store.record(NodeTokenRecord.self, at: NodeKeys.token(NodeToken.id(secret: secret))) else { throw refused }
         do {
             try JoinToken.verify(secret: secret, storedHash: found.value.secretHash, expiresAt: found.value.expiresAt, now: now,
                                  create: NodeToken.createCommand)
         } catch {
-            throw NodeError(.refused, error.message)
+            throw NodeError(.forbidden, error.message)
         }
         return found
     }
 
     /// Spends a checked token: deletes it if nobody spent it since ``check(secret:now:)``.
-    /// - Throws: ``NodeError`` `refused` when another enrollment spent it first.
+    /// - Throws: ``NodeError`` `forbidden` when another enrollment spent it first.
     public func spend(_ token: Record<NodeTokenRecord>) async throws {
         let key = NodeKeys.token(token.value.id)
         let spent = try await store.txn(Txn(compares: [Compare(key, .equal, .modRevision(token.modRevision))],
                                             success: [.delete(.key(key))]))
         guard spent.succeeded else {
-            throw NodeError(.refused, "the node token was used by another enrollment at the same time; create a new one with `\(NodeToken.createCommand)`")
+            throw NodeError(.forbidden, "the node token was used by another enrollment at the same time; create a new one with `\(NodeToken.createCommand)`")
         }
     }
 

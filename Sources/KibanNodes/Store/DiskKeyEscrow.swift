@@ -1,5 +1,6 @@
 public import Foundation
 public import KibanCA
+import KibanInventory
 public import KibanStore
 
 /// A disk's LUKS volume key as the store holds it: sealed under the cluster's key-encryption
@@ -16,6 +17,11 @@ public struct DiskKeyRecord: Sendable, Hashable, Codable {
 /// sabakan-cryptsetup's key escrow, done safely: keys are sealed at rest (envelope encryption
 /// under the key-encryption key, which is never in the store), kept under `/kiban/` where the kv
 /// API cannot reach them, and handed only to the machine whose certificate names that serial.
+///
+/// sabakan's lifecycle rules: keys are escrowed only for a machine of the inventory that is not
+/// `retiring` or `retired` (checked in the escrow's own transaction, so no key arrives after
+/// the machine started retiring); they are deleted only while it is `retiring`; and it cannot
+/// go `retiring → retired` while keys remain (``retireBlocker(serial:)``).
 public struct DiskKeyEscrow: Sendable {
     /// The store the sealed keys live in.
     public let store: Store
@@ -34,7 +40,9 @@ public struct DiskKeyEscrow: Sendable {
     /// Escrows `key` for `device` of `serial`. A device that already has a key keeps it: the
     /// first key is the one the volume was formatted with.
     /// - Returns: false when a key was already escrowed (nothing changed).
-    /// - Throws: ``NodeError`` `invalidInput` for a bad serial, device name or key length.
+    /// - Throws: ``NodeError`` `invalidInput` for a bad serial, device name or key length;
+    ///   `notFound` for a machine not in the inventory; `refused` for one that is retiring or
+    ///   retired.
     @discardableResult
     public func escrow(_ key: [UInt8], serial: String, device: String, now: Date) async throws -> Bool {
         try Self.check(serial: serial, device: device)
@@ -42,10 +50,30 @@ public struct DiskKeyEscrow: Sendable {
         let record = DiskKeyRecord(device: device, sealed: try SealedKey.seal(key, purpose: Self.purpose(serial, device), with: kek),
                                    escrowed: now)
         let k = NodeKeys.diskKey(serial, device)
-        let result = try await store.txn(Txn(compares: [Compare(k, .equal, .version(0))],
-                                             success: [.put(key: k, value: Array(try JSONEncoder().encode(record)), lease: 0)]))
-        return result.succeeded
+        for _ in 0..<Self.attemptsMax {
+            let machine = try await acceptingKeys(serial)
+            let result = try await store.txn(Txn(compares: [machine.unchanged, Compare(k, .equal, .version(0))],
+                                                 success: [.put(key: k, value: Array(try JSONEncoder().encode(record)), lease: 0)]))
+            if result.succeeded { return true }
+            if try await store.get(k) != nil { return false }
+            // The machine changed meanwhile: look at its state again.
+        }
+        throw NodeError(.refused, "machine \(serial) kept changing while its key was escrowed; retry")
     }
+
+    /// The machine `serial` as read, when it may receive keys.
+    private func acceptingKeys(_ serial: String) async throws -> MachineSnapshot {
+        guard let snapshot = try await InventoryService(store: store).snapshot(serial) else {
+            throw NodeError(.notFound, "machine \(serial) is not in the inventory")
+        }
+        guard ![.retiring, .retired].contains(snapshot.machine.state) else {
+            throw NodeError(.refused, "machine \(serial) is \(snapshot.machine.state.rawValue): no disk key is escrowed for a machine leaving service")
+        }
+        return snapshot
+    }
+
+    /// How often an escrow is retried when the machine's record changed under it.
+    static let attemptsMax = 8
 
     /// The key of `device` of `serial`, for the machine `requester` (the serial its certificate
     /// names).
@@ -72,11 +100,35 @@ public struct DiskKeyEscrow: Sendable {
         }
     }
 
-    /// Deletes every key of `serial`; returns how many there were.
+    /// Deletes every key of `serial` (sabakan's rule: only while it is `retiring`), writing
+    /// `alsoWrite` (the audit entry) in the same transaction; returns how many there were.
+    /// - Throws: ``NodeError`` `notFound` for a machine not in the inventory, `refused` for one
+    ///   that is not retiring.
     @discardableResult
-    public func delete(serial: String) async throws -> Int {
+    public func delete(serial: String, alsoWrite: [KibanStore.Operation] = []) async throws -> Int {
         try Self.check(serial: serial)
-        return try await store.delete(.prefix(NodeKeys.diskKeys(serial))).count
+        for _ in 0..<Self.attemptsMax {
+            guard let snapshot = try await InventoryService(store: store).snapshot(serial) else {
+                throw NodeError(.notFound, "machine \(serial) is not in the inventory")
+            }
+            guard snapshot.machine.state == .retiring else {
+                throw NodeError(.refused, "machine \(serial) is \(snapshot.machine.state.rawValue): its disk keys are deleted only while it is retiring (kiban machines set-state \(serial) retiring)")
+            }
+            let result = try await store.txn(Txn(compares: [snapshot.unchanged],
+                                                 success: [.delete(.prefix(NodeKeys.diskKeys(serial)))] + alsoWrite))
+            guard result.succeeded else { continue }
+            guard case .delete(let deleted)? = result.results.first else { return 0 }
+            return deleted.count
+        }
+        throw NodeError(.refused, "machine \(serial) kept changing while its disk keys were deleted; retry")
+    }
+
+    /// Why `serial` may not go `retiring → retired` yet, or nil: keys remain. Safe to check
+    /// before the state change: a retiring machine receives no new key.
+    public func retireBlocker(serial: String) async throws -> String? {
+        let devices = try await list(serial: serial).map(\.device)
+        guard !devices.isEmpty else { return nil }
+        return "machine \(serial) still has disk keys escrowed for \(devices.joined(separator: ", ")); delete them first with kiban machines crypts delete \(serial)"
     }
 
     static func check(serial: String, device: String) throws(NodeError) {

@@ -70,6 +70,6 @@ extension AdminRouter {
 
     /// The status and body of a failed request.
     static func failure(_ error: ServerError) -> (Int, [UInt8]) {
-        (error.httpStatus, encode(["error": error.code.rawValue, "message": error.message]))
+        error.answer
     }
 }

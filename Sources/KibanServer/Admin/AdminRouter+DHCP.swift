@@ -1,3 +1,4 @@
+import KibanNetboot
 import NIOHTTP1
 
 extension AdminRouter {

@@ -19,6 +19,9 @@ extension AdminRouter {
         case (.DELETE, "machines", 1):
             try await daemon.removeMachine(rest[0], caller: r.caller)
             return Self.encode(["removed": rest[0]])
+        case (.GET, "machines", 2) where rest[1] == "crypts": return try wire(await daemon.diskKeys(serial: rest[0]))
+        case (.DELETE, "machines", 2) where rest[1] == "crypts":
+            return try wire(await daemon.deleteDiskKeys(serial: rest[0], caller: r.caller))
         case (.PUT, "machines", 2), (.PUT, "machines", 3), (.DELETE, "machines", 3):
             return try wire(await machineChange(r, serial: rest[0], Array(rest.dropFirst())))
         case (.GET, "logs", 0):
@@ -40,6 +43,7 @@ extension AdminRouter {
             guard let state = MachineState(rawValue: text) else {
                 throw ServerError(.badRequest, "\(text.isEmpty ? "no state given" : "\(text) is not a state"); use one of \(MachineState.allCases.map(\.rawValue).joined(separator: ", "))")
             }
+            if state == .retired { try await daemon.checkRetirable(serial) }
             return try await daemon.changeMachine(serial, caller: r.caller, "set-state") { inventory, user, now in
                 try await inventory.setState(serial, state, user: user, now: now)
             }

@@ -3,7 +3,7 @@ import Logging
 import NIOHTTP1
 
 /// Maps admin API requests to the daemon (docs/admin-api.md). JSON in, JSON out; a failure is
-/// `{"error": code, "message": …}` with the status ``ServerError/httpStatus`` gives.
+/// `{"error": code, "message": …}` with its status (``ServerError/answer``).
 struct AdminRouter: Sendable {
     let daemon: Daemon
     let logger: Logger
@@ -23,10 +23,9 @@ struct AdminRouter: Sendable {
             let parameters = (components?.queryItems ?? []).map { (name: $0.name, value: $0.value ?? "") }
             let request = AdminRequest(method: method, path: path, query: query, parameters: parameters, body: body, caller: caller)
             return (200, try await dispatch(request))
-        } catch let error as ServerError {
-            return (error.httpStatus, Self.encode(["error": error.code.rawValue, "message": error.message]))
         } catch {
-            return (400, Self.encode(["error": ServerError.Code.badRequest.rawValue, "message": "the request body is not valid JSON for \(path): \(error)"]))
+            // What is no ServerError here is a body that did not decode.
+            return (error as? ServerError ?? ServerError(.badRequest, "the request body is not valid JSON for \(path): \(error)")).answer
         }
     }
 

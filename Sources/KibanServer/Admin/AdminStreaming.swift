@@ -33,8 +33,8 @@ struct AdminStreaming {
                 try await watch(head, query: query, channel: channel, outbound)
             }
         } catch let error as ServerError {
-            let json = AdminRouter.encode(["error": error.code.rawValue, "message": error.message])
-            try await write(head, status: error.httpStatus, headers: [("Content-Length", "\(json.count)")], outbound)
+            let (status, json) = error.answer
+            try await write(head, status: status, headers: [("Content-Length", "\(json.count)")], outbound)
             try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: json))))
             try await Self.end(channel)
         }

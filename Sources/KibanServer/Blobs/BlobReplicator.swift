@@ -40,13 +40,17 @@ final class BlobReplicator: Sendable {
     /// Syncs until cancelled.
     func run() async {
         let (wake, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let watcher = Task { [store, settings] in
-            while !Task.isCancelled {
-                if let events = try? await store.watch(.prefix(Array("netboot/".utf8))) {
-                    do { for try await _ in events { signal.yield() } } catch {}
-                }
-                try? await Task.sleep(for: settings.roundInterval)
-            }
+        // A round after each netboot change, and after each listing (a change may have fallen
+        // between two watches).
+        let watcher = Task { [store] in
+            let netboot = KeyRange.prefix(Array(NetbootKeys.prefix.utf8))
+            await StoreFollower(store: store, range: netboot).run(list: {
+                signal.yield()
+                return try await store.range(netboot, limit: 1, consistency: .serializable).revision
+            }, event: { _ in
+                signal.yield()
+                return .follow
+            })
         }
         let ticker = Task { [settings] in
             while !Task.isCancelled {

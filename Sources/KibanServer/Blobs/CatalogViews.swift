@@ -30,18 +30,18 @@ public struct ImageSettingsView: Codable, Sendable, Hashable {
 }
 
 extension ImageView {
-    init(_ r: ImageRecord, presence: [String: [PresenceRecord]], roles: [String]) {
-        let kernel = Set((presence[r.kernel.sha256] ?? []).map(\.member))
-        let initrd = Set((presence[r.initrd.sha256] ?? []).map(\.member))
+    init(_ image: CatalogImage) {
+        let r = image.record
         self.init(id: r.id, uploaded: Timestamp.rfc3339(r.uploaded), kernel: r.kernel, initrd: r.initrd,
-                  members: kernel.intersection(initrd).sorted(), roles: roles)
+                  members: image.holders, roles: image.roles)
     }
 }
 
 extension AssetView {
-    init(_ r: AssetRecord, presence: [String: [PresenceRecord]]) {
+    init(_ asset: CatalogAsset) {
+        let r = asset.record
         self.init(name: r.name, contentType: r.contentType, uploaded: Timestamp.rfc3339(r.uploaded), blob: r.blob,
-                  members: (presence[r.blob.sha256] ?? []).map(\.member).sorted())
+                  members: asset.holders)
     }
 }
 

@@ -43,45 +43,32 @@ final class BootService: Sendable {
         server.shutdown()
     }
 
+    /// Loads the view, then waits for a change to a watched key (or `refresh` at the latest),
+    /// lets `coalesce` pass so that a burst of changes makes one load, and loads again
+    /// (``StoreFollower``). A load that could not read the inventory whole is retried shortly.
     private static func follow(_ loader: BootSnapshotLoader, server: BootServer, coalesce: Duration, refresh: Duration,
                                logger: Logger) async {
-        while !Task.isCancelled {
-            let revision: Int64
-            do {
-                let (snapshot, complete) = try await loader.load(previous: server.current)
-                server.update(snapshot)
-                revision = snapshot.revision
-                if !complete {
-                    try? await Task.sleep(for: .seconds(1))
-                    continue
-                }
-            } catch {
-                logger.debug("boot view not loaded; retrying", metadata: ["kiban.boot.error": "\(error)"])
-                try? await Task.sleep(for: .milliseconds(500))
-                continue
-            }
-            await waitForChange(loader, after: revision, atMost: refresh, logger: logger)
+        var follower = StoreFollower(store: loader.store, range: .prefix([]))
+        follower.relistInterval = refresh
+        follower.retryDelay = .milliseconds(500)
+        follower.retryDelayMax = .seconds(1)
+        follower.ended = { error in
+            logger.debug("boot view not loaded, or its watch ended; loading again", metadata: ["kiban.boot.error": "\(error)"])
+        }
+        await follower.run(list: {
+            let (snapshot, complete) = try await loader.load(previous: server.current)
+            server.update(snapshot)
+            guard complete else { throw IncompleteView() }
+            return snapshot.revision
+        }, event: { event in
+            guard BootSnapshotLoader.isWatched(event.kv.key) else { return .follow }
             try? await Task.sleep(for: coalesce)
-        }
+            return .relist
+        })
     }
+}
 
-    /// Returns when a watched key changes after `revision`, or after `refresh` at the latest.
-    private static func waitForChange(_ loader: BootSnapshotLoader, after revision: Int64, atMost refresh: Duration,
-                                      logger: Logger) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    for try await event in try await loader.store.watch(.prefix([]), from: revision + 1)
-                    where BootSnapshotLoader.isWatched(event.kv.key) {
-                        break
-                    }
-                } catch {
-                    logger.debug("boot view watch ended; loading again", metadata: ["kiban.boot.error": "\(error)"])
-                }
-            }
-            group.addTask { try? await Task.sleep(for: refresh) }
-            await group.next()
-            group.cancelAll()
-        }
-    }
+/// A view loaded with the machines read before (the inventory was not readable whole): load again.
+private struct IncompleteView: Error, CustomStringConvertible {
+    var description: String { "the inventory was not readable whole" }
 }

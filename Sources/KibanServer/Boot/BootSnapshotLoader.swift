@@ -1,4 +1,5 @@
 import Foundation
+import KibanCA
 import KibanInventory
 import KibanNetboot
 import KibanStore
@@ -13,9 +14,8 @@ struct BootSnapshotLoader {
     var crls: (@Sendable () async -> [String: [UInt8]]?)? = nil
 
     /// Keys whose change makes the view stale.
-    static let watched: [[UInt8]] = [Array(NetbootKeys.prefix.utf8), Array("inventory/machines/".utf8),
-                                     Array("inventory/ipam".utf8), ClusterKey.ca,
-                                     Array("/kiban/pki/".utf8)]
+    static let watched: [[UInt8]] = [Array(NetbootKeys.prefix.utf8), Machine.storePrefix, IPAMConfig.storeKey,
+                                     ClusterKey.ca, PKIService.storePrefix]
 
     static func isWatched(_ key: [UInt8]) -> Bool { watched.contains { key.starts(with: $0) } }
 

@@ -1,5 +1,6 @@
 import Foundation
 import KibanCA
+import KibanStore
 
 /// The cluster's records in the replicated store, under `/kiban/` (see docs/operator-guide.md).
 enum ClusterKey {
@@ -86,4 +87,19 @@ struct LocalMember: Codable, Sendable {
     var clusterID: String
     var id: UInt64
     var name: String
+}
+
+extension Daemon {
+    /// Puts of the cluster records, JSON with sorted keys.
+    func encodeOperations<Value: Encodable>(_ records: [([UInt8], Value)]) throws(ServerError) -> [KibanStore.Operation] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var operations: [KibanStore.Operation] = []
+        for (key, value) in records {
+            do { operations.append(.put(key: key, value: Array(try encoder.encode(value)), lease: 0)) } catch {
+                throw ServerError(.internal, "cannot encode \(String(decoding: key, as: UTF8.self)): \(error)")
+            }
+        }
+        return operations
+    }
 }

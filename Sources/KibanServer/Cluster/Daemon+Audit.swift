@@ -10,8 +10,13 @@ extension Daemon {
     /// The entry of a change `caller` asked for.
     func auditEntry(_ caller: Caller, _ action: String, _ subject: String, detail: String = "",
                     outcome: String = AuditEntry.ok) -> AuditEntry {
-        AuditEntry(time: Date(), actor: caller.pid == 0 ? "cluster" : caller.auditUser,
+        AuditEntry(time: Date(), actor: auditActor(caller),
                    member: caller.member ?? memberName, action: action, subject: subject, detail: detail, outcome: outcome)
+    }
+
+    /// The caller as audit entries name them: `cluster` for the daemon's own work.
+    func auditActor(_ caller: Caller) -> String {
+        caller.pid == 0 ? "cluster" : caller.auditUser
     }
 
     /// The put that records a change, for the change's own transaction.

@@ -1,6 +1,6 @@
 import Foundation
 import KibanInventory
-import KibanNetboot
+public import KibanNetboot
 import KibanStore
 
 /// One lease as `kiban dhcp leases` shows it.
@@ -38,35 +38,21 @@ public struct DHCPStatusInfo: Codable, Sendable, Hashable {
     }
 }
 
+/// `kiban dhcp`: the settings through ``DHCPSettingsService``; the leases with their racks from
+/// the inventory's IPAM; this member's counters.
 extension Daemon {
     /// `kiban dhcp get`: the settings in the store, or the defaults when none were set.
     public func dhcpSettings() async throws(ServerError) -> DHCPSettings {
-        let store = try requireStore()
-        guard let kv = try await storeCall({ () throws(StoreError) in try await store.get(DHCPSettings.key) }) else {
-            return DHCPSettings()
-        }
-        do { return try JSONDecoder().decode(DHCPSettings.self, from: Data(kv.value)) } catch {
-            throw ServerError(.internal, "the DHCP settings in the store are unreadable (\(error)); set them again with `kiban dhcp set FILE`")
-        }
+        let dhcp = DHCPSettingsService(store: try requireStore())
+        return try await netboot { try await dhcp.settings() }
     }
 
     /// `kiban dhcp set FILE`: validates, then replaces the settings; every member's DHCP server
     /// follows within a moment.
     public func setDHCPSettings(_ settings: DHCPSettings, caller: Caller) async throws(ServerError) -> DHCPSettings {
-        let store = try requireStore()
-        let problems = settings.problems
-        guard problems.isEmpty else {
-            throw ServerError(.badRequest, "the DHCP settings are not valid; nothing was changed:\n  " + problems.joined(separator: "\n  "))
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        // A struct of strings and numbers always encodes.
-        let value = Array((try? encoder.encode(settings)) ?? Data())
-        let audit = try auditPut(caller, "dhcp.set", "settings")
-        _ = try await storeCall { () throws(StoreError) in
-            try await store.txn(Txn(success: [.put(key: DHCPSettings.key, value: value, lease: 0), audit]))
-        }
-        return settings
+        let dhcp = DHCPSettingsService(store: try requireStore())
+        let author = author(caller)
+        return try await netboot(caller, "dhcp.set", "settings") { try await dhcp.set(settings, author: author) }
     }
 
     /// `kiban dhcp leases [--rack R]`: every lease (linearizable), with its rack from IPAM.

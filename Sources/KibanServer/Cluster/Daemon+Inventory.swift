@@ -29,7 +29,7 @@ extension Daemon {
     func ipam() async throws(ServerError) -> IPAMConfig {
         let inventory = try inventoryService()
         let current: IPAMConfig?
-        do { current = try await inventory.ipam() } catch { throw await serverError(error) }
+        do { current = try await inventory.ipam() } catch { throw ServerError(answering: error) }
         guard let config = current else {
             throw ServerError(.notFound, "no IPAM configuration is set; set one with kiban ipam set FILE (docs/inventory.md has an example)")
         }
@@ -43,7 +43,7 @@ extension Daemon {
         do {
             revision = try await inventory.setIPAM(try InventoryFormat.ipam(from: document), user: caller.auditUser, now: Date())
         } catch {
-            throw await serverError(error)
+            throw ServerError(answering: error)
         }
         logChange(caller, "ipam set")
         return revision
@@ -57,7 +57,7 @@ extension Daemon {
             added = try await inventory.importMachines(try InventoryFormat.registrations(from: document),
                                                        user: caller.auditUser, now: Date())
         } catch {
-            throw await serverError(error)
+            throw ServerError(answering: error)
         }
         logChange(caller, "machines import \(added.count)")
         return ImportAnswer(imported: added.count)
@@ -72,7 +72,7 @@ extension Daemon {
             let now = Date()
             return try await inventory.machines(query).map { MachineDocument($0, ipam: ipam, now: now) }
         } catch {
-            throw await serverError(error)
+            throw ServerError(answering: error)
         }
     }
 
@@ -89,7 +89,7 @@ extension Daemon {
             }
             document = MachineDocument(machine, ipam: ipam, now: now)
         } catch {
-            throw await serverError(error)
+            throw ServerError(answering: error)
         }
         logChange(caller, "machines \(what) \(serial)")
         return document
@@ -98,7 +98,7 @@ extension Daemon {
     /// Removes the retired machine `serial`.
     func removeMachine(_ serial: String, caller: Caller) async throws(ServerError) {
         let inventory = try inventoryService()
-        do { try await inventory.remove(serial, user: caller.auditUser, now: Date()) } catch { throw await serverError(error) }
+        do { try await inventory.remove(serial, user: caller.auditUser, now: Date()) } catch { throw ServerError(answering: error) }
         logChange(caller, "machines remove \(serial)")
     }
 
@@ -107,7 +107,7 @@ extension Daemon {
         let inventory = try inventoryService()
         let from = try Self.time(since, "since") ?? Date(timeIntervalSince1970: 0)
         let to = try Self.time(until, "until") ?? Date.distantFuture
-        do { return try await inventory.auditLog(since: from, until: to) } catch { throw await serverError(error) }
+        do { return try await inventory.auditLog(since: from, until: to) } catch { throw ServerError(answering: error) }
     }
 
     /// The cluster's audit retention in seconds.
@@ -137,28 +137,6 @@ extension Daemon {
     func logChange(_ caller: Caller, _ action: String) {
         logger.notice("audit", metadata: ["kiban.server.uid": "\(caller.uid)", "kiban.server.gid": "\(caller.gid)",
                                           "kiban.server.action": "\(action)"])
-    }
-
-    /// An inventory call's failure as the admin API's error (the one mapping): the inventory's
-    /// own codes below, the store's through ``storeCall(_:)``.
-    func serverError(_ error: any Error) async -> ServerError {
-        switch error {
-        case let error as InventoryError: return ServerError(Self.code(error.code), error.description)
-        case let error as ServerError: return error
-        case let error as StoreError:
-            do { try await storeCall { () throws(StoreError) in throw error } } catch { return error }
-            return ServerError(.internal, error.description)
-        default: return ServerError(.internal, "the inventory failed: \(error)")
-        }
-    }
-
-    static func code(_ code: InventoryError.Code) -> ServerError.Code {
-        switch code {
-        case .invalidMachine, .invalidIPAM, .invalidInput, .tooLarge: .badRequest
-        case .notFound: .notFound
-        case .illegalTransition, .duplicateSerial, .rackFull, .ipamLocked, .noIPAM, .notRetired, .conflict: .conflict
-        case .unsupportedSchema: .config
-        }
     }
 }
 

@@ -15,6 +15,7 @@ extension Daemon {
         }
         try beginLifecycleChange()
         defer { busy = false }
+        try await PeerPortProbe.check(host: config.advertiseAddress, port: config.peerPort)
         let (keyPEM, csrPEM) = try caCall { () throws(CAError) in try MemberKey.createRequest(for: identity) }
         let request = JoinRequest(secret: token.secret, name: config.name, endpoint: config.peerEndpoint, csr: csrPEM)
         let (answer, caPEM) = try await ask(token: token, request: request)
@@ -136,26 +137,5 @@ extension Daemon {
             try await store.txn(Txn(compares: [Compare(key, .equal, .modRevision(found.modRevision))], success: [.delete(.key(key))]))
         }
         guard spent.succeeded else { throw refused }
-    }
-
-    /// Maps a store failure to the daemon's error (the one place this happens).
-    @discardableResult
-    func storeCall<T>(_ body: () async throws(StoreError) -> T) async throws(ServerError) -> T {
-        do { return try await body() } catch {
-            throw ServerError(error)
-        }
-    }
-}
-
-extension ServerError {
-    /// The one place a store outcome becomes an admin answer (and so an HTTP status).
-    init(_ error: StoreError) {
-        switch error.code {
-        case .noLeader, .unavailable, .stopped: self.init(.unavailable, "\(error.message); retry once the cluster has a leader (`kiban status`)")
-        case .badRequest, .futureRevision: self.init(.badRequest, error.message)
-        case .compacted, .conflict, .watchCancelled: self.init(.conflict, error.message)
-        case .leaseNotFound: self.init(.notFound, error.message)
-        case .database, .corrupt: self.init(.internal, error.message)
-        }
     }
 }

@@ -36,13 +36,17 @@ extension Daemon {
         return page.kvs.compactMap { try? JSONDecoder().decode(MemberRecord.self, from: Data($0.value)) }
     }
 
-    /// A learner is caught up when its match index is within a few entries of the leader's log.
+    /// One promotion per round (one membership change at a time), of the first learner that may
+    /// be promoted: a learner that is down or slow does not hold back the others.
     private func promoteCaughtUpLearners(_ store: Store) async {
         let status = await store.status
-        guard status.role == .leader, let learner = status.conf.learners.sorted().first else { return }
-        let matches = await store.matchIndexes
-        let last = await store.lastIndex
-        guard let match = matches[learner], match + Self.catchUpSlackEntries >= last else { return }
+        guard status.role == .leader else { return }
+        var ready: NodeID?
+        for learner in status.conf.learners.sorted() where await promotionBlocker(store, learner) == nil {
+            ready = learner
+            break
+        }
+        guard let learner = ready else { return }
         do {
             try await store.promote(learner)
             logger.notice("promoted a caught-up learner to voter", metadata: ["kiban.server.peer": "\(String(learner, radix: 16))"])
@@ -50,6 +54,21 @@ extension Daemon {
         } catch {
             logger.info("promotion deferred", metadata: ["kiban.server.error": "\(error)"])
         }
+    }
+
+    /// Why the leader may not promote learner `id` yet, or nil when it may: the learner must hold
+    /// the log to within a few entries of the leader's, and have answered the leader within the
+    /// last election timeout (a voter that is down counts against the quorum from its promotion).
+    func promotionBlocker(_ store: Store, _ id: NodeID) async -> String? {
+        let match = await store.matchIndexes[id] ?? 0
+        let last = await store.lastIndex
+        guard match + Self.catchUpSlackEntries >= last else {
+            return "it has not caught up (it holds the log to \(match) of \(last))"
+        }
+        guard await store.recentlyHeard.contains(id) else {
+            return "it has not answered the leader within an election timeout (is it running and reachable?)"
+        }
+        return nil
     }
 
     /// How far behind the leader's last index a learner may be and still count as caught up.

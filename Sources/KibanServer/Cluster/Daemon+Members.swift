@@ -145,7 +145,7 @@ extension Daemon {
     }
 
     /// `kiban members promote NAME`: makes a learner a voter now (for clusters with
-    /// auto-promotion off, or to skip the wait). Refused unless it has caught up.
+    /// auto-promotion off, or to skip the wait). Refused unless it has caught up and answers the leader.
     public func promoteMember(name: String, caller: Caller, forwarded: Bool = false) async throws(ServerError) {
         let store = try requireStore()
         if try await forwardToLeader(ForwardRequest(action: .promoteMember, name: name, caller: caller), forwarded: forwarded) { return }
@@ -154,10 +154,8 @@ extension Daemon {
         }
         let status = await store.status
         guard status.conf.learners.contains(record.id) else { throw ServerError(.conflict, "\(name) is already a voter") }
-        let match = await store.matchIndexes[record.id] ?? 0
-        let last = await store.lastIndex
-        guard match + Self.catchUpSlackEntries >= last else {
-            throw ServerError(.conflict, "\(name) has not caught up (it holds the log to \(match) of \(last)); promoting it now could cost the cluster its quorum, retry once `kiban members list` shows it close")
+        if let blocker = await promotionBlocker(store, record.id) {
+            throw ServerError(.conflict, "\(name) cannot be promoted yet: \(blocker); promoting it now could cost the cluster its quorum, retry once `kiban members list` shows it close")
         }
         try await onLeader(store) { () throws(StoreError) in try await store.promote(record.id) }
         await audit(caller, "member.promote", name)

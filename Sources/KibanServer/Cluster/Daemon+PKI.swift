@@ -31,26 +31,7 @@ extension Daemon {
             }
             return value
         } catch {
-            throw await pkiError(error)
-        }
-    }
-
-    /// A PKI failure as the admin API's error: the CA's codes here, the store's through
-    /// ``serverError(_:)``.
-    func pkiError(_ error: any Error) async -> ServerError {
-        guard let error = error as? CAError else { return await serverError(error) }
-        return ServerError(Self.code(error.code), error.description)
-    }
-
-    static func code(_ code: CAError.Code) -> ServerError.Code {
-        switch code {
-        case .invalidPEM, .invalidRequest, .invalidToken, .invalidInput: .badRequest
-        case .notFound: .notFound
-        case .conflict: .conflict
-        case .forbidden, .wrongSecret, .expiredToken: .forbidden
-        case .invalidKey: .unavailable
-        case .unsupported: .config
-        case .keyMismatch, .invalidIdentity, .internal: .internal
+            throw ServerError(answering: error)
         }
     }
 }

@@ -106,7 +106,11 @@ final class DHCPService: Sendable {
         let ipam = value.flatMap(IPAMConfig.decodeStored)
         if value != nil, ipam == nil { logger.warning("the IPAM configuration in the store is unreadable; no lease pools") }
         let pool: @Sendable (UInt32) -> LeasePool?
-        if let ipam { pool = { ipam.leasePool(for: $0) } } else { pool = { _ in nil } }
+        if let ipam {
+            pool = { ipam.rackLeaseRange(for: $0).map { LeasePool(range: $0.addresses, prefixLength: $0.prefixLength, router: $0.router) } }
+        } else {
+            pool = { _ in nil }
+        }
         server.update { $0.pool = pool }
         logger.info("DHCP lease pools follow the IPAM configuration", metadata: ["kiban.dhcp.ipam": "\(ipam != nil)"])
     }
@@ -145,18 +149,12 @@ final class DHCPService: Sendable {
     }
 
     /// Calls `apply` with the key's value now and after every change, until cancelled; a watch
-    /// that ends (compaction, snapshot) is resumed from a fresh read.
-    private func follow(_ key: [UInt8], _ apply: @Sendable ([UInt8]?) -> Void) async {
-        while !Task.isCancelled {
-            do {
-                let page = try await store.range(.key(key), consistency: .serializable)
-                apply(page.kvs.first?.value)
-                let events = try await store.watch(.key(key), from: page.revision + 1)
-                for try await event in events { apply(event.kind == .delete ? nil : event.kv.value) }
-            } catch {
-                logger.debug("DHCP settings watch ended; reading again", metadata: ["kiban.dhcp.error": "\(error)"])
-            }
-            try? await Task.sleep(for: .milliseconds(200))
+    /// that ends (compaction, snapshot) is resumed from a fresh read (``StoreFollower``).
+    private func follow(_ key: [UInt8], _ apply: @escaping @Sendable ([UInt8]?) -> Void) async {
+        var follower = StoreFollower(store: store, range: .key(key))
+        follower.ended = { [logger] error in
+            logger.debug("DHCP settings watch ended; reading again", metadata: ["kiban.dhcp.error": "\(error)"])
         }
+        await follower.run(listed: { apply($0.kvs.first?.value) }, changed: { apply($0.kind == .delete ? nil : $0.kv.value) })
     }
 }

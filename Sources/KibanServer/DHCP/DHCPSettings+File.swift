@@ -1,3 +1,4 @@
+public import KibanNetboot
 import Foundation
 import Yams
 

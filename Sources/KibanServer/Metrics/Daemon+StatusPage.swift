@@ -85,7 +85,7 @@ extension Daemon {
         let members = directory.all.count
         var rows: [[String]] = []
         if let catalog = try? await r.store.catalog(consistency: .serializable), let presence = try? await memberPresence(r.store) {
-            rows = catalog.images.map { ImageView($0, presence: presence, roles: []) }.sorted { $0.uploaded > $1.uploaded }.map { i in
+            rows = catalog.images.map { ImageView(CatalogImage($0, presence: presence, roles: [])) }.sorted { $0.uploaded > $1.uploaded }.map { i in
                 [i.id, i.uploaded, "\(i.members.count) of \(members)", i.members.joined(separator: ", ")]
             }
         }

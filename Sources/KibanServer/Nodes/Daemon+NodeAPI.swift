@@ -31,12 +31,12 @@ extension Daemon {
         do {
             return try await routeNode(request)
         } catch {
-            let failure = await nodeError(error)
+            let failure = ServerError(answering: error)
             if failure.code == .forbidden || failure.code == .badRequest {
                 logger.info("refused a node API request", metadata: ["kiban.nodes.path": "\(request.path)", "kiban.nodes.error": "\(failure.message)"])
             }
-            return NodeAPIResponse(status: HTTPResponseStatus(statusCode: failure.httpStatus),
-                                   body: AdminRouter.encode(["error": failure.code.rawValue, "message": failure.message]))
+            let (status, body) = failure.answer
+            return NodeAPIResponse(status: HTTPResponseStatus(statusCode: status), body: body)
         }
     }
 
@@ -82,7 +82,7 @@ extension Daemon {
     /// The machine the request's client certificate names.
     private func nodeIdentity(_ r: NodeAPIRequest) async throws -> String {
         guard let client = r.client else {
-            throw NodeError(.refused, "this endpoint needs the node certificate; enroll first with kiban agent join")
+            throw NodeError(.forbidden, "this endpoint needs the node certificate; enroll first with kiban agent join")
         }
         return try await nodeEnrollment().identify(certificateSerial: client.serial, uris: client.uris, now: Date())
     }

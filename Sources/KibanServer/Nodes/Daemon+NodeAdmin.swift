@@ -62,7 +62,7 @@ extension Daemon {
             logChange(caller, "nodes token create \(token.id)")
             return ["token": token.encoded, "id": token.id, "scope": scope.description, "expires": "\(Int(token.expiresAt.timeIntervalSince1970))"]
         } catch {
-            throw await nodeError(error)
+            throw ServerError(answering: error)
         }
     }
 
@@ -74,7 +74,7 @@ extension Daemon {
                               createdBy: $0.createdBy)
             }
         } catch {
-            throw await nodeError(error)
+            throw ServerError(answering: error)
         }
     }
 
@@ -84,7 +84,7 @@ extension Daemon {
             try await nodeEnrollment().tokens.revoke(id: id, user: caller.auditUser, now: Date())
             logChange(caller, "nodes token revoke \(id)")
         } catch {
-            throw await nodeError(error)
+            throw ServerError(answering: error)
         }
     }
 
@@ -103,7 +103,7 @@ extension Daemon {
             let entry = auditEntry(caller, "nodes.checks.set", role, detail: checks.isEmpty ? "none" : checks.map(\.name).joined(separator: ", "))
             try await service.setChecks(checks, role: role, audit: entry)
         } catch {
-            throw await nodeError(error)
+            throw ServerError(answering: error)
         }
         logChange(caller, "nodes checks set \(role)")
         return checks
@@ -114,7 +114,7 @@ extension Daemon {
         do {
             return try await NodeService(store: try requireStore(), inventory: try inventoryService()).checks(role: role)
         } catch {
-            throw await nodeError(error)
+            throw ServerError(answering: error)
         }
     }
 
@@ -128,7 +128,7 @@ extension Daemon {
             let summaries = try await service.summaries(enrolled: try await enrollment.enrolled(), lastHeartbeat: await leaderHeartbeats())
             return summaries.map(NodeView.init)
         } catch {
-            throw await nodeError(error)
+            throw ServerError(answering: error)
         }
     }
 

@@ -97,17 +97,4 @@ extension Daemon {
         tokens.auditMember = memberName
         return NodeEnrollment(tokens: tokens, pki: try pkiService())
     }
-
-    /// A node-subsystem failure as the daemon's error (the one place this happens).
-    func nodeError(_ error: any Error) async -> ServerError {
-        guard let error = error as? NodeError else {
-            if error is CAError { return await pkiError(error) }
-            return await serverError(error)
-        }
-        switch error.code {
-        case .invalidInput: return ServerError(.badRequest, error.description)
-        case .notFound: return ServerError(.notFound, error.description)
-        case .refused: return ServerError(.forbidden, error.description)
-        }
-    }
 }

@@ -61,6 +61,7 @@ public enum NodeAgent {
         case 400, 413, 431: return ServerError(.badRequest, message)
         case 403: return ServerError(.forbidden, message)
         case 404: return ServerError(.notFound, message)
+        case 409: return ServerError(.conflict, message)
         default: return ServerError(.unavailable, "\(endpoint): \(message)")
         }
     }

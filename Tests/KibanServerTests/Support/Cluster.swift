@@ -1,4 +1,5 @@
 import Foundation
+import KibanTestSupport
 
 /// Real `kiban server` processes forming one cluster through the CLI: init on the first,
 /// a token and a join for each other.

@@ -9,9 +9,9 @@ import KibanRaftSimulation
 /// - concurrent faults (`kill+cut`, with a lab: the first fault and every third after it): one
 ///   member cut off while another is killed, both undone together;
 /// - once, halfway through the run, a majority loss: two members killed, writes through the
-///   survivor that must not succeed, then both restarted, and (when libfaketime is installed)
-///   with their wall clocks moved: one an hour ahead, one four minutes behind, for the rest of
-///   the run (``clockOffsets``).
+///   survivor that must not succeed, then both restarted, and (when a C compiler builds
+///   ``WallClockShift``) with their wall clocks moved: one an hour ahead, one four minutes
+///   behind, for the rest of the run (``clockOffsets``).
 ///
 /// The last two leave no quorum: the windows in which that holds are kept in ``outages``, on the
 /// history's clock, so that the test can require that nothing succeeded inside them.
@@ -19,14 +19,14 @@ struct Nemesis {
     let cluster: Cluster
     let lab: NetworkLab?
     var rng: SimRandom
+    /// The library that moves a restarted member's wall clock; nil: clocks are not moved.
+    let wallClockShift: String?
     /// When no quorum could form: from the moment the last fault took effect to the moment the
     /// first was undone.
     private(set) var outages: [ClosedRange<UInt64>] = []
     /// Members restarted with a moved wall clock: name → seconds ahead (negative: behind).
     private(set) var clockOffsets: [String: Int] = [:]
 
-    /// libfaketime from Debian's `faketime` package, when installed.
-    static let fakeTimeLibrary = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
     /// The wall-clock moves of the members that come back from the majority loss: well inside
     /// the certificates' lifetime ahead, and inside the five minutes their validity starts
     /// before their issue behind (docs/pki.md).
@@ -105,9 +105,8 @@ struct Nemesis {
         }
         try? await Task.sleep(for: .milliseconds(1000))
         outages.append(from...recorder.now())
-        let fakeTime = FileManager.default.fileExists(atPath: Self.fakeTimeLibrary)
         for (m, offset) in zip(down, Self.clockMoves) {
-            if fakeTime { moveClock(of: m, by: offset) }
+            if let wallClockShift { moveClock(of: m, by: offset, with: wallClockShift) }
             try await m.start()
         }
         tally.count("nemesis-majority loss")
@@ -115,10 +114,9 @@ struct Nemesis {
 
     /// Runs `m` from its next start with its wall clock `seconds` off (CLOCK_REALTIME only: the
     /// monotonic clock that Raft's ticks and timeouts use stays true).
-    private mutating func moveClock(of m: ServerProcess, by seconds: Int) {
-        m.environment["LD_PRELOAD"] = Self.fakeTimeLibrary
-        m.environment["FAKETIME"] = seconds < 0 ? "\(seconds)" : "+\(seconds)"
-        m.environment["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+    private mutating func moveClock(of m: ServerProcess, by seconds: Int, with library: String) {
+        m.environment["LD_PRELOAD"] = library
+        m.environment["KIBAN_TEST_WALLCLOCK_OFFSET"] = "\(seconds)"
         clockOffsets[m.name] = seconds
     }
 

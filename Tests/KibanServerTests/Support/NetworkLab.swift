@@ -1,4 +1,5 @@
 import Foundation
+import KibanTestSupport
 
 /// One network namespace per member, each joined by a veth pair to a bridge in a switch
 /// namespace, so that a member can be cut off the way a cable or a firewall would cut it.

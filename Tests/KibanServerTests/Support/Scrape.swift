@@ -1,6 +1,7 @@
 import Foundation
+import KibanTestSupport
 
-/// One Prometheus family as tests/metrics/parse-metrics.py (prometheus_client's parser) reads it.
+/// One Prometheus family as integration/metrics/parse-metrics.py (prometheus_client's parser) reads it.
 struct ScrapedFamily {
     var name: String
     var type: String
@@ -17,7 +18,7 @@ struct ScrapedFamily {
 enum Scrape {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-    static let tools = repository.appendingPathComponent("tests/metrics").path
+    static let tools = repository.appendingPathComponent("integration/metrics").path
 
     /// `GET url` with curl: the status code and the body (bounded to 30 s).
     static func get(_ url: String) -> (code: Int, body: String) {

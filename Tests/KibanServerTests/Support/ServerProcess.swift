@@ -103,8 +103,8 @@ final class ServerProcess: @unchecked Sendable {
     /// `kiban init` or `kiban join TOKEN` (plus `args`): the commands that make a new member
     /// bind its ports. When one was taken after all, the member moves to new ports: the DHCP and
     /// boot ports (their failure is only logged) by a restart that keeps the membership just
-    /// made; a refused peer port (init fails and records nothing) by a restart and another init.
-    /// A join refused that way is returned as it is: it has spent its token.
+    /// made; a refused peer port (init fails and records nothing; join fails before it sends
+    /// its token) by a restart and the same command again.
     func bindingCLI(_ args: [String], portAttemptsMax: Int = 5) async throws -> CLIResult {
         var attempt = 1
         while true {
@@ -119,7 +119,9 @@ final class ServerProcess: @unchecked Sendable {
                 try await start()
                 return result
             }
-            guard args.first == "init", peerPortChosen else { return result }
+            // A refused peer port fails init before it records anything, and join before it
+            // sends the token (PeerPortProbe): both may simply be run again on new ports.
+            guard ["init", "join"].contains(args.first), peerPortChosen else { return result }
             try pickPorts()
             try await start()
         }
@@ -234,27 +236,4 @@ struct CLIResult: Sendable {
 
     /// The JSON object printed with `-o json`.
     var json: [String: Any] { ((try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any]) ?? [:] }
-}
-
-/// Polls `condition` every 100 ms until it holds, for at most `seconds` (60 by default: the
-/// machine may be loaded).
-func poll(_ what: String, seconds: Int = 60, _ condition: () throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while try !condition() {
-        guard ContinuousClock.now < deadline else { throw TestFailure("timed out after \(seconds) s waiting for \(what)") }
-        try await Task.sleep(for: .milliseconds(100))
-    }
-}
-
-/// A failed expectation in support code.
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// A fresh directory under /tmp, removed by the caller.
-func temporaryDirectory(_ label: String) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
 }

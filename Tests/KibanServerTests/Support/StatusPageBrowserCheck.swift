@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KibanTestSupport
 
 /// The status page of every member in a real headless browser (Debian's chromium): the DOM it
 /// builds names the members and the machine, holds no script element although a label and a

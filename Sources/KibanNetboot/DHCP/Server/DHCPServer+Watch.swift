@@ -12,29 +12,18 @@ extension DHCPServer {
         return page.revision
     }
 
-    /// Follows the lease prefix from `revision`; when the watch ends (compaction, snapshot
-    /// install), lists again and resumes, as an etcd client does.
-    func follow(from revision: Int64) async {
-        var next = revision
-        while !Task.isCancelled {
-            do {
-                let events = try await store.watch(.prefix(LeaseRecord.prefix), from: next)
-                for try await event in events {
-                    view.withLock { apply(v: &$0, kv: event.kv, deleted: event.kind == .delete) }
-                    next = event.revision + 1
-                }
-            } catch {
-                logger.debug("DHCP lease watch ended; listing again",
-                             metadata: ["kiban.dhcp.error": "\(error)"])
-            }
-            guard !Task.isCancelled else { return }
-            do {
-                next = try await load() + 1
-            } catch {
-                // No quorum or shutting down: try again shortly, without spinning.
-                try? await Task.sleep(for: .milliseconds(200))
-            }
+    /// Follows the lease prefix after the listing at `revision`; when the watch ends
+    /// (compaction, snapshot install, a full buffer), lists again and resumes, as an etcd client
+    /// does (``StoreFollower``).
+    func follow(after revision: Int64) async {
+        var follower = StoreFollower(store: store, range: .prefix(LeaseRecord.prefix))
+        follower.ended = { [logger] error in
+            logger.debug("DHCP lease watch ended; listing again", metadata: ["kiban.dhcp.error": "\(error)"])
         }
+        await follower.run(listed: revision, list: { try await self.load() }, event: { event in
+            self.view.withLock { self.apply(v: &$0, kv: event.kv, deleted: event.kind == .delete) }
+            return .follow
+        })
     }
 
     func apply(v: inout LeaseView, kv: KeyValue, deleted: Bool) {

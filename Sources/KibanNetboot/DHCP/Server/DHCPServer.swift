@@ -46,7 +46,7 @@ public final class DHCPServer: Sendable {
     /// - Throws: `StoreError` when the first listing fails (no quorum yet: retry).
     public func start() async throws(StoreError) {
         let revision = try await load()
-        let task = Task { [self] in await follow(from: revision + 1) }
+        let task = Task { [self] in await follow(after: revision) }
         watchTask.withLock { $0 = task }
     }
 
