@@ -124,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "kiban",
             dependencies: [
-                "KibanServer", "KibanStore", "KibanInventory", "KibanCA", "KibanNetboot",
+                "KibanServer", "KibanStore", "KibanInventory", "KibanCA", "KibanNetboot", "KibanNodes",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),

@@ -33,10 +33,12 @@ install -d -m 755 "$STAGE/DEBIAN" "$STAGE/usr/bin" "$STAGE/lib/systemd/system" "
 install -m 755 "$BIN" "$STAGE/usr/bin/kiban"
 strip --remove-section=.comment --remove-section=.note "$STAGE/usr/bin/kiban"
 install -m 644 systemd/kiban.service "$STAGE/lib/systemd/system/kiban.service"
+# The node agent's unit: installed, not enabled (it runs on enrolled machines, not boot servers).
+install -m 644 systemd/kiban-agent.service "$STAGE/lib/systemd/system/kiban-agent.service"
 install -m 644 packaging/kiban.yaml "$STAGE/etc/kiban/kiban.yaml"
 install -m 644 packaging/debian/copyright "$STAGE/usr/share/doc/kiban/copyright"
 install -m 644 packaging/debian/lintian-overrides "$STAGE/usr/share/lintian/overrides/kiban"
-for doc in operator-guide admin-api security pki; do
+for doc in operator-guide admin-api security pki nodes; do
   install -m 644 "docs/$doc.md" "$STAGE/usr/share/doc/kiban/$doc.md"
 done
 

@@ -43,39 +43,19 @@ public struct JoinToken: Sendable, Hashable, Codable {
     /// Creates a token with a fresh secret, valid for `ttl` seconds from `now`.
     public static func create(clusterID: String, name: String, addresses: [String], caFingerprint: String,
                               ttl: TimeInterval, now: Date) -> JoinToken {
-        let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Base64URL.encode(Array($0)) }
-        // Whole seconds, so that the expiry survives the JSON round trip exactly.
-        let expiry = Date(timeIntervalSince1970: (now.timeIntervalSince1970 + ttl).rounded(.down))
+        let secret = TokenText.secret(), expiry = TokenText.expiry(now: now, ttl: ttl)
         return JoinToken(clusterID: clusterID, name: name, addresses: addresses,
                          caFingerprint: caFingerprint, secret: secret, expiresAt: expiry)
     }
 
     /// The text an operator copies to the new server: `kiban1.` and base64url JSON.
-    public var encoded: String {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        encoder.outputFormatting = .sortedKeys
-        // Encoding strings, a string array and a date cannot fail.
-        let json = (try? encoder.encode(self)) ?? Data()
-        return Self.prefix + Base64URL.encode(Array(json))
-    }
+    public var encoded: String { TokenText.encode(self, prefix: Self.prefix) }
 
     /// Parses an ``encoded`` token.
     /// - Throws: ``CAError`` `invalidToken`, saying what is wrong without echoing the token.
     public init(encoded text: String) throws(CAError) {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard trimmed.hasPrefix(Self.prefix) else {
-            throw CAError(.invalidToken, "this is not a Kiban join token (it should start with \(Self.prefix)); copy the whole line `kiban token create` printed")
-        }
-        guard let bytes = Base64URL.decode(String(trimmed.dropFirst(Self.prefix.count))) else {
-            throw CAError(.invalidToken, "the join token is damaged (not base64url); copy it again")
-        }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        do {
-            self = try decoder.decode(JoinToken.self, from: Data(bytes))
-        } catch {
-            throw CAError(.invalidToken, "the join token is damaged (its content is incomplete); copy it again")
+        do { self = try TokenText.decode(JoinToken.self, text, prefix: Self.prefix) } catch {
+            throw CAError(.invalidToken, error.message(kind: "join token", prefix: Self.prefix, command: "kiban token create"))
         }
         guard !clusterID.isEmpty, !name.isEmpty, !addresses.isEmpty, caFingerprint.hasPrefix("sha256:"),
               Base64URL.decode(secret)?.count == 32 else {
@@ -94,31 +74,33 @@ public struct JoinToken: Sendable, Hashable, Codable {
         SHA256.hash(data: Array(secret.utf8)).map { String($0, radix: 16).leftPadded(2) }.joined()
     }
 
-    /// Checks a presented secret against a stored hash and expiry, in constant time.
+    /// Checks a presented secret against a stored hash and expiry, in constant time. A refusal
+    /// tells the operator to run `create` (the command that makes a new token).
     /// - Throws: ``CAError`` `expiredToken` or `wrongSecret`.
-    public static func verify(secret: String, storedHash: String, expiresAt: Date, now: Date) throws(CAError) {
+    public static func verify(secret: String, storedHash: String, expiresAt: Date, now: Date,
+                              create: String = "kiban token create") throws(CAError) {
         let presented = Array(hash(secret: secret).utf8)
         let stored = Array(storedHash.utf8)
         var difference = UInt8(presented.count == stored.count ? 0 : 1)
         for (a, b) in zip(presented, stored) { difference |= a ^ b }
         guard difference == 0 else {
-            throw CAError(.wrongSecret, "the join token is not valid for this cluster (unknown, revoked or already used); create a new one with `kiban token create`")
+            throw CAError(.wrongSecret, "the join token is not valid for this cluster (unknown, revoked or already used); create a new one with `\(create)`")
         }
         guard now < expiresAt else {
-            throw CAError(.expiredToken, "the join token expired at \(expiresAt); create a new one with `kiban token create`")
+            throw CAError(.expiredToken, "the join token expired at \(expiresAt); create a new one with `\(create)`")
         }
     }
 }
 
-/// Base64 with the URL-safe alphabet and no padding (RFC 4648 §5).
-enum Base64URL {
-    static func encode(_ bytes: [UInt8]) -> String {
+/// Base64 with the URL-safe alphabet and no padding (RFC 4648 §5); node tokens use it too.
+package enum Base64URL {
+    package static func encode(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
-    static func decode(_ text: String) -> [UInt8]? {
+    package static func decode(_ text: String) -> [UInt8]? {
         guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
         var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         s += String(repeating: "=", count: (4 - s.count % 4) % 4)
@@ -135,6 +117,11 @@ extension JoinToken {
     /// - Throws: ``CAError`` `invalidPEM` (not exactly one certificate) or `wrongSecret`
     ///   (another cluster's CA).
     public func pinCA(presentedPEM pem: String) throws(CAError) -> (pem: String, fingerprint: String) {
+        try Self.pinCA(presentedPEM: pem, fingerprint: caFingerprint)
+    }
+
+    /// ``pinCA(presentedPEM:)`` for any token that carries the CA's `fingerprint` (node tokens too).
+    public static func pinCA(presentedPEM pem: String, fingerprint caFingerprint: String) throws(CAError) -> (pem: String, fingerprint: String) {
         let documents: [PEMDocument]
         do { documents = try PEMDocument.parseMultiple(pemString: pem) } catch {
             throw CAError(.invalidPEM, "the CA the member presented is not PEM")

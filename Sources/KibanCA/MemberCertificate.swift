@@ -15,6 +15,8 @@ public struct MemberCertificate: Sendable, Hashable {
     public var serial: String
     public var notValidBefore: Date
     public var notValidAfter: Date
+    /// Every URI SAN (a node certificate's `kiban-node://SERIAL` among them).
+    public var uris: [String] = []
 
     /// Parses a DER certificate; nil if it is not one.
     public init?(der: [UInt8]) {
@@ -39,6 +41,7 @@ public struct MemberCertificate: Sendable, Hashable {
             if case .uniformResourceIdentifier(let uri) = name { return uri }
             return nil
         } ?? []
+        self.uris = uris
         for uri in uris {
             if let (cluster, member) = Self.parse(uri: uri) {
                 clusterID = cluster

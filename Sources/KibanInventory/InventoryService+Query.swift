@@ -1,4 +1,4 @@
-import KibanStore
+public import KibanStore
 
 /// Reading machines: narrowed by the secondary keys when the query names serials, racks or
 /// states, then filtered by ``MachineQuery/matches(_:)``.
@@ -7,9 +7,10 @@ extension InventoryService {
     /// read each: past it, the single range is cheaper.
     static let pointReadsMax = 256
 
-    /// The machine with `serial`, or nil.
-    public func machine(_ serial: String) async throws -> Machine? {
-        guard let kv = try await store.get(InventoryKeys.machine(serial)) else { return nil }
+    /// The machine with `serial`, or nil; `.serializable` reads this member's applied state
+    /// (the node API on every heartbeat).
+    public func machine(_ serial: String, consistency: ReadConsistency = .linearizable) async throws -> Machine? {
+        guard let kv = try await store.get(InventoryKeys.machine(serial), consistency: consistency) else { return nil }
         return try InventoryCodec.decode(Machine.self, kv.value, what: "machine \(serial)")
     }
 

@@ -2,7 +2,6 @@ public import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import Synchronization
 
 /// The metrics port (default 10081): `GET /metrics` answers the Prometheus text format,
 /// `GET /` and `GET /status` the status page. Read-only, no authentication, like sabakan's
@@ -43,7 +42,6 @@ public final class MetricsServer: Sendable {
     /// Binds `host:port` and serves `content` until ``close()``.
     /// - Throws: the bind's error (address in use, no such address).
     public static func start(host: String, port: Int, content: Content, logger: Logger) async throws -> MetricsServer {
-        let open = ConnectionCount()
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port) { channel in
@@ -56,25 +54,9 @@ public final class MetricsServer: Sendable {
                 }
             }
         let task = Task {
-            _ = try? await server.executeThenClose { inbound in
-                await withDiscardingTaskGroup { group in
-                    do {
-                        for try await child in inbound {
-                            guard open.value.add(1, ordering: .relaxed).newValue <= connectionsMax else {
-                                open.value.subtract(1, ordering: .relaxed)
-                                try? await child.channel.close()
-                                continue
-                            }
-                            group.addTask {
-                                await serve(child, content)
-                                open.value.subtract(1, ordering: .relaxed)
-                            }
-                        }
-                    } catch {
-                        logger.warning("the metrics listener stopped accepting connections", metadata: ["kiban.metrics.error": "\(error)"])
-                    }
-                }
-            }
+            await BoundedAccept.run(server, connectionsMax: connectionsMax, serve: { await serve($0, content) }, stopped: { error in
+                logger.warning("the metrics listener stopped accepting connections", metadata: ["kiban.metrics.error": "\(error)"])
+            })
         }
         return MetricsServer(channel: server.channel, task: task)
     }
@@ -152,9 +134,4 @@ private struct Answer {
         self.status = status
         self.body = text
     }
-}
-
-/// Connections open now (shared by the accept loop and the connections' tasks).
-private final class ConnectionCount: Sendable {
-    let value = Atomic<Int>(0)
 }

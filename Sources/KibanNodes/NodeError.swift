@@ -9,6 +9,10 @@ public struct NodeError: Error, Sendable, Hashable, CustomStringConvertible {
         case notFound
         /// The machine may not do this now (retired, not in the inventory, already enrolled).
         case refused
+        /// The credentials do not allow it: a node token that is wrong, used, expired or for
+        /// another machine; a client certificate that is not the machine's current node
+        /// certificate.
+        case forbidden
     }
 
     /// Which failure.

@@ -30,6 +30,13 @@ public struct ServerConfig: Sendable, Hashable, Codable {
     /// The address the metrics port binds: 0.0.0.0 (default) for a Prometheus elsewhere;
     /// 127.0.0.1 keeps the page and the metrics on this host.
     public var metricsAddress: String
+    /// The node API port (10443): agents enroll and report over HTTPS (docs/nodes.md).
+    public var nodePort: Int
+    /// The address the node API binds: 0.0.0.0 (default) for agents on any network.
+    public var nodeAddress: String
+    /// How often agents report, in seconds (`node-heartbeat-seconds`, default 5); a machine
+    /// is `unreachable` after three intervals of silence. Set it alike on every member.
+    public var nodeHeartbeatSeconds: Double
     /// Applied entries between snapshots of the state, after which the log before the snapshot
     /// is dropped (etcd's `--snapshot-count`). A follower further behind receives the snapshot.
     public var snapshotCount: UInt64
@@ -49,14 +56,15 @@ public struct ServerConfig: Sendable, Hashable, Codable {
         case socketPath = "socket", httpPort = "http-port", dhcpPort = "dhcp-port", tftpPort = "tftp-port"
         case snapshotCount = "snapshot-count"
         case metricsPort = "metrics-port", metricsAddress = "metrics-address"
+        case nodePort = "node-port", nodeAddress = "node-address", nodeHeartbeatSeconds = "node-heartbeat-seconds"
         case dhcpAddress = "dhcp-address"
         case ipxeDirectory = "ipxe-dir"
         case blobQuotaBytes = "blob-quota", blobFreeSpaceFloor = "blob-free-space-floor"
     }
 
     /// The defaults: the host name, 127.0.0.1, /var/lib/kiban, peer port 10090,
-    /// /run/kiban/kiban.sock, HTTP 10080, DHCP 67, TFTP 69, metrics 10081 on 0.0.0.0, a
-    /// snapshot every 100,000 entries.
+    /// /run/kiban/kiban.sock, HTTP 10080, DHCP 67, TFTP 69, metrics 10081 on 0.0.0.0, the node
+    /// API on 10443 with a heartbeat every 5 s, a snapshot every 100,000 entries.
     public init() {
         name = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "kiban"
         advertiseAddress = "127.0.0.1"
@@ -69,6 +77,9 @@ public struct ServerConfig: Sendable, Hashable, Codable {
         tftpPort = 69
         metricsPort = 10081
         metricsAddress = "0.0.0.0"
+        nodePort = 10443
+        nodeAddress = "0.0.0.0"
+        nodeHeartbeatSeconds = 5
         snapshotCount = 100_000
         ipxeDirectory = "/usr/lib/ipxe"
         blobQuotaBytes = nil
@@ -105,6 +116,13 @@ public struct ServerConfig: Sendable, Hashable, Codable {
             case "tftp-port": config.tftpPort = try port(k, v, path)
             case "metrics-port": config.metricsPort = try port(k, v, path)
             case "metrics-address": config.metricsAddress = v
+            case "node-port": config.nodePort = try port(k, v, path)
+            case "node-address": config.nodeAddress = v
+            case "node-heartbeat-seconds":
+                guard let n = Double(v), n.isFinite, (1...300).contains(n) else {
+                    throw ServerError(.config, "\(path): node-heartbeat-seconds must be a number of seconds from 1 to 300")
+                }
+                config.nodeHeartbeatSeconds = n
             case "snapshot-count":
                 guard let n = UInt64(v), n >= 10 else { throw ServerError(.config, "\(path): snapshot-count must be a whole number of at least 10") }
                 config.snapshotCount = n
@@ -126,6 +144,9 @@ public struct ServerConfig: Sendable, Hashable, Codable {
         }
         return port
     }
+
+    /// `address:port` agents reach this member's node API at.
+    public var nodeEndpoint: String { "\(advertiseAddress):\(nodePort)" }
 
     /// `address:port` of this member's peer endpoint.
     public var peerEndpoint: String { "\(advertiseAddress):\(peerPort)" }

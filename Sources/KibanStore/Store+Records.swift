@@ -53,7 +53,8 @@ extension Store {
         throw StoreError(.conflict, "\(attemptsMax) updates of \(String(decoding: key, as: UTF8.self)) lost to concurrent writers; retry later")
     }
 
-    static func decode<Value: Decodable>(_ type: Value.Type, _ kv: KeyValue) throws(StoreError) -> Value {
+    /// The JSON record in `kv` (for modules that read ranges of records).
+    package static func decode<Value: Decodable>(_ type: Value.Type, _ kv: KeyValue) throws(StoreError) -> Value {
         do {
             return try JSONDecoder().decode(type, from: Data(kv.value))
         } catch {
@@ -61,7 +62,8 @@ extension Store {
         }
     }
 
-    static func encode(_ value: some Encodable) throws(StoreError) -> [UInt8] {
+    /// `value` as a record's JSON (for modules that write records inside transactions).
+    package static func encode(_ value: some Encodable) throws(StoreError) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         do {

@@ -9,7 +9,8 @@ struct Dev: AsyncParsableCommand {
         discussion: """
             Starts three `kiban server` processes with temporary data directories and peer ports
             BASE+1..BASE+3 on 127.0.0.1 (DHCP on BASE+11..BASE+13 once IPAM is set, HTTP boot on
-            BASE+21..BASE+23, TFTP on BASE+31..BASE+33, metrics and the status page on BASE+41..BASE+43),
+            BASE+21..BASE+23, TFTP on BASE+31..BASE+33, metrics and the status page on BASE+41..BASE+43,
+            the node API for agents on BASE+51..BASE+53),
             runs `kiban init` on the first, and joins the other two
             with tokens, exactly as on real boot servers. It prints how to point the CLI at each
             member. Logs go to server.log in each member's directory.
@@ -51,6 +52,7 @@ struct Dev: AsyncParsableCommand {
             print("  member dev-\(i): KIBAN_SOCKET=\(cluster.socket(i)) \(kiban) status   (log: \(cluster.directory(i))/server.log)")
             print("               boot: http://127.0.0.1:\(cluster.httpPort(i))/boot/ipxe, TFTP port \(cluster.tftpPort(i))")
             print("               status page: http://127.0.0.1:\(cluster.metricsPort(i))/   metrics: http://127.0.0.1:\(cluster.metricsPort(i))/metrics")
+            print("               node API (kiban agent --server): 127.0.0.1:\(cluster.nodePort(i))")
         }
         for note in notes { print(note) }
         if !noSample {

@@ -27,6 +27,8 @@ struct DevProcesses {
     func tftpPort(_ i: Int) -> Int { basePort + 30 + i }
     /// Member `i`'s metrics port (Prometheus and the status page): BASE+40+i.
     func metricsPort(_ i: Int) -> Int { basePort + 40 + i }
+    /// Member `i`'s node API port (agents): BASE+50+i.
+    func nodePort(_ i: Int) -> Int { basePort + 50 + i }
     func client(_ i: Int) throws -> ClientOptions { try ClientOptions.parse(["--socket", socket(i)]) }
 
     /// Starts member `i` (`dev-i`, peer port BASE+i, DHCP port BASE+10+i), logging to its directory.
@@ -38,7 +40,8 @@ struct DevProcesses {
                              "--advertise-address", "127.0.0.1", "--peer-port", "\(basePort + i)",
                              "--data-dir", directory(i) + "/data", "--socket", socket(i),
                              "--dhcp-port", "\(dhcpPort(i))", "--http-port", "\(httpPort(i))", "--tftp-port", "\(tftpPort(i))",
-                             "--metrics-port", "\(metricsPort(i))", "--metrics-address", "127.0.0.1"]
+                             "--metrics-port", "\(metricsPort(i))", "--metrics-address", "127.0.0.1",
+                             "--node-port", "\(nodePort(i))", "--node-address", "127.0.0.1"]
         try Data("# kiban dev member \(i): every setting comes from flags\n".utf8).write(to: URL(fileURLWithPath: directory(i) + "/kiban.yaml"))
         try Data().write(to: URL(fileURLWithPath: directory(i) + "/server.log"))
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: directory(i) + "/server.log"))

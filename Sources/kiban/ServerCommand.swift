@@ -24,6 +24,10 @@ struct ServerCommand: AsyncParsableCommand {
     var metricsPort: Int?
     @Option(help: "Address the metrics port binds (default 0.0.0.0).")
     var metricsAddress: String?
+    @Option(help: "Node API port: agents enroll and report over HTTPS (default 10443).")
+    var nodePort: Int?
+    @Option(help: "Address the node API binds (default 0.0.0.0).")
+    var nodeAddress: String?
     @Option(help: "Applied entries between snapshots (the log before one is dropped; at least 10).")
     var snapshotCount: UInt64?
     @Option(help: "Directory of the iPXE binaries served over HTTP and TFTP.")
@@ -41,6 +45,8 @@ struct ServerCommand: AsyncParsableCommand {
         if let tftpPort { settings.tftpPort = tftpPort }
         if let metricsPort { settings.metricsPort = metricsPort }
         if let metricsAddress { settings.metricsAddress = metricsAddress }
+        if let nodePort { settings.nodePort = nodePort }
+        if let nodeAddress { settings.nodeAddress = nodeAddress }
         if let snapshotCount {
             guard snapshotCount >= 10 else { throw ValidationError("--snapshot-count must be at least 10") }
             settings.snapshotCount = snapshotCount

@@ -82,8 +82,10 @@ struct NodeServiceTests {
         #expect(try await nodes.checks(role: "worker") == checks)
         await #expect(throws: NodeError.self) { try await nodes.setChecks([HealthCheck(name: "bad")], role: "worker") }
         #expect(try await nodes.checks(role: "worker") == checks, "a refused list changes nothing")
-        try await nodes.setChecks([], role: "worker")
+        try await nodes.setChecks([], role: "worker", audit: AuditEntry(time: nodeT0, actor: "alice", member: "m1", action: "nodes.checks.set", subject: "worker"))
         #expect(try await nodes.checks(role: "worker").isEmpty)
+        let audit = try await nodes.store.auditLog(AuditQuery(action: "nodes.checks")).entries
+        #expect(audit.map(\.subject) == ["worker"], "the audit entry came with the change")
     }
 }
 

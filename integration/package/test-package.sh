@@ -79,6 +79,10 @@ log "ok: the admin socket refuses other users and serves the kiban group"
 ct boot-1 systemd-analyze verify --man=no kiban.service >"$RUN/verify.txt" 2>&1 || { cat "$RUN/verify.txt"; fail "systemd-analyze verify kiban.service"; }
 grep . "$RUN/verify.txt" && fail "systemd-analyze verify kiban.service warns (above)"
 log "ok: systemd-analyze verify kiban.service"
+ct boot-1 systemd-analyze verify --man=no kiban-agent.service >"$RUN/verify-agent.txt" 2>&1 || { cat "$RUN/verify-agent.txt"; fail "systemd-analyze verify kiban-agent.service"; }
+grep . "$RUN/verify-agent.txt" && fail "systemd-analyze verify kiban-agent.service warns (above)"
+ct boot-1 systemctl is-enabled kiban-agent >/dev/null 2>&1 && fail "the package enabled kiban-agent.service on a boot server"
+log "ok: kiban-agent.service installed, valid, not enabled"
 ct boot-1 systemd-analyze security kiban.service >"$RUN/security.txt" 2>&1 || true
 log "systemd-analyze security kiban.service: $(tail -1 "$RUN/security.txt")"
 

@@ -47,13 +47,20 @@ extension PKIService {
         throw lostRaces("revoking \(serial)")
     }
 
-    func certificateRecord(_ serial: String) async throws -> (record: CertificateRecord, key: [UInt8], revision: Int64) {
+    /// The revocation of certificate `serial` as this member has applied it (a serializable read,
+    /// for checks on every request of a node), or nil while it is not revoked.
+    /// - Throws: ``CAError`` `notFound`.
+    public func revocation(serial: String) async throws -> Revocation? {
+        try await certificateRecord(serial, consistency: .serializable).record.revocation
+    }
+
+    func certificateRecord(_ serial: String, consistency: ReadConsistency = .linearizable) async throws -> (record: CertificateRecord, key: [UInt8], revision: Int64) {
         let normalized = Self.normalize(serial: serial)
-        guard let index = try await store.get(PKIKeys.serial(normalized)) else {
+        guard let index = try await store.get(PKIKeys.serial(normalized), consistency: consistency) else {
             throw CAError(.notFound, "no certificate has serial \(serial); list them with kiban ca certs list")
         }
         let key = PKIKeys.cert(issuer: String(decoding: index.value, as: UTF8.self), serial: normalized)
-        guard let kv = try await store.get(key) else {
+        guard let kv = try await store.get(key, consistency: consistency) else {
             throw CAError(.notFound, "no certificate has serial \(serial); list them with kiban ca certs list")
         }
         return (try decode(CertificateRecord.self, kv.value, what: "certificate \(normalized)"), key, kv.modRevision)

@@ -79,6 +79,13 @@ extension PKIService {
                                  chainPEM: [signer.certificate.pem] + signer.chain.map(\.pem), privateKeyPEM: privateKeyPEM)
     }
 
+    /// Checks that `pem` is a CSR whose signature matches its key, before anything is spent on
+    /// it (a node token).
+    /// - Throws: ``CAError`` `invalidRequest`.
+    public static func checkCSR(_ pem: String) throws(CAError) {
+        _ = try checkedCSR(pem)
+    }
+
     /// The CSR, after checking that its signature matches its key (the requester holds the key).
     static func checkedCSR(_ pem: String) throws(CAError) -> CertificateSigningRequest {
         let csr: CertificateSigningRequest

@@ -5,9 +5,8 @@
 /// their TLS connection presented: **the node's name comes from that verified certificate,
 /// never from the request**. A role lets nodes in with `allow_nodes: true`, and then a node
 /// may ask only for names that `allowed_names` allows with `{{node}}` replaced by its own name.
-/// (The node API itself arrives with the node agent; it calls
-/// ``PKIService/issue(role:request:requester:now:)`` and ``PKIService/sign(role:csrPEM:request:requester:now:)``
-/// with `.node(name:)`.)
+/// Node enrollment (KibanNodes' `NodeEnrollment`) signs node certificates with
+/// `.node(name: SERIAL)` once a node token proved the machine.
 public enum Requester: Sendable, Hashable, CustomStringConvertible {
     /// A local operator on the admin socket, by Unix user name or uid.
     case `operator`(user: String)

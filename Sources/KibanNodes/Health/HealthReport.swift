@@ -31,6 +31,16 @@ public struct HealthReport: Sendable, Hashable, Codable {
         self.checks = checks
     }
 
+    /// A report of `checks` as the leader keeps it in memory: at most ``HealthCheck/perRoleMax``
+    /// checks, names cut to 64 bytes and details to 256 (an agent's report costs the leader a
+    /// bounded amount of memory, whatever it sends).
+    public static func bounded(received: Date, checks: [Check]) -> HealthReport {
+        HealthReport(received: received, checks: checks.prefix(HealthCheck.perRoleMax).map {
+            Check(name: String(decoding: $0.name.utf8.prefix(64), as: UTF8.self), passed: $0.passed,
+                  detail: String(decoding: $0.detail.utf8.prefix(256), as: UTF8.self))
+        })
+    }
+
     /// The checks that failed, in the order the agent ran them.
     public var failed: [Check] { checks.filter { !$0.passed } }
 }

@@ -28,6 +28,9 @@ public struct HeartbeatLedger: Sendable {
     /// The latest report of `serial`, if one arrived since ``watchingSince``.
     public func report(of serial: String) -> HealthReport? { latest[serial] }
 
+    /// When the latest report of each machine was received.
+    public var received: [String: Date] { latest.mapValues(\.received) }
+
     /// Forgets machines that are no longer in the inventory.
     public mutating func keep(only serials: Set<String>) {
         latest = latest.filter { serials.contains($0.key) }

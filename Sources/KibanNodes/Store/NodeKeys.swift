@@ -5,6 +5,11 @@
 /// - `/kiban/nodes/disk-keys/<serial>/<device>`: a disk's LUKS volume key, sealed under the
 ///   cluster's key-encryption key (``DiskKeyRecord``); under `/kiban/`, which the admin kv API
 ///   neither reads nor writes
+/// - `/kiban/nodes/tokens/<id>`: an unused node token, only the hash of its secret
+///   (``NodeTokenRecord``)
+/// - `/kiban/nodes/enrolled/<serial>`: the node certificate a machine enrolled with
+///   (``EnrollmentPolicy/Issued``); a request is authenticated by this certificate only
+/// - `nodes/api/<member>`: a member's node API endpoint (`host:port`), for agents to learn
 public enum NodeKeys {
     /// The prefix of every machine's facts.
     public static let factsPrefix = "nodes/facts/"
@@ -13,6 +18,19 @@ public enum NodeKeys {
     /// The prefix of every disk key.
     public static let diskKeysPrefix = "/kiban/nodes/disk-keys/"
 
+    /// The prefix of every unused node token.
+    public static let tokensPrefix = "/kiban/nodes/tokens/"
+    /// The prefix of every machine's enrolled certificate.
+    public static let enrolledPrefix = "/kiban/nodes/enrolled/"
+    /// The prefix of every member's node API endpoint.
+    public static let endpointsPrefix = "nodes/api/"
+
+    /// The token with identifier `id`.
+    public static func token(_ id: String) -> [UInt8] { Array((tokensPrefix + id).utf8) }
+    /// The certificate `serial` enrolled with.
+    public static func enrolled(_ serial: String) -> [UInt8] { Array((enrolledPrefix + serial).utf8) }
+    /// The node API endpoint of member `name`.
+    public static func endpoint(_ name: String) -> [UInt8] { Array((endpointsPrefix + name).utf8) }
     /// The facts of `serial`.
     public static func facts(_ serial: String) -> [UInt8] { Array((factsPrefix + serial).utf8) }
     /// The checks of `role`.

@@ -48,22 +48,21 @@ public struct NodeService: Sendable {
         try await store.record(NodeFacts.self, at: NodeKeys.facts(serial))?.value
     }
 
-    /// Sets the checks agents of `role` run; an empty list deletes them.
+    /// Sets the checks agents of `role` run; an empty list deletes them. `audit`, when given,
+    /// is written in the same transaction.
     /// - Throws: ``NodeError`` `invalidInput` listing every problem; nothing changes then.
-    public func setChecks(_ checks: [HealthCheck], role: String) async throws {
+    public func setChecks(_ checks: [HealthCheck], role: String, audit: AuditEntry? = nil) async throws {
         var problems = HealthCheck.problems(of: checks)
         if !NodeFacts.isName(role) { problems.append("a role is 1 to 64 letters, digits, '.', '_' or '-'") }
         guard problems.isEmpty else { throw NodeError(.invalidInput, "the checks of role \(role.prefix(64)) were refused", problems: problems) }
-        if checks.isEmpty {
-            _ = try await store.delete(.key(NodeKeys.checks(role)))
-        } else {
-            try await store.putRecord(checks, at: NodeKeys.checks(role))
-        }
+        let change: KibanStore.Operation = checks.isEmpty ? .delete(.key(NodeKeys.checks(role)))
+            : .put(key: NodeKeys.checks(role), value: try Store.encode(checks), lease: 0)
+        _ = try await store.txn(Txn(success: [change] + (try audit.map { [try AuditLog.put($0)] } ?? [])))
     }
 
     /// The checks agents of `role` run (none when unset).
-    public func checks(role: String) async throws -> [HealthCheck] {
-        try await store.record([HealthCheck].self, at: NodeKeys.checks(role))?.value ?? []
+    public func checks(role: String, consistency: ReadConsistency = .linearizable) async throws -> [HealthCheck] {
+        try await store.record([HealthCheck].self, at: NodeKeys.checks(role), consistency: consistency)?.value ?? []
     }
 
     /// A state change health made.

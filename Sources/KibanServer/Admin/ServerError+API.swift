@@ -68,6 +68,7 @@ extension ServerError {
         case .invalidInput: .badRequest
         case .notFound: .notFound
         case .refused: .conflict
+        case .forbidden: .forbidden
         }
     }
 

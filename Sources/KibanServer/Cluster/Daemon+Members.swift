@@ -1,5 +1,6 @@
 import Foundation
 import KibanCA
+import KibanNodes
 import KibanRaft
 import KibanStore
 
@@ -104,10 +105,12 @@ extension Daemon {
         }
     }
 
-    /// Deletes a removed member's record and name key, and puts its certificate on the deny
-    /// list (until it expires) in the same transaction, so no member accepts it again.
+    /// Deletes a removed member's record, name key and node API endpoint (agents stop learning
+    /// it), and puts its certificate on the deny list (until it expires) in the same
+    /// transaction, so no member accepts it again.
     private func forget(_ record: MemberRecord, store: Store, audit: KibanStore.Operation) async throws(ServerError) {
-        var operations: [KibanStore.Operation] = [.delete(.key(ClusterKey.member(record.id))), .delete(.key(ClusterKey.memberName(record.name))), audit]
+        var operations: [KibanStore.Operation] = [.delete(.key(ClusterKey.member(record.id))), .delete(.key(ClusterKey.memberName(record.name))),
+                                                  .delete(.key(NodeKeys.endpoint(record.name))), audit]
         if let serial = record.certificateSerial {
             let denied = DeniedCertificate(serial: serial, member: record.name,
                                            notAfter: record.certificateNotAfter ?? Date().timeIntervalSince1970 + 366 * 86_400)

@@ -40,6 +40,8 @@ public actor Daemon {
     public nonisolated let metrics = MetricsRegistry()
     /// The metrics port's server, once started (``startMetricsServer()``).
     var metricsServer: MetricsServer?
+    /// The node API and the health loop while a member runs (``startNodes(store:credentials:inventory:logger:)``).
+    var nodes: NodeRuntime?
 
     /// A daemon for `config`; call ``start()``.
     public init(config: ServerConfig, logger: Logger, tickInterval: Duration = .milliseconds(100),
@@ -143,6 +145,7 @@ public actor Daemon {
                           dhcp: DHCPService.start(store: store, config: config, metrics: metrics.factory, logger: log),
                           boot: startBoot(store, logger: log),
                           inventory: inventoryService(store, member: local.name))
+        await startNodes(store: store, credentials: credentials, inventory: inventoryService(store, member: local.name), logger: log)
         log.notice("member running", metadata: ["kiban.server.cluster": "\(local.clusterID)",
                                                 "kiban.server.id": "\(String(local.id, radix: 16))",
                                                 "kiban.server.peer_endpoint": "\(config.peerEndpoint)"])
@@ -153,6 +156,7 @@ public actor Daemon {
     public func shutdown() async {
         await metricsServer?.close()
         metricsServer = nil
+        await stopNodes()
         guard let r = running else { return }
         running = nil
         let status = await r.store.status

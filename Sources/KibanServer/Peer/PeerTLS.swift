@@ -40,7 +40,7 @@ struct PeerTLS: Sendable {
     static let renaming = "renaming"
 
 
-    private static func writeSynced(_ path: String, _ bytes: [UInt8]) throws(ServerError) {
+    static func writeSynced(_ path: String, _ bytes: [UInt8]) throws(ServerError) {
         _ = unlink(path)
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw ServerError(.config, "cannot write \(path): \(String(cString: strerror(errno)))") }

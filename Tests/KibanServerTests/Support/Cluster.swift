@@ -7,11 +7,15 @@ struct Cluster {
     let root: String
     var members: [ServerProcess]
 
-    /// Starts `count` servers named `prefix-1…`, each on ports free at run time. When one fails to
-    /// start, the members are released and so killed (``ServerProcess``).
-    static func start(_ count: Int, prefix: String, root: String) async throws -> Cluster {
+    /// Starts `count` servers named `prefix-1…`, each on ports free at run time, after
+    /// `configure` (settings, flags). When one fails to start, the members are released and so
+    /// killed (``ServerProcess``).
+    static func start(_ count: Int, prefix: String, root: String, configure: (ServerProcess) -> Void = { _ in }) async throws -> Cluster {
         let members = (1...count).map { ServerProcess(name: "\(prefix)-\($0)", under: root) }
-        for m in members { try await m.start() }
+        for m in members {
+            configure(m)
+            try await m.start()
+        }
         return Cluster(root: root, members: members)
     }
 

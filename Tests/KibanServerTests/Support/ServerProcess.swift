@@ -23,6 +23,8 @@ final class ServerProcess: @unchecked Sendable {
     private(set) var tftpPort: Int
     /// The metrics port (Prometheus text and the status page), on ``address``.
     private(set) var metricsPort: Int
+    /// The node API port (agents), on ``address``.
+    private(set) var nodePort = 0
     /// False when the caller fixed the peer port: it is then never changed.
     private let peerPortChosen: Bool
     private var process: Process?
@@ -57,6 +59,8 @@ final class ServerProcess: @unchecked Sendable {
     var dataDir: String { root + "/data" }
     var logPath: String { root + "/server.log" }
     var endpoint: String { "\(address):\(peerPort)" }
+    /// `address:port` of the node API.
+    var nodeEndpoint: String { "\(address):\(nodePort)" }
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Free ports for everything this member serves (the peer port only if the caller left it).
@@ -65,9 +69,10 @@ final class ServerProcess: @unchecked Sendable {
         try pickServicePorts()
     }
 
-    /// Free DHCP, HTTP, TFTP and metrics ports: flags only, so they may change on any restart.
+    /// Free DHCP, HTTP, TFTP, metrics and node API ports: flags only, so they may change on any restart.
     private func pickServicePorts() throws {
         (dhcpPort, httpPort, tftpPort, metricsPort) = (try FreePort.udp(), try FreePort.tcp(), try FreePort.udp(), try FreePort.tcp())
+        nodePort = try FreePort.tcp()
     }
 
     /// Starts (or restarts) the daemon and waits until its socket answers, for at most
@@ -162,7 +167,8 @@ final class ServerProcess: @unchecked Sendable {
         let arguments = ["server", "--config", root + "/kiban.yaml", "--name", name, "--advertise-address", address,
                          "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket,
                          "--dhcp-port", "\(dhcpPort)", "--http-port", "\(httpPort)", "--tftp-port", "\(tftpPort)",
-                         "--metrics-port", "\(metricsPort)", "--metrics-address", address] + extraArguments
+                         "--metrics-port", "\(metricsPort)", "--metrics-address", address,
+                         "--node-port", "\(nodePort)", "--node-address", address] + extraArguments
         guard let namespace else { return [Self.executable.path] + arguments }
         return ["/usr/sbin/ip", "netns", "exec", namespace, Self.executable.path] + arguments
     }
