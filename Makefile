@@ -5,7 +5,7 @@ BUILD_FLAGS ?=
 SIM_SEEDS ?= 2000
 VERSION := $(shell cat VERSION)
 
-.PHONY: all deps build release run test sim sim-build sim-run sim-and-package lint fuzz soak-store soak-jepsen bench bench-store bench-inventory bench-boot clean deb test-package cli-docs
+.PHONY: all deps build release run test sim sim-build sim-run sim-and-package lint format fuzz soak-store soak-jepsen bench bench-store bench-inventory bench-boot clean deb test-package cli-docs
 
 all: build
 
@@ -80,11 +80,17 @@ cli-docs: build
 	scripts/cli-docs.py --binary "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kiban" --markdown docs/cli.md
 
 # Rules the compiler does not check.
+# Style: swift format with the checked-in .swift-format (160 columns); `make format` applies it.
 lint:
+	@swift format lint --strict --recursive --parallel Sources Tests Package.swift || \
+		{ echo "swift format lint failed: run make format"; exit 1; }
 	@if grep -rnE '^\s*(@[a-zA-Z]+ )?((public|package|internal) )?import ' Sources/KibanRaft; then \
 		echo "Sources/KibanRaft must import nothing but the standard library"; exit 1; fi
 	@if grep -rlE 'UnsafeVariant|unsafeVariants' Sources | grep -vE '^Sources/(KibanRaft|KibanRaftSimulation|kiban-sim)/'; then \
 		echo "the unsafe Raft variants are for the simulator and its tests only"; exit 1; fi
+
+format:
+	swift format format --in-place --recursive --parallel Sources Tests Package.swift
 
 # libFuzzer on the HTTP request parser for FUZZ_SECONDS (default 60). `make test` also fuzzes
 # it, with a seeded Swift test (KIBAN_FUZZ_SECONDS, default 20; KIBAN_FUZZ_SEED replays).

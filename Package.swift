@@ -41,12 +41,15 @@ let package = Package(
         .target(name: "KibanRaft", swiftSettings: strict),
         // Netboot: DHCPv4 (codec, decisions, the server on KibanIO with leases in KibanStore), TFTP,
         // the catalog of images and assets.
-        .target(name: "KibanNetboot",
-                dependencies: ["KibanStore", "KibanIO", .product(name: "Logging", package: "swift-log"),
-                               .product(name: "Crypto", package: "swift-crypto"),
-                               .product(name: "CoreMetrics", package: "swift-metrics"),
-                               .product(name: "Mustache", package: "swift-mustache")],
-                swiftSettings: strict),
+        .target(
+            name: "KibanNetboot",
+            dependencies: [
+                "KibanStore", "KibanIO", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: strict),
         // The daemon's wiring: peer protocol, lifecycle, admin API, and the services it runs
         // (inventory, DHCP, HTTP boot).
         .target(
@@ -79,18 +82,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "KibanMetricsTests", dependencies: ["KibanMetrics", .product(name: "Logging", package: "swift-log")],
-                    swiftSettings: strict),
+        .testTarget(
+            name: "KibanMetricsTests", dependencies: ["KibanMetrics", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         // Machines, IPAM and lifecycle (sabakan-compatible): the pure domain, and the inventory
         // service that keeps machines, the IPAM config and the audit log in the store.
-        .target(name: "KibanInventory",
-                dependencies: ["KibanStore", .product(name: "Yams", package: "Yams")],
-                swiftSettings: strict),
+        .target(
+            name: "KibanInventory",
+            dependencies: ["KibanStore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
         // Nodes: the health rules (machine states from agents' heartbeats), the facts agents
         // report, the operations they run, and who may enroll. Pure values; services on the store.
-        .target(name: "KibanNodes",
-                dependencies: ["KibanInventory", "KibanStore", "KibanCA"],
-                swiftSettings: strict),
+        .target(
+            name: "KibanNodes",
+            dependencies: ["KibanInventory", "KibanStore", "KibanCA"],
+            swiftSettings: strict),
         // The cluster certificate authority, join tokens and the PKI (issuers, roles, issuance,
         // the certificate inventory, revocation and CRLs) on the store.
         .target(
@@ -117,8 +123,10 @@ let package = Package(
         // The replicated store: Raft log in raft.db, state machine in state.db, the client API.
         .target(
             name: "KibanStore",
-            dependencies: ["KibanRaft", "CSQLite", .product(name: "Logging", package: "swift-log"),
-                           .product(name: "CoreMetrics", package: "swift-metrics")],
+            dependencies: [
+                "KibanRaft", "CSQLite", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -141,40 +149,58 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "KibanRaftTests", dependencies: ["KibanRaft"],
-                    exclude: ["testdata"], swiftSettings: strict),
-        .testTarget(name: "KibanCATests",
-                    dependencies: ["KibanCA", "KibanStore", "KibanRaft", "KibanTestSupport", .product(name: "Logging", package: "swift-log")],
-                    swiftSettings: strict),
-        .testTarget(name: "KibanNetbootTests",
-                    dependencies: ["KibanNetboot", "KibanStore", "KibanIO", "KibanInventory", "KibanRaft",
-                                   "kiban-dhcp-harness", "kiban", "KibanTestSupport",
-                                   .product(name: "Logging", package: "swift-log")],
-                    exclude: ["vectors"], swiftSettings: strict),
+        .testTarget(
+            name: "KibanRaftTests", dependencies: ["KibanRaft"],
+            exclude: ["testdata"], swiftSettings: strict),
+        .testTarget(
+            name: "KibanCATests",
+            dependencies: ["KibanCA", "KibanStore", "KibanRaft", "KibanTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "KibanNetbootTests",
+            dependencies: [
+                "KibanNetboot", "KibanStore", "KibanIO", "KibanInventory", "KibanRaft",
+                "kiban-dhcp-harness", "kiban", "KibanTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["vectors"], swiftSettings: strict),
         // Three DHCP servers over a 3-member in-process store, for the namespace tests and make bench.
-        .executableTarget(name: "kiban-dhcp-harness",
-                          dependencies: ["KibanNetboot", "KibanStore", "KibanIO", "KibanInventory", "KibanRaft",
-                                         .product(name: "Logging", package: "swift-log")],
-                          path: "Sources/KibanDHCPHarness", swiftSettings: strict),
+        .executableTarget(
+            name: "kiban-dhcp-harness",
+            dependencies: [
+                "KibanNetboot", "KibanStore", "KibanIO", "KibanInventory", "KibanRaft",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/KibanDHCPHarness", swiftSettings: strict),
         // Also starts real `kiban` processes (the executable is built next to the test bundle).
-        .testTarget(name: "KibanServerTests", dependencies: ["KibanServer", "KibanRaft", "KibanRaftSimulation", "kiban",
-                                                            "KibanLinearizability", "KibanNetboot", "KibanTestSupport", "KibanCA",
-                                                            .product(name: "NIOCore", package: "swift-nio"),
-                                                            .product(name: "NIOPosix", package: "swift-nio"),
-                                                            .product(name: "NIOSSL", package: "swift-nio-ssl")],
-                    swiftSettings: strict),
-        .testTarget(name: "KibanNodesTests",
-                    dependencies: ["KibanNodes", "KibanInventory", "KibanStore", "KibanCA", "KibanTestSupport"],
-                    swiftSettings: strict),
-        .testTarget(name: "KibanInventoryTests",
-                    dependencies: ["KibanInventory", "KibanStore", "KibanRaft", "KibanTestSupport",
-                                   .product(name: "Logging", package: "swift-log")],
-                    swiftSettings: strict),
+        .testTarget(
+            name: "KibanServerTests",
+            dependencies: [
+                "KibanServer", "KibanRaft", "KibanRaftSimulation", "kiban",
+                "KibanLinearizability", "KibanNetboot", "KibanTestSupport", "KibanCA",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "KibanNodesTests",
+            dependencies: ["KibanNodes", "KibanInventory", "KibanStore", "KibanCA", "KibanTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "KibanInventoryTests",
+            dependencies: [
+                "KibanInventory", "KibanStore", "KibanRaft", "KibanTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // The inventory benchmark (5,000 machines in 100 racks); run by bench/bench-inventory.sh.
         .executableTarget(
             name: "kiban-inventory-bench",
-            dependencies: ["KibanInventory", "KibanStore", "KibanRaft",
-                           .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "KibanInventory", "KibanStore", "KibanRaft",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // Writes until killed, printing acknowledged writes (the crash-durability test's child).
@@ -189,26 +215,34 @@ let package = Package(
             dependencies: ["KibanStore", "KibanRaft", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        .testTarget(name: "KibanStoreTests",
-                    dependencies: ["KibanStore", "KibanRaft", "kiban-store-crash", "KibanLinearizability", "KibanTestSupport",
-                                   .product(name: "Logging", package: "swift-log")],
-                    swiftSettings: strict),
+        .testTarget(
+            name: "KibanStoreTests",
+            dependencies: [
+                "KibanStore", "KibanRaft", "kiban-store-crash", "KibanLinearizability", "KibanTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // Child processes that die with the test process, and free ports (docs/testing.md).
         // Stores in a temporary directory for every module's service tests.
-        .target(name: "KibanTestSupport", dependencies: ["KibanStore", "KibanRaft", .product(name: "Logging", package: "swift-log")],
-                path: "Tests/KibanTestSupport", swiftSettings: strict),
-        .testTarget(name: "KibanRaftSimulationTests", dependencies: ["KibanRaftSimulation", "KibanRaft"],
-                    swiftSettings: strict),
+        .target(
+            name: "KibanTestSupport", dependencies: ["KibanStore", "KibanRaft", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/KibanTestSupport", swiftSettings: strict),
+        .testTarget(
+            name: "KibanRaftSimulationTests", dependencies: ["KibanRaftSimulation", "KibanRaft"],
+            swiftSettings: strict),
         // liburing 2.3 (Debian 12); shim.h fixes the header include order for Swift.
         .systemLibrary(name: "CUring", pkgConfig: "liburing", providers: [.apt(["liburing-dev"])]),
         // The io_uring data plane: rings, TCP and UDP serving, the HTTP/1.1 file server.
-        .target(name: "KibanIO", dependencies: ["CUring", .product(name: "Logging", package: "swift-log")],
-                swiftSettings: strict),
+        .target(
+            name: "KibanIO", dependencies: ["CUring", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         // Serves a directory over KibanIO for `make bench` (bench/bench-http.sh).
-        .executableTarget(name: "kiban-http-bench",
-                          dependencies: ["KibanIO", .product(name: "Logging", package: "swift-log")],
-                          path: "Sources/KibanHTTPBench", swiftSettings: strict),
-        .testTarget(name: "KibanIOTests", dependencies: ["KibanIO", "CUring", "KibanTestSupport", .product(name: "Logging", package: "swift-log")],
-                    swiftSettings: strict),
+        .executableTarget(
+            name: "kiban-http-bench",
+            dependencies: ["KibanIO", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/KibanHTTPBench", swiftSettings: strict),
+        .testTarget(
+            name: "KibanIOTests", dependencies: ["KibanIO", "CUring", "KibanTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
     ]
 )

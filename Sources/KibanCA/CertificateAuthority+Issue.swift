@@ -1,6 +1,6 @@
 import Crypto
-import SwiftASN1
 public import Foundation
+import SwiftASN1
 public import X509
 
 /// What a member certificate names: the member, and where peers reach it.
@@ -42,15 +42,18 @@ extension CertificateAuthority {
     /// Issues a certificate for a member's mutual-TLS peer connections: server and client
     /// authentication, the member's name and IPs as SANs, valid for `validity` from `now`.
     /// - Throws: ``CAError`` `internal`.
-    public func issueMemberCertificate(for identity: MemberIdentity, publicKey: Certificate.PublicKey,
-                                       now: Date, validity: TimeInterval = 365 * 86_400) throws(CAError) -> Certificate {
+    public func issueMemberCertificate(
+        for identity: MemberIdentity, publicKey: Certificate.PublicKey,
+        now: Date, validity: TimeInterval = 365 * 86_400
+    ) throws(CAError) -> Certificate {
         do {
             let subject = try DistinguishedName {
                 OrganizationName("Kiban")
                 CommonName(identity.name)
             }
             let caKeyID = try certificate.extensions.subjectKeyIdentifier?.keyIdentifier
-            let sans = [GeneralName.dnsName(identity.name)] + (identity.uri.map { [GeneralName.uniformResourceIdentifier($0)] } ?? [])
+            let sans =
+                [GeneralName.dnsName(identity.name)] + (identity.uri.map { [GeneralName.uniformResourceIdentifier($0)] } ?? [])
                 + identity.ipAddresses.map { GeneralName.ipAddress(.init(contentBytes: ArraySlice($0))) }
             return try Certificate(
                 version: .v3,
@@ -78,8 +81,10 @@ extension CertificateAuthority {
     /// Issues a member certificate for the key of a certificate signing request, after
     /// checking the request's signature (proof that the requester holds the key).
     /// - Throws: ``CAError`` `invalidRequest` or `internal`.
-    public func sign(_ csrPEM: String, as identity: MemberIdentity, now: Date,
-                     validity: TimeInterval = 365 * 86_400) throws(CAError) -> Certificate {
+    public func sign(
+        _ csrPEM: String, as identity: MemberIdentity, now: Date,
+        validity: TimeInterval = 365 * 86_400
+    ) throws(CAError) -> Certificate {
         let csr: CertificateSigningRequest
         do {
             csr = try CertificateSigningRequest(pemEncoded: csrPEM)
@@ -111,12 +116,13 @@ public enum MemberKey {
     }
 }
 
-
 extension CertificateAuthority {
     /// ``sign(_:as:now:)`` with the certificate in PEM, for callers that only store or send it.
     /// - Throws: ``CAError`` `invalidRequest` or `internal`.
-    public func signPEM(_ csrPEM: String, as identity: MemberIdentity, now: Date,
-                        validity: TimeInterval = 365 * 86_400) throws(CAError) -> String {
+    public func signPEM(
+        _ csrPEM: String, as identity: MemberIdentity, now: Date,
+        validity: TimeInterval = 365 * 86_400
+    ) throws(CAError) -> String {
         let certificate = try sign(csrPEM, as: identity, now: now, validity: validity)
         do {
             return try certificate.serializeAsPEM().pemString

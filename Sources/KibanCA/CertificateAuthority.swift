@@ -17,8 +17,10 @@ public struct CertificateAuthority: Sendable, CustomStringConvertible {
     /// Creates a new root CA for the cluster `clusterID`, valid from five minutes before `now`
     /// (clock skew) for `validity`.
     /// - Throws: ``CAError`` `internal` if the certificate cannot be built.
-    public static func create(clusterID: String, now: Date,
-                              validity: TimeInterval = 10 * 365 * 86_400) throws(CAError) -> CertificateAuthority {
+    public static func create(
+        clusterID: String, now: Date,
+        validity: TimeInterval = 10 * 365 * 86_400
+    ) throws(CAError) -> CertificateAuthority {
         let key = P256.Signing.PrivateKey()
         let publicKey = Certificate.PublicKey(key.publicKey)
         do {

@@ -30,8 +30,10 @@ public struct JoinToken: Sendable, Hashable, Codable {
 
     static let prefix = "kiban1."
 
-    private init(clusterID: String, name: String, addresses: [String], caFingerprint: String,
-                 secret: String, expiresAt: Date) {
+    private init(
+        clusterID: String, name: String, addresses: [String], caFingerprint: String,
+        secret: String, expiresAt: Date
+    ) {
         self.clusterID = clusterID
         self.name = name
         self.addresses = addresses
@@ -41,11 +43,15 @@ public struct JoinToken: Sendable, Hashable, Codable {
     }
 
     /// Creates a token with a fresh secret, valid for `ttl` seconds from `now`.
-    public static func create(clusterID: String, name: String, addresses: [String], caFingerprint: String,
-                              ttl: TimeInterval, now: Date) -> JoinToken {
-        let secret = TokenText.secret(), expiry = TokenText.expiry(now: now, ttl: ttl)
-        return JoinToken(clusterID: clusterID, name: name, addresses: addresses,
-                         caFingerprint: caFingerprint, secret: secret, expiresAt: expiry)
+    public static func create(
+        clusterID: String, name: String, addresses: [String], caFingerprint: String,
+        ttl: TimeInterval, now: Date
+    ) -> JoinToken {
+        let secret = TokenText.secret()
+        let expiry = TokenText.expiry(now: now, ttl: ttl)
+        return JoinToken(
+            clusterID: clusterID, name: name, addresses: addresses,
+            caFingerprint: caFingerprint, secret: secret, expiresAt: expiry)
     }
 
     /// The text an operator copies to the new server: `kiban1.` and base64url JSON.
@@ -58,7 +64,8 @@ public struct JoinToken: Sendable, Hashable, Codable {
             throw CAError(.invalidToken, error.message(kind: "join token", prefix: Self.prefix, command: "kiban token create"))
         }
         guard !clusterID.isEmpty, !name.isEmpty, !addresses.isEmpty, caFingerprint.hasPrefix("sha256:"),
-              Base64URL.decode(secret)?.count == 32 else {
+            Base64URL.decode(secret)?.count == 32
+        else {
             throw CAError(.invalidToken, "the join token lacks a cluster, name, address, CA fingerprint or secret")
         }
     }
@@ -77,8 +84,10 @@ public struct JoinToken: Sendable, Hashable, Codable {
     /// Checks a presented secret against a stored hash and expiry, in constant time. A refusal
     /// tells the operator to run `create` (the command that makes a new token).
     /// - Throws: ``CAError`` `expiredToken` or `wrongSecret`.
-    public static func verify(secret: String, storedHash: String, expiresAt: Date, now: Date,
-                              create: String = "kiban token create") throws(CAError) {
+    public static func verify(
+        secret: String, storedHash: String, expiresAt: Date, now: Date,
+        create: String = "kiban token create"
+    ) throws(CAError) {
         let presented = Array(hash(secret: secret).utf8)
         let stored = Array(storedHash.utf8)
         var difference = UInt8(presented.count == stored.count ? 0 : 1)

@@ -60,7 +60,8 @@ public struct KeyEncryptionKey: Sendable, CustomStringConvertible {
         let text = Data((Data(rawBytes).base64EncodedString() + "\n").utf8)
         _ = unlink(temporary)
         guard FileManager.default.createFile(atPath: temporary, contents: text, attributes: [.posixPermissions: 0o600]),
-              rename(temporary, path) == 0 else {
+            rename(temporary, path) == 0
+        else {
             throw CAError(.internal, "cannot write the key-encryption key \(path)")
         }
     }
@@ -102,13 +103,17 @@ public struct SealedKey: Codable, Sendable, Hashable {
     ///   the ciphertext or its purpose were altered.
     public func open(purpose: String, with kek: KeyEncryptionKey) throws(CAError) -> [UInt8] {
         guard kek.id == self.kek else {
-            throw CAError(.invalidKey, "this key is sealed by key-encryption key \(self.kek), but this member holds \(kek.id); copy the cluster's key into place (docs/pki.md)")
+            throw CAError(
+                .invalidKey,
+                "this key is sealed by key-encryption key \(self.kek), but this member holds \(kek.id); copy the cluster's key into place (docs/pki.md)")
         }
         let context = Array(purpose.utf8)
         do {
             let dataKey = try AES.GCM.open(AES.GCM.SealedBox(combined: wrappedDataKey), using: kek.key, authenticating: context)
-            return Array(try AES.GCM.open(AES.GCM.SealedBox(combined: ciphertext), using: SymmetricKey(data: dataKey),
-                                          authenticating: context))
+            return Array(
+                try AES.GCM.open(
+                    AES.GCM.SealedBox(combined: ciphertext), using: SymmetricKey(data: dataKey),
+                    authenticating: context))
         } catch {
             throw CAError(.invalidKey, "the sealed key for \(purpose) does not open: it was altered or belongs to another record")
         }

@@ -37,10 +37,11 @@ public struct MemberCertificate: Sendable, Hashable {
         serial = certificate.serialNumber.bytes.map { String($0, radix: 16).leftPadded(2) }.joined()
         notValidBefore = certificate.notValidBefore
         notValidAfter = certificate.notValidAfter
-        let uris = (try? certificate.extensions.subjectAlternativeNames)??.compactMap { name -> String? in
-            if case .uniformResourceIdentifier(let uri) = name { return uri }
-            return nil
-        } ?? []
+        let uris =
+            (try? certificate.extensions.subjectAlternativeNames)??.compactMap { name -> String? in
+                if case .uniformResourceIdentifier(let uri) = name { return uri }
+                return nil
+            } ?? []
         self.uris = uris
         for uri in uris {
             if let (cluster, member) = Self.parse(uri: uri) {

@@ -40,8 +40,9 @@ final class Cluster: Sendable {
             guard let store = members.withLock({ $0[id]?.store }) else { continue }
             let server = DHCPServer(store: store, configuration: configuration, logger: logger)
             try await until("the lease listing works") { (try? await server.start()).map { true } }
-            let runtime = try IORuntime.start(configuration: IOConfiguration(rings: 1),
-                                              udp: [server.service(at: address, device: o.device)], logger: logger)
+            let runtime = try IORuntime.start(
+                configuration: IOConfiguration(rings: 1),
+                udp: [server.service(at: address, device: o.device)], logger: logger)
             members.withLock { $0[id]?.dhcp.append((server, runtime)) }
         }
     }
@@ -58,7 +59,10 @@ final class Cluster: Sendable {
     /// Stops a member's DHCP servers and its store, as a crash of that boot server would.
     func kill(_ id: NodeID) async {
         guard let m = members.withLock({ $0.removeValue(forKey: id) }) else { return }
-        for d in m.dhcp { d.runtime.shutdown(); d.server.stop() }
+        for d in m.dhcp {
+            d.runtime.shutdown()
+            d.server.stop()
+        }
         await m.store.stop()
         network.disconnect(id)
     }

@@ -1,6 +1,6 @@
+import Glibc
 import KibanNetboot
 import KibanStore
-import Glibc
 
 /// The harness's stdin commands.
 enum Commands {
@@ -9,14 +9,18 @@ enum Commands {
         case "leader":
             say("leader \(await cluster.leader().map { "\($0)" } ?? "none")")
         case "kill-leader":
-            guard let id = await cluster.leader() else { say("killed none"); return }
+            guard let id = await cluster.leader() else {
+                say("killed none")
+                return
+            }
             await cluster.kill(id)
             say("killed \(id)")
         case "counters":
             say(describe(cluster.counters))
         case "pool":
             guard let a = argument.flatMap(parseDottedQuad), let p = o.pool(for: a) else {
-                say("pool none"); return
+                say("pool none")
+                return
             }
             say("pool \(dottedQuad(p.range.lowerBound)) \(dottedQuad(p.range.upperBound))")
         case "leases":
@@ -39,7 +43,8 @@ enum Commands {
     static func leases(_ cluster: Cluster) async {
         let stores = cluster.members.withLock { $0.values.map(\.store) }
         guard let first = stores.first, let list = try? await LeaseRecord.list(in: first) else {
-            say("end error"); return
+            say("end error")
+            return
         }
         let now = unixSeconds()
         var macsByAddress: [UInt32: Set<String>] = [:]
@@ -49,13 +54,15 @@ enum Commands {
             macsByAddress[l.address, default: []].insert(l.mac)
             if l.state == .bound, l.expiresAt > now { boundByMAC[l.mac, default: 0] += 1 }
         }
-        let agree = (try? await until("members agree", seconds: 10) { () async -> Bool? in
-            for s in stores {
-                guard let mine = try? await LeaseRecord.list(in: s, consistency: .serializable),
-                      mine == list else { return nil }
-            }
-            return true
-        }) ?? false
+        let agree =
+            (try? await until("members agree", seconds: 10) { () async -> Bool? in
+                for s in stores {
+                    guard let mine = try? await LeaseRecord.list(in: s, consistency: .serializable),
+                        mine == list
+                    else { return nil }
+                }
+                return true
+            }) ?? false
         let duplicates = macsByAddress.values.filter { $0.count > 1 }.count
         let multi = boundByMAC.values.filter { $0 > 1 }.count
         say("end count=\(list.count) duplicates=\(duplicates) multi=\(multi) agree=\(agree ? "yes" : "no")")

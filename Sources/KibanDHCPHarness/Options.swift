@@ -21,7 +21,8 @@ struct Options {
         ipam.rackLeaseRange(for: address).map { LeasePool(range: $0.addresses, prefixLength: $0.prefixLength, router: $0.router) }
     }
 
-    static let usage = "usage: kiban-dhcp-harness --directory DIR --servers A[,B…] --ipam FILE.json "
+    static let usage =
+        "usage: kiban-dhcp-harness --directory DIR --servers A[,B…] --ipam FILE.json "
         + "[--members N] [--lease-seconds S] [--device IF] [--until-killed yes] [--offers store|memory]"
 
     /// Parses `arguments` (without the program name); nil prints the usage.
@@ -33,13 +34,20 @@ struct Options {
             i += 2
         }
         guard i == arguments.count, let dir = values["directory"], let servers = values["servers"],
-              let ipamFile = values["ipam"], let data = FileManager.default.contents(atPath: ipamFile),
-              let ipam = try? JSONDecoder().decode(IPAMConfig.self, from: data) else { return nil }
+            let ipamFile = values["ipam"], let data = FileManager.default.contents(atPath: ipamFile),
+            let ipam = try? JSONDecoder().decode(IPAMConfig.self, from: data)
+        else { return nil }
         var o = Options(ipam: ipam)
         o.directory = dir
         o.servers = servers.split(separator: ",").map(String.init)
-        if let m = values["members"] { guard let n = Int(m), n >= 1 else { return nil }; o.members = n }
-        if let s = values["lease-seconds"] { guard let n = UInt32(s) else { return nil }; o.leaseSeconds = n }
+        if let m = values["members"] {
+            guard let n = Int(m), n >= 1 else { return nil }
+            o.members = n
+        }
+        if let s = values["lease-seconds"] {
+            guard let n = UInt32(s) else { return nil }
+            o.leaseSeconds = n
+        }
         o.device = values["device"]
         o.untilKilled = values["until-killed"] == "yes"
         o.offersInStore = values["offers"] != "memory"

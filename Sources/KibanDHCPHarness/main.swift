@@ -25,7 +25,10 @@ var quit = false
 while !quit, let line = readLine() {
     let words = line.split(separator: " ").map(String.init)
     guard let command = words.first else { continue }
-    if command == "quit" { quit = true; break }
+    if command == "quit" {
+        quit = true
+        break
+    }
     await Commands.run(command, words.dropFirst().first, cluster, options)
 }
 while !quit && options.untilKilled {

@@ -28,8 +28,9 @@ let cacheMilliseconds = Int(environment["KIBAN_FILE_CACHE_MS"] ?? "") ?? 1000
 
 var router = HTTPRouter()
 router.files(at: "/", directory: arguments[1])
-let server = HTTPServer(router: router, fileCacheMilliseconds: cacheMilliseconds, rings: configuration.rings,
-                        logger: logger)
+let server = HTTPServer(
+    router: router, fileCacheMilliseconds: cacheMilliseconds, rings: configuration.rings,
+    logger: logger)
 
 // Block the stop signals before the ring threads start, so that only sigwait sees them.
 var stopSignals = sigset_t()
@@ -39,8 +40,9 @@ sigaddset(&stopSignals, SIGTERM)
 pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
 
 do {
-    let runtime = try IORuntime.start(configuration: configuration,
-                                      tcp: [server.service(at: .loopback(port: port))], logger: logger)
+    let runtime = try IORuntime.start(
+        configuration: configuration,
+        tcp: [server.service(at: .loopback(port: port))], logger: logger)
     print("serving \(arguments[1]) at http://\(runtime.tcpEndpoints[0]) on \(configuration.rings) rings")
     fflush(nil)
     var received: Int32 = 0

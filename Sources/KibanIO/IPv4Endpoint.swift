@@ -39,9 +39,10 @@ public struct IPv4Endpoint: Hashable, Sendable, CustomStringConvertible {
     }
 
     init(networkAddress: UInt32, port: UInt16) {
-        self.init(UInt8(truncatingIfNeeded: networkAddress), UInt8(truncatingIfNeeded: networkAddress >> 8),
-                  UInt8(truncatingIfNeeded: networkAddress >> 16), UInt8(truncatingIfNeeded: networkAddress >> 24),
-                  port: port)
+        self.init(
+            UInt8(truncatingIfNeeded: networkAddress), UInt8(truncatingIfNeeded: networkAddress >> 8),
+            UInt8(truncatingIfNeeded: networkAddress >> 16), UInt8(truncatingIfNeeded: networkAddress >> 24),
+            port: port)
     }
 
     init(_ address: sockaddr_in) {

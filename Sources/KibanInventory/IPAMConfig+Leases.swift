@@ -17,15 +17,17 @@ extension IPAMConfig {
     /// interface address); nil outside the node pool.
     public func rackLeaseRange(for address: UInt32) -> RackLeaseRange? {
         guard let range = leaseRange(containing: IPv4(address)) else { return nil }
-        return RackLeaseRange(addresses: range.lowerBound.value...range.upperBound.value,
-                              prefixLength: nodeIPv4RangeMask, router: nodeGateway(of: IPv4(address)).value)
+        return RackLeaseRange(
+            addresses: range.lowerBound.value...range.upperBound.value,
+            prefixLength: nodeIPv4RangeMask, router: nodeGateway(of: IPv4(address)).value)
     }
 
     /// The rack whose node sub-range holds `address` (a lease's address), or nil outside the
     /// node pool. The inverse of ``nodeAddresses(rack:index:)``'s rack term.
     public func rack(ofNodeAddress address: UInt32) -> Int? {
         guard IPv4(address).masked(prefix: nodeIPv4Pool.prefix) == nodeIPv4Pool.address,
-              (1...31).contains(nodeIPv4RangeSize), nodeIPPerNode > 0 else { return nil }
+            (1...31).contains(nodeIPv4RangeSize), nodeIPPerNode > 0
+        else { return nil }
         let base = UInt64(nodeIPv4Pool.address.value) + UInt64(nodeIPv4Offset.value)
         guard UInt64(address) >= base else { return nil }
         let span = (UInt64(1) << UInt64(nodeIPv4RangeSize)) * UInt64(nodeIPPerNode)

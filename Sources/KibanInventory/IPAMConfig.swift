@@ -45,10 +45,12 @@ public struct IPAMConfig: Sendable, Hashable, Codable {
     }
 
     /// Creates a configuration; call ``problems`` to validate it.
-    public init(maxNodesInRack: Int, nodeIPv4Pool: IPv4Network, nodeIPv4Offset: IPv4 = IPv4(0),
-                nodeIPv4RangeSize: Int, nodeIPv4RangeMask: Int, nodeIPPerNode: Int, nodeIndexOffset: Int,
-                nodeGatewayOffset: Int, bmcIPv4Pool: IPv4Network, bmcIPv4Offset: IPv4 = IPv4(0),
-                bmcIPv4RangeSize: Int, bmcIPv4RangeMask: Int, bmcIPv4GatewayOffset: Int) {
+    public init(
+        maxNodesInRack: Int, nodeIPv4Pool: IPv4Network, nodeIPv4Offset: IPv4 = IPv4(0),
+        nodeIPv4RangeSize: Int, nodeIPv4RangeMask: Int, nodeIPPerNode: Int, nodeIndexOffset: Int,
+        nodeGatewayOffset: Int, bmcIPv4Pool: IPv4Network, bmcIPv4Offset: IPv4 = IPv4(0),
+        bmcIPv4RangeSize: Int, bmcIPv4RangeMask: Int, bmcIPv4GatewayOffset: Int
+    ) {
         self.maxNodesInRack = maxNodesInRack
         self.nodeIPv4Pool = nodeIPv4Pool
         self.nodeIPv4Offset = nodeIPv4Offset
@@ -108,7 +110,9 @@ public struct IPAMConfig: Sendable, Hashable, Codable {
         // Clamped first: the sum of two values out of range must not trap (they are reported above).
         let staticTop = min(max(nodeIndexOffset, 0), Self.countMax + 1) + min(max(maxNodesInRack, 0), Self.countMax + 1)
         if (1...31).contains(nodeIPv4RangeSize), staticTop >= 1 << nodeIPv4RangeSize {
-            p.append("node-index-offset + max-nodes-in-rack must stay below 2^node-ipv4-range-size (\(1 << nodeIPv4RangeSize)) so that a rack's static addresses fit its range")
+            p.append(
+                "node-index-offset + max-nodes-in-rack must stay below 2^node-ipv4-range-size (\(1 << nodeIPv4RangeSize)) so that a rack's static addresses fit its range"
+            )
         }
         if (1...31).contains(bmcIPv4RangeSize), staticTop >= 1 << bmcIPv4RangeSize {
             p.append("node-index-offset + max-nodes-in-rack must stay below 2^bmc-ipv4-range-size (\(1 << bmcIPv4RangeSize))")

@@ -35,8 +35,10 @@ public struct IPv4: Sendable, Hashable, Comparable, Codable, CustomStringConvert
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let parsed = IPv4(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "\(text) is not an IPv4 address"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "\(text) is not an IPv4 address"))
         }
         self = parsed
     }
@@ -58,7 +60,8 @@ public struct IPv4Network: Sendable, Hashable, Codable, CustomStringConvertible 
     public init?(_ text: some StringProtocol) {
         let parts = text.split(separator: "/")
         guard parts.count == 2, let a = IPv4(parts[0]), let p = Int(parts[1]), (0...32).contains(p),
-              a.masked(prefix: p) == a else { return nil }
+            a.masked(prefix: p) == a
+        else { return nil }
         address = a
         prefix = p
     }
@@ -71,8 +74,10 @@ public struct IPv4Network: Sendable, Hashable, Codable, CustomStringConvertible 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let parsed = IPv4Network(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "\(text) is not an IPv4 network in CIDR notation"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "\(text) is not an IPv4 network in CIDR notation"))
         }
         self = parsed
     }

@@ -51,8 +51,10 @@ enum InventoryCodec {
         }
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], what: String,
-                                     using decoder: JSONDecoder = decoder()) throws(InventoryError) -> T {
+    static func decode<T: Decodable>(
+        _ type: T.Type, _ bytes: [UInt8], what: String,
+        using decoder: JSONDecoder = decoder()
+    ) throws(InventoryError) -> T {
         do {
             return try decoder.decode(type, from: Data(bytes))
         } catch {

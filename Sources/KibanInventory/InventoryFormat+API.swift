@@ -24,10 +24,13 @@ extension InventoryFormat {
     /// escapes every cell before it reaches a terminal.
     public static func tableRows(_ documents: [MachineDocument]) -> [[String]] {
         let sorted = documents.sorted { ($0.spec.rack, $0.spec.indexInRack) < ($1.spec.rack, $1.spec.indexInRack) }
-        return [machineHeader] + sorted.map { d in
-            [d.spec.serial, String(d.spec.rack), String(d.spec.indexInRack), d.spec.role, d.status.state.rawValue,
-             d.spec.ipv4.first ?? "-", d.spec.bmc.ipv4]
-        }
+        return [machineHeader]
+            + sorted.map { d in
+                [
+                    d.spec.serial, String(d.spec.rack), String(d.spec.indexInRack), d.spec.role, d.status.state.rawValue,
+                    d.spec.ipv4.first ?? "-", d.spec.bmc.ipv4,
+                ]
+            }
     }
 
     /// The machine table's header.
@@ -48,7 +51,8 @@ extension InventoryFormat {
     public static func seconds(_ text: String) -> Int64? {
         let units: [Character: Int64] = ["d": 86_400, "h": 3_600, "m": 60, "s": 1]
         guard let unit = text.last.flatMap({ units[$0] }), let n = Int64(text.dropLast()), n > 0,
-              n <= Int64.max / unit else { return nil }
+            n <= Int64.max / unit
+        else { return nil }
         return n * unit
     }
 

@@ -80,8 +80,9 @@ public enum InventoryFormat {
     /// take them; nil for anything else.
     public static func day(_ text: String) -> Date? {
         guard text.utf8.count == 8, text.allSatisfy(\.isASCII), let y = Int(text.prefix(4)),
-              let m = Int(text.dropFirst(4).prefix(2)), let d = Int(text.suffix(2)),
-              (1...12).contains(m), (1...31).contains(d) else { return nil }
+            let m = Int(text.dropFirst(4).prefix(2)), let d = Int(text.suffix(2)),
+            (1...12).contains(m), (1...31).contains(d)
+        else { return nil }
         return Date(timeIntervalSince1970: TimeInterval(RFC3339.daysFromCivil(year: y, month: m, day: d) * 86_400))
     }
 
@@ -96,9 +97,11 @@ public enum InventoryFormat {
             for r in records { lines += String(decoding: try InventoryCodec.encode(r), as: UTF8.self) + "\n" }
             return lines
         case .table:
-            return columns(["TIME", "REV", "USER", "CATEGORY", "INSTANCE", "ACTION", "DETAIL"], records.map {
-                [InventoryCodec.rfc3339($0.ts), String($0.rev), $0.user, $0.category, $0.instance, $0.action, $0.detail]
-            })
+            return columns(
+                ["TIME", "REV", "USER", "CATEGORY", "INSTANCE", "ACTION", "DETAIL"],
+                records.map {
+                    [InventoryCodec.rfc3339($0.ts), String($0.rev), $0.user, $0.category, $0.instance, $0.action, $0.detail]
+                })
         }
     }
 
@@ -106,8 +109,10 @@ public enum InventoryFormat {
     /// and index.
     public static func table(_ machines: [Machine]) -> String {
         let rows = machines.sorted { ($0.registration.rack, $0.indexInRack) < ($1.registration.rack, $1.indexInRack) }.map {
-            [$0.serial, String($0.registration.rack), String($0.indexInRack), $0.registration.role,
-             $0.state.rawValue, $0.ipv4.first?.description ?? "-", $0.bmcIPv4.description]
+            [
+                $0.serial, String($0.registration.rack), String($0.indexInRack), $0.registration.role,
+                $0.state.rawValue, $0.ipv4.first?.description ?? "-", $0.bmcIPv4.description,
+            ]
         }
         return columns(machineHeader, rows)
     }

@@ -8,10 +8,13 @@ extension InventoryService {
     public static let auditActionPrefix = "inventory"
 
     /// The put that records a change.
-    func auditPut(category: String, instance: String, action: String, detail: String,
-                  user: String, now: Date) throws(InventoryError) -> KibanStore.Operation {
-        let entry = AuditEntry(time: now, actor: user, member: auditMember,
-                               action: "\(Self.auditActionPrefix).\(category).\(action)", subject: instance, detail: detail)
+    func auditPut(
+        category: String, instance: String, action: String, detail: String,
+        user: String, now: Date
+    ) throws(InventoryError) -> KibanStore.Operation {
+        let entry = AuditEntry(
+            time: now, actor: user, member: auditMember,
+            action: "\(Self.auditActionPrefix).\(category).\(action)", subject: instance, detail: detail)
         do { return try AuditLog.put(entry) } catch { throw InventoryError(.invalidInput, "cannot encode an audit entry: \(error)") }
     }
 
@@ -42,12 +45,14 @@ extension InventoryService {
         try await store.migrateAuditRetention(from: InventoryKeys.auditRetention)
         return try await store.migrateAudit(from: InventoryKeys.key(InventoryKeys.audit)) { kv in
             guard let r = try? InventoryCodec.decode(AuditRecord.self, kv.value, what: "an audit record") else {
-                return AuditEntry(time: Date(timeIntervalSince1970: 0), actor: "", member: "",
-                                  action: "\(Self.auditActionPrefix).unreadable", subject: String(decoding: kv.key, as: UTF8.self),
-                                  detail: String(decoding: kv.value.prefix(4096), as: UTF8.self))
+                return AuditEntry(
+                    time: Date(timeIntervalSince1970: 0), actor: "", member: "",
+                    action: "\(Self.auditActionPrefix).unreadable", subject: String(decoding: kv.key, as: UTF8.self),
+                    detail: String(decoding: kv.value.prefix(4096), as: UTF8.self))
             }
-            return AuditEntry(time: r.ts, actor: r.user, member: "", action: "\(Self.auditActionPrefix).\(r.category).\(r.action)",
-                              subject: r.instance, detail: r.detail)
+            return AuditEntry(
+                time: r.ts, actor: r.user, member: "", action: "\(Self.auditActionPrefix).\(r.category).\(r.action)",
+                subject: r.instance, detail: r.detail)
         }
     }
 }
@@ -57,7 +62,8 @@ extension AuditRecord {
     init?(entry: AuditEntry) {
         let parts = entry.action.split(separator: ".", maxSplits: 2).map(String.init)
         guard parts.count == 3, parts[0] == InventoryService.auditActionPrefix else { return nil }
-        self.init(ts: entry.time, rev: entry.revision ?? 0, user: entry.actor, category: parts[1],
-                  instance: entry.subject, action: parts[2], detail: entry.detail)
+        self.init(
+            ts: entry.time, rev: entry.revision ?? 0, user: entry.actor, category: parts[1],
+            instance: entry.subject, action: parts[2], detail: entry.detail)
     }
 }

@@ -29,13 +29,18 @@ extension InventoryService {
             switch Registrar.register(registrations, existing: existing, ipam: ipam, now: now) {
             case .success(let machines): added = machines
             case .failure(let p):
-                throw InventoryError(.invalidMachine, "\(p.problems.count) problem\(p.problems.count == 1 ? "" : "s") in the import; nothing was registered", problems: p.problems)
+                throw InventoryError(
+                    .invalidMachine, "\(p.problems.count) problem\(p.problems.count == 1 ? "" : "s") in the import; nothing was registered",
+                    problems: p.problems)
             }
             let ops = try importOperations(added, existing: existing, readRevision: read.revision, user: user, now: now)
-            let result = try await store.txn(Txn(
-                compares: [Compare(InventoryKeys.count, .equal, .modRevision(count?.modRevision ?? 0)),
-                           Compare(InventoryKeys.ipam, .equal, .modRevision(ipamKV.modRevision))],
-                success: ops))
+            let result = try await store.txn(
+                Txn(
+                    compares: [
+                        Compare(InventoryKeys.count, .equal, .modRevision(count?.modRevision ?? 0)),
+                        Compare(InventoryKeys.ipam, .equal, .modRevision(ipamKV.modRevision)),
+                    ],
+                    success: ops))
             if result.succeeded { return added }
         }
         throw lostRaces("importing machines")
@@ -43,20 +48,25 @@ extension InventoryService {
 
     /// Every write of an import: machines, secondary keys, audit records, the touched racks'
     /// index bookkeeping and the new count.
-    func importOperations(_ added: [Machine], existing: [Machine], readRevision: Int64,
-                          user: String, now: Date) throws(InventoryError) -> [KibanStore.Operation] {
+    func importOperations(
+        _ added: [Machine], existing: [Machine], readRevision: Int64,
+        user: String, now: Date
+    ) throws(InventoryError) -> [KibanStore.Operation] {
         var ops: [KibanStore.Operation] = []
         ops.reserveCapacity(added.count * 4 + 8)
         for m in added {
             ops.append(.put(key: InventoryKeys.machine(m.serial), value: try InventoryCodec.encode(m), lease: 0))
             ops += indexOperations(old: nil, new: m)
-            ops.append(try auditPut(category: "machines", instance: m.serial,
-                                    action: "register", detail: "rack \(m.registration.rack) index \(m.indexInRack) role \(m.registration.role)",
-                                    user: user, now: now))
+            ops.append(
+                try auditPut(
+                    category: "machines", instance: m.serial,
+                    action: "register", detail: "rack \(m.registration.rack) index \(m.indexInRack) role \(m.registration.role)",
+                    user: user, now: now))
         }
         let touched = Set(added.map(\.registration.rack))
-        let byRack = Dictionary(grouping: (existing + added).filter { touched.contains($0.registration.rack) },
-                                by: \.registration.rack)
+        let byRack = Dictionary(
+            grouping: (existing + added).filter { touched.contains($0.registration.rack) },
+            by: \.registration.rack)
         for (rack, inRack) in byRack.sorted(by: { $0.key < $1.key }) {
             ops.append(.put(key: InventoryKeys.rack(rack), value: try rackBookkeeping(inRack), lease: 0))
         }
@@ -66,7 +76,10 @@ extension InventoryService {
             return total + key.count + value.count + 16
         }
         guard bytes <= transactionBytesMax else {
-            throw InventoryError(.tooLarge, "importing \(added.count) machines writes \(bytes / 1024) KiB, more than one store transaction carries (\(transactionBytesMax / 1024) KiB); split the file into smaller imports")
+            throw InventoryError(
+                .tooLarge,
+                "importing \(added.count) machines writes \(bytes / 1024) KiB, more than one store transaction carries (\(transactionBytesMax / 1024) KiB); split the file into smaller imports"
+            )
         }
         return ops
     }

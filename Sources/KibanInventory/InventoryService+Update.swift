@@ -50,8 +50,10 @@ extension InventoryService {
     /// Reads the machine, applies `change` (which returns false when nothing changed), and
     /// writes it back with its secondary keys and audit record if its key is unchanged since
     /// the read; retries with the fresh machine otherwise.
-    func update(_ serial: String, action: String, detail: String, user: String, now: Date,
-                _ change: (inout Machine) throws(InventoryError) -> Bool) async throws -> Machine {
+    func update(
+        _ serial: String, action: String, detail: String, user: String, now: Date,
+        _ change: (inout Machine) throws(InventoryError) -> Bool
+    ) async throws -> Machine {
         try await checkSchema()
         let key = InventoryKeys.machine(serial)
         for _ in 0..<attemptsMax {
@@ -60,10 +62,14 @@ extension InventoryService {
             let old = try InventoryCodec.decode(Machine.self, kv.value, what: "machine \(serial)")
             var new = old
             guard try change(&new) else { return old }
-            let ops: [KibanStore.Operation] = [.put(key: key, value: try InventoryCodec.encode(new), lease: 0)]
+            let ops: [KibanStore.Operation] =
+                [.put(key: key, value: try InventoryCodec.encode(new), lease: 0)]
                 + indexOperations(old: old, new: new)
-                + [try auditPut(category: "machines", instance: serial, action: action,
-                                detail: detail, user: user, now: now)]
+                + [
+                    try auditPut(
+                        category: "machines", instance: serial, action: action,
+                        detail: detail, user: user, now: now)
+                ]
             let result = try await store.txn(Txn(compares: [Compare(key, .equal, .modRevision(kv.modRevision))], success: ops))
             if result.succeeded { return new }
         }

@@ -61,16 +61,25 @@ public struct InventoryService: Sendable {
             let read = try await store.range(.key(InventoryKeys.count))
             let count = read.kvs.first.map { Int(String(decoding: $0.value, as: UTF8.self)) ?? 0 } ?? 0
             guard count == 0 else {
-                throw InventoryError(.ipamLocked, "the IPAM configuration cannot change while \(count) machine\(count == 1 ? " is" : "s are") registered: their addresses were computed from it. Remove every machine first (retire, then remove), or keep the current configuration")
+                throw InventoryError(
+                    .ipamLocked,
+                    "the IPAM configuration cannot change while \(count) machine\(count == 1 ? " is" : "s are") registered: their addresses were computed from it. Remove every machine first (retire, then remove), or keep the current configuration"
+                )
             }
-            let audit = try auditPut(category: "ipam", instance: "ipam", action: "set",
-                                     detail: String(decoding: value, as: UTF8.self), user: user, now: now)
-            let result = try await store.txn(Txn(
-                compares: [Compare(InventoryKeys.count, .equal, .modRevision(read.kvs.first?.modRevision ?? 0)),
-                           Compare(InventoryKeys.ipam, .equal, .modRevision(current?.modRevision ?? 0))],
-                success: [.put(key: InventoryKeys.ipam, value: value, lease: 0),
-                          .put(key: InventoryKeys.schema, value: Array(InventoryKeys.schemaVersion.utf8), lease: 0),
-                          audit]))
+            let audit = try auditPut(
+                category: "ipam", instance: "ipam", action: "set",
+                detail: String(decoding: value, as: UTF8.self), user: user, now: now)
+            let result = try await store.txn(
+                Txn(
+                    compares: [
+                        Compare(InventoryKeys.count, .equal, .modRevision(read.kvs.first?.modRevision ?? 0)),
+                        Compare(InventoryKeys.ipam, .equal, .modRevision(current?.modRevision ?? 0)),
+                    ],
+                    success: [
+                        .put(key: InventoryKeys.ipam, value: value, lease: 0),
+                        .put(key: InventoryKeys.schema, value: Array(InventoryKeys.schemaVersion.utf8), lease: 0),
+                        audit,
+                    ]))
             if result.succeeded { return result.revision }
         }
         throw lostRaces("setting the IPAM configuration")
@@ -81,7 +90,10 @@ public struct InventoryService: Sendable {
         guard let kv = try await store.get(InventoryKeys.schema, consistency: .serializable) else { return }
         let version = String(decoding: kv.value, as: UTF8.self)
         guard version == InventoryKeys.schemaVersion else {
-            throw InventoryError(.unsupportedSchema, "the inventory in the store has schema version \(version); this kiban reads version \(InventoryKeys.schemaVersion). Upgrade kiban on this server")
+            throw InventoryError(
+                .unsupportedSchema,
+                "the inventory in the store has schema version \(version); this kiban reads version \(InventoryKeys.schemaVersion). Upgrade kiban on this server"
+            )
         }
     }
 

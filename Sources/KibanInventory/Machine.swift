@@ -26,8 +26,10 @@ public struct MachineRegistration: Sendable, Hashable, Codable {
     }
 
     /// Creates a registration.
-    public init(serial: String, labels: [String: String] = [:], rack: Int, role: String,
-                bmcType: String, retireDate: Date? = nil) {
+    public init(
+        serial: String, labels: [String: String] = [:], rack: Int, role: String,
+        bmcType: String, retireDate: Date? = nil
+    ) {
         self.serial = serial
         self.labels = labels
         self.rack = rack
@@ -80,8 +82,10 @@ public struct Machine: Sendable, Hashable, Codable {
 
     /// Creates a machine record (the inventory service makes these at registration; other
     /// modules' tests make them directly).
-    public init(registration: MachineRegistration, indexInRack: Int, ipv4: [IPv4], bmcIPv4: IPv4, registerDate: Date,
-                state: MachineState, stateTimestamp: Date) {
+    public init(
+        registration: MachineRegistration, indexInRack: Int, ipv4: [IPv4], bmcIPv4: IPv4, registerDate: Date,
+        state: MachineState, stateTimestamp: Date
+    ) {
         self.registration = registration
         self.indexInRack = indexInRack
         self.ipv4 = ipv4

@@ -94,16 +94,20 @@ public struct MachineDocument: Sendable, Hashable, Codable {
     /// The document of `machine`, with addresses from `ipam`, as of `now`.
     public init(_ m: Machine, ipam: IPAMConfig, now: Date) {
         let r = m.registration
-        spec = Spec(serial: r.serial, labels: r.labels, rack: r.rack, indexInRack: m.indexInRack, role: r.role,
-                    ipv4: m.ipv4.map(\.description), ipv6: [], registerDate: m.registerDate, retireDate: r.retireDate,
-                    bmc: BMC(type: r.bmcType, ipv4: m.bmcIPv4.description, ipv6: ""))
-        status = Status(state: m.state, timestamp: m.stateTimestamp,
-                        duration: max(0, now.timeIntervalSince(m.stateTimestamp)))
+        spec = Spec(
+            serial: r.serial, labels: r.labels, rack: r.rack, indexInRack: m.indexInRack, role: r.role,
+            ipv4: m.ipv4.map(\.description), ipv6: [], registerDate: m.registerDate, retireDate: r.retireDate,
+            bmc: BMC(type: r.bmcType, ipv4: m.bmcIPv4.description, ipv6: ""))
+        status = Status(
+            state: m.state, timestamp: m.stateTimestamp,
+            duration: max(0, now.timeIntervalSince(m.stateTimestamp)))
         let nic = { (a: IPv4, bits: Int, gw: IPv4) in
-            NICConfig(address: a.description, netmask: IPv4(IPv4.mask(prefix: bits)).description,
-                      maskbits: bits, gateway: gw.description)
+            NICConfig(
+                address: a.description, netmask: IPv4(IPv4.mask(prefix: bits)).description,
+                maskbits: bits, gateway: gw.description)
         }
-        info = Info(network: Network(ipv4: m.ipv4.map { nic($0, ipam.nodeIPv4RangeMask, ipam.nodeGateway(of: $0)) }),
-                    bmc: NICInfoHolder(ipv4: nic(m.bmcIPv4, ipam.bmcIPv4RangeMask, ipam.bmcGateway(of: m.bmcIPv4))))
+        info = Info(
+            network: Network(ipv4: m.ipv4.map { nic($0, ipam.nodeIPv4RangeMask, ipam.nodeGateway(of: $0)) }),
+            bmc: NICInfoHolder(ipv4: nic(m.bmcIPv4, ipam.bmcIPv4RangeMask, ipam.bmcGateway(of: m.bmcIPv4))))
     }
 }

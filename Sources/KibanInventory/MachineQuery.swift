@@ -46,8 +46,10 @@ public struct MachineFilter: Sendable, Hashable {
         let r = m.registration
         func check<T>(_ values: Set<T>, _ value: T) -> Bool? { values.isEmpty ? nil : values.contains(value) }
         let addresses = Set(m.ipv4 + [m.bmcIPv4])
-        return [check(serial, r.serial), check(rack, r.rack), check(role, r.role), check(state, m.state),
-                check(bmcType, r.bmcType), ipv4.isEmpty ? nil : !ipv4.isDisjoint(with: addresses)]
+        return [
+            check(serial, r.serial), check(rack, r.rack), check(role, r.role), check(state, m.state),
+            check(bmcType, r.bmcType), ipv4.isEmpty ? nil : !ipv4.isDisjoint(with: addresses),
+        ]
             + labels.map { key, values in r.labels[key].map(values.contains) ?? false }
     }
 }

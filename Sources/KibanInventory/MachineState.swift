@@ -25,7 +25,8 @@ public enum MachineState: String, Sendable, Hashable, Codable, CaseIterable, Cus
     /// - Throws: ``InventoryError`` `illegalTransition`, naming the allowed states.
     public func check(transitionTo next: MachineState) throws(InventoryError) {
         guard next != self, Self.transitions[self]?.contains(next) != true else { return }
-        throw InventoryError(.illegalTransition,
-                             "a \(self) machine cannot become \(next); allowed: \(allowedNext.map(\.rawValue).joined(separator: ", "))")
+        throw InventoryError(
+            .illegalTransition,
+            "a \(self) machine cannot become \(next); allowed: \(allowedNext.map(\.rawValue).joined(separator: ", "))")
     }
 }

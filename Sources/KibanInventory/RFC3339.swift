@@ -14,8 +14,9 @@ enum RFC3339 {
             bytes.append(b)
         }
         guard bytes.count == 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-              bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
-              bytes[19] == UInt8(ascii: "Z") else { return nil }
+            bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+            bytes[19] == UInt8(ascii: "Z")
+        else { return nil }
         func number(_ from: Int, _ count: Int) -> Int? {
             var v = 0
             for b in bytes[from..<from + count] {
@@ -25,8 +26,9 @@ enum RFC3339 {
             return v
         }
         guard let y = number(0, 4), let mo = number(5, 2), let d = number(8, 2), let h = number(11, 2),
-              let mi = number(14, 2), let s = number(17, 2),
-              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 60 else { return nil }
+            let mi = number(14, 2), let s = number(17, 2),
+            (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 60
+        else { return nil }
         let seconds = daysFromCivil(year: y, month: mo, day: d) * 86_400 + h * 3600 + mi * 60 + s
         return Date(timeIntervalSince1970: TimeInterval(seconds))
     }

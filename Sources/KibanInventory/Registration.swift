@@ -7,8 +7,10 @@ public enum Registrar {
     ///
     /// A `boot` machine takes the rack's first index (`node-index-offset`), one per rack; the
     /// others take the lowest free index up to `node-index-offset + max-nodes-in-rack`.
-    public static func register(_ new: [MachineRegistration], existing: [Machine], ipam: IPAMConfig,
-                                now: Date) -> Result<[Machine], RegistrationProblems> {
+    public static func register(
+        _ new: [MachineRegistration], existing: [Machine], ipam: IPAMConfig,
+        now: Date
+    ) -> Result<[Machine], RegistrationProblems> {
         var problems: [String] = []
         var serials = Set(existing.map(\.serial))
         var taken: [Int: Set<Int>] = [:]
@@ -25,16 +27,19 @@ public enum Registrar {
                 continue
             }
             guard let index = assignIndex(role: r.role, rack: r.rack, taken: taken[r.rack] ?? [], ipam: ipam) else {
-                problems.append(r.role == "boot"
-                    ? "\(at): rack \(r.rack) already has a boot server (index \(ipam.nodeIndexOffset))"
-                    : "\(at): rack \(r.rack) is full (\(ipam.maxNodesInRack) machines)")
+                problems.append(
+                    r.role == "boot"
+                        ? "\(at): rack \(r.rack) already has a boot server (index \(ipam.nodeIndexOffset))"
+                        : "\(at): rack \(r.rack) is full (\(ipam.maxNodesInRack) machines)")
                 continue
             }
             taken[r.rack, default: []].insert(index)
-            added.append(Machine(registration: r, indexInRack: index,
-                                 ipv4: ipam.nodeAddresses(rack: r.rack, index: index),
-                                 bmcIPv4: ipam.bmcAddress(rack: r.rack, index: index),
-                                 registerDate: now, state: .uninitialized, stateTimestamp: now))
+            added.append(
+                Machine(
+                    registration: r, indexInRack: index,
+                    ipv4: ipam.nodeAddresses(rack: r.rack, index: index),
+                    bmcIPv4: ipam.bmcAddress(rack: r.rack, index: index),
+                    registerDate: now, state: .uninitialized, stateTimestamp: now))
         }
         return problems.isEmpty ? .success(added) : .failure(RegistrationProblems(problems: problems))
     }

@@ -21,7 +21,8 @@ public enum MetricCatalog {
     ]
 
     static let store: [MetricFamily] = [
-        MetricFamily("kiban_store_requests_total", .counter, ["op", "outcome"], "Store requests made on this member, by operation and outcome (ok or the error code)."),
+        MetricFamily(
+            "kiban_store_requests_total", .counter, ["op", "outcome"], "Store requests made on this member, by operation and outcome (ok or the error code)."),
         MetricFamily("kiban_store_request_duration_seconds", .histogram, ["op"], "Store request latency, by operation."),
         MetricFamily("kiban_store_watches", .gauge, "Watches open on this member's store."),
         MetricFamily("kiban_store_revision", .gauge, "The store revision this member applied."),
@@ -33,7 +34,8 @@ public enum MetricCatalog {
         MetricFamily("kiban_peer_sent_bytes_total", .counter, ["peer"], "Raft message bytes sent to the peer."),
         MetricFamily("kiban_peer_received_bytes_total", .counter, ["peer"], "Raft message bytes received from the peer."),
         MetricFamily("kiban_peer_tls_handshake_failures_total", .counter, ["direction"], "Peer TLS handshakes that failed, by direction (inbound, outbound)."),
-        MetricFamily("kiban_peer_certificate_days_left", .gauge, ["member"], "Whole days until the member's certificate expires (renewed at two thirds of its life)."),
+        MetricFamily(
+            "kiban_peer_certificate_days_left", .gauge, ["member"], "Whole days until the member's certificate expires (renewed at two thirds of its life)."),
     ]
 
     static let dhcp: [MetricFamily] = [
@@ -65,12 +67,16 @@ public enum MetricCatalog {
     ]
 
     static let inventory: [MetricFamily] = [
-        MetricFamily("kiban_machines", .gauge, ["rack", "role", "state"], "Machines in the inventory, by rack, role and lifecycle state."),
+        MetricFamily("kiban_machines", .gauge, ["rack", "role", "state"], "Machines in the inventory, by rack, role and lifecycle state.")
     ]
 
     static let admin: [MetricFamily] = [
-        MetricFamily("kiban_admin_requests_total", .counter, ["resource", "code"], "Admin API requests on this member, by resource (/v1/RESOURCE) and status code."),
-        MetricFamily("kiban_audit_records_total", .counter, "Audit entries this member's daemon added to its own changes (membership, tokens, catalog, kv, backups; inventory and PKI entries are in the log, not counted here)."),
+        MetricFamily(
+            "kiban_admin_requests_total", .counter, ["resource", "code"], "Admin API requests on this member, by resource (/v1/RESOURCE) and status code."),
+        MetricFamily(
+            "kiban_audit_records_total", .counter,
+            "Audit entries this member's daemon added to its own changes (membership, tokens, catalog, kv, backups; inventory and PKI entries are in the log, not counted here)."
+        ),
         MetricFamily("kiban_pki_certificates_issued_total", .counter, "Certificates this member issued (CSR signing and issuance)."),
         MetricFamily("kiban_pki_certificates_revoked_total", .counter, "Certificates this member revoked."),
     ]
@@ -91,11 +97,11 @@ public enum MetricCatalog {
         "kiban_raft_fsync_duration_seconds": [
             .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
             .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
-        ],
+        ]
     ]
 
     /// Powers of two for batch sizes.
     static let valueBuckets: [String: [Double]] = [
-        "kiban_raft_batch_entries": [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+        "kiban_raft_batch_entries": [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
     ]
 }

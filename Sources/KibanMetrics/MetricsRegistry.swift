@@ -56,7 +56,8 @@ public final class MetricsRegistry: Sendable {
         out.reserveCapacity(text.utf8.count + 4096)
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
             if line.hasPrefix("# TYPE "), let name = line.split(separator: " ").dropFirst(2).first,
-               let family = MetricCatalog.family(String(name)) {
+                let family = MetricCatalog.family(String(name))
+            {
                 out += "# HELP \(name) \(family.help)\n"
             }
             out += line

@@ -54,9 +54,11 @@ public final class MetricsServer: Sendable {
                 }
             }
         let task = Task {
-            await BoundedAccept.run(server, connectionsMax: connectionsMax, serve: { await serve($0, content) }, stopped: { error in
-                logger.warning("the metrics listener stopped accepting connections", metadata: ["kiban.metrics.error": "\(error)"])
-            })
+            await BoundedAccept.run(
+                server, connectionsMax: connectionsMax, serve: { await serve($0, content) },
+                stopped: { error in
+                    logger.warning("the metrics listener stopped accepting connections", metadata: ["kiban.metrics.error": "\(error)"])
+                })
         }
         return MetricsServer(channel: server.channel, task: task)
     }
@@ -102,11 +104,15 @@ public final class MetricsServer: Sendable {
         }
     }
 
-    private static func respond(_ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, _ h: HTTPRequestHead,
-                                _ a: Answer, close: Bool) async throws {
+    private static func respond(
+        _ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, _ h: HTTPRequestHead,
+        _ a: Answer, close: Bool
+    ) async throws {
         let body = Array(a.body.utf8)
-        var headers = HTTPHeaders([("Content-Type", a.contentType), ("Content-Length", "\(body.count)"),
-                                   ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")])
+        var headers = HTTPHeaders([
+            ("Content-Type", a.contentType), ("Content-Length", "\(body.count)"),
+            ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"),
+        ])
         if a.contentType.hasPrefix("text/html") {
             // The page runs nothing and loads nothing: a policy says so to the browser as well.
             headers.add(name: "Content-Security-Policy", value: "default-src 'none'; style-src 'unsafe-inline'")

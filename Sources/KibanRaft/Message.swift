@@ -69,7 +69,7 @@ public struct Message: Sendable, Hashable, Codable {
     var isResponse: Bool {
         switch kind {
         case .appendResponse, .voteResponse, .preVoteResponse, .heartbeatResponse,
-             .readIndexResponse:
+            .readIndexResponse:
             return true
         default:
             return false

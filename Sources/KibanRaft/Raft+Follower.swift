@@ -44,8 +44,10 @@ extension Raft {
             return
         }
         let prevTerm = config.unsafeVariants.contains(.skipPrevLogTermCheck) ? log.term(m.logIndex) ?? m.logTerm : m.logTerm
-        if let (lastNew, appended) = log.maybeAppend(prevIndex: m.logIndex, prevTerm: prevTerm,
-                                                     entries: m.entries) {
+        if let (lastNew, appended) = log.maybeAppend(
+            prevIndex: m.logIndex, prevTerm: prevTerm,
+            entries: m.entries)
+        {
             recordConfigs(appended)
             log.commitTo(min(m.commit, lastNew))
             r.index = lastNew

@@ -6,7 +6,8 @@ extension Raft {
         guard to != id, var pr = progress[to], !pr.isPaused else { return false }
         let prevIndex = pr.next - 1
         guard let prevTerm = log.term(prevIndex),
-              let entries = log.entries(from: pr.next, maxBytes: config.messageBytesMax) else {
+            let entries = log.entries(from: pr.next, maxBytes: config.messageBytesMax)
+        else {
             return sendSnapshot(to: to)
         }
         if entries.isEmpty && !sendIfEmpty { return false }

@@ -65,9 +65,11 @@ extension Raft {
     /// up-to-date as ours. Pre-votes follow the same rules without recording anything.
     private mutating func handleVoteRequest(_ m: Message) {
         let isPre = m.kind == .preVote
-        let canVote = vote == m.from || (vote == 0 && lead == 0) || (isPre && m.term > term)
+        let canVote =
+            vote == m.from || (vote == 0 && lead == 0) || (isPre && m.term > term)
             || (!isPre && config.unsafeVariants.contains(.voteTwiceInTerm))
-        let upToDate = config.unsafeVariants.contains(.voteWithoutLogCheck)
+        let upToDate =
+            config.unsafeVariants.contains(.voteWithoutLogCheck)
             || log.isUpToDate(lastIndex: m.logIndex, term: m.logTerm)
         var r = Message(kind: isPre ? .preVoteResponse : .voteResponse, from: id, to: m.from, term: term)
         if canVote && upToDate {

@@ -46,7 +46,8 @@ struct Raft {
         configs = ConfigHistory(index: snapshotIndex, conf: conf)
         // Replays the membership changes in the stored log (they took effect when appended).
         if log.lastIndex > snapshotIndex,
-           let stored = log.slice(snapshotIndex + 1, log.lastIndex + 1, maxBytes: .max) {
+            let stored = log.slice(snapshotIndex + 1, log.lastIndex + 1, maxBytes: .max)
+        {
             configs.record(stored)
         }
         if !hard.isEmpty {
@@ -143,9 +144,11 @@ struct Raft {
     }
 
     func newProgress() -> Progress {
-        var p = Progress(next: log.lastIndex + 1,
-                         inflights: Inflights(messagesMax: config.inflightMessagesMax,
-                                              bytesMax: config.inflightBytesMax))
+        var p = Progress(
+            next: log.lastIndex + 1,
+            inflights: Inflights(
+                messagesMax: config.inflightMessagesMax,
+                bytesMax: config.inflightBytesMax))
         // A new member gets a grace period before check-quorum counts it as silent.
         p.recentActive = true
         return p

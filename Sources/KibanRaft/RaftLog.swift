@@ -84,8 +84,10 @@ struct RaftLog {
     /// Appends entries from a leader after checking (`prevIndex`, `prevTerm`); returns the index
     /// of the last new entry and the entries actually written (those from the first conflict
     /// on), or nil on mismatch. The commit index is not changed: see ``commitTo(_:)``.
-    mutating func maybeAppend(prevIndex: UInt64, prevTerm: UInt64,
-                              entries: [Entry]) -> (lastNew: UInt64, appended: [Entry])? {
+    mutating func maybeAppend(
+        prevIndex: UInt64, prevTerm: UInt64,
+        entries: [Entry]
+    ) -> (lastNew: UInt64, appended: [Entry])? {
         guard matchTerm(prevIndex, prevTerm) else { return nil }
         let lastNew = prevIndex + UInt64(entries.count)
         guard let conflict = findConflict(entries) else { return (lastNew, []) }
@@ -112,8 +114,9 @@ struct RaftLog {
 
     mutating func appliedTo(_ index: UInt64) {
         guard index > 0 else { return }
-        precondition(index <= committed && index >= applied,
-                     "applied \(index) outside [\(applied), \(committed)]")
+        precondition(
+            index <= committed && index >= applied,
+            "applied \(index) outside [\(applied), \(committed)]")
         applied = index
     }
 

@@ -75,11 +75,13 @@ extension RawNode {
     public var status: Status {
         var progress: [NodeID: ProgressStatus] = [:]
         for (member, pr) in raft.progress {
-            progress[member] = ProgressStatus(match: pr.match, next: pr.next, state: pr.state,
-                                              recentActive: pr.recentActive)
+            progress[member] = ProgressStatus(
+                match: pr.match, next: pr.next, state: pr.state,
+                recentActive: pr.recentActive)
         }
-        return Status(id: raft.id, hardState: raft.hardState, softState: softState,
-                      applied: raft.log.applied, lastIndex: raft.log.lastIndex, conf: raft.conf,
-                      progress: progress, leadTransferee: raft.leadTransferee)
+        return Status(
+            id: raft.id, hardState: raft.hardState, softState: softState,
+            applied: raft.log.applied, lastIndex: raft.log.lastIndex, conf: raft.conf,
+            progress: progress, leadTransferee: raft.leadTransferee)
     }
 }

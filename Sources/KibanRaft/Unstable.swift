@@ -65,8 +65,9 @@ struct Unstable {
 
     /// Entries in `lo..<hi`, all of which must be in this part.
     func slice(_ lo: UInt64, _ hi: UInt64) -> ArraySlice<Entry> {
-        precondition(lo >= offset && hi <= offset + UInt64(entries.count) && lo <= hi,
-                     "unstable slice \(lo)..<\(hi) out of \(offset)..<\(offset + UInt64(entries.count))")
+        precondition(
+            lo >= offset && hi <= offset + UInt64(entries.count) && lo <= hi,
+            "unstable slice \(lo)..<\(hi) out of \(offset)..<\(offset + UInt64(entries.count))")
         return entries[Int(lo - offset)..<Int(hi - offset)]
     }
 }

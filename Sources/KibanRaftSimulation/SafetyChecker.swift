@@ -98,7 +98,10 @@ struct SafetyChecker {
         for (index, c) in commitments where c.commitTerm < node.term && index >= first {
             let t = node.term(at: index)
             guard t == c.entryTerm else {
-                throw fail(.leaderCompleteness, "leader \(node.id) of term \(node.term) has term \(t.map { "\($0)" } ?? "none") at index \(index), committed with term \(c.entryTerm) in term \(c.commitTerm)")
+                throw fail(
+                    .leaderCompleteness,
+                    "leader \(node.id) of term \(node.term) has term \(t.map { "\($0)" } ?? "none") at index \(index), committed with term \(c.entryTerm) in term \(c.commitTerm)"
+                )
             }
         }
     }

@@ -22,9 +22,11 @@ package enum SeedRunner {
 
     /// Runs `count` seeds from `first`; returns the failures and the summed statistics of the
     /// runs that passed.
-    package static func run(first: UInt64, count: Int, unsafe: Set<UnsafeVariant> = [],
-                            adversarial: Bool = false,
-                            stopAtFirstFailure: Bool = false) -> (failures: [Failure], totals: SimulationStats) {
+    package static func run(
+        first: UInt64, count: Int, unsafe: Set<UnsafeVariant> = [],
+        adversarial: Bool = false,
+        stopAtFirstFailure: Bool = false
+    ) -> (failures: [Failure], totals: SimulationStats) {
         var failures: [Failure] = []
         var totals = SimulationStats()
         for seed in first..<first + UInt64(count) {

@@ -58,7 +58,10 @@ enum SnapshotCodec {
             return (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[i + $1]) << (8 * UInt64($1)) }
         }
         while i + 32 <= bytes.count {
-            let index = word(), term = word(), kind = word(), count = Int(word())
+            let index = word()
+            let term = word()
+            let kind = word()
+            let count = Int(word())
             let data = Array(bytes[i..<i + count])
             i += count
             entries.append(Entry(term: term, index: index, kind: EntryKind(rawValue: UInt8(kind)) ?? .normal, data: data))

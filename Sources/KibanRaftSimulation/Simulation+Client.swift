@@ -56,7 +56,8 @@ extension Simulation {
 
     mutating func transfer() throws(Violation) {
         guard let leader = currentLeader, let voters = nodes[leader]?.raft?.confState.voters,
-              voters.count > 1 else { return }
+            voters.count > 1
+        else { return }
         let target = random.pick(voters.sorted().filter { $0 != leader })
         stats.transfers += 1
         log("leader \(leader) transfers to \(target)")

@@ -31,7 +31,8 @@ extension Simulation {
             network.partitionRandomly(all, random: &random)
             log("partition: random cut \(network.cut.sorted().map { "\($0.from)->\($0.to)" })")
         case 1:
-            let a = random.pick(all), b = random.pick(all)
+            let a = random.pick(all)
+            let b = random.pick(all)
             if a != b { network.cutOneWay(from: a, to: b) }
             log("partition: one-way \(a)->\(b)")
         case 2:

@@ -38,9 +38,10 @@ extension Simulation {
             }
             if !pending.isEmpty && converged(pending, leader: leader) { return }
         }
-        throw Violation(property: .liveness,
-                        detail: "no convergence \(options.livenessSteps) steps after healing (leader: \(currentLeader.map { "\($0)" } ?? "none"))\n\(describeCluster())",
-                        step: now)
+        throw Violation(
+            property: .liveness,
+            detail: "no convergence \(options.livenessSteps) steps after healing (leader: \(currentLeader.map { "\($0)" } ?? "none"))\n\(describeCluster())",
+            step: now)
     }
 
     /// Every member of the leader's configuration applied the payloads and everything the
@@ -59,9 +60,10 @@ extension Simulation {
         for member in conf.members.sorted() {
             for payload in acknowledged.sorted(by: { $0.lexicographicallyPrecedes($1) })
             where appliedPayloads[member]?.contains(payload) != true {
-                throw Violation(property: .exactlyOnce,
-                                detail: "acknowledged \(String(decoding: payload, as: UTF8.self)) missing on node \(member)",
-                                step: now)
+                throw Violation(
+                    property: .exactlyOnce,
+                    detail: "acknowledged \(String(decoding: payload, as: UTF8.self)) missing on node \(member)",
+                    step: now)
             }
         }
     }

@@ -10,7 +10,7 @@ extension UnsafeVariant {
     package var targetedProperty: Violation.Property {
         switch self {
         case .commitPreviousTermByCount, .voteWithoutLogCheck, .acknowledgeWithoutAppend,
-             .countUnpersistedOwnEntries:
+            .countUnpersistedOwnEntries:
             return .leaderCompleteness
         case .voteTwiceInTerm: return .electionSafety
         case .skipPrevLogTermCheck: return .logMatching

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The data directory holds the store (`raft.db`, `state.db`), the member's TLS key and the
@@ -19,8 +20,9 @@ enum DataDirectory {
         var info = stat()
         if stat(path, &info) != 0 {
             do {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: Int(mode)])
+                try FileManager.default.createDirectory(
+                    atPath: path, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: Int(mode)])
             } catch {
                 throw ServerError(.config, "cannot create the data directory \(path): \(error); check the parent's permissions")
             }
@@ -33,12 +35,16 @@ enum DataDirectory {
         guard permissions & 0o077 != 0 else { return }
         let was = String(permissions, radix: 8)
         if chmod(path, mode) == 0 {
-            logger.warning("the data directory was readable by others; it is now mode 0700",
-                           metadata: ["kiban.server.data_dir": "\(path)", "kiban.server.mode_was": "0\(was)"])
+            logger.warning(
+                "the data directory was readable by others; it is now mode 0700",
+                metadata: ["kiban.server.data_dir": "\(path)", "kiban.server.mode_was": "0\(was)"])
         } else {
-            logger.warning("the data directory is readable by others and its mode cannot be changed: the store and keys in it are exposed; chmod 0700 it",
-                           metadata: ["kiban.server.data_dir": "\(path)", "kiban.server.mode": "0\(was)",
-                                      "kiban.server.error": "\(String(cString: strerror(errno)))"])
+            logger.warning(
+                "the data directory is readable by others and its mode cannot be changed: the store and keys in it are exposed; chmod 0700 it",
+                metadata: [
+                    "kiban.server.data_dir": "\(path)", "kiban.server.mode": "0\(was)",
+                    "kiban.server.error": "\(String(cString: strerror(errno)))",
+                ])
         }
     }
 }

@@ -26,8 +26,10 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     public var revision: Int64?
 
     /// Creates an entry.
-    public init(time: Date, actor: String, member: String, action: String, subject: String,
-                detail: String = "", outcome: String = AuditEntry.ok) {
+    public init(
+        time: Date, actor: String, member: String, action: String, subject: String,
+        detail: String = "", outcome: String = AuditEntry.ok
+    ) {
         self.time = time
         self.actor = actor
         self.member = member
@@ -49,9 +51,10 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         guard let time = try? Date(text, strategy: Self.timeFormat) else {
             throw DecodingError.dataCorruptedError(forKey: .time, in: c, debugDescription: "\(text) is not an RFC 3339 time")
         }
-        self.init(time: time, actor: try c.decode(String.self, forKey: .actor), member: try c.decode(String.self, forKey: .member),
-                  action: try c.decode(String.self, forKey: .action), subject: try c.decode(String.self, forKey: .subject),
-                  detail: try c.decode(String.self, forKey: .detail), outcome: try c.decode(String.self, forKey: .outcome))
+        self.init(
+            time: time, actor: try c.decode(String.self, forKey: .actor), member: try c.decode(String.self, forKey: .member),
+            action: try c.decode(String.self, forKey: .action), subject: try c.decode(String.self, forKey: .subject),
+            detail: try c.decode(String.self, forKey: .detail), outcome: try c.decode(String.self, forKey: .outcome))
         id = try c.decodeIfPresent(String.self, forKey: .id)
         revision = try c.decodeIfPresent(Int64.self, forKey: .revision)
     }

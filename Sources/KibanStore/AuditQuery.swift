@@ -17,8 +17,10 @@ public struct AuditQuery: Sendable, Hashable {
     public var limit: Int
 
     /// Creates a query.
-    public init(since: Date? = nil, until: Date? = nil, action: String? = nil, subject: String? = nil,
-                after: String? = nil, limit: Int = AuditLog.pageEntriesMax) {
+    public init(
+        since: Date? = nil, until: Date? = nil, action: String? = nil, subject: String? = nil,
+        after: String? = nil, limit: Int = AuditLog.pageEntriesMax
+    ) {
         self.since = since
         self.until = until
         self.action = action

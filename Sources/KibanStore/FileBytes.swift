@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Whole files read straight into one `[UInt8]`: a snapshot is held once, not once as `Data`

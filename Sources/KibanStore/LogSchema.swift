@@ -1,5 +1,5 @@
-import KibanRaft
 import Foundation
+import KibanRaft
 
 /// The tables of `raft.db` and their forward-only migrations (documented in docs/schema.md).
 enum LogSchema {
@@ -11,7 +11,7 @@ enum LogSchema {
                              data BLOB NOT NULL);
         CREATE TABLE snapshot(id INTEGER PRIMARY KEY CHECK (id = 1), idx INTEGER NOT NULL,
                               term INTEGER NOT NULL, conf BLOB NOT NULL, data BLOB NOT NULL);
-        """,
+        """
     ]
 
     static func migrate(_ db: SQLiteDatabase) throws(StoreError) {
@@ -60,7 +60,8 @@ enum ConfStateCodec {
 
     static func decode(_ bytes: [UInt8]) throws(StoreError) -> ConfState {
         guard let wire = try? JSONDecoder().decode(Wire.self, from: Data(bytes)),
-              Set(wire.voters).isDisjoint(with: wire.learners) else {
+            Set(wire.voters).isDisjoint(with: wire.learners)
+        else {
             throw StoreError(.corrupt, "raft.db holds an unreadable configuration; restore from a snapshot")
         }
         return ConfState(voters: Set(wire.voters), learners: Set(wire.learners))

@@ -16,10 +16,18 @@ extension Compare {
         w.data(key)
         w.u8(["equal": 0, "notEqual": 1, "less": 2, "greater": 3][relation.rawValue] ?? 0)
         switch target {
-        case .value(let v): w.u8(0); w.data(v)
-        case .version(let n): w.u8(1); w.i64(n)
-        case .createRevision(let n): w.u8(2); w.i64(n)
-        case .modRevision(let n): w.u8(3); w.i64(n)
+        case .value(let v):
+            w.u8(0)
+            w.data(v)
+        case .version(let n):
+            w.u8(1)
+            w.i64(n)
+        case .createRevision(let n):
+            w.u8(2)
+            w.i64(n)
+        case .modRevision(let n):
+            w.u8(3)
+            w.i64(n)
         }
     }
 
@@ -44,9 +52,18 @@ extension Compare {
 extension Operation {
     func write(to w: inout ByteWriter) {
         switch self {
-        case .put(let key, let value, let lease): w.u8(0); w.data(key); w.data(value); w.i64(lease)
-        case .delete(let range): w.u8(1); range.write(to: &w)
-        case .range(let range, let limit): w.u8(2); range.write(to: &w); w.i64(Int64(limit))
+        case .put(let key, let value, let lease):
+            w.u8(0)
+            w.data(key)
+            w.data(value)
+            w.i64(lease)
+        case .delete(let range):
+            w.u8(1)
+            range.write(to: &w)
+        case .range(let range, let limit):
+            w.u8(2)
+            range.write(to: &w)
+            w.i64(Int64(limit))
         }
     }
 
@@ -69,10 +86,20 @@ extension Command {
             w.array(t.compares) { $1.write(to: &$0) }
             w.array(t.success) { $1.write(to: &$0) }
             w.array(t.failure) { $1.write(to: &$0) }
-        case .leaseGrant(let id, let ttl): w.u8(1); w.i64(id); w.i64(ttl)
-        case .leaseRevoke(let id, let expired): w.u8(2); w.i64(id); w.bool(expired)
-        case .leaseKeepAlive(let id): w.u8(3); w.i64(id)
-        case .compact(let revision): w.u8(4); w.i64(revision)
+        case .leaseGrant(let id, let ttl):
+            w.u8(1)
+            w.i64(id)
+            w.i64(ttl)
+        case .leaseRevoke(let id, let expired):
+            w.u8(2)
+            w.i64(id)
+            w.bool(expired)
+        case .leaseKeepAlive(let id):
+            w.u8(3)
+            w.i64(id)
+        case .compact(let revision):
+            w.u8(4)
+            w.i64(revision)
         }
     }
 
@@ -80,9 +107,11 @@ extension Command {
         let tag = try r.u8()
         switch tag {
         case 0:
-            self = .txn(Txn(compares: try r.array { (r) throws(StoreError) in try Compare(from: &r) },
-                            success: try r.array { (r) throws(StoreError) in try Operation(from: &r) },
-                            failure: try r.array { (r) throws(StoreError) in try Operation(from: &r) }))
+            self = .txn(
+                Txn(
+                    compares: try r.array { (r) throws(StoreError) in try Compare(from: &r) },
+                    success: try r.array { (r) throws(StoreError) in try Operation(from: &r) },
+                    failure: try r.array { (r) throws(StoreError) in try Operation(from: &r) }))
         case 1: self = .leaseGrant(id: try r.i64(), ttlSeconds: try r.i64())
         case 2: self = .leaseRevoke(id: try r.i64(), expired: try r.bool())
         case 3: self = .leaseKeepAlive(id: try r.i64())

@@ -1,6 +1,7 @@
 import CSQLite
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One SQLite connection, used by one owner at a time (the store's single task).
@@ -54,11 +55,13 @@ package final class SQLiteDatabase {
         // The order matters: journal_mode first, then synchronous (see docs/schema.md).
         try execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=\(synchronous.rawValue); PRAGMA foreign_keys=OFF")
         // SQLite calls the hook on this connection's thread; the counter lives as long as `self`.
-        sqlite3_commit_hook(db, { context in
-            guard let context else { return 0 }
-            Unmanaged<CommitCounter>.fromOpaque(context).takeUnretainedValue().value += 1
-            return 0
-        }, Unmanaged.passUnretained(commits).toOpaque())
+        sqlite3_commit_hook(
+            db,
+            { context in
+                guard let context else { return 0 }
+                Unmanaged<CommitCounter>.fromOpaque(context).takeUnretainedValue().value += 1
+                return 0
+            }, Unmanaged.passUnretained(commits).toOpaque())
     }
 
     /// Transactions committed through this connection (each one fsync under synchronous=FULL).

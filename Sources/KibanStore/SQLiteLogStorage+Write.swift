@@ -86,8 +86,10 @@ extension SQLiteLogStorage {
 
     private func writeSnapshotRow(_ snapshot: Snapshot) throws(StoreError) {
         let st = try db.statement("INSERT OR REPLACE INTO snapshot(id, idx, term, conf, data) VALUES (1, ?, ?, ?, ?)")
-        try st.bind(.u(snapshot.metadata.index), .u(snapshot.metadata.term),
-                    .blob(ConfStateCodec.encode(snapshot.metadata.confState)), .blob(snapshot.data)).run()
+        try st.bind(
+            .u(snapshot.metadata.index), .u(snapshot.metadata.term),
+            .blob(ConfStateCodec.encode(snapshot.metadata.confState)), .blob(snapshot.data)
+        ).run()
     }
 
     private func appendRows(_ entries: [Entry]) throws(StoreError) {

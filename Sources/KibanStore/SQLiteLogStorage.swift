@@ -1,5 +1,5 @@
-public import KibanRaft
 import Foundation
+public import KibanRaft
 
 /// Raft's log, hard state and latest snapshot in `raft.db` (SQLite, WAL, `synchronous=FULL`).
 ///
@@ -56,9 +56,10 @@ public final class SQLiteLogStorage: LogStorage {
             var out: [Entry] = []
             var total = 0
             while try st.step() {
-                let e = Entry(term: st.uint64(1), index: st.uint64(0),
-                              kind: EntryKind(rawValue: UInt8(truncatingIfNeeded: st.int64(2))) ?? .normal,
-                              data: st.blob(3))
+                let e = Entry(
+                    term: st.uint64(1), index: st.uint64(0),
+                    kind: EntryKind(rawValue: UInt8(truncatingIfNeeded: st.int64(2))) ?? .normal,
+                    data: st.blob(3))
                 total += e.sizeBytes
                 // Always at least one entry, as LogStorage requires.
                 if !out.isEmpty && total > maxBytes { break }
@@ -115,9 +116,10 @@ public final class SQLiteLogStorage: LogStorage {
 
     /// Reads the cached values back from the file (at open, and after a failed write).
     func reload() throws(StoreError) {
-        hardStateValue = HardState(term: try LogSchema.meta(db, "hs_term"),
-                                   vote: try LogSchema.meta(db, "hs_vote"),
-                                   commit: try LogSchema.meta(db, "hs_commit"))
+        hardStateValue = HardState(
+            term: try LogSchema.meta(db, "hs_term"),
+            vote: try LogSchema.meta(db, "hs_vote"),
+            commit: try LogSchema.meta(db, "hs_commit"))
         let st = try db.statement("SELECT idx, term, conf FROM snapshot WHERE id = 1")
         if try st.step() {
             let conf = try ConfStateCodec.decode(st.blob(2))

@@ -35,8 +35,9 @@ package final class SQLiteStatement {
             case .blob(let bytes):
                 // An empty array still binds as an empty BLOB, not NULL: keys compare as bytes.
                 bytes.withUnsafeBytes { buf in
-                    _ = sqlite3_bind_blob(raw, index, buf.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
-                                          Int32(buf.count), transient)
+                    _ = sqlite3_bind_blob(
+                        raw, index, buf.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
+                        Int32(buf.count), transient)
                 }
             case .null: sqlite3_bind_null(raw, index)
             }

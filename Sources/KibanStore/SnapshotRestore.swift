@@ -1,5 +1,5 @@
-public import KibanRaft
 import Foundation
+public import KibanRaft
 
 /// Offline restore of a backup into a new one-member group (`kiban snapshot restore`, like
 /// `etcdutl snapshot restore`).
@@ -98,8 +98,9 @@ public final class SnapshotRestore {
         committed = true
         let log = try SQLiteLogStorage(path: directory + "/raft.db")
         let conf = ConfState(voters: [member])
-        try log.persist(snapshot: Snapshot(metadata: SnapshotMetadata(index: index, term: 1, confState: conf), data: data),
-                        entries: [], hardState: HardState(term: 1, vote: 0, commit: index))
+        try log.persist(
+            snapshot: Snapshot(metadata: SnapshotMetadata(index: index, term: 1, confState: conf), data: data),
+            entries: [], hardState: HardState(term: 1, vote: 0, commit: index))
         return BackupInfo(bytes: Int64(data.count), revision: machine.revision, appliedIndex: index)
     }
 }

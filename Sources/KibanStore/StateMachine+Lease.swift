@@ -52,11 +52,13 @@ extension StateMachine {
         guard rev <= revision else {
             return .failed(StoreError(.futureRevision, "cannot compact at \(rev), ahead of the store (\(revision))"))
         }
-        try db.statement("""
+        try db.statement(
+            """
             DELETE FROM history WHERE rev < ?1 AND (deleted = 1 OR EXISTS (
                 SELECT 1 FROM history n WHERE n.key = history.key AND n.rev <= ?1
                 AND (n.rev > history.rev OR (n.rev = history.rev AND n.sub > history.sub))))
-            """).bind(.integer(rev)).run()
+            """
+        ).bind(.integer(rev)).run()
         compactRevision = rev
         return .compacted(revision: rev)
     }

@@ -77,8 +77,10 @@ extension StateMachine {
         }
     }
 
-    private func collect<T>(_ sql: String, _ values: [SQLiteValue], limit: Int,
-                            _ row: (SQLiteStatement) -> T) throws(StoreError) -> ([T], Bool) {
+    private func collect<T>(
+        _ sql: String, _ values: [SQLiteValue], limit: Int,
+        _ row: (SQLiteStatement) -> T
+    ) throws(StoreError) -> ([T], Bool) {
         let st = try db.statement(sql)
         st.bind(values)
         var out: [T] = []

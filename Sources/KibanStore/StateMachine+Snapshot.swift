@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Snapshots: a consistent copy of the whole of `state.db` (`VACUUM INTO`), and its atomic
@@ -29,7 +30,8 @@ extension StateMachine {
     /// (atomic), then reopened. raft.db keeps the same bytes, so a crash in between is repaired
     /// at the next start by installing again.
     func install(_ data: [UInt8], at index: UInt64) throws(StoreError) {
-        let path = db.path, synchronous = db.synchronous
+        let path = db.path
+        let synchronous = db.synchronous
         let incoming = path + ".snapshot-in"
         try Self.writeSynced(data, to: incoming)
         // Close the old connection before its files are replaced.

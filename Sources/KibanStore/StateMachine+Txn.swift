@@ -24,16 +24,21 @@ extension StateMachine {
         return .txn(TxnResult(succeeded: succeeded, revision: revision, results: results))
     }
 
-    private func execute(_ op: Operation, rev: Int64, sub: inout Int64,
-                         events: inout [WatchEvent]) throws(StoreError) -> OperationResult {
+    private func execute(
+        _ op: Operation, rev: Int64, sub: inout Int64,
+        events: inout [WatchEvent]
+    ) throws(StoreError) -> OperationResult {
         switch op {
         case .put(let key, let value, let lease):
             let previous = try current(key)
-            let kv = KeyValue(key: key, value: value, createRevision: previous?.createRevision ?? rev,
-                              modRevision: rev, version: (previous?.version ?? 0) + 1, lease: lease)
+            let kv = KeyValue(
+                key: key, value: value, createRevision: previous?.createRevision ?? rev,
+                modRevision: rev, version: (previous?.version ?? 0) + 1, lease: lease)
             try db.statement("INSERT OR REPLACE INTO kv(\(StateSchema.kvColumns)) VALUES (?, ?, ?, ?, ?, ?)")
-                .bind(.blob(kv.key), .blob(kv.value), .integer(kv.createRevision), .integer(kv.modRevision),
-                      .integer(kv.version), .integer(kv.lease)).run()
+                .bind(
+                    .blob(kv.key), .blob(kv.value), .integer(kv.createRevision), .integer(kv.modRevision),
+                    .integer(kv.version), .integer(kv.lease)
+                ).run()
             let event = WatchEvent(kind: .put, kv: kv)
             try record(event, sub: &sub)
             events.append(event)
@@ -47,15 +52,20 @@ extension StateMachine {
         }
     }
 
-    func deleteRange(_ range: KeyRange, rev: Int64, sub: inout Int64,
-                     events: inout [WatchEvent]) throws(StoreError) -> [KeyValue] {
+    func deleteRange(
+        _ range: KeyRange, rev: Int64, sub: inout Int64,
+        events: inout [WatchEvent]
+    ) throws(StoreError) -> [KeyValue] {
         let (victims, _) = try self.range(range, limit: 0)
         let st = try db.statement("DELETE FROM kv WHERE key = ?")
         for kv in victims {
             try st.bind(.blob(kv.key)).run()
             st.reset()
-            let event = WatchEvent(kind: .delete, kv: KeyValue(key: kv.key, value: [], createRevision: 0,
-                                                               modRevision: rev, version: 0, lease: 0))
+            let event = WatchEvent(
+                kind: .delete,
+                kv: KeyValue(
+                    key: kv.key, value: [], createRevision: 0,
+                    modRevision: rev, version: 0, lease: 0))
             try record(event, sub: &sub)
             events.append(event)
         }
@@ -64,12 +74,16 @@ extension StateMachine {
 
     /// Appends a change to the history that watches and past-revision reads use.
     private func record(_ e: WatchEvent, sub: inout Int64) throws(StoreError) {
-        try db.statement("""
+        try db.statement(
+            """
             INSERT INTO history(rev, sub, key, deleted, value, create_rev, version, lease)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).bind(.integer(e.kv.modRevision), .integer(sub), .blob(e.kv.key), .integer(e.kind.rawValue),
-                      .blob(e.kv.value), .integer(e.kv.createRevision), .integer(e.kv.version),
-                      .integer(e.kv.lease)).run()
+            """
+        ).bind(
+            .integer(e.kv.modRevision), .integer(sub), .blob(e.kv.key), .integer(e.kind.rawValue),
+            .blob(e.kv.value), .integer(e.kv.createRevision), .integer(e.kv.version),
+            .integer(e.kv.lease)
+        ).run()
         sub += 1
     }
 

@@ -1,5 +1,5 @@
-import KibanRaft
 import Foundation
+import KibanRaft
 
 /// The key-value state machine in `state.db`: etcd's data model (revisions, versions, leases,
 /// history for watches) on SQLite.

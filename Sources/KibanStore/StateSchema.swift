@@ -17,7 +17,7 @@ enum StateSchema {
         CREATE TABLE requests(client INTEGER NOT NULL, seq INTEGER NOT NULL, result BLOB NOT NULL,
                               idx INTEGER NOT NULL, PRIMARY KEY (client, seq)) WITHOUT ROWID;
         CREATE INDEX requests_idx ON requests(idx);
-        """,
+        """
     ]
 
     /// The columns of a `kv` row, in the order ``row(_:at:)`` reads them.
@@ -25,7 +25,8 @@ enum StateSchema {
 
     /// Reads a ``KeyValue`` from six columns starting at `i`.
     static func row(_ st: SQLiteStatement, at i: Int32 = 0) -> KeyValue {
-        KeyValue(key: st.blob(i), value: st.blob(i + 1), createRevision: st.int64(i + 2),
-                 modRevision: st.int64(i + 3), version: st.int64(i + 4), lease: st.int64(i + 5))
+        KeyValue(
+            key: st.blob(i), value: st.blob(i + 1), createRevision: st.int64(i + 2),
+            modRevision: st.int64(i + 3), version: st.int64(i + 4), lease: st.int64(i + 5))
     }
 }

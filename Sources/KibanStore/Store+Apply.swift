@@ -31,7 +31,11 @@ extension Store {
         let data = try machine.snapshotData()
         try log.createSnapshot(index: applied, confState: node.confState(at: applied), data: data)
         node.compacted(upTo: applied)
-        logger.debug("compacted the log", metadata: ["kiban.store.index": "\(applied)",
-                                                      "kiban.store.snapshotBytes": "\(data.count)"])
+        logger.debug(
+            "compacted the log",
+            metadata: [
+                "kiban.store.index": "\(applied)",
+                "kiban.store.snapshotBytes": "\(data.count)",
+            ])
     }
 }

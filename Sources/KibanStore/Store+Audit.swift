@@ -51,7 +51,8 @@ extension Store {
     public func auditRetention() async throws(StoreError) -> TimeInterval {
         guard let kv = try await get(AuditLog.retentionKey) else { return AuditLog.retentionDefaultSeconds }
         guard let seconds = TimeInterval(String(decoding: kv.value, as: UTF8.self)),
-              AuditLog.retentionSeconds.contains(seconds) else {
+            AuditLog.retentionSeconds.contains(seconds)
+        else {
             throw StoreError(.badRequest, "the audit retention in the store is not a number of seconds; set it again with kiban audit set-retention")
         }
         return seconds
@@ -75,12 +76,15 @@ extension Store {
     /// reads this member's own copy, so it answers without a quorum). Scans the last hour, or the
     /// last minute when the hour holds more than ``AuditLog/pageScanKeysMax`` entries, so one
     /// call reads a bounded number of keys however large the log is.
-    public func recentAuditEntries(_ count: Int, now: Date,
-                                   consistency: ReadConsistency = .linearizable) async throws(StoreError) -> [AuditEntry] {
+    public func recentAuditEntries(
+        _ count: Int, now: Date,
+        consistency: ReadConsistency = .linearizable
+    ) async throws(StoreError) -> [AuditEntry] {
         let end = KeyRange.prefix(AuditLog.prefix).end
         for window in [3600.0, 60.0] {
-            let read = try await range(KeyRange(start: AuditLog.start(now.addingTimeInterval(-window)), end: end),
-                                       limit: AuditLog.pageScanKeysMax, consistency: consistency)
+            let read = try await range(
+                KeyRange(start: AuditLog.start(now.addingTimeInterval(-window)), end: end),
+                limit: AuditLog.pageScanKeysMax, consistency: consistency)
             if read.more && window > 60 { continue }
             return try read.kvs.suffix(count).reversed().map { kv throws(StoreError) in try AuditLog.entry(kv) }
         }

@@ -14,9 +14,10 @@ extension Store {
             guard !read.kvs.isEmpty else { break }
             var puts: [Operation] = []
             for kv in read.kvs { puts.append(try AuditLog.put(convert(kv))) }
-            let result = try await txn(Txn(
-                compares: read.kvs.map { Compare($0.key, .equal, .modRevision($0.modRevision)) },
-                success: puts + read.kvs.map { .delete(.key($0.key)) }))
+            let result = try await txn(
+                Txn(
+                    compares: read.kvs.map { Compare($0.key, .equal, .modRevision($0.modRevision)) },
+                    success: puts + read.kvs.map { .delete(.key($0.key)) }))
             if result.succeeded { moved += read.kvs.count }
         }
         return moved
@@ -25,10 +26,14 @@ extension Store {
     /// Moves an older retention setting at `key` to ``AuditLog/retentionKey`` unless one is set.
     public func migrateAuditRetention(from key: [UInt8]) async throws(StoreError) {
         guard let old = try await get(key) else { return }
-        _ = try await txn(Txn(compares: [Compare(AuditLog.retentionKey, .equal, .version(0)),
-                                         Compare(key, .equal, .modRevision(old.modRevision))],
-                              success: [.put(key: AuditLog.retentionKey, value: old.value, lease: 0), .delete(.key(key))],
-                              failure: [.delete(.key(key))]))
+        _ = try await txn(
+            Txn(
+                compares: [
+                    Compare(AuditLog.retentionKey, .equal, .version(0)),
+                    Compare(key, .equal, .modRevision(old.modRevision)),
+                ],
+                success: [.put(key: AuditLog.retentionKey, value: old.value, lease: 0), .delete(.key(key))],
+                failure: [.delete(.key(key))]))
     }
 
     /// Records one migration transaction moves: well under the proposal limit.

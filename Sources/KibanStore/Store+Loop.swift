@@ -20,7 +20,8 @@ extension Store {
     private func compactHistoryIfLong() {
         let kept = options.historyRevisionsKept
         guard kept > 0, node.role == .leader, !autoCompacting,
-              machine.revision - machine.compactRevision >= 2 * kept else { return }
+            machine.revision - machine.compactRevision >= 2 * kept
+        else { return }
         autoCompacting = true
         let target = machine.revision - kept
         Task {
@@ -52,8 +53,9 @@ extension Store {
             do {
                 try processReady()
             } catch {
-                logger.critical("stopping: cannot write the store's files",
-                                metadata: ["kiban.store.error": "\(error)"])
+                logger.critical(
+                    "stopping: cannot write the store's files",
+                    metadata: ["kiban.store.error": "\(error)"])
                 stop()
             }
         }

@@ -34,8 +34,10 @@ extension Store {
             try checkRunning()
             attempt += 1
             let acknowledged = unanswered.min() ?? sequence
-            let payload = Proposal(client: client, sequence: sequence, acknowledgedBelow: acknowledged,
-                                   command: command).encoded()
+            let payload = Proposal(
+                client: client, sequence: sequence, acknowledgedBelow: acknowledged,
+                command: command
+            ).encoded()
             do {
                 return try await submit(payload, sequence: sequence)
             } catch let error where error.code == .noLeader && attempt < options.requestAttemptsMax * 10 {

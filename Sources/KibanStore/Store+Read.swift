@@ -53,8 +53,10 @@ extension Store {
     /// Keys in `range` in key order: at most `limit` (0: all), at `revision` (0: current).
     /// - Throws: ``StoreError`` `compacted` (re-read at the current revision), `futureRevision`,
     ///   `unavailable`.
-    public func range(_ range: KeyRange, limit: Int = 0, revision: Int64 = 0,
-                      consistency: ReadConsistency = .linearizable) async throws(StoreError) -> RangeResult {
+    public func range(
+        _ range: KeyRange, limit: Int = 0, revision: Int64 = 0,
+        consistency: ReadConsistency = .linearizable
+    ) async throws(StoreError) -> RangeResult {
         let start = ContinuousClock.now
         do {
             let result = try await rangeMeasured(range, limit: limit, revision: revision, consistency: consistency)
@@ -66,10 +68,13 @@ extension Store {
         }
     }
 
-    private func rangeMeasured(_ range: KeyRange, limit: Int, revision: Int64,
-                               consistency: ReadConsistency) async throws(StoreError) -> RangeResult {
+    private func rangeMeasured(
+        _ range: KeyRange, limit: Int, revision: Int64,
+        consistency: ReadConsistency
+    ) async throws(StoreError) -> RangeResult {
         if consistency == .linearizable { try await readBarrier() }
-        let (kvs, more) = revision == 0
+        let (kvs, more) =
+            revision == 0
             ? try machine.range(range, limit: limit)
             : try machine.range(range, limit: limit, at: revision)
         return RangeResult(kvs: kvs, more: more, revision: machine.revision)

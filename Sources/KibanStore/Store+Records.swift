@@ -13,8 +13,10 @@ public struct Record<Value: Sendable>: Sendable {
 extension Store {
     /// The value at `key` decoded from JSON, or nil when the key does not exist.
     /// - Throws: ``StoreError`` `badRequest` when the bytes are not a `Value`.
-    public func record<Value: Decodable & Sendable>(_ type: Value.Type, at key: [UInt8],
-                                                     consistency: ReadConsistency = .linearizable) async throws(StoreError) -> Record<Value>? {
+    public func record<Value: Decodable & Sendable>(
+        _ type: Value.Type, at key: [UInt8],
+        consistency: ReadConsistency = .linearizable
+    ) async throws(StoreError) -> Record<Value>? {
         guard let kv = try await get(key, consistency: consistency) else { return nil }
         return Record(value: try Self.decode(type, kv), modRevision: kv.modRevision)
     }
@@ -40,12 +42,16 @@ extension Store {
         for _ in 0..<attemptsMax {
             let old = try current.map { kv throws(StoreError) in try Self.decode(type, kv) }
             let new = try transform(old)
-            let guardRevision = current.map { Compare(key, .equal, .modRevision($0.modRevision)) }
+            let guardRevision =
+                current.map { Compare(key, .equal, .modRevision($0.modRevision)) }
                 ?? Compare(key, .equal, .version(0))
-            let write: Operation = try new.map { v throws(StoreError) in .put(key: key, value: try Self.encode(v), lease: current?.lease ?? 0) }
+            let write: Operation =
+                try new.map { v throws(StoreError) in .put(key: key, value: try Self.encode(v), lease: current?.lease ?? 0) }
                 ?? .delete(.key(key))
-            let result = try await txn(Txn(compares: [guardRevision], success: [write],
-                                           failure: [.range(.key(key), limit: 1)]))
+            let result = try await txn(
+                Txn(
+                    compares: [guardRevision], success: [write],
+                    failure: [.range(.key(key), limit: 1)]))
             if result.succeeded { return new }
             guard case .range(let kvs, _)? = result.results.first else { return nil }
             current = kvs.first

@@ -22,7 +22,9 @@ extension Store {
     public func watch(_ range: KeyRange, from revision: Int64 = 0) throws(StoreError) -> AsyncThrowingStream<WatchEvent, any Error> {
         try checkRunning()
         if revision > 0 && revision < machine.compactRevision {
-            throw StoreError(.compacted, "revision \(revision) is compacted (history starts at \(machine.compactRevision)); re-list and watch from the revision the list returns + 1")
+            throw StoreError(
+                .compacted,
+                "revision \(revision) is compacted (history starts at \(machine.compactRevision)); re-list and watch from the revision the list returns + 1")
         }
         let feed: WatchFeed
         if revision > 0 {
@@ -85,7 +87,8 @@ extension Store {
     }
 
     func publish(_ events: [WatchEvent]) {
-        let eventsMax = options.watchEventsBufferedMax, bytesMax = options.watchBytesBufferedMax
+        let eventsMax = options.watchEventsBufferedMax
+        let bytesMax = options.watchBytesBufferedMax
         for id in Array(watchers.keys) {
             guard var w = watchers[id] else { continue }
             for e in events { w.deliver(e, eventsMax: eventsMax, bytesMax: bytesMax) }

@@ -1,6 +1,6 @@
+import Foundation
 public import KibanRaft
 public import Logging
-import Foundation
 
 /// The replicated key-value store: a Raft member with its log in raft.db and its state machine
 /// in state.db, and the etcd-like API that subsystems call.
@@ -53,8 +53,9 @@ public actor Store {
     init(options: StoreOptions, transport: any Transport, logger: Logger) throws(StoreError) {
         do {
             // Only the store's user may read it (its files are created 0600: SQLiteDatabase).
-            try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: options.directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
         } catch {
             throw StoreError(.database, "cannot create \(options.directory): \(error)")
         }
@@ -65,8 +66,9 @@ public actor Store {
         logger[metadataKey: "kiban.store.member"] = "\(options.id)"
         self.logger = logger
         let unsafe = options.unsafeSkipFsyncForTests
-        log = try SQLiteLogStorage(path: options.directory + "/raft.db", bootstrap: options.bootstrap,
-                                   synchronous: unsafe ? .off : .full)
+        log = try SQLiteLogStorage(
+            path: options.directory + "/raft.db", bootstrap: options.bootstrap,
+            synchronous: unsafe ? .off : .full)
         machine = try StateMachine(path: options.directory + "/state.db", synchronous: unsafe ? .off : .normal)
         try Self.repair(machine, from: log)
         var config = options.raftConfig
@@ -80,8 +82,10 @@ public actor Store {
 
     /// Opens the member's files, joins the group through `transport`, and starts ticking.
     /// - Throws: ``StoreError`` `database` or `corrupt` when the files cannot be used.
-    public static func open(_ options: StoreOptions, transport: any Transport, logger: Logger,
-                            clock: some Clock<Duration> = ContinuousClock()) async throws(StoreError) -> Store {
+    public static func open(
+        _ options: StoreOptions, transport: any Transport, logger: Logger,
+        clock: some Clock<Duration> = ContinuousClock()
+    ) async throws(StoreError) -> Store {
         let store = try Store(options: options, transport: transport, logger: logger)
         await store.start(clock: clock)
         return store
@@ -102,20 +106,22 @@ public actor Store {
 
     private func start(clock: some Clock<Duration>) {
         let interval = options.tickInterval
-        tasks.append(Task { [weak self] in
-            while !Task.isCancelled {
-                do { try await clock.sleep(for: interval) } catch { return }
-                guard let self else { return }
-                await self.tick()
-            }
-        })
+        tasks.append(
+            Task { [weak self] in
+                while !Task.isCancelled {
+                    do { try await clock.sleep(for: interval) } catch { return }
+                    guard let self else { return }
+                    await self.tick()
+                }
+            })
         let transport = self.transport
-        tasks.append(Task { [weak self] in
-            while let batch = await transport.receive() {
-                guard let self else { return }
-                await self.receive(batch)
-            }
-        })
+        tasks.append(
+            Task { [weak self] in
+                while let batch = await transport.receive() {
+                    guard let self else { return }
+                    await self.receive(batch)
+                }
+            })
     }
 
     /// Stops the member: background tasks end and waiting requests fail with `stopped`.
@@ -140,10 +146,11 @@ public actor Store {
 
     /// Role, leader, term, indexes and revision of this member.
     public var status: StoreStatus {
-        StoreStatus(id: options.id, role: node.role, leader: node.leader, term: node.term,
-                    commitIndex: node.commitIndex, appliedIndex: machine.appliedIndex,
-                    revision: machine.revision, compactRevision: machine.compactRevision,
-                    firstLogIndex: node.firstIndex, conf: node.confState)
+        StoreStatus(
+            id: options.id, role: node.role, leader: node.leader, term: node.term,
+            commitIndex: node.commitIndex, appliedIndex: machine.appliedIndex,
+            revision: machine.revision, compactRevision: machine.compactRevision,
+            firstLogIndex: node.firstIndex, conf: node.confState)
     }
 }
 

@@ -43,24 +43,30 @@ public struct StoreFollower: Sendable {
 
     /// Until the task is cancelled: `listed` with each listing of the range, then `changed` with
     /// each event after it.
-    public func run(listed: @escaping @Sendable (RangeResult) async -> Void,
-                    changed: @escaping @Sendable (WatchEvent) async -> Void) async {
-        await run(list: { [store, range, consistency] in
-            let page = try await store.range(range, consistency: consistency)
-            await listed(page)
-            return page.revision
-        }, event: { event in
-            await changed(event)
-            return .follow
-        })
+    public func run(
+        listed: @escaping @Sendable (RangeResult) async -> Void,
+        changed: @escaping @Sendable (WatchEvent) async -> Void
+    ) async {
+        await run(
+            list: { [store, range, consistency] in
+                let page = try await store.range(range, consistency: consistency)
+                await listed(page)
+                return page.revision
+            },
+            event: { event in
+                await changed(event)
+                return .follow
+            })
     }
 
     /// Until the task is cancelled: `list` reads what the caller needs and returns the revision
     /// the watch starts after; `event` is called with each event of the range after it and says
     /// whether to keep watching or list again. A caller that has just listed passes the
     /// listing's revision as `listed`, and the first watch starts after it.
-    public func run(listed: Int64? = nil, list: @escaping @Sendable () async throws -> Int64,
-                    event: @escaping @Sendable (WatchEvent) async -> Next) async {
+    public func run(
+        listed: Int64? = nil, list: @escaping @Sendable () async throws -> Int64,
+        event: @escaping @Sendable (WatchEvent) async -> Next
+    ) async {
         var failures = 0
         var first = listed
         while !Task.isCancelled {

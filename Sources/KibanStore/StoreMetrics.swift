@@ -27,10 +27,16 @@ struct StoreMetrics: Sendable {
         proposalsFailed = Counter(label: "kiban_raft_proposals_total", dimensions: [("outcome", "failed")], factory: factory)
         proposalsApplied.increment(by: 0)
         proposalsFailed.increment(by: 0)
-        succeeded = Dictionary(uniqueKeysWithValues: Self.ops.map { op in
-            (op, (Counter(label: "kiban_store_requests_total", dimensions: [("op", op), ("outcome", "ok")], factory: factory),
-                  Timer(label: "kiban_store_request_duration_seconds", dimensions: [("op", op)], factory: factory)))
-        })
+        succeeded = Dictionary(
+            uniqueKeysWithValues: Self.ops.map { op in
+                (
+                    op,
+                    (
+                        Counter(label: "kiban_store_requests_total", dimensions: [("op", op), ("outcome", "ok")], factory: factory),
+                        Timer(label: "kiban_store_request_duration_seconds", dimensions: [("op", op)], factory: factory)
+                    )
+                )
+            })
     }
 
     /// One raft.db write of `entries` entries that took `duration` (the fsync included).

@@ -23,13 +23,15 @@ let inventory = InventoryService(store: stores[0])
 try await inventory.setIPAM(try benchIPAM(perRack: (machineCount + rackCount - 1) / rackCount), user: "bench", now: now)
 
 let registrations = (0..<machineCount).map {
-    MachineRegistration(serial: String(format: "SN%06d", $0), labels: ["product": "R6\($0 % 3)0", "zone": "z\($0 % 4)"],
-                        rack: $0 % rackCount, role: $0 % 50 == 0 ? "ss" : "cs", bmcType: "IPMI-2.0")
+    MachineRegistration(
+        serial: String(format: "SN%06d", $0), labels: ["product": "R6\($0 % 3)0", "zone": "z\($0 % 4)"],
+        rack: $0 % rackCount, role: $0 % 50 == 0 ? "ss" : "cs", bmcType: "IPMI-2.0")
 }
 let importStart = clock.now
 try await inventory.importMachines(registrations, user: "bench", now: now)
-report("import \(machineCount) machines, \(rackCount) racks, one call, \(memberCount) member(s)",
-       ms(clock.now - importStart), "ms")
+report(
+    "import \(machineCount) machines, \(rackCount) racks, one call, \(memberCount) member(s)",
+    ms(clock.now - importStart), "ms")
 
 // Some machines change state so that a state query selects a part of the inventory.
 var setStateLatencies: [Double] = []
@@ -65,8 +67,10 @@ report("resident memory now (VmRSS, all \(memberCount) members in this process)"
 report("resident memory peak (VmHWM)", memoryKiB("VmHWM") / 1024, "MiB")
 for s in stores { await s.stop() }
 
-func timeQueries(_ label: String, _ service: InventoryService, count: Int = queryCount,
-                 _ parameters: (Int) -> [(name: String, value: String)]) async throws {
+func timeQueries(
+    _ label: String, _ service: InventoryService, count: Int = queryCount,
+    _ parameters: (Int) -> [(name: String, value: String)]
+) async throws {
     var latencies: [Double] = []
     for i in 0..<count {
         let query = try MachineQuery(parameters: parameters(i))
@@ -80,8 +84,9 @@ func timeQueries(_ label: String, _ service: InventoryService, count: Int = quer
 func percentiles(_ label: String, _ values: [Double]) {
     let sorted = values.sorted()
     let at = { (p: Double) in sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-    print(label.padding(toLength: 72, withPad: " ", startingAt: 0)
-        + String(format: "p50 %8.2f ms  p99 %8.2f ms  (n=%d)", at(0.5), at(0.99), values.count))
+    print(
+        label.padding(toLength: 72, withPad: " ", startingAt: 0)
+            + String(format: "p50 %8.2f ms  p99 %8.2f ms  (n=%d)", at(0.5), at(0.99), values.count))
 }
 
 func report(_ label: String, _ value: Double, _ unit: String) {
@@ -104,10 +109,11 @@ func benchIPAM(perRack: Int) throws -> IPAMConfig {
     guard let nodePool = IPv4Network("10.64.0.0/12"), let bmcPool = IPv4Network("10.80.0.0/12") else {
         throw InventoryError(.invalidIPAM, "bench pools do not parse")
     }
-    return IPAMConfig(maxNodesInRack: perRack, nodeIPv4Pool: nodePool, nodeIPv4RangeSize: bits,
-                      nodeIPv4RangeMask: 32 - bits, nodeIPPerNode: 3, nodeIndexOffset: 3, nodeGatewayOffset: 1,
-                      bmcIPv4Pool: bmcPool, bmcIPv4RangeSize: bits, bmcIPv4RangeMask: 32 - bits,
-                      bmcIPv4GatewayOffset: 1)
+    return IPAMConfig(
+        maxNodesInRack: perRack, nodeIPv4Pool: nodePool, nodeIPv4RangeSize: bits,
+        nodeIPv4RangeMask: 32 - bits, nodeIPPerNode: 3, nodeIndexOffset: 3, nodeGatewayOffset: 1,
+        bmcIPv4Pool: bmcPool, bmcIPv4RangeSize: bits, bmcIPv4RangeMask: 32 - bits,
+        bmcIPv4GatewayOffset: 1)
 }
 
 /// Opens `size` members; returns them with the leader first, once one leads, so the figures

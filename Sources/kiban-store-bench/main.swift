@@ -16,25 +16,30 @@ let value = [UInt8](repeating: UInt8(ascii: "v"), count: 256)
 let bench = try await BenchCluster(size: 3)
 let leader = try await bench.leader()
 
-emit(try await measure(label: "kiban-x3 seq-put 1c x\(seqCount) (leader)", clients: 1, count: seqCount) { _, i in
-    try await bench.stores[leader].put(Array("seq/\(i)".utf8), value)
-})
-for c in concs {
-    emit(try await measure(label: "kiban-x3 conc-put \(c)c x\(concCount)", clients: c, count: concCount) { client, i in
-        try await bench.stores[client % 3].put(Array("conc/\(i)".utf8), value)
+emit(
+    try await measure(label: "kiban-x3 seq-put 1c x\(seqCount) (leader)", clients: 1, count: seqCount) { _, i in
+        try await bench.stores[leader].put(Array("seq/\(i)".utf8), value)
     })
+for c in concs {
+    emit(
+        try await measure(label: "kiban-x3 conc-put \(c)c x\(concCount)", clients: c, count: concCount) { client, i in
+            try await bench.stores[client % 3].put(Array("conc/\(i)".utf8), value)
+        })
 }
 for i in 0..<1000 { try await bench.stores[leader].put(Array("read/\(i)".utf8), value) }
 for c in concs {
-    emit(try await measure(label: "kiban-x3 lin-get \(c)c x\(concCount)", clients: c, count: concCount) { client, i in
-        _ = try await bench.stores[client % 3].get(Array("read/\(i % 1000)".utf8))
-    })
+    emit(
+        try await measure(label: "kiban-x3 lin-get \(c)c x\(concCount)", clients: c, count: concCount) { client, i in
+            _ = try await bench.stores[client % 3].get(Array("read/\(i % 1000)".utf8))
+        })
 }
 await bench.stop()
 
 /// Runs `count` operations over `clients` concurrent tasks; returns the kvload.py-style record.
-func measure(label: String, clients: Int, count: Int,
-             _ op: @escaping @Sendable (Int, Int) async throws -> Void) async throws -> [String: Any] {
+func measure(
+    label: String, clients: Int, count: Int,
+    _ op: @escaping @Sendable (Int, Int) async throws -> Void
+) async throws -> [String: Any] {
     let clock = ContinuousClock()
     let start = clock.now
     let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
@@ -61,10 +66,12 @@ func measure(label: String, clients: Int, count: Int,
     func pct(_ p: Double) -> Double {
         latencies[min(latencies.count - 1, max(0, Int((p / 100 * Double(latencies.count)).rounded(.up)) - 1))]
     }
-    return ["label": label, "ok": latencies.count, "errors": 0, "clients": clients,
-            "ops_per_s": (Double(latencies.count) / seconds * 10).rounded() / 10,
-            "p50_ms": (pct(50) * 1000).rounded() / 1000, "p99_ms": (pct(99) * 1000).rounded() / 1000,
-            "seconds": (seconds * 100).rounded() / 100]
+    return [
+        "label": label, "ok": latencies.count, "errors": 0, "clients": clients,
+        "ops_per_s": (Double(latencies.count) / seconds * 10).rounded() / 10,
+        "p50_ms": (pct(50) * 1000).rounded() / 1000, "p99_ms": (pct(99) * 1000).rounded() / 1000,
+        "seconds": (seconds * 100).rounded() / 100,
+    ]
 }
 
 func emit(_ record: [String: Any]) {

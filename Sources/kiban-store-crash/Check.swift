@@ -19,7 +19,8 @@ func acknowledgedWrites(in text: String) -> [String: Int64] {
 /// Prints one line per problem and a summary; returns 0 when sound, 1 when not, 2 on bad input.
 func checkAcknowledged(directory: String, acks: String) async -> Int32 {
     guard FileManager.default.fileExists(atPath: directory + "/raft.db"),
-          let text = try? String(contentsOfFile: acks, encoding: .utf8) else {
+        let text = try? String(contentsOfFile: acks, encoding: .utf8)
+    else {
         say("check: no store in \(directory) or no acknowledgements in \(acks)")
         return 2
     }
@@ -27,14 +28,18 @@ func checkAcknowledged(directory: String, acks: String) async -> Int32 {
     var problems = integrityProblems(directory: directory)
     say("check: as found: \(indexesAsFound(directory: directory))")
     do {
-        let store = try await Store.open(crashOptions(directory: directory), transport: LocalNetwork().transport(for: 1),
-                                         logger: silentLogger)
+        let store = try await Store.open(
+            crashOptions(directory: directory), transport: LocalNetwork().transport(for: 1),
+            logger: silentLogger)
         let found = try await store.range(.prefix(Array("c/".utf8)))
         let status = await store.status
         await store.stop()
         let present = Dictionary(found.kvs.map { (String(decoding: $0.key, as: UTF8.self), $0) }, uniquingKeysWith: { a, _ in a })
         for (key, revision) in acknowledged.sorted(by: { $0.value < $1.value }) {
-            guard let kv = present[key] else { problems.append("lost: \(key) (revision \(revision))"); continue }
+            guard let kv = present[key] else {
+                problems.append("lost: \(key) (revision \(revision))")
+                continue
+            }
             if kv.value != Array("v-\(key)".utf8) || kv.modRevision != revision {
                 problems.append("changed: \(key) has revision \(kv.modRevision), acknowledged \(revision)")
             }

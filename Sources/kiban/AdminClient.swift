@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The CLI's only way to the daemon: one HTTP/1.1 request per connection on the admin socket.
@@ -25,7 +26,8 @@ struct AdminClient {
     func send(_ method: String, _ path: String, body: [UInt8], version: String, timeoutSeconds: Int) throws -> Int32 {
         let fd = try openConnection(timeoutSeconds: timeoutSeconds)
         do {
-            let head = "\(method) \(path) HTTP/\(version)\r\nHost: kiban\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+            let head =
+                "\(method) \(path) HTTP/\(version)\r\nHost: kiban\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
             try writeAll(fd, Array(head.utf8) + body)
             return fd
         } catch {
@@ -88,7 +90,10 @@ struct AdminClient {
             if reason == EACCES {
                 throw Failure(description: "permission denied on \(socketPath): run as root or as a member of group kiban")
             }
-            throw Failure(description: "no daemon at \(socketPath): is kiban.service running? (or choose a member with --socket or KIBAN_SOCKET) [\(String(cString: strerror(reason)))]")
+            throw Failure(
+                description:
+                    "no daemon at \(socketPath): is kiban.service running? (or choose a member with --socket or KIBAN_SOCKET) [\(String(cString: strerror(reason)))]"
+            )
         }
     }
 

@@ -48,8 +48,9 @@ struct AgentCommand: AsyncParsableCommand {
             guard let serial = common.collector.serial else {
                 throw ValidationError("this machine's DMI serial is empty or not a serial; give one with --serial")
             }
-            let enrolled = try await NodeAgent.join(token: text, serial: serial, servers: common.servers, stateDir: common.stateDir,
-                                                    logger: common.logger())
+            let enrolled = try await NodeAgent.join(
+                token: text, serial: serial, servers: common.servers, stateDir: common.stateDir,
+                logger: common.logger())
             print("enrolled \(serial): certificate \(enrolled.certificateSerial), valid until \(enrolled.notAfter.formatted(.iso8601))")
         }
     }
@@ -63,8 +64,9 @@ struct AgentCommand: AsyncParsableCommand {
         func run() async throws {
             if let interval, !(interval >= 0.2 && interval <= 300) { throw ValidationError("--interval must be from 0.2 to 300 seconds") }
             let logger = common.logger()
-            let options = NodeAgent.RunOptions(stateDir: common.stateDir, servers: common.servers, intervalSeconds: interval,
-                                               collector: common.collector)
+            let options = NodeAgent.RunOptions(
+                stateDir: common.stateDir, servers: common.servers, intervalSeconds: interval,
+                collector: common.collector)
             // Until a signal, or until the agent fails (no enrollment in --state-dir).
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await NodeAgent.run(options, logger: logger) }

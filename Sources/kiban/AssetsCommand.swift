@@ -32,7 +32,9 @@ struct AssetsCommand: ParsableCommand {
             let type = contentType ?? ContentTypeGuess.forFileName(file)
             try kiban.Upload(client: client, files: [("asset", file)]).run(as: AssetView.self) { sizes in
                 "/v1/assets/\(ImagesCommand.escape(name))?size=\(sizes[0])&contentType=\(ImagesCommand.escape(type))"
-            } rows: { AssetsCommand.rows([$0]) }
+            } rows: {
+                AssetsCommand.rows([$0])
+            }
         }
     }
 
@@ -54,10 +56,12 @@ struct AssetsCommand: ParsableCommand {
 
         func run() throws {
             let (a, json) = try client.call("GET", "/v1/assets/\(ImagesCommand.escape(name))", as: AssetView.self)
-            client.print(json: json, rows: [
-                ["NAME", a.name], ["CONTENT-TYPE", a.contentType], ["SIZE", "\(a.blob.size) (\(ByteCount.human(a.blob.size)))"],
-                ["SHA256", a.blob.sha256], ["UPLOADED", a.uploaded], ["MEMBERS", a.members.isEmpty ? "-" : a.members.joined(separator: ",")],
-            ])
+            client.print(
+                json: json,
+                rows: [
+                    ["NAME", a.name], ["CONTENT-TYPE", a.contentType], ["SIZE", "\(a.blob.size) (\(ByteCount.human(a.blob.size)))"],
+                    ["SHA256", a.blob.sha256], ["UPLOADED", a.uploaded], ["MEMBERS", a.members.isEmpty ? "-" : a.members.joined(separator: ",")],
+                ])
         }
     }
 
@@ -75,9 +79,12 @@ struct AssetsCommand: ParsableCommand {
     }
 
     static func rows(_ assets: [AssetView]) -> [[String]] {
-        [["NAME", "CONTENT-TYPE", "SIZE", "SHA256", "UPLOADED", "MEMBERS"]] + assets.map {
-            [$0.name, $0.contentType, ByteCount.human($0.blob.size), String($0.blob.sha256.prefix(12)), $0.uploaded,
-             $0.members.isEmpty ? "-" : $0.members.joined(separator: ",")]
-        }
+        [["NAME", "CONTENT-TYPE", "SIZE", "SHA256", "UPLOADED", "MEMBERS"]]
+            + assets.map {
+                [
+                    $0.name, $0.contentType, ByteCount.human($0.blob.size), String($0.blob.sha256.prefix(12)), $0.uploaded,
+                    $0.members.isEmpty ? "-" : $0.members.joined(separator: ","),
+                ]
+            }
     }
 }

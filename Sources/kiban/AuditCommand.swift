@@ -53,9 +53,11 @@ struct AuditCommand: ParsableCommand {
         }
 
         func path(after: String?, limit: Int) -> String {
-            let query = [("since", since), ("until", until), ("action", action), ("subject", subject), ("after", after),
-                         ("limit", String(limit))]
-                .compactMap { name, value in value.map { "\(name)=\($0.queryEscaped)" } }
+            let query = [
+                ("since", since), ("until", until), ("action", action), ("subject", subject), ("after", after),
+                ("limit", String(limit)),
+            ]
+            .compactMap { name, value in value.map { "\(name)=\($0.queryEscaped)" } }
             return "/v1/audit?" + query.joined(separator: "&")
         }
 
@@ -64,9 +66,12 @@ struct AuditCommand: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             // Entries are strings and numbers, which always encode.
             let json = Array((try? encoder.encode(entries)) ?? Data("[]".utf8))
-            client.print(json: json, rows: [["TIME", "MEMBER", "ACTOR", "ACTION", "SUBJECT", "OUTCOME", "DETAIL"]] + entries.map {
-                [$0.time.formatted(.iso8601), $0.member, $0.actor, $0.action, $0.subject, $0.outcome, $0.detail]
-            })
+            client.print(
+                json: json,
+                rows: [["TIME", "MEMBER", "ACTOR", "ACTION", "SUBJECT", "OUTCOME", "DETAIL"]]
+                    + entries.map {
+                        [$0.time.formatted(.iso8601), $0.member, $0.actor, $0.action, $0.subject, $0.outcome, $0.detail]
+                    })
         }
     }
 

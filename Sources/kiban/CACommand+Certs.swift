@@ -47,10 +47,15 @@ struct CertsCommand: ParsableCommand {
     }
 
     static func printCertificates(_ options: CAOptions, json: [UInt8], _ records: [CertificateRecord]) {
-        options.print(json: json, rows: [["SERIAL", "ISSUER", "ROLE", "SUBJECT", "SANS", "NOT AFTER", "REVOKED"]] + records.map {
-            [$0.serial, $0.issuer, $0.role, $0.commonName, $0.sans.joined(separator: ","), CAOptions.date($0.notAfter),
-             $0.revocation.map { "\(CAOptions.date($0.at)) \($0.reason.rawValue)" } ?? "-"]
-        })
+        options.print(
+            json: json,
+            rows: [["SERIAL", "ISSUER", "ROLE", "SUBJECT", "SANS", "NOT AFTER", "REVOKED"]]
+                + records.map {
+                    [
+                        $0.serial, $0.issuer, $0.role, $0.commonName, $0.sans.joined(separator: ","), CAOptions.date($0.notAfter),
+                        $0.revocation.map { "\(CAOptions.date($0.at)) \($0.reason.rawValue)" } ?? "-",
+                    ]
+                })
     }
 }
 
@@ -133,8 +138,11 @@ struct CAAuditCommand: ParsableCommand {
 
     func run() throws {
         let json = try options.send("GET", "/v1/ca/audit")
-        options.print(json: json, rows: [["TIME", "ACTOR", "ACTION", "SUBJECT", "DETAIL"]] + (try options.decode([PKIAuditRecord].self, json)).map {
-            [CAOptions.date($0.time), $0.actor, $0.action, $0.subject, $0.detail]
-        })
+        options.print(
+            json: json,
+            rows: [["TIME", "ACTOR", "ACTION", "SUBJECT", "DETAIL"]]
+                + (try options.decode([PKIAuditRecord].self, json)).map {
+                    [CAOptions.date($0.time), $0.actor, $0.action, $0.subject, $0.detail]
+                })
     }
 }

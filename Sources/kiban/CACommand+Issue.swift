@@ -28,8 +28,9 @@ struct IssueCommand: ParsableCommand {
     var outDir: String?
 
     func run() throws {
-        let request = IssueRequest(commonName: cn, sans: sans, ttlSeconds: try CAOptions.seconds(ttl, option: "--ttl"),
-                                   keyType: try keyType.map(CAOptions.keyType))
+        let request = IssueRequest(
+            commonName: cn, sans: sans, ttlSeconds: try CAOptions.seconds(ttl, option: "--ttl"),
+            keyType: try keyType.map(CAOptions.keyType))
         let json = try options.send("POST", "/v1/ca/issue/\(CAOptions.segment(role))", json: request)
         try IssuedOutput.emit(try options.decode(IssuedCertificate.self, json), json: json, options: options, outDir: outDir)
     }
@@ -89,8 +90,10 @@ enum IssuedOutput {
     /// cert.pem, chain.pem (issuer and above), ca.pem (the root), key.pem (0600, when the CA made the key).
     static func write(_ issued: IssuedCertificate, to dir: String) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        var files = [("cert.pem", issued.certificatePEM, 0o644), ("chain.pem", issued.chainPEM.joined(), 0o644),
-                     ("ca.pem", issued.chainPEM.last ?? "", 0o644)]
+        var files = [
+            ("cert.pem", issued.certificatePEM, 0o644), ("chain.pem", issued.chainPEM.joined(), 0o644),
+            ("ca.pem", issued.chainPEM.last ?? "", 0o644),
+        ]
         if let key = issued.privateKeyPEM { files.append(("key.pem", key, 0o600)) }
         for (name, text, mode) in files {
             let path = dir + "/" + name

@@ -85,9 +85,12 @@ struct RolesCommand: ParsableCommand {
             case nil: ""
             }
         }
-        options.print(json: json, rows: [["NAME", "ISSUER", "ALLOWED NAMES", "KEY TYPES", "MAX TTL", "GENERATE KEY"]] + roles.keys.sorted().map { name in
-            let r = roles[name] ?? [:]
-            return [name, text(r["issuer"]), text(r["allowed_names"]), text(r["key_types"]), text(r["max_ttl"]), text(r["generate_key"])]
-        })
+        options.print(
+            json: json,
+            rows: [["NAME", "ISSUER", "ALLOWED NAMES", "KEY TYPES", "MAX TTL", "GENERATE KEY"]]
+                + roles.keys.sorted().map { name in
+                    let r = roles[name] ?? [:]
+                    return [name, text(r["issuer"]), text(r["allowed_names"]), text(r["key_types"]), text(r["max_ttl"]), text(r["generate_key"])]
+                })
     }
 }

@@ -19,8 +19,10 @@ struct CACommand: ParsableCommand {
               kiban ca crl etcd --out etcd.crl
               kiban ca audit
             """,
-        subcommands: [IssuersCommand.self, RolesCommand.self, IssueCommand.self, SignCommand.self, CertsCommand.self,
-                      RevokeCommand.self, CRLCommand.self, CAAuditCommand.self])
+        subcommands: [
+            IssuersCommand.self, RolesCommand.self, IssueCommand.self, SignCommand.self, CertsCommand.self,
+            RevokeCommand.self, CRLCommand.self, CAAuditCommand.self,
+        ])
 }
 
 /// `--socket`, `-o`, and the PKI's JSON (RFC 3339 times) to and from the daemon.
@@ -107,8 +109,9 @@ struct IssuersCommand: ParsableCommand {
         }
 
         func run() throws {
-            let body = IssuerCreateRequest(name: name, parent: parent, ttlSeconds: try CAOptions.seconds(ttl, option: "--ttl"),
-                                           keyType: try CAOptions.keyType(keyType))
+            let body = IssuerCreateRequest(
+                name: name, parent: parent, ttlSeconds: try CAOptions.seconds(ttl, option: "--ttl"),
+                keyType: try CAOptions.keyType(keyType))
             let json = try options.send("POST", "/v1/ca/issuers", json: body)
             try IssuersCommand.printIssuers(options, json: json, [try options.decode(IssuerView.self, json)])
         }
@@ -136,10 +139,15 @@ struct IssuersCommand: ParsableCommand {
             let json = try options.send("GET", "/v1/ca/issuers/\(CAOptions.segment(name))")
             let issuer = try options.decode(IssuerView.self, json)
             if pem { return Swift.print(([issuer.certificatePEM] + issuer.chainPEM).joined(), terminator: "") }
-            options.print(json: json, rows: [["GENERATION", "SERIAL", "NOT BEFORE", "NOT AFTER", "STATE", "CROSS-SIGNED"]] + issuer.generations.map {
-                [String($0.number), $0.serial, CAOptions.date($0.notBefore), CAOptions.date($0.notAfter),
-                 $0.retiredAt == nil ? "active" : "retired", $0.crossSignedPEM == nil ? "no" : "yes"]
-            })
+            options.print(
+                json: json,
+                rows: [["GENERATION", "SERIAL", "NOT BEFORE", "NOT AFTER", "STATE", "CROSS-SIGNED"]]
+                    + issuer.generations.map {
+                        [
+                            String($0.number), $0.serial, CAOptions.date($0.notBefore), CAOptions.date($0.notAfter),
+                            $0.retiredAt == nil ? "active" : "retired", $0.crossSignedPEM == nil ? "no" : "yes",
+                        ]
+                    })
         }
     }
 
@@ -157,9 +165,12 @@ struct IssuersCommand: ParsableCommand {
     }
 
     static func printIssuers(_ options: CAOptions, json: [UInt8], _ issuers: [IssuerView]) throws {
-        options.print(json: json, rows: [["NAME", "PARENT", "KEY", "GENERATION", "NOT AFTER", "SUBJECT"]] + issuers.map {
-            [$0.name, $0.parent ?? "-", $0.keyType.rawValue, String($0.generation), CAOptions.date($0.notAfter), $0.subject]
-        })
+        options.print(
+            json: json,
+            rows: [["NAME", "PARENT", "KEY", "GENERATION", "NOT AFTER", "SUBJECT"]]
+                + issuers.map {
+                    [$0.name, $0.parent ?? "-", $0.keyType.rawValue, String($0.generation), CAOptions.date($0.notAfter), $0.subject]
+                })
     }
 }
 

@@ -75,16 +75,20 @@ struct DHCPCommand: ParsableCommand {
             let query = rack.map { "?rack=\($0)" } ?? ""
             let (leases, json) = try client.call("GET", "/v1/dhcp/leases\(query)", as: [DHCPLeaseInfo].self)
             let header = ["ADDRESS", "MAC", "HOSTNAME", "RACK", "STATE", "EXPIRES"]
-            client.print(json: json, rows: [header] + leases.map {
-                [$0.address, $0.mac, $0.hostname ?? "-", $0.rack.map { "\($0)" } ?? "-", $0.state, DHCPCommand.duration($0.expiresIn)]
-            })
+            client.print(
+                json: json,
+                rows: [header]
+                    + leases.map {
+                        [$0.address, $0.mac, $0.hostname ?? "-", $0.rack.map { "\($0)" } ?? "-", $0.state, DHCPCommand.duration($0.expiresIn)]
+                    })
         }
     }
 
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "DHCP counters: received, replied, dropped by reason; this member's, or every member's with --cluster.",
-            discussion: "With --cluster, a column per member (asked over the peer port) and their TOTAL; a member that does not answer shows - and its error in JSON.")
+            discussion:
+                "With --cluster, a column per member (asked over the peer port) and their TOTAL; a member that does not answer shows - and its error in JSON.")
         @OptionGroup var client: ClientOptions
         @Flag(help: "Every member's counters and their sums.")
         var cluster = false
@@ -108,22 +112,27 @@ struct DHCPCommand: ParsableCommand {
 
     /// One row per counter, a column per status (the counter's name first).
     static func counterRows(_ columns: [DHCPStatusInfo]) -> [[String]] {
-        let replied = Set(columns.flatMap(\.replied.keys)).sorted(), dropped = Set(columns.flatMap(\.dropped.keys)).sorted()
-        var rows = [["serving"] + columns.map { "\($0.serving)" }, ["received"] + columns.map { "\($0.received)" },
-                    ["committed"] + columns.map { "\($0.committed)" }]
+        let replied = Set(columns.flatMap(\.replied.keys)).sorted()
+        let dropped = Set(columns.flatMap(\.dropped.keys)).sorted()
+        var rows = [
+            ["serving"] + columns.map { "\($0.serving)" }, ["received"] + columns.map { "\($0.received)" },
+            ["committed"] + columns.map { "\($0.committed)" },
+        ]
         rows += replied.map { k in ["replied \(k)"] + columns.map { "\($0.replied[k] ?? 0)" } }
         rows += dropped.map { k in ["dropped \(k)"] + columns.map { "\($0.dropped[k] ?? 0)" } }
         return rows
     }
 
     static func rows(_ s: DHCPSettings) -> [[String]] {
-        var rows = [["SETTING", "VALUE"], ["lease-seconds", "\(s.leaseSeconds)"],
-                    ["dns-servers", s.dnsServers.joined(separator: ",")], ["ntp-servers", s.ntpServers.joined(separator: ",")],
-                    ["domain-name", s.domainName ?? ""], ["sweep-interval-seconds", "\(s.sweepIntervalSeconds)"],
-                    ["expired-retention-seconds", s.expiredRetentionSeconds.map { "\($0)" } ?? "\(s.leaseSeconds) (lease-seconds)"],
-                    ["relays", s.relays.isEmpty ? "any" : s.relays.joined(separator: ",")],
-                    ["relay-offers-per-second", "\(s.relayOffersPerSecond)"], ["relay-offer-burst", "\(s.relayOfferBurst)"],
-                    ["client-offers-per-minute", "\(s.clientOffersPerMinute)"], ["client-offer-burst", "\(s.clientOfferBurst)"]]
+        var rows = [
+            ["SETTING", "VALUE"], ["lease-seconds", "\(s.leaseSeconds)"],
+            ["dns-servers", s.dnsServers.joined(separator: ",")], ["ntp-servers", s.ntpServers.joined(separator: ",")],
+            ["domain-name", s.domainName ?? ""], ["sweep-interval-seconds", "\(s.sweepIntervalSeconds)"],
+            ["expired-retention-seconds", s.expiredRetentionSeconds.map { "\($0)" } ?? "\(s.leaseSeconds) (lease-seconds)"],
+            ["relays", s.relays.isEmpty ? "any" : s.relays.joined(separator: ",")],
+            ["relay-offers-per-second", "\(s.relayOffersPerSecond)"], ["relay-offer-burst", "\(s.relayOfferBurst)"],
+            ["client-offers-per-minute", "\(s.clientOffersPerMinute)"], ["client-offer-burst", "\(s.clientOfferBurst)"],
+        ]
         rows += s.extraOptions.map { ["option \($0.code)", $0.text ?? "0x" + ($0.hex ?? "")] }
         return rows
     }
@@ -131,8 +140,12 @@ struct DHCPCommand: ParsableCommand {
     /// `in 59m`, `expired 3s ago`.
     static func duration(_ seconds: Int64) -> String {
         let s = abs(seconds)
-        let text = s >= 86400 ? "\(s / 86400)d\(s % 86400 / 3600)h" : s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m"
-            : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
+        let text =
+            s >= 86400
+            ? "\(s / 86400)d\(s % 86400 / 3600)h"
+            : s >= 3600
+                ? "\(s / 3600)h\(s % 3600 / 60)m"
+                : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
         return seconds > 0 ? "in \(text)" : "\(text) ago"
     }
 }

@@ -34,7 +34,10 @@ struct Dev: AsyncParsableCommand {
     func run() async throws {
         let root = try DevProcesses.temporaryDirectory()
         var cluster = DevProcesses(root: root, basePort: basePort)
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         for i in 1...3 { try cluster.start(member: i) }
         try await cluster.form()
         let (notes, image) = noSample ? ([], false) : try DevSeed(client: cluster.client(1), scratch: root).run()

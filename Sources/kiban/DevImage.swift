@@ -14,12 +14,14 @@ struct DevImage {
     static func find(environment: [String: String], scratch: String) -> DevImage? {
         let files = FileManager.default
         if let kernel = environment["KIBAN_DEV_KERNEL"], let initrd = environment["KIBAN_DEV_INITRD"],
-           files.isReadableFile(atPath: kernel), files.isReadableFile(atPath: initrd) {
+            files.isReadableFile(atPath: kernel), files.isReadableFile(atPath: initrd)
+        {
             return DevImage(kernel: kernel, initrd: initrd, origin: "KIBAN_DEV_KERNEL and KIBAN_DEV_INITRD")
         }
         let cache = environment["KIBAN_BOOT_CACHE"] ?? "/var/tmp/kiban-boot-cache"
         if let kernel = newest(in: cache + "/kx/boot", prefix: "vmlinuz-"), files.isExecutableFile(atPath: cache + "/bbx/bin/busybox"),
-           let initrd = try? buildInitrd(busybox: cache + "/bbx/bin/busybox", into: scratch + "/dev-initrd.cpio") {
+            let initrd = try? buildInitrd(busybox: cache + "/bbx/bin/busybox", into: scratch + "/dev-initrd.cpio")
+        {
             return DevImage(kernel: kernel, initrd: initrd, origin: "\(kernel) and an initrd built around \(cache)/bbx/bin/busybox")
         }
         if let kernel = newest(in: "/boot", prefix: "vmlinuz-") {

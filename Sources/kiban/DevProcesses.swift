@@ -36,12 +36,14 @@ struct DevProcesses {
         try FileManager.default.createDirectory(atPath: directory(i), withIntermediateDirectories: true)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["server", "--config", directory(i) + "/kiban.yaml", "--name", "dev-\(i)",
-                             "--advertise-address", "127.0.0.1", "--peer-port", "\(basePort + i)",
-                             "--data-dir", directory(i) + "/data", "--socket", socket(i),
-                             "--dhcp-port", "\(dhcpPort(i))", "--http-port", "\(httpPort(i))", "--tftp-port", "\(tftpPort(i))",
-                             "--metrics-port", "\(metricsPort(i))", "--metrics-address", "127.0.0.1",
-                             "--node-port", "\(nodePort(i))", "--node-address", "127.0.0.1"]
+        process.arguments = [
+            "server", "--config", directory(i) + "/kiban.yaml", "--name", "dev-\(i)",
+            "--advertise-address", "127.0.0.1", "--peer-port", "\(basePort + i)",
+            "--data-dir", directory(i) + "/data", "--socket", socket(i),
+            "--dhcp-port", "\(dhcpPort(i))", "--http-port", "\(httpPort(i))", "--tftp-port", "\(tftpPort(i))",
+            "--metrics-port", "\(metricsPort(i))", "--metrics-address", "127.0.0.1",
+            "--node-port", "\(nodePort(i))", "--node-address", "127.0.0.1",
+        ]
         try Data("# kiban dev member \(i): every setting comes from flags\n".utf8).write(to: URL(fileURLWithPath: directory(i) + "/kiban.yaml"))
         try Data().write(to: URL(fileURLWithPath: directory(i) + "/server.log"))
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: directory(i) + "/server.log"))
@@ -56,8 +58,9 @@ struct DevProcesses {
         for i in 1...3 { try await waitUntil("dev-\(i) to answer on its socket") { (try? status(i)) != nil } }
         _ = try client(1).call("POST", "/v1/init", as: [String: String].self)
         for i in 2...3 {
-            let (token, _) = try client(1).call("POST", "/v1/tokens", body: TokenBody(name: "dev-\(i)", ttlSeconds: 600),
-                                                as: [String: String].self)
+            let (token, _) = try client(1).call(
+                "POST", "/v1/tokens", body: TokenBody(name: "dev-\(i)", ttlSeconds: 600),
+                as: [String: String].self)
             _ = try client(i).call("POST", "/v1/join", body: ["token": token["token"] ?? ""], as: [String: String].self)
         }
         try await waitUntil("all three members to be voters") {

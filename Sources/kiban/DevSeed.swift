@@ -20,8 +20,9 @@ struct DevSeed {
         }
         try send("PUT", "/v1/ipam", Self.ipam)
         try send("POST", "/v1/machines", Self.machines)
-        _ = try client.call("PUT", "/v1/templates/\(Self.role)", body: TemplateBody(version: "v1", template: Self.template),
-                            as: TemplateView.self)
+        _ = try client.call(
+            "PUT", "/v1/templates/\(Self.role)", body: TemplateBody(version: "v1", template: Self.template),
+            as: TemplateView.self)
         _ = try client.call("PUT", "/v1/kernel-params/\(Self.role)", body: ["params": "console=ttyS0 panic=-1"], as: [String: String].self)
         var notes = ["sample data: IPAM, machine \(Self.serial) (role \(Self.role)), template \(Self.role) v1, kernel parameters"]
         guard let image = DevImage.find(environment: ProcessInfo.processInfo.environment, scratch: scratch) else {

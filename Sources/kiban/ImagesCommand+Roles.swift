@@ -18,8 +18,9 @@ extension ImagesCommand {
         @Argument(help: "The image id (see kiban images list).") var id: String
 
         func run() throws {
-            let (record, json) = try client.call("PUT", "/v1/role-images/\(ImagesCommand.escape(role))",
-                                                 body: RoleImageBody(image: id), as: RoleImageView.self)
+            let (record, json) = try client.call(
+                "PUT", "/v1/role-images/\(ImagesCommand.escape(role))",
+                body: RoleImageBody(image: id), as: RoleImageView.self)
             client.print(json: json, rows: [["ROLE", "IMAGE"], [record.role, record.image]])
         }
     }
@@ -42,8 +43,10 @@ extension ImagesCommand {
 
         func run() throws {
             let (records, json) = try client.call("GET", "/v1/role-images", as: [RoleImageView].self)
-            client.print(json: json, rows: [["ROLE", "IMAGE", "ASSIGNED"]]
-                         + records.map { [$0.role, $0.image, $0.assigned] })
+            client.print(
+                json: json,
+                rows: [["ROLE", "IMAGE", "ASSIGNED"]]
+                    + records.map { [$0.role, $0.image, $0.assigned] })
         }
     }
 }

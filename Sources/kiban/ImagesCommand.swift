@@ -40,7 +40,9 @@ struct ImagesCommand: ParsableCommand {
         func run() throws {
             try kiban.Upload(client: client, files: [("kernel", kernel), ("initrd", initrd)]).run(as: ImageView.self) { sizes in
                 "/v1/images/\(ImagesCommand.escape(id))?kernelSize=\(sizes[0])&initrdSize=\(sizes[1])&force=\(force)"
-            } rows: { ImagesCommand.rows([$0]) }
+            } rows: {
+                ImagesCommand.rows([$0])
+            }
         }
     }
 
@@ -77,18 +79,22 @@ struct ImagesCommand: ParsableCommand {
         var count: Int?
 
         func run() throws {
-            let (settings, json) = try count.map { try client.call("PUT", "/v1/image-settings", body: ImageSettingsBody(kept: $0), as: ImageSettingsBody.self) }
+            let (settings, json) =
+                try count.map { try client.call("PUT", "/v1/image-settings", body: ImageSettingsBody(kept: $0), as: ImageSettingsBody.self) }
                 ?? client.call("GET", "/v1/image-settings", as: ImageSettingsBody.self)
             client.print(json: json, rows: [["KEPT"], ["\(settings.kept)"]])
         }
     }
 
     static func rows(_ images: [ImageView]) -> [[String]] {
-        [["ID", "UPLOADED", "KERNEL", "INITRD", "MEMBERS", "ROLES"]] + images.map {
-            [$0.id, $0.uploaded, ByteCount.human($0.kernel.size), ByteCount.human($0.initrd.size),
-             $0.members.isEmpty ? "-" : $0.members.joined(separator: ","),
-             $0.roles.isEmpty ? "-" : $0.roles.joined(separator: ",")]
-        }
+        [["ID", "UPLOADED", "KERNEL", "INITRD", "MEMBERS", "ROLES"]]
+            + images.map {
+                [
+                    $0.id, $0.uploaded, ByteCount.human($0.kernel.size), ByteCount.human($0.initrd.size),
+                    $0.members.isEmpty ? "-" : $0.members.joined(separator: ","),
+                    $0.roles.isEmpty ? "-" : $0.roles.joined(separator: ","),
+                ]
+            }
     }
 
     /// A path segment with everything but unreserved characters percent-encoded.

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension KVCommand {
@@ -10,14 +11,14 @@ extension KVCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print changes of a key (or under a prefix) as they happen; Ctrl-C ends it.",
             discussion: """
-            Each change prints one line: PUT or DELETE, the revision, the key and the value. With \
-            -o json each change is one JSON object per line (JSON lines); with -o yaml one YAML \
-            document per change. With --from-revision R the changes since R come first. If R was \
-            compacted, the command fails with a message telling you to re-list: run \
-            `kiban kv list PREFIX`, then watch from its highest MOD revision + 1.
+                Each change prints one line: PUT or DELETE, the revision, the key and the value. With \
+                -o json each change is one JSON object per line (JSON lines); with -o yaml one YAML \
+                document per change. With --from-revision R the changes since R come first. If R was \
+                compacted, the command fails with a message telling you to re-list: run \
+                `kiban kv list PREFIX`, then watch from its highest MOD revision + 1.
 
-              kiban kv watch machines/ --prefix -o json
-            """)
+                  kiban kv watch machines/ --prefix -o json
+                """)
         @OptionGroup var client: ClientOptions
         @Argument(help: "The key (or the prefix with --prefix).")
         var key: String
@@ -64,18 +65,18 @@ extension KVCommand {
             commandName: "txn",
             abstract: "Run a transaction from a JSON file (or stdin): compares, then success or failure operations.",
             discussion: """
-            Like `etcdctl txn`. If every compare holds, the success operations run, else the \
-            failure ones, atomically at one revision. Exit status 1 when the compares did not hold.
+                Like `etcdctl txn`. If every compare holds, the success operations run, else the \
+                failure ones, atomically at one revision. Exit status 1 when the compares did not hold.
 
-            A compare has a key, an op (==, !=, <, >; default ==) and exactly one of value \
-            (text), version, createRevision or modRevision (numbers; a missing key has 0 and an \
-            empty value). An operation is one of put {key, value}, delete {key, prefix} or \
-            get {key, prefix}.
+                A compare has a key, an op (==, !=, <, >; default ==) and exactly one of value \
+                (text), version, createRevision or modRevision (numbers; a missing key has 0 and an \
+                empty value). An operation is one of put {key, value}, delete {key, prefix} or \
+                get {key, prefix}.
 
-              echo '{"compare": [{"key": "leader", "value": "boot-1"}],
-                     "success": [{"put": {"key": "leader", "value": "boot-2"}}],
-                     "failure": [{"get": {"key": "leader"}}]}' | kiban kv txn -
-            """)
+                  echo '{"compare": [{"key": "leader", "value": "boot-1"}],
+                         "success": [{"put": {"key": "leader", "value": "boot-2"}}],
+                         "failure": [{"get": {"key": "leader"}}]}' | kiban kv txn -
+                """)
         @OptionGroup var client: ClientOptions
         @Argument(help: "The transaction as JSON; - for stdin.")
         var file = "-"

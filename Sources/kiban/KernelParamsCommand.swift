@@ -30,27 +30,32 @@ struct KernelParamsCommand: ParsableCommand {
         @OptionGroup var client: ClientOptions
         @Option(help: "Set the parameters of this image (they come before the role's) instead of a role's.")
         var image: String?
-        @Argument(help: ArgumentHelp("The role, then the parameters, e.g. worker \"console=ttyS0 quiet\"; with --image the parameters only.",
-                                     valueName: "role-and-params"))
+        @Argument(
+            help: ArgumentHelp(
+                "The role, then the parameters, e.g. worker \"console=ttyS0 quiet\"; with --image the parameters only.",
+                valueName: "role-and-params"))
         var arguments: [String] = []
 
         func validate() throws {
             let expected = image == nil ? 2 : 1
             guard arguments.count == expected else {
-                throw ValidationError(image == nil
-                    ? "give a role and its parameters as one quoted argument: kiban kernel-params set ROLE \"PARAMS\""
-                    : "with --image give only the parameters, quoted as one argument: kiban kernel-params set --image ID \"PARAMS\"")
+                throw ValidationError(
+                    image == nil
+                        ? "give a role and its parameters as one quoted argument: kiban kernel-params set ROLE \"PARAMS\""
+                        : "with --image give only the parameters, quoted as one argument: kiban kernel-params set --image ID \"PARAMS\"")
             }
         }
 
         func run() throws {
             if let image {
-                let (record, json) = try client.call("PUT", "/v1/image-kernel-params/\(image.queryEscaped)",
-                                                     body: ["params": arguments[0]], as: ImageKernelParamsView.self)
+                let (record, json) = try client.call(
+                    "PUT", "/v1/image-kernel-params/\(image.queryEscaped)",
+                    body: ["params": arguments[0]], as: ImageKernelParamsView.self)
                 return client.print(json: json, rows: [["IMAGE", "PARAMS"], [record.image, record.params]])
             }
-            let (record, json) = try client.call("PUT", "/v1/kernel-params/\(arguments[0].queryEscaped)",
-                                                 body: ["params": arguments[1]], as: KernelParamsView.self)
+            let (record, json) = try client.call(
+                "PUT", "/v1/kernel-params/\(arguments[0].queryEscaped)",
+                body: ["params": arguments[1]], as: KernelParamsView.self)
             client.print(json: json, rows: [["ROLE", "PARAMS"], [record.role, record.params]])
         }
     }

@@ -7,9 +7,11 @@ struct Kiban: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiban",
         abstract: "Boot-server software for bare-metal data centers.",
-        subcommands: [ServerCommand.self, InitCommand.self, TokenCommand.self, JoinCommand.self,
-                      MembersCommand.self, StatusCommand.self, KVCommand.self, SnapshotCommand.self, DHCPCommand.self, ImagesCommand.self, AssetsCommand.self,
-                      TemplatesCommand.self, KernelParamsCommand.self,
-                      IPAMCommand.self, MachinesCommand.self, NodesCommand.self, AgentCommand.self, LogsCommand.self, AuditCommand.self, CACommand.self, Dev.self]
+        subcommands: [
+            ServerCommand.self, InitCommand.self, TokenCommand.self, JoinCommand.self,
+            MembersCommand.self, StatusCommand.self, KVCommand.self, SnapshotCommand.self, DHCPCommand.self, ImagesCommand.self, AssetsCommand.self,
+            TemplatesCommand.self, KernelParamsCommand.self,
+            IPAMCommand.self, MachinesCommand.self, NodesCommand.self, AgentCommand.self, LogsCommand.self, AuditCommand.self, CACommand.self, Dev.self,
+        ]
     )
 }

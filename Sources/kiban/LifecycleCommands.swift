@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 
 /// `kiban init`.
 struct InitCommand: ParsableCommand {
@@ -16,7 +16,10 @@ struct InitCommand: ParsableCommand {
 /// `kiban join TOKEN`.
 struct JoinCommand: ParsableCommand {
     @OptionGroup var client: ClientOptions
-    @Argument(help: "The join token, or - to read it from standard input. Prefer --token-file or standard input: an argument is visible to every user in the process list and lands in shell history.")
+    @Argument(
+        help:
+            "The join token, or - to read it from standard input. Prefer --token-file or standard input: an argument is visible to every user in the process list and lands in shell history."
+    )
     var token: String?
     @Option(help: "Read the token from this file (for example one only root can read).")
     var tokenFile: String?
@@ -34,7 +37,8 @@ struct JoinCommand: ParsableCommand {
     func run() throws {
         let token = try Self.read(argument: self.token, file: tokenFile)
         let (answer, json) = try client.call("POST", "/v1/join", body: ["token": token], as: [String: String].self)
-        client.print(json: json, rows: [["CLUSTER", "MEMBER", "ROLE"], [answer["cluster"] ?? "", answer["member"] ?? "", "learner (promoted once caught up)"]])
+        client.print(
+            json: json, rows: [["CLUSTER", "MEMBER", "ROLE"], [answer["cluster"] ?? "", answer["member"] ?? "", "learner (promoted once caught up)"]])
     }
 }
 
@@ -78,8 +82,10 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let (s, json) = try client.call("GET", local ? "/v1/status" : "/v1/status?cluster=true", as: StatusView.self)
-        let numbers: [String] = [s.term.map { "\($0)" } ?? "-", s.commitIndex.map { "\($0)" } ?? "-",
-                                 s.appliedIndex.map { "\($0)" } ?? "-", s.certificateDaysLeft.map { "\($0)" } ?? "-"]
+        let numbers: [String] = [
+            s.term.map { "\($0)" } ?? "-", s.commitIndex.map { "\($0)" } ?? "-",
+            s.appliedIndex.map { "\($0)" } ?? "-", s.certificateDaysLeft.map { "\($0)" } ?? "-",
+        ]
         let names: [String] = [s.cluster ?? "-", s.member ?? "-", s.role ?? "uninitialized", s.leader ?? "none"]
         var rows: [[String]] = [["CLUSTER", "MEMBER", "ROLE", "LEADER", "TERM", "COMMIT", "APPLIED", "CERT-DAYS-LEFT"], names + numbers]
         if !s.members.isEmpty {
@@ -116,8 +122,10 @@ struct ReportView: Decodable {
 
     static let header = ["MEMBER", "ANSWERS", "ITS-ROLE", "ITS-LEADER", "ITS-TERM", "ITS-COMMIT", "ITS-APPLIED"]
     var row: [String] {
-        [name, reachable ? "yes" : "no: \(error ?? "")", status?.role ?? "-", status?.leader ?? "none", status?.term.map { "\($0)" } ?? "-",
-         status?.commitIndex.map { "\($0)" } ?? "-", status?.appliedIndex.map { "\($0)" } ?? "-"]
+        [
+            name, reachable ? "yes" : "no: \(error ?? "")", status?.role ?? "-", status?.leader ?? "none", status?.term.map { "\($0)" } ?? "-",
+            status?.commitIndex.map { "\($0)" } ?? "-", status?.appliedIndex.map { "\($0)" } ?? "-",
+        ]
     }
 }
 

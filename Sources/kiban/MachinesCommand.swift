@@ -18,8 +18,10 @@ struct MachinesCommand: ParsableCommand {
               kiban machines remove 1234abcd
               kiban machines crypts list 1234abcd
             """,
-        subcommands: [Import.self, MachinesGetCommand.self, SetState.self, SetLabel.self, RemoveLabel.self,
-                      SetRetireDate.self, Remove.self, MachinesCryptsCommand.self])
+        subcommands: [
+            Import.self, MachinesGetCommand.self, SetState.self, SetLabel.self, RemoveLabel.self,
+            SetRetireDate.self, Remove.self, MachinesCryptsCommand.self,
+        ])
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -66,8 +68,10 @@ struct MachinesCommand: ParsableCommand {
         @Argument(help: "The label's value.") var value: String
 
         func run() throws {
-            try options.printMachine(options.send("PUT", "/v1/machines/\(serial.pathEscaped)/labels/\(key.pathEscaped)",
-                                                  json: ["value": value]))
+            try options.printMachine(
+                options.send(
+                    "PUT", "/v1/machines/\(serial.pathEscaped)/labels/\(key.pathEscaped)",
+                    json: ["value": value]))
         }
     }
 

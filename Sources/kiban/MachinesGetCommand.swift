@@ -31,10 +31,12 @@ struct MachinesGetCommand: ParsableCommand {
 
     /// The admin API's query (sabakan's parameter names).
     var parameters: [(String, [String])] {
-        [("serial", serial), ("rack", rack), ("role", role), ("state", state), ("bmc-type", bmcType),
-         ("ipv4", ipv4), ("labels", label), ("without-serial", withoutSerial), ("without-rack", withoutRack),
-         ("without-role", withoutRole), ("without-state", withoutState), ("without-bmc-type", withoutBmcType),
-         ("without-ipv4", withoutIpv4), ("without-labels", withoutLabel)]
+        [
+            ("serial", serial), ("rack", rack), ("role", role), ("state", state), ("bmc-type", bmcType),
+            ("ipv4", ipv4), ("labels", label), ("without-serial", withoutSerial), ("without-rack", withoutRack),
+            ("without-role", withoutRole), ("without-state", withoutState), ("without-bmc-type", withoutBmcType),
+            ("without-ipv4", withoutIpv4), ("without-labels", withoutLabel),
+        ]
     }
 
     func run() throws {

@@ -47,7 +47,9 @@ struct MembersCommand: ParsableCommand {
     struct Promote: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make a caught-up learner a voter (on any member).",
-            discussion: "The leader refuses a learner that has not caught up or has not answered it within an election timeout: a voter without the log, or one that is down, would weaken the quorum. With auto-promotion on (the default) the leader does this by itself.")
+            discussion:
+                "The leader refuses a learner that has not caught up or has not answered it within an election timeout: a voter without the log, or one that is down, would weaken the quorum. With auto-promotion on (the default) the leader does this by itself."
+        )
         @OptionGroup var client: ClientOptions
         @Argument(help: "The learner's name.")
         var name: String
@@ -61,7 +63,9 @@ struct MembersCommand: ParsableCommand {
     struct AutoPromote: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "auto-promote", abstract: "Turn automatic promotion of caught-up learners on or off, for the whole cluster.",
-            discussion: "Off, a joined server stays a learner (it replicates but does not vote) until `kiban members promote NAME`.\n\nExample: kiban members auto-promote off")
+            discussion:
+                "Off, a joined server stays a learner (it replicates but does not vote) until `kiban members promote NAME`.\n\nExample: kiban members auto-promote off"
+        )
         @OptionGroup var client: ClientOptions
         @Argument(help: "on or off.")
         var state: String

@@ -40,11 +40,14 @@ struct NodeChecksCommand: ParsableCommand {
 
         func run() throws {
             let (checks, json) = try client.call("GET", "/v1/nodes/checks/\(role)", as: [CheckRow].self)
-            client.print(json: json, rows: [["NAME", "KIND", "WHAT"]] + checks.map { check in
-                if let unit = check.unit { return [check.name, "unit", unit] }
-                if let path = check.path { return [check.name, "path", path] }
-                return [check.name, "command", (check.command ?? []).joined(separator: " ")]
-            })
+            client.print(
+                json: json,
+                rows: [["NAME", "KIND", "WHAT"]]
+                    + checks.map { check in
+                        if let unit = check.unit { return [check.name, "unit", unit] }
+                        if let path = check.path { return [check.name, "path", path] }
+                        return [check.name, "command", (check.command ?? []).joined(separator: " ")]
+                    })
         }
     }
 }

@@ -45,9 +45,12 @@ struct NodeTokenCommand: ParsableCommand {
 
         func run() throws {
             let (tokens, json) = try client.call("GET", "/v1/nodes/tokens", as: [NodeTokenRow].self)
-            client.print(json: json, rows: [["ID", "FOR", "FORCE", "EXPIRES", "CREATED BY"]] + tokens.map {
-                [$0.id, $0.scope, $0.force ? "yes" : "no", Date(timeIntervalSince1970: $0.expiresAt).formatted(.iso8601), $0.createdBy]
-            })
+            client.print(
+                json: json,
+                rows: [["ID", "FOR", "FORCE", "EXPIRES", "CREATED BY"]]
+                    + tokens.map {
+                        [$0.id, $0.scope, $0.force ? "yes" : "no", Date(timeIntervalSince1970: $0.expiresAt).formatted(.iso8601), $0.createdBy]
+                    })
         }
     }
 

@@ -15,10 +15,15 @@ struct NodesCommand: ParsableCommand {
 
         func run() throws {
             let (nodes, json) = try client.call("GET", "/v1/nodes", as: [NodeRow].self)
-            client.print(json: json, rows: [["SERIAL", "STATE", "LAST HEARTBEAT", "AGENT", "CERTIFICATE EXPIRES"]] + nodes.map {
-                [$0.serial, $0.state, $0.lastHeartbeat.map(Self.ago) ?? "-", $0.agentVersion ?? "-",
-                 $0.certificateNotAfter.map { Date(timeIntervalSince1970: $0).formatted(.iso8601) } ?? "-"]
-            })
+            client.print(
+                json: json,
+                rows: [["SERIAL", "STATE", "LAST HEARTBEAT", "AGENT", "CERTIFICATE EXPIRES"]]
+                    + nodes.map {
+                        [
+                            $0.serial, $0.state, $0.lastHeartbeat.map(Self.ago) ?? "-", $0.agentVersion ?? "-",
+                            $0.certificateNotAfter.map { Date(timeIntervalSince1970: $0).formatted(.iso8601) } ?? "-",
+                        ]
+                    })
         }
 
         static func ago(_ unixSeconds: Double) -> String {

@@ -40,8 +40,9 @@ struct TemplatesCommand: ParsableCommand {
             } catch {
                 throw AdminClient.Failure(description: "cannot read \(file): \(error.localizedDescription)")
             }
-            let (info, json) = try client.call("PUT", "/v1/templates/\(role.queryEscaped)",
-                                               body: TemplateBody(version: version, template: text), as: TemplateView.self)
+            let (info, json) = try client.call(
+                "PUT", "/v1/templates/\(role.queryEscaped)",
+                body: TemplateBody(version: version, template: text), as: TemplateView.self)
             client.print(json: json, rows: TemplateView.header + [info.row])
         }
     }
@@ -81,8 +82,9 @@ struct TemplatesCommand: ParsableCommand {
         @Argument var version: String
 
         func run() throws {
-            let (_, json) = try client.call("DELETE", "/v1/templates/\(role.queryEscaped)?version=\(version.queryEscaped)",
-                                            as: [String: String].self)
+            let (_, json) = try client.call(
+                "DELETE", "/v1/templates/\(role.queryEscaped)?version=\(version.queryEscaped)",
+                as: [String: String].self)
             client.print(json: json, rows: [["ROLE", "DELETED"], [role, version]])
         }
     }

@@ -33,9 +33,12 @@ struct TokenCommand: ParsableCommand {
 
         func run() throws {
             let (tokens, json) = try client.call("GET", "/v1/tokens", as: [TokenView].self)
-            client.print(json: json, rows: [["ID", "NAME", "EXPIRES"]] + tokens.map {
-                [$0.id, $0.name, Date(timeIntervalSince1970: $0.expiresAt).formatted(.iso8601)]
-            })
+            client.print(
+                json: json,
+                rows: [["ID", "NAME", "EXPIRES"]]
+                    + tokens.map {
+                        [$0.id, $0.name, Date(timeIntervalSince1970: $0.expiresAt).formatted(.iso8601)]
+                    })
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Streams files as one upload request body (`PUT` with the files' bytes one after another),
@@ -111,7 +112,10 @@ struct Progress {
         let width = 30
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        FileHandle.standardError.write(Data("\r\(label.padding(toLength: 7, withPad: " ", startingAt: 0)) [\(bar)] \(Int(fraction * 100))% \(Self.mib(done))/\(Self.mib(total)) MiB \(rate) MiB/s ".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "\r\(label.padding(toLength: 7, withPad: " ", startingAt: 0)) [\(bar)] \(Int(fraction * 100))% \(Self.mib(done))/\(Self.mib(total)) MiB \(rate) MiB/s "
+                    .utf8))
     }
 
     var rate: String {

@@ -1,8 +1,8 @@
 import Foundation
 import KibanCA
+import KibanTestSupport
 import Testing
 import X509
-import KibanTestSupport
 
 /// Runs `openssl` (a verifier we did not write) and returns its exit status and output.
 func openssl(_ args: [String]) throws -> (status: Int32, output: String) {
@@ -29,8 +29,9 @@ struct CertificateAuthorityTests {
         return path
     }
 
-    @Test("A member certificate from a CSR passes openssl verify as server and client, by IP and name",
-          .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/openssl")))
+    @Test(
+        "A member certificate from a CSR passes openssl verify as server and client, by IP and name",
+        .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/openssl")))
     func opensslVerifies() throws {
         let dir = URL(fileURLWithPath: try temporaryDirectory("kiban-ca"))
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -39,9 +40,11 @@ struct CertificateAuthorityTests {
         let cert = try ca.sign(csr, as: member, now: now)
         let caPath = try write(ca.certificatePEM, "ca.pem", in: dir)
         let certPath = try write(try cert.serializeAsPEM().pemString, "member.pem", in: dir)
-        for extra in [["-purpose", "sslserver", "-verify_ip", "127.0.0.1"],
-                      ["-purpose", "sslclient"],
-                      ["-purpose", "sslserver", "-verify_hostname", "boot-2"]] {
+        for extra in [
+            ["-purpose", "sslserver", "-verify_ip", "127.0.0.1"],
+            ["-purpose", "sslclient"],
+            ["-purpose", "sslserver", "-verify_hostname", "boot-2"],
+        ] {
             let r = try openssl(["verify", "-x509_strict", "-CAfile", caPath] + extra + [certPath])
             #expect(r.status == 0, "openssl verify \(extra): \(r.output)")
         }
@@ -49,8 +52,9 @@ struct CertificateAuthorityTests {
         #expect(wrongIP.status != 0)
     }
 
-    @Test("A certificate issued by another cluster's CA fails openssl verify",
-          .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/openssl")))
+    @Test(
+        "A certificate issued by another cluster's CA fails openssl verify",
+        .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/openssl")))
     func otherCARejected() throws {
         let dir = URL(fileURLWithPath: try temporaryDirectory("kiban-ca"))
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -85,14 +89,16 @@ struct CertificateAuthorityTests {
         }
     }
 
-    @Test("A request that is not a CSR is refused", arguments: ["", "garbage", "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"])
+    @Test(
+        "A request that is not a CSR is refused", arguments: ["", "garbage", "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"])
     func badRequest(pem: String) throws {
         let ca = try CertificateAuthority.create(clusterID: "c1", now: now)
         #expect(throws: CAError.self) { _ = try ca.sign(pem, as: member, now: now) }
     }
 
-    @Test("The fingerprint is the SHA-256 of the DER certificate, as openssl computes it",
-          .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/openssl")))
+    @Test(
+        "The fingerprint is the SHA-256 of the DER certificate, as openssl computes it",
+        .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/openssl")))
     func fingerprintMatchesOpenSSL() throws {
         let dir = URL(fileURLWithPath: try temporaryDirectory("kiban-ca"))
         defer { try? FileManager.default.removeItem(at: dir) }

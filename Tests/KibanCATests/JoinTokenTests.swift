@@ -7,8 +7,9 @@ struct JoinTokenTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     private func token(ttl: TimeInterval = 3600) -> JoinToken {
-        JoinToken.create(clusterID: "c-123", name: "boot-2", addresses: ["10.0.0.1:10090", "10.0.0.2:10090"],
-                         caFingerprint: "sha256:" + String(repeating: "ab", count: 32), ttl: ttl, now: now)
+        JoinToken.create(
+            clusterID: "c-123", name: "boot-2", addresses: ["10.0.0.1:10090", "10.0.0.2:10090"],
+            caFingerprint: "sha256:" + String(repeating: "ab", count: 32), ttl: ttl, now: now)
     }
 
     @Test("A token survives its printed form")
@@ -28,7 +29,8 @@ struct JoinTokenTests {
 
     @Test("Another token's secret is refused")
     func wrongSecret() {
-        let t = token(), other = token()
+        let t = token()
+        let other = token()
         #expect(t.secret != other.secret)
         do {
             try JoinToken.verify(secret: other.secret, storedHash: t.secretHash, expiresAt: t.expiresAt, now: now)
@@ -49,10 +51,12 @@ struct JoinTokenTests {
         }
     }
 
-    @Test("Malformed tokens get a clear error", arguments: [
-        "", "hello", "kiban1.", "kiban1.!!!", "kiban1.e30", // {} : fields missing
-        "kiban2.e30", "kiban1." + Data("{\"cluster\":\"c\"}".utf8).base64EncodedString(),
-    ])
+    @Test(
+        "Malformed tokens get a clear error",
+        arguments: [
+            "", "hello", "kiban1.", "kiban1.!!!", "kiban1.e30",  // {} : fields missing
+            "kiban2.e30", "kiban1." + Data("{\"cluster\":\"c\"}".utf8).base64EncodedString(),
+        ])
     func malformed(text: String) {
         do {
             _ = try JoinToken(encoded: text)

@@ -1,8 +1,9 @@
 import Foundation
-@testable import KibanCA
+import KibanTestSupport
 import Testing
 import X509
-import KibanTestSupport
+
+@testable import KibanCA
 
 @Suite("Sealed keys, pinned CAs, member identities and renewal")
 struct TrustTests {
@@ -47,13 +48,16 @@ struct TrustTests {
     func pinning() throws {
         let real = try CertificateAuthority.create(clusterID: "c1", now: now)
         let attacker = try CertificateAuthority.create(clusterID: "evil", now: now)
-        let token = JoinToken.create(clusterID: "c1", name: "boot-2", addresses: ["127.0.0.1:1"],
-                                     caFingerprint: real.fingerprint, ttl: 600, now: now)
+        let token = JoinToken.create(
+            clusterID: "c1", name: "boot-2", addresses: ["127.0.0.1:1"],
+            caFingerprint: real.fingerprint, ttl: 600, now: now)
         let pinned = try token.pinCA(presentedPEM: real.certificatePEM)
         #expect(pinned.fingerprint == real.fingerprint)
         #expect(pinned.pem == real.certificatePEM)
-        for bundle in [real.certificatePEM + "\n" + attacker.certificatePEM, attacker.certificatePEM + "\n" + real.certificatePEM,
-                       real.certificatePEM + "\n" + real.certificatePEM, attacker.certificatePEM, ""] {
+        for bundle in [
+            real.certificatePEM + "\n" + attacker.certificatePEM, attacker.certificatePEM + "\n" + real.certificatePEM,
+            real.certificatePEM + "\n" + real.certificatePEM, attacker.certificatePEM, "",
+        ] {
             #expect(throws: CAError.self) { _ = try token.pinCA(presentedPEM: bundle) }
         }
     }
@@ -81,9 +85,12 @@ struct TrustTests {
         }
     }
 
-    @Test("URI SANs of other shapes name no member", arguments: [
-        "spiffe://kiban-c1/member/", "spiffe://kiban-/member/1", "spiffe://other/member/1",
-        "spiffe://kiban-c1/node/1", "spiffe://kiban-c1/member/1/x", "spiffe://kiban-c1/member/zz"])
+    @Test(
+        "URI SANs of other shapes name no member",
+        arguments: [
+            "spiffe://kiban-c1/member/", "spiffe://kiban-/member/1", "spiffe://other/member/1",
+            "spiffe://kiban-c1/node/1", "spiffe://kiban-c1/member/1/x", "spiffe://kiban-c1/member/zz",
+        ])
     func badURIs(uri: String) {
         #expect(MemberCertificate.parse(uri: uri) == nil)
     }

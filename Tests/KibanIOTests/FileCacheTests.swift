@@ -1,6 +1,7 @@
 import Foundation
-@testable import KibanIO
 import Testing
+
+@testable import KibanIO
 
 /// The per-ring cache of small files.
 @Suite("Small-file cache")
@@ -27,8 +28,12 @@ struct FileCacheTests {
         #expect(entry.getResponse.starts(with: entry.headResponse))
     }
 
-    @Test("Dates are IMF-fixdate in GMT", arguments: [(0, "Thu, 01 Jan 1970 00:00:00 GMT"),
-                                                      (784_111_777, "Sun, 06 Nov 1994 08:49:37 GMT")])
+    @Test(
+        "Dates are IMF-fixdate in GMT",
+        arguments: [
+            (0, "Thu, 01 Jan 1970 00:00:00 GMT"),
+            (784_111_777, "Sun, 06 Nov 1994 08:49:37 GMT"),
+        ])
     func dates(seconds: Int, text: String) {
         #expect(HTTPDate.format(seconds) == text)
     }
@@ -44,8 +49,9 @@ struct FileCacheTests {
         #expect(cache.lookup("/d", now: 2_000_000) != nil)
     }
 
-    @Test("Served files: cached within the lifetime, read afresh when the cache is off", needsIOUring,
-          .enabled(if: haveCommand("curl"), "curl is not installed"), arguments: [3_600_000, 0])
+    @Test(
+        "Served files: cached within the lifetime, read afresh when the cache is off", needsIOUring,
+        .enabled(if: haveCommand("curl"), "curl is not installed"), arguments: [3_600_000, 0])
     func replacedFile(lifetimeMilliseconds: Int) async throws {
         let server = try TestServer(fileCacheMilliseconds: lifetimeMilliseconds)
         let url = server.url("/files/boot.ipxe")

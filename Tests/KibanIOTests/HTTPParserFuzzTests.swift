@@ -1,7 +1,8 @@
 import Foundation
-@testable import KibanIO
-import Testing
 import KibanTestSupport
+import Testing
+
+@testable import KibanIO
 
 /// Feeds the request parser random and mutated inputs for a bounded time
 /// (`KIBAN_FUZZ_SECONDS`, default 20; `KIBAN_FUZZ_SEED` replays a run) and checks that it
@@ -73,7 +74,9 @@ struct HTTPParserFuzzTests {
         var bytes = seed
         for _ in 0...(random.next() % 8) {
             let position = bytes.isEmpty ? 0 : Int(random.next() % UInt64(bytes.count))
-            let byte = random.next() % 2 == 0 ? interesting[Int(random.next() % UInt64(interesting.count))]
+            let byte =
+                random.next() % 2 == 0
+                ? interesting[Int(random.next() % UInt64(interesting.count))]
                 : UInt8(truncatingIfNeeded: random.next())
             switch random.next() % 5 {
             case 0 where !bytes.isEmpty: bytes[position] = byte
@@ -83,8 +86,9 @@ struct HTTPParserFuzzTests {
                 let end = min(bytes.count, position + Int(random.next() % 64))
                 bytes.insert(contentsOf: bytes[position..<end], at: position)
             default:
-                bytes.insert(contentsOf: (0..<(random.next() % 16)).map { _ in UInt8(truncatingIfNeeded: random.next()) },
-                             at: position)
+                bytes.insert(
+                    contentsOf: (0..<(random.next() % 16)).map { _ in UInt8(truncatingIfNeeded: random.next()) },
+                    at: position)
             }
         }
         return bytes

@@ -36,8 +36,9 @@ struct HTTPServerCurlTests {
         #expect(result.stdout.count < 400)
     }
 
-    @Test("A 5 MiB file arrives intact (SHA-256 matches) with either file send strategy",
-          arguments: [FileSendStrategy.registeredBuffers, .splice])
+    @Test(
+        "A 5 MiB file arrives intact (SHA-256 matches) with either file send strategy",
+        arguments: [FileSendStrategy.registeredBuffers, .splice])
     func largeFile(strategy: FileSendStrategy) async throws {
         let server = try TestServer(fileSend: strategy)
         let result = try await run(["sh", "-c", "curl -s --max-time 20 \(server.url("/files/large.bin")) | sha256sum"])

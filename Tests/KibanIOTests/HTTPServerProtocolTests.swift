@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KibanIO
 
 /// Protocol edge cases over raw sockets (a Python client), where curl would fix the request up.
@@ -12,7 +13,8 @@ struct HTTPServerProtocolTests {
     @Test("Pipelined requests are answered in order on one connection")
     func pipelining() async throws {
         let server = try TestServer()
-        let requests = Self.request("/files/boot.ipxe") + Self.request("/files/missing") + Self.request("/ipxe/A")
+        let requests =
+            Self.request("/files/boot.ipxe") + Self.request("/files/missing") + Self.request("/ipxe/A")
             + Self.request("/files/large.bin", "Range: bytes=0-9\r\n") + Self.request("/ipxe/B", "Connection: close\r\n")
         let result = try await rawExchange(port: server.port, request: requests)
         #expect(result.status == 0, "the server should close after Connection: close")
@@ -29,7 +31,8 @@ struct HTTPServerProtocolTests {
     @Test("HEAD, conditional and ranged requests behave alike for dynamic routes, HTTP/1.0 closes by default")
     func dynamicAndVersions() async throws {
         let server = try TestServer()
-        let requests = Array("HEAD /ipxe/h HTTP/1.1\r\nHost: t\r\n\r\n".utf8)
+        let requests =
+            Array("HEAD /ipxe/h HTTP/1.1\r\nHost: t\r\n\r\n".utf8)
             + Self.request("/ipxe/h", "If-None-Match: \"script-v1\"\r\n")
             + Self.request("/ipxe/h", "Range: bytes=0-5\r\n")
             + Self.request("/ipxe/h", "Range: bytes=0-5\r\nIf-Range: \"other\"\r\n")
@@ -50,29 +53,32 @@ struct HTTPServerProtocolTests {
     func keepAlive() async throws {
         let server = try TestServer()
         let script = """
-        import http.client, sys
-        c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=60)
-        ports = set()
-        for path in ["/files/boot.ipxe", "/ipxe/x", "/files/missing", "/files/large.bin"]:
-            c.request("GET", path)
-            r = c.getresponse()
-            body = r.read()
-            ports.add(c.sock.getsockname()[1])
-            print(r.status, len(body))
-        print("connections", len(ports))
-        """
+            import http.client, sys
+            c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=60)
+            ports = set()
+            for path in ["/files/boot.ipxe", "/ipxe/x", "/files/missing", "/files/large.bin"]:
+                c.request("GET", path)
+                r = c.getresponse()
+                body = r.read()
+                ports.add(c.sock.getsockname()[1])
+                print(r.status, len(body))
+            print("connections", len(ports))
+            """
         let result = try await run(["python3", "-c", script, "\(server.port)"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.text.split(separator: "\n") == [
-            "200 \(TestServer.script.utf8.count)", "200 \("#!ipxe\necho serial x\n".utf8.count)", "404 14", "200 \(5 << 20)", "connections 1",
-        ])
+        #expect(
+            result.text.split(separator: "\n") == [
+                "200 \(TestServer.script.utf8.count)", "200 \("#!ipxe\necho serial x\n".utf8.count)", "404 14", "200 \(5 << 20)", "connections 1",
+            ])
     }
 
-    @Test("Path traversal attempts never leave the served directory", arguments: [
-        "/files/../etc/passwd", "/files/%2e%2e/%2e%2e/etc/passwd", "/files/%2E%2E/etc/passwd",
-        "/files/sub/..%2f..%2fetc/passwd", "/files/..%5c..%5cetc/passwd", "/../../../../etc/passwd",
-        "/files/%00", "/files/%zz",
-    ])
+    @Test(
+        "Path traversal attempts never leave the served directory",
+        arguments: [
+            "/files/../etc/passwd", "/files/%2e%2e/%2e%2e/etc/passwd", "/files/%2E%2E/etc/passwd",
+            "/files/sub/..%2f..%2fetc/passwd", "/files/..%5c..%5cetc/passwd", "/../../../../etc/passwd",
+            "/files/%00", "/files/%zz",
+        ])
     func traversal(target: String) async throws {
         let server = try TestServer()
         let result = try await rawExchange(port: server.port, request: Self.request(target, "Connection: close\r\n"))
@@ -81,14 +87,16 @@ struct HTTPServerProtocolTests {
         #expect(!result.text.contains("root:"))
     }
 
-    @Test("Malformed requests are 400, over-long lines 414, over-large heads 431, bodies 413", arguments: [
-        ("GARBAGE\r\n\r\n", 400), ("GET /files/boot.ipxe HTTP/1.1\r\n\r\n", 400),
-        ("GET /x HTTP/1.1\r\nHost: a\r\nBad Header: 1\r\n\r\n", 400),
-        ("GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\nHost: a\r\n\r\n", 414),
-        ("GET / HTTP/1.1\r\nHost: a\r\n" + String(repeating: "X-Filler: 0123456789abcdef\r\n", count: 700) + "\r\n", 431),
-        ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello", 413),
-        ("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
-    ])
+    @Test(
+        "Malformed requests are 400, over-long lines 414, over-large heads 431, bodies 413",
+        arguments: [
+            ("GARBAGE\r\n\r\n", 400), ("GET /files/boot.ipxe HTTP/1.1\r\n\r\n", 400),
+            ("GET /x HTTP/1.1\r\nHost: a\r\nBad Header: 1\r\n\r\n", 400),
+            ("GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\nHost: a\r\n\r\n", 414),
+            ("GET / HTTP/1.1\r\nHost: a\r\n" + String(repeating: "X-Filler: 0123456789abcdef\r\n", count: 700) + "\r\n", 431),
+            ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello", 413),
+            ("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
+        ])
     func rejected(request: String, status: Int) async throws {
         let server = try TestServer()
         let result = try await rawExchange(port: server.port, request: Array(request.utf8))
@@ -100,10 +108,12 @@ struct HTTPServerProtocolTests {
     func slowloris(trickleMilliseconds: Int) async throws {
         let server = try TestServer(\.headerTimeoutMilliseconds, 300)
         // Trickling one byte per 40 ms keeps the connection busy for far longer than the timeout.
-        let partial = Array("GET /files/boot.ipxe HTTP/1.1\r\nHost: test\r\nX-Slow: ".utf8)
+        let partial =
+            Array("GET /files/boot.ipxe HTTP/1.1\r\nHost: test\r\nX-Slow: ".utf8)
             + [UInt8](repeating: UInt8(ascii: "a"), count: 400)
-        let result = try await rawExchange(port: server.port, request: partial, deadlineSeconds: 10,
-                                     trickleMilliseconds: trickleMilliseconds)
+        let result = try await rawExchange(
+            port: server.port, request: partial, deadlineSeconds: 10,
+            trickleMilliseconds: trickleMilliseconds)
         #expect(result.status == 0, "the server should have closed the connection within 10 s")
         #expect(splitResponses(result.stdout).first?.status == 408)
     }
@@ -120,13 +130,13 @@ struct HTTPServerProtocolTests {
     func connectionLimit() async throws {
         let server = try TestServer(\.connectionsPerRing, 1)
         let script = """
-        import socket, sys, time
-        port = int(sys.argv[1])
-        first = socket.create_connection(("127.0.0.1", port)); first.settimeout(60)
-        first.sendall(b"GET /ipxe/a HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n"); first.recv(4096)
-        second = socket.create_connection(("127.0.0.1", port)); second.settimeout(60)
-        print(second.recv(4096).split(b"\\r\\n")[0].decode())
-        """
+            import socket, sys, time
+            port = int(sys.argv[1])
+            first = socket.create_connection(("127.0.0.1", port)); first.settimeout(60)
+            first.sendall(b"GET /ipxe/a HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n"); first.recv(4096)
+            second = socket.create_connection(("127.0.0.1", port)); second.settimeout(60)
+            print(second.recv(4096).split(b"\\r\\n")[0].decode())
+            """
         let result = try await run(["python3", "-c", script, "\(server.port)"])
         #expect(result.text == "HTTP/1.1 503 Service Unavailable\n", "\(result.stderr)")
         #expect(server.http.counters.openConnections <= 1)

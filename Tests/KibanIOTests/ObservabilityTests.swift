@@ -1,12 +1,14 @@
 import Foundation
-@testable import KibanIO
 import Logging
 import Synchronization
 import Testing
 
+@testable import KibanIO
+
 /// Counters, the sampled access log, and the send-stall timeout, observed from outside.
-@Suite("HTTP counters, access log and stalls", needsIOUring,
-       .enabled(if: haveCommand("python3"), "python3 is not installed"))
+@Suite(
+    "HTTP counters, access log and stalls", needsIOUring,
+    .enabled(if: haveCommand("python3"), "python3 is not installed"))
 struct ObservabilityTests {
     @Test("Every request is counted and either logged or counted as skipped by the access-log sampler")
     func countersAndAccessLog() async throws {
@@ -16,17 +18,18 @@ struct ObservabilityTests {
         var router = HTTPRouter()
         router.get("/x") { _ in .text("x") }
         let http = HTTPServer(router: router, accessLogLinesPerSecond: 5, rings: 1, logger: logger)
-        let runtime = try IORuntime.start(configuration: IOConfiguration(rings: 1),
-                                          tcp: [http.service(at: .loopback(port: 0))], logger: logger)
+        let runtime = try IORuntime.start(
+            configuration: IOConfiguration(rings: 1),
+            tcp: [http.service(at: .loopback(port: 0))], logger: logger)
         defer { runtime.shutdown() }
         let script = """
-        import http.client, sys
-        c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=60)
-        for _ in range(50):
-            c.request("GET", "/x"); c.getresponse().read()
-        c.request("GET", "/missing"); c.getresponse().read()
-        c.close()
-        """
+            import http.client, sys
+            c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=60)
+            for _ in range(50):
+                c.request("GET", "/x"); c.getresponse().read()
+            c.request("GET", "/missing"); c.getresponse().read()
+            c.close()
+            """
         let result = try await run(["python3", "-c", script, "\(runtime.tcpEndpoints[0].port)"])
         #expect(result.status == 0, "\(result.stderr)")
         let counters = http.counters
@@ -45,14 +48,14 @@ struct ObservabilityTests {
         // The client asks for 5 MiB, reads nothing, and holds the socket until the server resets
         // it (its TCP state leaves ESTABLISHED) or 90 s pass, longer than the 60 s allowed below (bounds for a loaded machine).
         let script = """
-        import socket, sys, time
-        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        s.sendall(b"GET /files/large.bin HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n")
-        end = time.monotonic() + float(sys.argv[2])
-        while time.monotonic() < end and s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0] == 1:
-            time.sleep(0.05)
-        """
+            import socket, sys, time
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(b"GET /files/large.bin HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n")
+            end = time.monotonic() + float(sys.argv[2])
+            while time.monotonic() < end and s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0] == 1:
+                time.sleep(0.05)
+            """
         async let client = run(["python3", "-c", script, "\(server.port)", "90"])
         let deadline = Date().addingTimeInterval(60)
         while server.http.counters.requests == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }

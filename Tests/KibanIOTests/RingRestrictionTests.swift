@@ -1,7 +1,8 @@
 import CUring
 import Glibc
-@testable import KibanIO
 import Testing
+
+@testable import KibanIO
 
 /// The ring is limited to the operations Kiban submits (`IORING_REGISTER_RESTRICTIONS`).
 @Suite("io_uring restrictions")
@@ -26,7 +27,11 @@ struct RingRestrictionTests {
         #expect(opened == -EACCES)
         // A flag outside the list is refused even on an allowed opcode.
         var spec = __kernel_timespec(tv_sec: 0, tv_nsec: 1_000_000)
-        #expect(submit(ring) { io_uring_prep_timeout($0, &spec, 0, 0); $0.pointee.flags |= CU_IOSQE_ASYNC } == -EACCES)
+        #expect(
+            submit(ring) {
+                io_uring_prep_timeout($0, &spec, 0, 0)
+                $0.pointee.flags |= CU_IOSQE_ASYNC
+            } == -EACCES)
         // What Kiban uses still works: a 1 ms timeout expires.
         #expect(submit(ring) { io_uring_prep_timeout($0, &spec, 0, 0) } == -ETIME)
         ring.exit()

@@ -1,6 +1,7 @@
 import Glibc
-@testable import KibanIO
 import Testing
+
+@testable import KibanIO
 
 /// `UDPService.receiveBufferBytes` sets the socket's receive buffer, past `net.core.rmem_max`
 /// when the process may (root).

@@ -1,8 +1,9 @@
 import Foundation
-@testable import KibanIO
 import Logging
 import Synchronization
 import Testing
+
+@testable import KibanIO
 
 /// UDP serving: replies leave from the address the request arrived on (IP_PKTINFO), both when
 /// the handler answers at once and when it answers later from a task.
@@ -11,21 +12,22 @@ struct UDPTests {
     /// Sends `payload` from 127.0.0.1 to `address:port` and prints the reply's source and bytes.
     static func exchange(address: String, port: UInt16, payload: String) async throws -> RunResult {
         let script = """
-        import socket, sys
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("127.0.0.1", 0)); s.settimeout(60)
-        s.sendto(sys.argv[3].encode(), (sys.argv[1], int(sys.argv[2])))
-        data, source = s.recvfrom(65536)
-        print(source[0], source[1], data.decode())
-        """
+            import socket, sys
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("127.0.0.1", 0)); s.settimeout(60)
+            s.sendto(sys.argv[3].encode(), (sys.argv[1], int(sys.argv[2])))
+            data, source = s.recvfrom(65536)
+            print(source[0], source[1], data.decode())
+            """
         return try await run(["python3", "-c", script, address, "\(port)", payload])
     }
 
     static func start(_ handler: @escaping DatagramHandler) throws -> IORuntime {
         var logger = Logger(label: "kiban.io.test")
         logger.logLevel = .warning
-        return try IORuntime.start(configuration: IOConfiguration(rings: 1),
-                                   udp: [UDPService(endpoint: .any(port: 0), handler: handler)], logger: logger)
+        return try IORuntime.start(
+            configuration: IOConfiguration(rings: 1),
+            udp: [UDPService(endpoint: .any(port: 0), handler: handler)], logger: logger)
     }
 
     @Test("A reply leaves from the local address the request was sent to (127.0.0.2, not 127.0.0.1)")

@@ -9,7 +9,8 @@ struct InventoryAuditMigrationTests {
     func migrate() async throws {
         let (cluster, inventory) = try await exampleInventory()
         let store = inventory.store
-        let record = #"{"action":"set-state","category":"machines","detail":"healthy","instance":"a1","rev":0,"ts":"2027-01-15T08:00:00Z","user":"uid=0(root) gid=0(root)"}"#
+        let record =
+            #"{"action":"set-state","category":"machines","detail":"healthy","instance":"a1","rev":0,"ts":"2027-01-15T08:00:00Z","user":"uid=0(root) gid=0(root)"}"#
         _ = try await store.put(Array("inventory/audit/20270115/00000000000000a0/machines/a1/set-state".utf8), Array(record.utf8))
         _ = try await store.put(Array("inventory/audit/20270115/00000000000000a1/machines/a2/remove".utf8), Array("not json".utf8))
         _ = try await store.put(Array("inventory/audit-retention".utf8), Array("7200".utf8))

@@ -40,7 +40,8 @@ struct CacheTests {
     @Test("A query after changes made through another member sees them, not what it decoded before")
     func notStale() async throws {
         let cluster = try await StoreCluster(members: 3)
-        let reader = cluster.inventory(0), writer = cluster.inventory(1)
+        let reader = cluster.inventory(0)
+        let writer = cluster.inventory(1)
         try await writer.setIPAM(try exampleIPAM(), user: "alice", now: t0)
         try await writer.importMachines([reg("a", rack: 0), reg("b", rack: 0)], user: "alice", now: t0)
         #expect(try await reader.machines().map(\.state) == [.uninitialized, .uninitialized])

@@ -1,17 +1,19 @@
 import Foundation
 import KibanInventory
-import Testing
 import KibanTestSupport
+import Testing
 
 /// Every decoder the admin API runs on outside bytes, fed mutated documents for a bounded time:
 /// none may trap, and each failure is an `invalidInput` error, never another kind.
 @Suite("Inventory parsers under mutated input")
 struct FormatFuzzTests {
-    static let machinesJSON = Array("""
+    static let machinesJSON = Array(
+        """
         [{"serial": "1234abcd", "labels": {"product": "R630"}, "rack": 1, "role": "boot", "bmc": {"type": "iDRAC-9"}},
          {"serial": "2345bcde", "rack": 1, "role": "cs", "bmc": {"type": "IPMI-2.0"}, "retire-date": "2030-01-01T00:00:00Z"}]
         """.utf8)
-    static let machinesYAML = Array("""
+    static let machinesYAML = Array(
+        """
         - serial: 1234abcd
           labels: {product: R630}
           rack: 1
@@ -70,8 +72,10 @@ struct FormatFuzzTests {
 
     @Test("Mutated query parameters and times are read or refused as invalid input")
     func queriesAndTimes() {
-        let seeds = ["rack=1,2", "labels=product=R630,zone=a", "without-state=retired", "ipv4=10.69.0.197",
-                     "20261126", "2026-11-26T19:40:00Z", "2026-11-26T19:40:00.5+09:00", "90d", "36h", "600s"].map { Array($0.utf8) }
+        let seeds = [
+            "rack=1,2", "labels=product=R630,zone=a", "without-state=retired", "ipv4=10.69.0.197",
+            "20261126", "2026-11-26T19:40:00Z", "2026-11-26T19:40:00.5+09:00", "90d", "36h", "600s",
+        ].map { Array($0.utf8) }
         let runs = Self.fuzz(seeds) { bytes in
             let text = String(decoding: bytes, as: UTF8.self)
             let (name, value) = text.firstIndex(of: "=").map { (String(text[..<$0]), String(text[text.index(after: $0)...])) } ?? (text, "")

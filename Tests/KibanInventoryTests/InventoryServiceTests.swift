@@ -10,13 +10,13 @@ struct InventoryServiceTests {
     func workedExample() async throws {
         let (cluster, inventory) = try await exampleInventory()
         let file = """
-        [
-          { "serial": "boot1", "rack": 1, "role": "boot", "bmc": { "type": "iDRAC-9" } },
-          { "serial": "cs1a", "rack": 1, "role": "cs", "bmc": { "type": "IPMI-2.0" } },
-          { "serial": "cs1b", "labels": {"product": "R630"}, "rack": 1, "role": "cs", "bmc": { "type": "IPMI-2.0" } },
-          { "serial": "cs0a", "rack": 0, "role": "cs", "bmc": { "type": "IPMI-2.0" }, "retire-date": "2030-01-01T00:00:00Z" }
-        ]
-        """
+            [
+              { "serial": "boot1", "rack": 1, "role": "boot", "bmc": { "type": "iDRAC-9" } },
+              { "serial": "cs1a", "rack": 1, "role": "cs", "bmc": { "type": "IPMI-2.0" } },
+              { "serial": "cs1b", "labels": {"product": "R630"}, "rack": 1, "role": "cs", "bmc": { "type": "IPMI-2.0" } },
+              { "serial": "cs0a", "rack": 0, "role": "cs", "bmc": { "type": "IPMI-2.0" }, "retire-date": "2030-01-01T00:00:00Z" }
+            ]
+            """
         try await inventory.importMachines(try InventoryFormat.registrations(from: Array(file.utf8)), user: "alice", now: t0)
         let m = try #require(try await inventory.machine("cs1b"))
         #expect(m.indexInRack == 5)
@@ -38,9 +38,12 @@ struct InventoryServiceTests {
         try await inventory.importMachines([reg("taken", rack: 2)], user: "alice", now: t0)
         let before = try await inventory.auditLog(since: t0, until: t0 + 1)
         let error = await #expect(throws: InventoryError.self) {
-            try await inventory.importMachines([reg("fine", rack: 2), reg("taken", rack: 2), reg("bad serial", rack: 2),
-                                                reg("b1", rack: 2, role: "boot"), reg("b2", rack: 2, role: "boot")],
-                                               user: "alice", now: t0)
+            try await inventory.importMachines(
+                [
+                    reg("fine", rack: 2), reg("taken", rack: 2), reg("bad serial", rack: 2),
+                    reg("b1", rack: 2, role: "boot"), reg("b2", rack: 2, role: "boot"),
+                ],
+                user: "alice", now: t0)
         }
         #expect(error?.code == .invalidMachine)
         #expect(error?.problems.count == 3)

@@ -21,8 +21,9 @@ struct LifecycleServiceTests {
     }
 
     // Serialized: seven clusters at once would only crowd the machine other suites share.
-    @Test("Every pair of states is allowed or refused exactly as the transition table says",
-          .serialized, arguments: MachineState.allCases)
+    @Test(
+        "Every pair of states is allowed or refused exactly as the transition table says",
+        .serialized, arguments: MachineState.allCases)
     func transitionTable(from: MachineState) async throws {
         let (cluster, inventory) = try await exampleInventory()
         let serials = MachineState.allCases.map { "\(from)-\($0)" }

@@ -8,12 +8,13 @@ struct QueryTests {
     @Test("Values are ORed, labels ANDed, without- excludes, and the store narrows by rack and state")
     func semantics() async throws {
         let (cluster, inventory) = try await exampleInventory()
-        try await inventory.importMachines([
-            reg("a", rack: 0, labels: ["product": "R630", "zone": "z1"]),
-            reg("b", rack: 0, role: "ss", labels: ["product": "R640", "zone": "z1"]),
-            reg("c", rack: 1, labels: ["product": "R630", "zone": "z2"]),
-            reg("d", rack: 2, role: "boot"),
-        ], user: "alice", now: t0)
+        try await inventory.importMachines(
+            [
+                reg("a", rack: 0, labels: ["product": "R630", "zone": "z1"]),
+                reg("b", rack: 0, role: "ss", labels: ["product": "R640", "zone": "z1"]),
+                reg("c", rack: 1, labels: ["product": "R630", "zone": "z2"]),
+                reg("d", rack: 2, role: "boot"),
+            ], user: "alice", now: t0)
         try await inventory.setState("c", .healthy, user: "alice", now: t0)
         func q(_ p: [(String, String)]) async throws -> [String] {
             try await inventory.machines(MachineQuery(parameters: p.map { (name: $0.0, value: $0.1) })).map(\.serial)

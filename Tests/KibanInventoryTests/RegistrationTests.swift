@@ -9,11 +9,11 @@ struct RegistrationTests {
     @Test("A sabakan machines file is accepted as it is")
     func sabakanFile() throws {
         let json = """
-        [
-          { "serial": "1234abcd", "labels": {"product": "R630"}, "rack": 1, "role": "boot", "bmc": { "type": "iDRAC-9" } },
-          { "serial": "2345bcde", "rack": 1, "role": "cs", "bmc": { "type": "IPMI-2.0" } }
-        ]
-        """
+            [
+              { "serial": "1234abcd", "labels": {"product": "R630"}, "rack": 1, "role": "boot", "bmc": { "type": "iDRAC-9" } },
+              { "serial": "2345bcde", "rack": 1, "role": "cs", "bmc": { "type": "IPMI-2.0" } }
+            ]
+            """
         let regs = try JSONDecoder().decode([MachineRegistration].self, from: Data(json.utf8))
         let machines = try Registrar.register(regs, existing: [], ipam: try exampleIPAM(), now: now).get()
         #expect(machines.map(\.indexInRack) == [3, 4])
@@ -25,12 +25,16 @@ struct RegistrationTests {
     @Test("Non-boot machines take the lowest free index; boot takes the rack's first")
     func indexes() throws {
         let ipam = try exampleIPAM()
-        let first = try Registrar.register([reg("a", rack: 0), reg("b", rack: 0), reg("c", rack: 0)],
-                                           existing: [], ipam: ipam, now: now).get()
+        let first = try Registrar.register(
+            [reg("a", rack: 0), reg("b", rack: 0), reg("c", rack: 0)],
+            existing: [], ipam: ipam, now: now
+        ).get()
         #expect(first.map(\.indexInRack) == [4, 5, 6])
         let remaining = first.filter { $0.serial != "b" }
-        let second = try Registrar.register([reg("d", rack: 0), reg("boot0", rack: 0, role: "boot")],
-                                            existing: remaining, ipam: ipam, now: now).get()
+        let second = try Registrar.register(
+            [reg("d", rack: 0), reg("boot0", rack: 0, role: "boot")],
+            existing: remaining, ipam: ipam, now: now
+        ).get()
         #expect(second.map(\.indexInRack) == [5, 3])
     }
 
@@ -38,9 +42,12 @@ struct RegistrationTests {
     func allProblemsAtOnce() throws {
         let ipam = try exampleIPAM()
         let existing = try Registrar.register([reg("x", rack: 2, role: "boot")], existing: [], ipam: ipam, now: now).get()
-        let result = Registrar.register([reg("ok", rack: 2), reg("x", rack: 2), reg("", rack: 2),
-                                         reg("b2", rack: 2, role: "boot"), reg("has space", rack: 2)],
-                                        existing: existing, ipam: ipam, now: now)
+        let result = Registrar.register(
+            [
+                reg("ok", rack: 2), reg("x", rack: 2), reg("", rack: 2),
+                reg("b2", rack: 2, role: "boot"), reg("has space", rack: 2),
+            ],
+            existing: existing, ipam: ipam, now: now)
         guard case .failure(let problems) = result else {
             Issue.record("import with errors was accepted")
             return

@@ -42,8 +42,11 @@ struct LinearizabilityCheckerTests {
         #expect(Linearizability.check([maybe, Op(key: "x", input: .read, output: .read(nil), call: 5, ret: 6)]))
         #expect(Linearizability.check([maybe, Op(key: "x", input: .read, output: .read("1"), call: 5, ret: 6)]))
         // But once seen, it cannot be unseen.
-        #expect(!Linearizability.check([maybe, Op(key: "x", input: .read, output: .read("1"), call: 5, ret: 6),
-                                        Op(key: "x", input: .read, output: .read(nil), call: 7, ret: 8)]))
+        #expect(
+            !Linearizability.check([
+                maybe, Op(key: "x", input: .read, output: .read("1"), call: 5, ret: 6),
+                Op(key: "x", input: .read, output: .read(nil), call: 7, ret: 8),
+            ]))
     }
 
     @Test("A long history of overlapping clients is checked, and one lost write in it is caught")

@@ -4,14 +4,20 @@ import Testing
 @Suite("Status page")
 struct StatusPageTests {
     static func page(_ cell: String) -> StatusPage {
-        StatusPage(member: "boot-1", cluster: "c1", health: "healthy", generated: "2026-01-01T00:00:00Z", refreshSeconds: 10,
-                   tables: [StatusPage.Table(id: "machines", caption: "Machines", headers: ["Serial", "Labels"],
-                                             rows: [["s1", cell]], empty: "none")])
+        StatusPage(
+            member: "boot-1", cluster: "c1", health: "healthy", generated: "2026-01-01T00:00:00Z", refreshSeconds: 10,
+            tables: [
+                StatusPage.Table(
+                    id: "machines", caption: "Machines", headers: ["Serial", "Labels"],
+                    rows: [["s1", cell]], empty: "none")
+            ])
     }
 
-    @Test("Text from clients is escaped: a script element in a label stays text", arguments: [
-        "<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "a & b", "it's",
-    ])
+    @Test(
+        "Text from clients is escaped: a script element in a label stays text",
+        arguments: [
+            "<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "a & b", "it's",
+        ])
     func escaping(_ hostile: String) {
         let html = Self.page(hostile).html()
         #expect(!html.contains(hostile))

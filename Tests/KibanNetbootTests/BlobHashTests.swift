@@ -13,9 +13,11 @@ struct BlobHashTests {
         let v = valid
         let almost = String(v.dropLast())
         let cut = String(v.dropLast(2))
-        return [(v, true), ("../../state.db", false), (almost, false), (v + "0", false), (v.uppercased(), false), ("", false),
-                (cut + "/x", false), (cut + "..", false), (almost + "g", false), (almost + "\u{0}", false),
-                ("/" + String(v.dropFirst()), false)]
+        return [
+            (v, true), ("../../state.db", false), (almost, false), (v + "0", false), (v.uppercased(), false), ("", false),
+            (cut + "/x", false), (cut + "..", false), (almost + "g", false), (almost + "\u{0}", false),
+            ("/" + String(v.dropFirst()), false),
+        ]
     }()
 
     @Test("Only 64 lowercase hex digits are a hash", arguments: cases)
@@ -27,7 +29,8 @@ struct BlobHashTests {
 
     @Test("A hand-written image or asset record with a hash that is not one is refused, naming the field")
     func recordCheck() {
-        let bad = #"{"sha256":"../../state.db","size":1}"#, good = #"{"sha256":"\#(Self.valid)","size":1}"#
+        let bad = #"{"sha256":"../../state.db","size":1}"#
+        let good = #"{"sha256":"\#(Self.valid)","size":1}"#
         let image = { (blob: String) in Array(#"{"id":"i","kernel":\#(blob),"initrd":\#(good),"uploaded":0}"#.utf8) }
         let asset = { (blob: String) in Array(#"{"name":"a","blob":\#(blob),"contentType":"text/plain","uploaded":0}"#.utf8) }
         #expect(NetbootKeys.problem(key: "netboot/images/i", value: image(good)) == nil)
@@ -50,17 +53,20 @@ struct BlobHashTests {
         try FileManager.default.createSymbolicLink(atPath: blobs.path(sha256: Self.valid), withDestinationPath: root + "/member.key")
         var snapshot = BootSnapshot()
         let size = UInt64(secret.count)
-        snapshot.assets["traversal"] = AssetRecord(name: "traversal", blob: BlobReference(sha256: "../../member.key", size: size),
-                                                   contentType: "text/plain", uploaded: Date())
+        snapshot.assets["traversal"] = AssetRecord(
+            name: "traversal", blob: BlobReference(sha256: "../../member.key", size: size),
+            contentType: "text/plain", uploaded: Date())
         // The link's own size (what lstat says), so that only the open itself stands in the way.
         let linkSize = UInt64((root + "/member.key").utf8.count)
-        snapshot.assets["link"] = AssetRecord(name: "link", blob: BlobReference(sha256: Self.valid, size: linkSize),
-                                              contentType: "text/plain", uploaded: Date())
+        snapshot.assets["link"] = AssetRecord(
+            name: "link", blob: BlobReference(sha256: Self.valid, size: linkSize),
+            contentType: "text/plain", uploaded: Date())
         let served = try placeBlob(Array("fine\n".utf8), in: blobs)
         snapshot.assets["fine"] = AssetRecord(name: "fine", blob: served, contentType: "text/plain", uploaded: Date())
         let responder = BootResponder(memberName: "m", blobs: blobs, ipxeDirectory: root, defaultBaseURL: "http://127.0.0.1:1")
-        let server = try BootServer.start(responder: responder, httpPort: 0, tftpPort: nil,
-                                          configuration: IOConfiguration(rings: 1), logger: Logger(label: "test"))
+        let server = try BootServer.start(
+            responder: responder, httpPort: 0, tftpPort: nil,
+            configuration: IOConfiguration(rings: 1), logger: Logger(label: "test"))
         defer { server.shutdown() }
         server.update(snapshot)
         let base = "http://127.0.0.1:\(server.httpEndpoint.port)/boot/assets/"

@@ -6,10 +6,12 @@ import Testing
 struct BlobSpaceTests {
     static let disk = BlobSpaceLimits.Disk(totalBytes: 1000 << 20, availableBytes: 300 << 20)
 
-    @Test("The quota counts what is held and what would arrive, and names blob-quota", arguments: [
-        (UInt64(0), UInt64(1000), true), (UInt64(400), UInt64(600), true), (UInt64(400), UInt64(601), false),
-        (UInt64(1001), UInt64(0), false), (UInt64.max, UInt64.max, false),
-    ])
+    @Test(
+        "The quota counts what is held and what would arrive, and names blob-quota",
+        arguments: [
+            (UInt64(0), UInt64(1000), true), (UInt64(400), UInt64(600), true), (UInt64(400), UInt64(601), false),
+            (UInt64(1001), UInt64(0), false), (UInt64.max, UInt64.max, false),
+        ])
     func quota(held: UInt64, incoming: UInt64, allowed: Bool) {
         let limits = BlobSpaceLimits(quotaBytes: 1000, floor: .bytes(0))
         let refusal = limits.refusal(incoming: incoming, blobBytes: held, disk: Self.disk)
@@ -19,13 +21,15 @@ struct BlobSpaceTests {
         }
     }
 
-    @Test("The floor keeps a share or a number of bytes free, and names blob-free-space-floor", arguments: [
-        (BlobSpaceLimits.Floor.percent(10), UInt64(200 << 20), true),   // 300 MiB free - 200 ≥ 100 MiB
-        (.percent(10), UInt64(201 << 20), false),
-        (.percent(30), UInt64(1), false),                               // 300 MiB is the floor itself
-        (.bytes(300 << 20), UInt64(0), true),
-        (.bytes(UInt64.max), UInt64(1), false),
-    ])
+    @Test(
+        "The floor keeps a share or a number of bytes free, and names blob-free-space-floor",
+        arguments: [
+            (BlobSpaceLimits.Floor.percent(10), UInt64(200 << 20), true),  // 300 MiB free - 200 ≥ 100 MiB
+            (.percent(10), UInt64(201 << 20), false),
+            (.percent(30), UInt64(1), false),  // 300 MiB is the floor itself
+            (.bytes(300 << 20), UInt64(0), true),
+            (.bytes(UInt64.max), UInt64(1), false),
+        ])
     func floor(_ floor: BlobSpaceLimits.Floor, incoming: UInt64, allowed: Bool) {
         let refusal = BlobSpaceLimits(quotaBytes: nil, floor: floor).refusal(incoming: incoming, blobBytes: 0, disk: Self.disk)
         #expect((refusal == nil) == allowed)

@@ -15,11 +15,13 @@ struct BlobStoreTests {
         try bytes.withUnsafeBytes { try writer.write($0) }
     }
 
-    @Test("An upload is hashed as it is written (FIPS 180-2 vectors) and appears only once finished", arguments: [
-        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
-    ])
+    @Test(
+        "An upload is hashed as it is written (FIPS 180-2 vectors) and appears only once finished",
+        arguments: [
+            ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+            ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+            ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+        ])
     func upload(text: String, hex: String) throws {
         let blobs = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: blobs.root) }
@@ -90,8 +92,12 @@ struct BlobStoreTests {
         #expect(ImageRetention.expired(images, kept: 1) == ["a", "c", "b"])
     }
 
-    @Test("Names are checked", arguments: [("flatcar-4081.2.0", true), ("", false), (".hidden", false), ("a/b", false),
-                                          ("a b", false), ("ü", false), (String(repeating: "x", count: 129), false), ("A_z-9", true)])
+    @Test(
+        "Names are checked",
+        arguments: [
+            ("flatcar-4081.2.0", true), ("", false), (".hidden", false), ("a/b", false),
+            ("a b", false), ("ü", false), (String(repeating: "x", count: 129), false), ("A_z-9", true),
+        ])
     func names(name: String, ok: Bool) {
         #expect((CatalogName.problem(name) == nil) == ok)
     }

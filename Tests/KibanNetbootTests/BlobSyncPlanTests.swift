@@ -29,24 +29,28 @@ struct BlobSyncPlanTests {
     func grace() {
         let wanted: [String: BlobReference] = [:]
         let presence = [Self.hash("a"): [Self.here("m1")]]
-        let first = BlobSyncPlan.make(member: "m1", wanted: wanted, local: [Self.entry("a")], partials: [], presence: presence,
-                                      now: Self.now, grace: 60, unreferencedSince: [:])
+        let first = BlobSyncPlan.make(
+            member: "m1", wanted: wanted, local: [Self.entry("a")], partials: [], presence: presence,
+            now: Self.now, grace: 60, unreferencedSince: [:])
         #expect(first.collect.isEmpty && first.withdraw.isEmpty)
         #expect(first.unreferencedSince == [Self.hash("a"): Self.now])
-        let later = BlobSyncPlan.make(member: "m1", wanted: wanted, local: [Self.entry("a")], partials: [], presence: presence,
-                                      now: Self.now + 61, grace: 60, unreferencedSince: first.unreferencedSince)
+        let later = BlobSyncPlan.make(
+            member: "m1", wanted: wanted, local: [Self.entry("a")], partials: [], presence: presence,
+            now: Self.now + 61, grace: 60, unreferencedSince: first.unreferencedSince)
         #expect(later.collect == [Self.hash("a")])
         #expect(later.withdraw == [Self.hash("a")])
         // Moved into place 5 s before this round.
-        let fresh = BlobSyncPlan.make(member: "m1", wanted: wanted, local: [Self.entry("a", age: -56)], partials: [], presence: [:],
-                                      now: Self.now + 61, grace: 60, unreferencedSince: first.unreferencedSince)
+        let fresh = BlobSyncPlan.make(
+            member: "m1", wanted: wanted, local: [Self.entry("a", age: -56)], partials: [], presence: [:],
+            now: Self.now + 61, grace: 60, unreferencedSince: first.unreferencedSince)
         #expect(fresh.collect.isEmpty, "a file moved into place moments ago may belong to an upload being recorded")
     }
 
     @Test("A local blob of the wrong size is replaced; stale partial transfers go after the grace period")
     func damaged() {
-        let plan = BlobSyncPlan.make(member: "m1", wanted: [Self.hash("a"): Self.blob("a", 10)], local: [Self.entry("a", 7)],
-                                     partials: [Self.hash("b")], presence: [:], now: Self.now, grace: 0, unreferencedSince: [:])
+        let plan = BlobSyncPlan.make(
+            member: "m1", wanted: [Self.hash("a"): Self.blob("a", 10)], local: [Self.entry("a", 7)],
+            partials: [Self.hash("b")], presence: [:], now: Self.now, grace: 0, unreferencedSince: [:])
         #expect(plan.collect == [Self.hash("a"), Self.hash("b")])
         #expect(plan.fetch == [Self.blob("a", 10)])
     }

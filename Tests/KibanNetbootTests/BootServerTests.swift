@@ -16,8 +16,9 @@ struct BootServerTests {
     }
 
     func machine(_ serial: String, state: String = "healthy") -> BootMachine {
-        BootMachine(serial: serial, rack: 1, index: 4, role: "worker", state: state, addresses: ["10.69.1.4"],
-                    gateways: ["10.69.1.1"], bmcAddress: "10.72.1.4", labels: ["zone": "a"])
+        BootMachine(
+            serial: serial, rack: 1, index: 4, role: "worker", state: state, addresses: ["10.69.1.4"],
+            gateways: ["10.69.1.1"], bmcAddress: "10.72.1.4", labels: ["zone": "a"])
     }
 
     /// A server over a snapshot with one image, two machines, a template and kernel parameters.
@@ -32,7 +33,8 @@ struct BootServerTests {
         if !FileManager.default.fileExists(atPath: ipxe + "/ipxe.efi") {
             try FileManager.default.createSymbolicLink(atPath: ipxe + "/ipxe.efi", withDestinationPath: root + "/real-ipxe.efi")
         }
-        let k: BlobReference, i: BlobReference
+        let k: BlobReference
+        let i: BlobReference
         if localBlobs {
             k = try placeBlob(kernel, in: blobs)
             i = try placeBlob(initrd, in: blobs)
@@ -40,21 +42,26 @@ struct BootServerTests {
             k = BlobReference(sha256: sha256Hex(kernel), size: UInt64(kernel.count))
             i = BlobReference(sha256: sha256Hex(initrd), size: UInt64(initrd.count))
         }
-        snapshot.images = [ImageRecord(id: "old", kernel: k, initrd: i, uploaded: Date(timeIntervalSince1970: 1)),
-                           ImageRecord(id: "flatcar-1", kernel: k, initrd: i, uploaded: Date(timeIntervalSince1970: 2))]
+        snapshot.images = [
+            ImageRecord(id: "old", kernel: k, initrd: i, uploaded: Date(timeIntervalSince1970: 1)),
+            ImageRecord(id: "flatcar-1", kernel: k, initrd: i, uploaded: Date(timeIntervalSince1970: 2)),
+        ]
         snapshot.machines = ["SN1": machine("SN1"), "SN-RET": machine("SN-RET", state: "retired")]
         snapshot.kernelParams = ["worker": "console=ttyS0 quiet"]
         snapshot.templates = ["worker": ("v2", try ConfigTemplate(#"{"serial": "{{serial}}", "ip": "{{address}}", "ca": "{{ca_certificate_json}}"}"#))]
         snapshot.caCertificatePEM = "-----BEGIN CERTIFICATE-----\nABC\n-----END CERTIFICATE-----\n"
         snapshot.presence = [k.sha256: presence, i.sha256: presence]
         if localBlobs {
-            snapshot.assets["motd.txt"] = AssetRecord(name: "motd.txt", blob: try placeBlob(Array("hello\n".utf8), in: blobs),
-                                                      contentType: "text/plain", uploaded: Date())
+            snapshot.assets["motd.txt"] = AssetRecord(
+                name: "motd.txt", blob: try placeBlob(Array("hello\n".utf8), in: blobs),
+                contentType: "text/plain", uploaded: Date())
         }
-        let responder = BootResponder(memberName: member, blobs: blobs, ipxeDirectory: ipxe,
-                                      defaultBaseURL: "http://127.0.0.1:1")
-        let server = try BootServer.start(responder: responder, httpPort: 0, tftpPort: nil,
-                                          configuration: IOConfiguration(rings: 1), logger: Logger(label: "test"))
+        let responder = BootResponder(
+            memberName: member, blobs: blobs, ipxeDirectory: ipxe,
+            defaultBaseURL: "http://127.0.0.1:1")
+        let server = try BootServer.start(
+            responder: responder, httpPort: 0, tftpPort: nil,
+            configuration: IOConfiguration(rings: 1), logger: Logger(label: "test"))
         server.update(snapshot)
         return (server, "http://127.0.0.1:\(server.httpEndpoint.port)", snapshot)
     }
@@ -62,7 +69,10 @@ struct BootServerTests {
     @Test("The entry script chains to the per-machine script by serial, on the server that answered")
     func entryScript() throws {
         let (server, base, _) = try start()
-        defer { server.shutdown(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            server.shutdown()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let r = try curl(base + "/boot/ipxe")
         #expect(r.status == 200)
         #expect(r.text.hasPrefix("#!ipxe\n"))
@@ -73,19 +83,28 @@ struct BootServerTests {
     @Test("A registered machine gets the newest image, its role's kernel parameters and its config URL")
     func machineScript() throws {
         let (server, base, _) = try start()
-        defer { server.shutdown(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            server.shutdown()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let text = try curl(base + "/boot/machines/SN1/ipxe").text
-        #expect(text.contains("kernel \(base)/boot/images/flatcar-1/kernel initrd=initrd console=ttyS0 quiet kiban.serial=SN1 kiban.config=\(base)/boot/machines/SN1/config"))
+        #expect(
+            text.contains(
+                "kernel \(base)/boot/images/flatcar-1/kernel initrd=initrd console=ttyS0 quiet kiban.serial=SN1 kiban.config=\(base)/boot/machines/SN1/config"))
         #expect(text.contains("initrd --name initrd \(base)/boot/images/flatcar-1/initrd"))
         #expect(text.contains("\nboot || goto failed\n"))
         #expect(!text.contains("/old/"))
     }
 
-    @Test("An unknown serial, a retired machine and a machine without serial get a script that says why and exits 1",
-          arguments: [("NOPE", "is not registered"), ("SN-RET", "is retired"), ("", "no SMBIOS serial")])
+    @Test(
+        "An unknown serial, a retired machine and a machine without serial get a script that says why and exits 1",
+        arguments: [("NOPE", "is not registered"), ("SN-RET", "is retired"), ("", "no SMBIOS serial")])
     func refused(serial: String, reason: String) throws {
         let (server, base, _) = try start()
-        defer { server.shutdown(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            server.shutdown()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let r = try curl(base + "/boot/machines/\(serial)/ipxe")
         #expect(r.status == 200)
         #expect(r.text.contains(reason))
@@ -96,7 +115,10 @@ struct BootServerTests {
     @Test("The rendered configuration is the role's newest template filled with the machine's values")
     func config() throws {
         let (server, base, _) = try start()
-        defer { server.shutdown(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            server.shutdown()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let r = try curl(base + "/boot/machines/SN1/config")
         #expect(r.status == 200)
         #expect(r.headers["x-kiban-template-version"] == "v2")
@@ -110,7 +132,10 @@ struct BootServerTests {
     @Test("Kernel, initrd and assets come byte for byte from the blob directory, with ranges and the hash as ETag")
     func blobs() throws {
         let (server, base, _) = try start()
-        defer { server.shutdown(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            server.shutdown()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let k = try curl(base + "/boot/images/flatcar-1/kernel")
         #expect(k.status == 200)
         #expect(k.body == kernel)
@@ -132,9 +157,15 @@ struct BootServerTests {
     func redirect() throws {
         let (peer, peerBase, _) = try start(member: "boot-2")
         defer { peer.shutdown() }
-        let (server, base, _) = try start(member: "boot-1", localBlobs: false, presence: [
-            PresenceRecord(member: "boot-1", http: "http://127.0.0.1:9"), PresenceRecord(member: "boot-2", http: peerBase)])
-        defer { server.shutdown(); try? FileManager.default.removeItem(atPath: root) }
+        let (server, base, _) = try start(
+            member: "boot-1", localBlobs: false,
+            presence: [
+                PresenceRecord(member: "boot-1", http: "http://127.0.0.1:9"), PresenceRecord(member: "boot-2", http: peerBase),
+            ])
+        defer {
+            server.shutdown()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let r = try curl(base + "/boot/images/flatcar-1/kernel")
         #expect(r.status == 302)
         #expect(r.headers["location"] == peerBase + "/boot/images/flatcar-1/kernel")

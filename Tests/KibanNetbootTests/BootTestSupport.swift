@@ -17,8 +17,11 @@ func curl(_ url: String, follow: Bool = false, extra: [String] = []) throws -> C
     defer { try? FileManager.default.removeItem(at: dir) }
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-    p.arguments = ["-s", "--max-time", "60", "-D", dir.appendingPathComponent("h").path,
-                   "-o", dir.appendingPathComponent("b").path] + (follow ? ["-L"] : []) + extra + [url]
+    p.arguments =
+        [
+            "-s", "--max-time", "60", "-D", dir.appendingPathComponent("h").path,
+            "-o", dir.appendingPathComponent("b").path,
+        ] + (follow ? ["-L"] : []) + extra + [url]
     try p.run()
     p.waitUntilExit()
     let head = (try? String(contentsOf: dir.appendingPathComponent("h"), encoding: .utf8)) ?? ""
@@ -54,7 +57,8 @@ func placeBlob(_ bytes: [UInt8], in blobs: BlobDirectory) throws -> BlobReferenc
 func sha256Hex(_ bytes: [UInt8]) -> String {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-    let input = Pipe(), output = Pipe()
+    let input = Pipe()
+    let output = Pipe()
     p.standardInput = input
     p.standardOutput = output
     try? p.run()

@@ -1,22 +1,26 @@
 import Foundation
 import KibanNetboot
-import Testing
 import KibanTestSupport
+import Testing
 
 @Suite("Configuration templates")
 struct ConfigTemplateTests {
-    let machine = BootMachine(serial: "SN7", rack: 2, index: 5, role: "cs", state: "healthy",
-                              addresses: ["10.69.2.5", "10.69.3.5"], gateways: ["10.69.2.1", "10.69.3.1"],
-                              bmcAddress: "10.72.2.5", labels: ["zone": "b", "product": "R640"])
+    let machine = BootMachine(
+        serial: "SN7", rack: 2, index: 5, role: "cs", state: "healthy",
+        addresses: ["10.69.2.5", "10.69.3.5"], gateways: ["10.69.2.1", "10.69.3.1"],
+        bmcAddress: "10.72.2.5", labels: ["zone": "b", "product": "R640"])
 
     func render(_ source: String, assets: [String] = []) throws -> String {
-        try ConfigTemplate(source).render(TemplateContext(machine: machine, baseURL: "http://10.0.0.2:10080",
-                                                          caCertificatePEM: "PEM\n\"x\"\n", assets: assets))
+        try ConfigTemplate(source).render(
+            TemplateContext(
+                machine: machine, baseURL: "http://10.0.0.2:10080",
+                caCertificatePEM: "PEM\n\"x\"\n", assets: assets))
     }
 
     @Test("Every documented variable renders from the machine, without HTML escaping")
     func variables() throws {
-        let out = try render("""
+        let out = try render(
+            """
             {{serial}} {{rack}} {{index}} {{role}} {{state}} {{address}} {{gateway}} {{bmc_address}}
             {{#addresses}}[{{.}}]{{/addresses}} {{#gateways}}<{{.}}>{{/gateways}} {{labels.zone}}
             {{#label_list}}{{name}}={{value}};{{/label_list}} {{assets.a.txt}} {{#asset_list}}{{url}} {{/asset_list}}
@@ -57,9 +61,12 @@ struct ConfigTemplateTests {
         }
     }
 
-    @Test("Names for roles, versions and ids are path- and key-safe", arguments: [
-        ("worker", true), ("v1.2_3-x", true), ("", false), ("a/b", false), ("..", false), ("a b", false),
-        (String(repeating: "x", count: 64), false)])
+    @Test(
+        "Names for roles, versions and ids are path- and key-safe",
+        arguments: [
+            ("worker", true), ("v1.2_3-x", true), ("", false), ("a/b", false), ("..", false), ("a b", false),
+            (String(repeating: "x", count: 64), false),
+        ])
     func names(name: String, valid: Bool) {
         #expect(NetbootKeys.isValidName(name) == valid)
     }
@@ -69,15 +76,18 @@ struct ConfigTemplateTests {
 /// ``NetbootError`` or yields a template that renders.
 @Suite("Configuration template fuzz")
 struct ConfigTemplateFuzzTests {
-    static let fragments = ["{{", "}}", "{{{", "}}}", "#", "/", "^", "&", "!", ">", "<", "$", "=", "%", ".", " ",
-                            "\n", "\"", "{", "}", "[", "]", "serial", "addresses", "labels.zone", "CONTENT_TYPE: TEXT",
-                            "ca_certificate_json", "x", "\u{0}", "é"]
+    static let fragments = [
+        "{{", "}}", "{{{", "}}}", "#", "/", "^", "&", "!", ">", "<", "$", "=", "%", ".", " ",
+        "\n", "\"", "{", "}", "[", "]", "serial", "addresses", "labels.zone", "CONTENT_TYPE: TEXT",
+        "ca_certificate_json", "x", "\u{0}", "é",
+    ]
 
     @Test("Random templates never trap the compiler or the renderer (bounded, seeded)", arguments: [1, 2, 3, 4])
     func fuzz(seed: UInt64) {
         var rng = SeededRandom(seed: seed)
-        let machine = BootMachine(serial: "S", rack: 0, index: 1, role: "r", state: "healthy", addresses: ["10.0.0.1"],
-                                  gateways: ["10.0.0.254"], bmcAddress: "10.1.0.1", labels: ["zone": "a"])
+        let machine = BootMachine(
+            serial: "S", rack: 0, index: 1, role: "r", state: "healthy", addresses: ["10.0.0.1"],
+            gateways: ["10.0.0.254"], bmcAddress: "10.1.0.1", labels: ["zone": "a"])
         let context = TemplateContext(machine: machine, baseURL: "http://h", caCertificatePEM: "C", assets: ["a"])
         for _ in 0..<500 {
             let count = Int(rng.next() % 24)

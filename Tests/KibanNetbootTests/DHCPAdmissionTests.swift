@@ -1,11 +1,12 @@
 import Foundation
 import Glibc
 import KibanIO
-@testable import KibanNetboot
 import KibanStore
 import Logging
 import Synchronization
 import Testing
+
+@testable import KibanNetboot
 
 /// Who may draw offers: the relay list and the offer limits (docs/dhcp.md, "Who may ask").
 @Suite("DHCP relay list and offer limits", .serialized)
@@ -38,7 +39,7 @@ struct DHCPAdmissionTests {
     @Test("A client's burst is spent, then one offer per its interval; REQUESTs take no tokens")
     func clientBucket() {
         var limits = Self.limits(clientBurst: 3)
-        limits.clientOffersPerMinute = 6   // one every 10 s
+        limits.clientOffersPerMinute = 6  // one every 10 s
         var limiter = OfferLimiter(limits)
         let admitted = (0..<5).map { _ in DHCPAdmission.check(Self.discover(1), relays: [], limiter: &limiter, nowMilliseconds: 1000) }
         #expect(admitted == [nil, nil, nil, .clientRateLimited, .clientRateLimited])
@@ -81,16 +82,17 @@ struct DHCPAdmissionTests {
             var c = DHCPServerConfiguration { address in Fixture.rack1.subnetContains(address) ? Fixture.rack1 : nil }
             c.relays = [Self.relay, ip("198.18.2.1")]
             c.offerLimits = Self.limits(relayBurst: 3, clientBurst: 2)
-            c.milliseconds = { 0 }   // no refill during the test
+            c.milliseconds = { 0 }  // no refill during the test
             let server = DHCPServer(store: store, configuration: c, logger: DHCPServerStoreTests.logger)
             try await server.start()
             defer { server.stop() }
-            let runtime = try IORuntime.start(configuration: IOConfiguration(rings: 1),
-                                              udp: [server.service(at: .loopback(port: 0))], logger: DHCPServerStoreTests.logger)
+            let runtime = try IORuntime.start(
+                configuration: IOConfiguration(rings: 1),
+                udp: [server.service(at: .loopback(port: 0))], logger: DHCPServerStoreTests.logger)
             defer { runtime.shutdown() }
             let port = runtime.udpEndpoints[0].port
             let socket = try RawUDPSocket()
-            socket.send(Self.discover(1, giaddr: ip("198.18.9.1")).bytes, to: port)        // not listed
+            socket.send(Self.discover(1, giaddr: ip("198.18.9.1")).bytes, to: port)  // not listed
             for _ in 0..<3 { socket.send(Self.discover(2, giaddr: ip("198.18.2.1")).bytes, to: port) }  // client burst 2
             for mac in UInt8(3)...4 { socket.send(Self.discover(mac, giaddr: ip("198.18.2.1")).bytes, to: port) }  // relay burst 3
             let deadline = ContinuousClock.now + .seconds(30)

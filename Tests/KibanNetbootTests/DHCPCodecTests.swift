@@ -1,22 +1,26 @@
 import KibanNetboot
-import Testing
 import KibanTestSupport
+import Testing
 
 @Suite("DHCP codec")
 struct DHCPCodecTests {
     /// A minimal DISCOVER built by hand: cookie, option 53, end.
     static func discover(extra: [UInt8] = []) -> [UInt8] {
         var b = [UInt8](repeating: 0, count: 236)
-        b[0] = 1; b[1] = 1; b[2] = 6
+        b[0] = 1
+        b[1] = 1
+        b[2] = 6
         b[28...33] = [0x52, 0x54, 0, 0x12, 0x34, 0x56]
         return b + [99, 130, 83, 99, 53, 1, 1] + extra + [255]
     }
 
-    @Test("Malformed packets are refused with a reason, never trapped on", arguments: [
-        [UInt8](), [UInt8](repeating: 0, count: 239), Array(discover().prefix(240)).map { $0 == 99 ? 98 : $0 },
-        Array(discover().dropLast()) + [61], // option code with no length
-        Array(discover().dropLast()) + [61, 9, 1], // length past the end
-    ])
+    @Test(
+        "Malformed packets are refused with a reason, never trapped on",
+        arguments: [
+            [UInt8](), [UInt8](repeating: 0, count: 239), Array(discover().prefix(240)).map { $0 == 99 ? 98 : $0 },
+            Array(discover().dropLast()) + [61],  // option code with no length
+            Array(discover().dropLast()) + [61, 9, 1],  // length past the end
+        ])
     func malformed(bytes: [UInt8]) {
         #expect(throws: DHCPParseError.self) { _ = try DHCPMessage(bytes: bytes) }
     }
@@ -86,8 +90,10 @@ struct DHCPCodecTests {
             }
             if let m = try? DHCPMessage(bytes: b) {
                 #expect(m.bytes == b)
-                _ = (m.messageType, m.relayAgentSubOptions, m.isIPXE, m.isUEFIHTTPBoot, m.clientArchitectures,
-                     m.option(.hostName), m.requestedIPAddress)
+                _ = (
+                    m.messageType, m.relayAgentSubOptions, m.isIPXE, m.isUEFIHTTPBoot, m.clientArchitectures,
+                    m.option(.hostName), m.requestedIPAddress
+                )
             }
             runs += 1
         }

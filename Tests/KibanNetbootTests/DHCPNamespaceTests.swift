@@ -8,8 +8,9 @@ import Testing
 /// process, the servers over an in-process store). The scripts in `integration/harness/` build the
 /// topology, drive the clients and check the store; each exits non-zero on the first failed
 /// check, with its evidence on stdout.
-@Suite("DHCP through a relay in network namespaces", .serialized,
-       .enabled(if: NamespaceHarness.available, NamespaceHarness.whyUnavailable))
+@Suite(
+    "DHCP through a relay in network namespaces", .serialized,
+    .enabled(if: NamespaceHarness.available, NamespaceHarness.whyUnavailable))
 struct DHCPNamespaceTests {
     @Test("dhclient, udhcpc and dhcpcd lease from their rack's range, renew and release, and no address has two MACs")
     func realClients() throws {

@@ -1,7 +1,8 @@
 import Foundation
-@testable import KibanNetboot
 import KibanStore
 import Testing
+
+@testable import KibanNetboot
 
 /// Expired leases: which address allocation takes (pure), and what the reclamation sweep
 /// deletes from a real store.
@@ -120,7 +121,10 @@ struct DHCPRenewFromViewTests {
 
     @Test("A renewal with more than half of the lease left is ACKed for the time left, with no store change")
     func fresh() {
-        guard case .reply(let ack, _, nil) = Self.renew(expiresAt: Self.now + 3000) else { Issue.record("expected an ACK without a change"); return }
+        guard case .reply(let ack, _, nil) = Self.renew(expiresAt: Self.now + 3000) else {
+            Issue.record("expected an ACK without a change")
+            return
+        }
         #expect(ack.messageType == .ack && ack.yiaddr == ip("198.18.1.100"))
         #expect(ack.option(.leaseTime) == Fixture.bytes(3000))
         #expect(ack.option(.renewalTime) == Fixture.bytes(1500))
@@ -129,7 +133,10 @@ struct DHCPRenewFromViewTests {
     @Test("A renewal with half of the lease or less left, or with the option off, extends the lease in the store")
     func committed() {
         for decision in [Self.renew(expiresAt: Self.now + 1800), Self.renew(expiresAt: Self.now + 3000, fromView: false)] {
-            guard case .reply(let ack, _, .put(let lease, _)?) = decision else { Issue.record("expected a committed ACK"); continue }
+            guard case .reply(let ack, _, .put(let lease, _)?) = decision else {
+                Issue.record("expected a committed ACK")
+                continue
+            }
             #expect(ack.option(.leaseTime) == Fixture.bytes(3600))
             #expect(lease.expiresAt == Self.now + 3600 && lease.state == .bound)
         }
@@ -137,7 +144,10 @@ struct DHCPRenewFromViewTests {
 
     @Test("Another client's renewal of the address is refused whatever is left of the lease")
     func otherClient() {
-        guard case .reply(let nak, _, nil) = Self.renew(expiresAt: Self.now + 3000, mac: 2) else { Issue.record("expected a NAK"); return }
+        guard case .reply(let nak, _, nil) = Self.renew(expiresAt: Self.now + 3000, mac: 2) else {
+            Issue.record("expected a NAK")
+            return
+        }
         #expect(nak.messageType == .nak)
     }
 }

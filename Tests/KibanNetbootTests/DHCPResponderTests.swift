@@ -10,8 +10,10 @@ struct Fixture {
     static let rack1 = LeasePool(range: ip("198.18.1.100")...ip("198.18.1.110"), prefixLength: 24, router: ip("198.18.1.1"))
 
     static func context(server: String = "198.18.0.11", leases: [DHCPLease] = [], now: UInt64 = 1_000_000) -> DHCPContext {
-        var c = DHCPContext(serverAddress: ip(server), interfaceAddress: ip("198.18.1.1"),
-                            leases: LeaseTable(leases), now: now) { address in
+        var c = DHCPContext(
+            serverAddress: ip(server), interfaceAddress: ip("198.18.1.1"),
+            leases: LeaseTable(leases), now: now
+        ) { address in
             rack1.subnetContains(address) ? rack1 : nil
         }
         c.boot = BootFiles(httpBase: "http://198.18.0.11:10080")
@@ -20,9 +22,11 @@ struct Fixture {
     }
 
     /// A request built field by field, as a client would send it directly on the rack's link.
-    static func request(_ type: DHCPMessageType, mac: [UInt8] = [0x52, 0x54, 0, 0, 0, 1], ciaddr: UInt32 = 0,
-                        requested: UInt32? = nil, server: UInt32? = nil, giaddr: UInt32 = 0,
-                        extra: [(DHCPOptionCode, [UInt8])] = []) -> DHCPMessage {
+    static func request(
+        _ type: DHCPMessageType, mac: [UInt8] = [0x52, 0x54, 0, 0, 0, 1], ciaddr: UInt32 = 0,
+        requested: UInt32? = nil, server: UInt32? = nil, giaddr: UInt32 = 0,
+        extra: [(DHCPOptionCode, [UInt8])] = []
+    ) -> DHCPMessage {
         var m = DHCPMessage(op: 1, xid: 0x1234_5678, chaddr: mac)
         m.ciaddr = ciaddr
         m.giaddr = giaddr
@@ -127,14 +131,19 @@ struct DHCPResponderTests {
         }
     }
 
-    @Test("A SELECTING REQUEST binds only an address offered to that client; otherwise it is NAKed (RFC 2131 §4.3.2)",
-          arguments: [("no lease", nil), ("offer lapsed", DHCPLease.State.offered), ("another client's offer", .offered),
-                      ("declined", .declined)])
+    @Test(
+        "A SELECTING REQUEST binds only an address offered to that client; otherwise it is NAKed (RFC 2131 §4.3.2)",
+        arguments: [
+            ("no lease", nil), ("offer lapsed", DHCPLease.State.offered), ("another client's offer", .offered),
+            ("declined", .declined),
+        ])
     func selectingNeedsOffer(label: String, state: DHCPLease.State?) throws {
-        let address = ip("198.18.1.105"), mine = macString([0x52, 0x54, 0, 0, 0, 1])
+        let address = ip("198.18.1.105")
+        let mine = macString([0x52, 0x54, 0, 0, 0, 1])
         let lease = state.map { s in
-            DHCPLease(address: address, mac: label == "another client's offer" ? macString([0x52, 0x54, 0, 0, 0, 2]) : mine,
-                      state: s, expiresAt: label == "offer lapsed" ? 999_999 : 1_000_030)
+            DHCPLease(
+                address: address, mac: label == "another client's offer" ? macString([0x52, 0x54, 0, 0, 0, 2]) : mine,
+                state: s, expiresAt: label == "offer lapsed" ? 999_999 : 1_000_030)
         }
         let c = Fixture.context(leases: lease.map { [$0] } ?? [])
         let request = Fixture.request(.request, requested: address, server: c.serverAddress, giaddr: ip("198.18.1.1"))
@@ -169,8 +178,10 @@ struct DHCPResponderTests {
         let mine = DHCPLease(address: ip("198.18.1.101"), mac: "52:54:00:00:00:01", state: .bound, expiresAt: now + 100)
         let theirs = DHCPLease(address: ip("198.18.1.102"), mac: "52:54:00:00:00:02", state: .bound, expiresAt: now + 100)
         let c = Fixture.context(leases: [mine, theirs], now: now)
-        guard case .reply(let ack, .unicast(let to), .put(let lease, _)?) =
-                DHCPResponder.respond(to: Fixture.request(.request, ciaddr: mine.address), context: c) else {
+        guard
+            case .reply(let ack, .unicast(let to), .put(let lease, _)?) =
+                DHCPResponder.respond(to: Fixture.request(.request, ciaddr: mine.address), context: c)
+        else {
             Issue.record("renewal not acknowledged")
             return
         }
@@ -202,23 +213,34 @@ struct DHCPResponderTests {
 
     @Test("INFORM gets configuration without a lease")
     func inform() {
-        guard case .reply(let ack, .unicast, nil) =
-                DHCPResponder.respond(to: Fixture.request(.inform, ciaddr: ip("198.18.1.50")), context: Fixture.context()) else {
+        guard
+            case .reply(let ack, .unicast, nil) =
+                DHCPResponder.respond(to: Fixture.request(.inform, ciaddr: ip("198.18.1.50")), context: Fixture.context())
+        else {
             Issue.record("no ACK to INFORM")
             return
         }
         #expect(ack.option(.leaseTime) == nil && ack.yiaddr == 0 && ack.option(.router) != nil)
     }
 
-    @Test("The boot file follows the client type", arguments: [
-        ("uefi-http", [(DHCPOptionCode.vendorClassIdentifier, Array("HTTPClient:Arch:00016:UNDI:003001".utf8)), (.clientSystemArchitecture, [0, 0x10])], "http://198.18.0.11:10080/boot/ipxe.efi"),
-        ("ipxe", [(.userClass, Array("iPXE".utf8))], "http://198.18.0.11:10080/boot/ipxe"),
-        ("pxe-bios", [(.vendorClassIdentifier, Array("PXEClient:Arch:00000:UNDI:002001".utf8)), (.clientSystemArchitecture, [0, 0])], "undionly.kpxe"),
-        ("pxe-uefi-x64", [(.vendorClassIdentifier, Array("PXEClient:Arch:00007:UNDI:003000".utf8)), (.clientSystemArchitecture, [0, 7])], "ipxe.efi"),
-        ("pxe-uefi-bc", [(.vendorClassIdentifier, Array("PXEClient:Arch:00009:UNDI:003000".utf8)), (.clientSystemArchitecture, [0, 9])], "ipxe.efi"),
-        ("pxe-arm64", [(.vendorClassIdentifier, Array("PXEClient:Arch:00011:UNDI:003000".utf8)), (.clientSystemArchitecture, [0, 0x0B])], "ipxe-arm64.efi"),
-        ("plain", [], ""),
-    ] as [(String, [(DHCPOptionCode, [UInt8])], String)])
+    @Test(
+        "The boot file follows the client type",
+        arguments: [
+            (
+                "uefi-http",
+                [(DHCPOptionCode.vendorClassIdentifier, Array("HTTPClient:Arch:00016:UNDI:003001".utf8)), (.clientSystemArchitecture, [0, 0x10])],
+                "http://198.18.0.11:10080/boot/ipxe.efi"
+            ),
+            ("ipxe", [(.userClass, Array("iPXE".utf8))], "http://198.18.0.11:10080/boot/ipxe"),
+            ("pxe-bios", [(.vendorClassIdentifier, Array("PXEClient:Arch:00000:UNDI:002001".utf8)), (.clientSystemArchitecture, [0, 0])], "undionly.kpxe"),
+            ("pxe-uefi-x64", [(.vendorClassIdentifier, Array("PXEClient:Arch:00007:UNDI:003000".utf8)), (.clientSystemArchitecture, [0, 7])], "ipxe.efi"),
+            ("pxe-uefi-bc", [(.vendorClassIdentifier, Array("PXEClient:Arch:00009:UNDI:003000".utf8)), (.clientSystemArchitecture, [0, 9])], "ipxe.efi"),
+            (
+                "pxe-arm64", [(.vendorClassIdentifier, Array("PXEClient:Arch:00011:UNDI:003000".utf8)), (.clientSystemArchitecture, [0, 0x0B])],
+                "ipxe-arm64.efi"
+            ),
+            ("plain", [], ""),
+        ] as [(String, [(DHCPOptionCode, [UInt8])], String)])
     func bootFile(name: String, options: [(DHCPOptionCode, [UInt8])], file: String) {
         guard case .reply(let offer, _, _) = DHCPResponder.respond(to: Fixture.request(.discover, extra: options), context: Fixture.context()) else {
             Issue.record("\(name): no offer")

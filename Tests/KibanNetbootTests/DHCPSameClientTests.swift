@@ -1,8 +1,9 @@
 import Foundation
-@testable import KibanNetboot
 import KibanStore
 import Synchronization
 import Testing
+
+@testable import KibanNetboot
 
 /// A request of a client whose own lease change is being committed waits for that commit
 /// instead of being dropped (`address_busy`), and is answered only if it wins.
@@ -29,7 +30,9 @@ struct DHCPSameClientTests {
                 return
             }
             #expect(address == change.address && offer.yiaddr == change.address && offer.xid == second.xid)
-            guard case .commit(let other, _, _) = DHCPServerStoreTests.decide(s, Fixture.request(.discover, mac: [0x52, 0x54, 0, 0, 0, 10], giaddr: Self.relay)) else {
+            guard
+                case .commit(let other, _, _) = DHCPServerStoreTests.decide(s, Fixture.request(.discover, mac: [0x52, 0x54, 0, 0, 0, 10], giaddr: Self.relay))
+            else {
                 Issue.record("another client's DISCOVER is not committed")
                 return
             }

@@ -1,9 +1,10 @@
 import Foundation
-@testable import KibanNetboot
 import KibanRaft
 import KibanStore
 import Logging
 import Testing
+
+@testable import KibanNetboot
 
 /// The server's shell against a real single-member store in a temporary directory: the view,
 /// the compare-and-swap commit, the watch.
@@ -19,17 +20,24 @@ struct DHCPServerStoreTests {
         var o = StoreOptions(id: 1, directory: dir, bootstrap: ConfState(voters: [1]))
         o.tickInterval = .milliseconds(10)
         let store = try await Store.open(o, transport: LocalNetwork().transport(for: 1), logger: logger)
-        do { try await body(store) } catch { await store.stop(); throw error }
+        do { try await body(store) } catch {
+            await store.stop()
+            throw error
+        }
         await store.stop()
     }
 
     /// Two started servers over one store, stopped after `body`.
     static func withTwoServers(_ body: (Store, DHCPServer, DHCPServer) async throws -> Void) async throws {
         try await withStore { store in
-            let a = server(store), b = server(store)
+            let a = server(store)
+            let b = server(store)
             try await a.start()
             try await b.start()
-            defer { a.stop(); b.stop() }
+            defer {
+                a.stop()
+                b.stop()
+            }
             try await body(store, a, b)
         }
     }
@@ -135,8 +143,9 @@ struct DHCPServerStoreTests {
             _ = try await blind.load()
             #expect(blind.leases.map(\.address) == [first])
             _ = try await store.delete(.prefix(LeaseRecord.prefix))
-            let request = Fixture.request(.request, mac: [0x52, 0x54, 0, 0, 0, 3], requested: first,
-                                          server: ip("198.18.0.11"), giaddr: ip("198.18.1.1"))
+            let request = Fixture.request(
+                .request, mac: [0x52, 0x54, 0, 0, 0, 3], requested: first,
+                server: ip("198.18.0.11"), giaddr: ip("198.18.1.1"))
             func commitRequest() async -> Bool {
                 guard case .commit(let change, let revision, _) = Self.decide(blind, request) else { return false }
                 return await blind.commit(change, revision: revision, request)
@@ -144,7 +153,10 @@ struct DHCPServerStoreTests {
             #expect(await commitRequest() == false)
             // The failed compare showed the offer gone: the REQUEST is NAKed, and the client's
             // next DISCOVER and REQUEST take the address.
-            guard case .send(let nak, _) = Self.decide(blind, request) else { Issue.record("REQUEST without an offer not NAKed"); return }
+            guard case .send(let nak, _) = Self.decide(blind, request) else {
+                Issue.record("REQUEST without an offer not NAKed")
+                return
+            }
             #expect(nak.messageType == .nak)
             #expect(await Self.offer(blind, mac: 3) == first)
             #expect(await commitRequest() == true)
@@ -160,10 +172,13 @@ struct DHCPServerStoreTests {
             defer { s.stop() }
             let m = Fixture.request(.discover, mac: [0x52, 0x54, 0, 0, 0, 1], giaddr: ip("198.18.1.1"))
             let step = Self.decide(s, m)
-            guard case .send(let offer, _) = step else { Issue.record("expected an immediate OFFER, got \(step)"); return }
+            guard case .send(let offer, _) = step else {
+                Issue.record("expected an immediate OFFER, got \(step)")
+                return
+            }
             #expect(offer.yiaddr == ip("198.18.1.100"))
             #expect(try await LeaseRecord.list(in: store).isEmpty)
-            #expect(await Self.offer(s, mac: 2) == nil)   // an offer is sent, not committed
+            #expect(await Self.offer(s, mac: 2) == nil)  // an offer is sent, not committed
             #expect(s.leases.map(\.address) == [ip("198.18.1.100"), ip("198.18.1.101")])
         }
     }
@@ -197,12 +212,19 @@ struct DHCPServerStoreTests {
             }
             // Decided but not committed: each stays waiting.
             for mac in UInt8(1)...2 {
-                guard case .commit = discover(mac) else { Issue.record("DISCOVER \(mac) not accepted"); return }
+                guard case .commit = discover(mac) else {
+                    Issue.record("DISCOVER \(mac) not accepted")
+                    return
+                }
             }
-            guard case .drop(.overloaded, _) = discover(3) else { Issue.record("third DISCOVER not shed"); return }
+            guard case .drop(.overloaded, _) = discover(3) else {
+                Issue.record("third DISCOVER not shed")
+                return
+            }
             let request = { (mac: UInt8, address: String) in
-                Fixture.request(.request, mac: [0x52, 0x54, 0, 0, 0, mac], requested: ip(address), server: ip("198.18.0.11"),
-                                giaddr: ip("198.18.1.1"))
+                Fixture.request(
+                    .request, mac: [0x52, 0x54, 0, 0, 0, mac], requested: ip(address), server: ip("198.18.0.11"),
+                    giaddr: ip("198.18.1.1"))
             }
             // The clients hold offers (a SELECTING REQUEST binds only an offered address).
             for (mac, address) in [(UInt8(4), "198.18.1.104"), (5, "198.18.1.105"), (6, "198.18.1.106")] {
@@ -210,7 +232,10 @@ struct DHCPServerStoreTests {
                 s.view.withLock { $0.apply(address: held.address, lease: held, revision: 1) }
             }
             for (mac, address) in [(UInt8(4), "198.18.1.104"), (5, "198.18.1.105")] {
-                guard case .commit = Self.decide(s, request(mac, address)) else { Issue.record("REQUEST \(mac) not accepted"); return }
+                guard case .commit = Self.decide(s, request(mac, address)) else {
+                    Issue.record("REQUEST \(mac) not accepted")
+                    return
+                }
             }
             guard case .drop(.overloaded, _) = Self.decide(s, request(6, "198.18.1.106")) else {
                 Issue.record("REQUEST past the bound not shed")
@@ -230,7 +255,7 @@ struct DHCPServerStoreTests {
         #expect(v.table.lease(at: 7) == nil)
         #expect(v.reserve(.put(mine, previous: nil)) == 0)
         v.settle(7, committedAt: 5)
-        v.apply(address: 7, lease: nil, revision: 4)   // an older event changes nothing
+        v.apply(address: 7, lease: nil, revision: 4)  // an older event changes nothing
         #expect(v.table.lease(at: 7) == mine)
         v.apply(address: 7, lease: nil, revision: 6)
         #expect(v.table.lease(at: 7) == nil)

@@ -55,8 +55,9 @@ struct DHCPVectorTests {
         #expect(message.hardwareAddress.count == 6)
     }
 
-    @Test("Relayed requests carry the rack's giaddr and option 82's circuit id",
-          arguments: Vectors.names.filter { $0.contains("-relayed-") && !$0.hasPrefix("dnsmasq") })
+    @Test(
+        "Relayed requests carry the rack's giaddr and option 82's circuit id",
+        arguments: Vectors.names.filter { $0.contains("-relayed-") && !$0.hasPrefix("dnsmasq") })
     func relayed(name: String) throws {
         let m = try DHCPMessage(bytes: try Vectors.bytes(name))
         #expect(dottedQuad(m.giaddr) == "198.18.1.1")
@@ -65,8 +66,9 @@ struct DHCPVectorTests {
         #expect(circuit.map { String(decoding: $0.data, as: UTF8.self) } == "br-r1")
     }
 
-    @Test("Requests on the rack side have no relay fields",
-          arguments: Vectors.names.filter { $0.contains("-rack-") && !$0.hasPrefix("dnsmasq") })
+    @Test(
+        "Requests on the rack side have no relay fields",
+        arguments: Vectors.names.filter { $0.contains("-rack-") && !$0.hasPrefix("dnsmasq") })
     func direct(name: String) throws {
         let m = try DHCPMessage(bytes: try Vectors.bytes(name))
         #expect(m.giaddr == 0)

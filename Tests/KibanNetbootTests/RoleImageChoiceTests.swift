@@ -59,13 +59,19 @@ extension BootServerTests {
     @Test("The machine's script loads its role's image with both parameter sets in order, or refuses a missing assignment")
     func roleImageScript() throws {
         let (server, base, original) = try start()
-        defer { server.shutdown(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            server.shutdown()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         var snapshot = original
         snapshot.roleImages = ["worker": "old"]
         snapshot.imageKernelParams = ["old": "console=tty0 ro", "flatcar-1": "never=1"]
         server.update(snapshot)
         let text = try curl(base + "/boot/machines/SN1/ipxe").text
-        #expect(text.contains("kernel \(base)/boot/images/old/kernel initrd=initrd console=tty0 ro console=ttyS0 quiet kiban.serial=SN1 kiban.config=\(base)/boot/machines/SN1/config"))
+        #expect(
+            text.contains(
+                "kernel \(base)/boot/images/old/kernel initrd=initrd console=tty0 ro console=ttyS0 quiet kiban.serial=SN1 kiban.config=\(base)/boot/machines/SN1/config"
+            ))
         #expect(text.contains("initrd --name initrd \(base)/boot/images/old/initrd"))
         snapshot.roleImages = ["worker": "gone"]
         server.update(snapshot)

@@ -2,9 +2,9 @@ import Foundation
 import Glibc
 import KibanIO
 import KibanNetboot
+import KibanTestSupport
 import Logging
 import Synchronization
-import KibanTestSupport
 import Testing
 
 /// The TFTP server on a real io_uring runtime, asked by tftp-hpa's `tftp` and busybox `tftp`.
@@ -16,10 +16,12 @@ struct TFTPServerTests {
     static let large: [UInt8] = Array((0..<204_800).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 5) })
 
     func withServer(transfersMax: Int = TFTPServer.transfersMaxDefault, _ body: (TFTPServer, UInt16) throws -> Void) throws {
-        let tftp = TFTPServer(files: ["undionly.kpxe": Self.small, "ipxe.efi": Self.large], logger: Logger(label: "test"),
-                              transfersMax: transfersMax)
-        let runtime = try IORuntime.start(configuration: IOConfiguration(rings: 2), udp: [tftp.service(at: .loopback(port: 0))],
-                                          logger: Logger(label: "test"))
+        let tftp = TFTPServer(
+            files: ["undionly.kpxe": Self.small, "ipxe.efi": Self.large], logger: Logger(label: "test"),
+            transfersMax: transfersMax)
+        let runtime = try IORuntime.start(
+            configuration: IOConfiguration(rings: 2), udp: [tftp.service(at: .loopback(port: 0))],
+            logger: Logger(label: "test"))
         // A thread of its own, not a task: this test blocks in recv(2), and so may tests running
         // beside it, which can occupy every thread of the cooperative pool on a 2-core machine.
         let stop = Mutex(false)
@@ -30,7 +32,10 @@ struct TFTPServerTests {
             }
         }
         timer.start()
-        defer { stop.withLock { $0 = true }; runtime.shutdown() }
+        defer {
+            stop.withLock { $0 = true }
+            runtime.shutdown()
+        }
         try body(tftp, runtime.udpEndpoints[0].port)
     }
 
@@ -63,8 +68,9 @@ struct TFTPServerTests {
         }
     }
 
-    @Test("busybox tftp fetches with a negotiated block size; an unknown file is an error",
-          .enabled(if: tool("/bin/busybox") || tool("/usr/bin/busybox"), "needs busybox"))
+    @Test(
+        "busybox tftp fetches with a negotiated block size; an unknown file is an error",
+        .enabled(if: tool("/bin/busybox") || tool("/usr/bin/busybox"), "needs busybox"))
     func busybox() throws {
         let busybox = Self.tool("/bin/busybox") ? "/bin/busybox" : "/usr/bin/busybox"
         try withServer { server, port in
@@ -99,7 +105,9 @@ struct TFTPServerTests {
             client.send(.ack(block: 4), to: tid)
             // Exactly one copy of each block arrived: nothing further is queued.
             #expect(client.receive(timeoutMilliseconds: 300) == nil)
-            try pollBlocking("server.transferCounts.completed == 1 && server.activeTransfers == 0") { server.transferCounts.completed == 1 && server.activeTransfers == 0 }
+            try pollBlocking("server.transferCounts.completed == 1 && server.activeTransfers == 0") {
+                server.transferCounts.completed == 1 && server.activeTransfers == 0
+            }
             // The transfer's port is closed with it: an ACK there gets no answer.
             client.send(.ack(block: 4), to: tid)
             #expect(client.receive(timeoutMilliseconds: 300) == nil)
@@ -109,7 +117,8 @@ struct TFTPServerTests {
     @Test("A packet from an unknown transfer ID gets ERROR 5 from the transfer's port, and the transfer carries on")
     func unknownTransferID() throws {
         try withServer { server, port in
-            let client = try RawTFTPClient(), stranger = try RawTFTPClient()
+            let client = try RawTFTPClient()
+            let stranger = try RawTFTPClient()
             client.send(.readRequest(filename: "undionly.kpxe", mode: "octet", options: [("blksize", "1024"), ("timeout", "10")]), to: port)
             let (oack, tid) = try #require(client.receive())
             // A 5 s timeout (10 capped): no retransmission of the OACK lands between the steps below.
@@ -117,7 +126,10 @@ struct TFTPServerTests {
             stranger.send(.ack(block: 0), to: tid)
             let refusal = try #require(stranger.receive())
             #expect(refusal.1 == tid)
-            guard case .error(let code, _) = refusal.0 else { Issue.record("expected ERROR, got \(refusal.0)"); return }
+            guard case .error(let code, _) = refusal.0 else {
+                Issue.record("expected ERROR, got \(refusal.0)")
+                return
+            }
             #expect(code == .unknownTransferID)
             // The stranger's ACK advanced nothing and sent the client nothing.
             client.send(.ack(block: 0), to: tid)
@@ -127,10 +139,15 @@ struct TFTPServerTests {
             client.send(.ack(block: 1), to: tid)
             #expect(client.receive()?.0 == .data(block: 2, payload: Array(Self.small[1024...])))
             client.send(.ack(block: 2), to: tid)
-            try pollBlocking("server.transferCounts.completed == 1 && server.activeTransfers == 0") { server.transferCounts.completed == 1 && server.activeTransfers == 0 }
+            try pollBlocking("server.transferCounts.completed == 1 && server.activeTransfers == 0") {
+                server.transferCounts.completed == 1 && server.activeTransfers == 0
+            }
             // An ACK on the server port belongs to no transfer.
             client.send(.ack(block: 1), to: port)
-            guard case .error(.unknownTransferID, _)? = client.receive()?.0 else { Issue.record("expected ERROR 5 on the server port"); return }
+            guard case .error(.unknownTransferID, _)? = client.receive()?.0 else {
+                Issue.record("expected ERROR 5 on the server port")
+                return
+            }
         }
     }
 
@@ -210,7 +227,9 @@ struct TFTPServerTests {
                 client.send(.readRequest(filename: "ipxe.efi", mode: "octet", options: []), to: port)
                 ports.append(try #require(client.receive()).1)
             }
-            try pollBlocking("server.transferCounts.completed == 20 && server.transferCounts.abandoned == 5 && server.activeTransfers == 0") { server.transferCounts.completed == 20 && server.transferCounts.abandoned == 5 && server.activeTransfers == 0 }
+            try pollBlocking("server.transferCounts.completed == 20 && server.transferCounts.abandoned == 5 && server.activeTransfers == 0") {
+                server.transferCounts.completed == 20 && server.transferCounts.abandoned == 5 && server.activeTransfers == 0
+            }
             // A port is free once the ring has closed its socket (when the cancelled receive ends).
             try pollBlocking("ports.allSatisfy(Self.isFree)") { ports.allSatisfy(Self.isFree) }
             #expect(ports.filter { !Self.isFree($0) } == [])
@@ -221,7 +240,10 @@ struct TFTPServerTests {
     func expectRefusal(_ client: RawTFTPClient, port: UInt16, saying text: String) throws {
         let refused = try #require(client.receive())
         #expect(refused.1 == port)
-        guard case .error(.undefined, let message) = refused.0 else { Issue.record("expected ERROR 0, got \(refused.0)"); return }
+        guard case .error(.undefined, let message) = refused.0 else {
+            Issue.record("expected ERROR 0, got \(refused.0)")
+            return
+        }
         #expect(message.contains(text), "\(message)")
     }
 

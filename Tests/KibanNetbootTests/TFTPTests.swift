@@ -1,6 +1,6 @@
 import KibanNetboot
-import Testing
 import KibanTestSupport
+import Testing
 
 @Suite("TFTP")
 struct TFTPTests {
@@ -104,11 +104,13 @@ struct TFTPTests {
         }
     }
 
-    @Test("Packets round-trip through bytes", arguments: [
-        TFTPPacket.readRequest(filename: "undionly.kpxe", mode: "octet", options: [("blksize", "1456"), ("tsize", "0")]),
-        .data(block: 7, payload: [1, 2, 3]), .ack(block: 65535), .error(code: .fileNotFound, message: "nope"),
-        .optionAck([("blksize", "1456")]),
-    ])
+    @Test(
+        "Packets round-trip through bytes",
+        arguments: [
+            TFTPPacket.readRequest(filename: "undionly.kpxe", mode: "octet", options: [("blksize", "1456"), ("tsize", "0")]),
+            .data(block: 7, payload: [1, 2, 3]), .ack(block: 65535), .error(code: .fileNotFound, message: "nope"),
+            .optionAck([("blksize", "1456")]),
+        ])
     func roundTrip(packet: TFTPPacket) throws {
         #expect(try TFTPPacket(bytes: packet.bytes) == packet)
     }
@@ -116,8 +118,10 @@ struct TFTPTests {
     @Test("Random and truncated datagrams never trap the parser (bounded fuzz)")
     func fuzz() {
         var rng = SeededRandom.forTest("TFTPTests")
-        let seeds = [TFTPPacket.readRequest(filename: "a", mode: "octet", options: [("blksize", "512")]).bytes,
-                     TFTPPacket.ack(block: 1).bytes, TFTPPacket.error(code: .undefined, message: "x").bytes]
+        let seeds = [
+            TFTPPacket.readRequest(filename: "a", mode: "octet", options: [("blksize", "512")]).bytes,
+            TFTPPacket.ack(block: 1).bytes, TFTPPacket.error(code: .undefined, message: "x").bytes,
+        ]
         for _ in 0..<20_000 {
             var b = seeds[Int.random(in: 0..<seeds.count, using: &rng)]
             for _ in 0..<Int.random(in: 0...4, using: &rng) where !b.isEmpty {

@@ -9,8 +9,12 @@ struct HealthRulesTests {
     let start = Date(timeIntervalSince1970: 1_800_000_000)
     var passing: HealthReport { HealthReport(received: start, checks: [.init(name: "kubelet", passed: true)]) }
     var failing: HealthReport {
-        HealthReport(received: start, checks: [.init(name: "kubelet", passed: true),
-                                               .init(name: "data-disk", passed: false, detail: "no such device")])
+        HealthReport(
+            received: start,
+            checks: [
+                .init(name: "kubelet", passed: true),
+                .init(name: "data-disk", passed: false, detail: "no such device"),
+            ])
     }
 
     @Test("A first good report makes an uninitialized machine healthy")
@@ -41,8 +45,9 @@ struct HealthRulesTests {
         #expect(rules.change(from: .unhealthy, latest: passing, watchingSince: start, now: start + 1)?.state == .healthy)
     }
 
-    @Test("Operators' states are never changed, whatever the heartbeats say",
-          arguments: [MachineState.updating, .retiring, .retired])
+    @Test(
+        "Operators' states are never changed, whatever the heartbeats say",
+        arguments: [MachineState.updating, .retiring, .retired])
     func operatorStates(state: MachineState) {
         for report in [passing, failing] {
             for now in [start + 1, start + 3600] {

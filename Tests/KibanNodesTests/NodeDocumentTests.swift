@@ -7,17 +7,19 @@ import Testing
 struct NodeDocumentTests {
     @Test("A plausible facts report has no problems")
     func goodFacts() {
-        let facts = NodeFacts(serial: "KB-SN-0001", nics: [.init(name: "eno1", mac: "52:54:00:4b:01:01")],
-                              disks: [.init(name: "nvme0n1", bytes: 1 << 40)], kernel: "6.1.0-28-amd64",
-                              osRelease: "Debian GNU/Linux 12 (bookworm)", agentVersion: "0.1.0")
+        let facts = NodeFacts(
+            serial: "KB-SN-0001", nics: [.init(name: "eno1", mac: "52:54:00:4b:01:01")],
+            disks: [.init(name: "nvme0n1", bytes: 1 << 40)], kernel: "6.1.0-28-amd64",
+            osRelease: "Debian GNU/Linux 12 (bookworm)", agentVersion: "0.1.0")
         #expect(facts.problems.isEmpty)
     }
 
     @Test("Facts past their bounds are refused, each reason listed")
     func badFacts() {
-        let facts = NodeFacts(serial: "../x", nics: Array(repeating: .init(name: "e\u{1b}[2J", mac: "52:54:00:4B:01:01"), count: 65),
-                              disks: [.init(name: String(repeating: "d", count: 65), bytes: 1)],
-                              kernel: String(repeating: "k", count: 257))
+        let facts = NodeFacts(
+            serial: "../x", nics: Array(repeating: .init(name: "e\u{1b}[2J", mac: "52:54:00:4B:01:01"), count: 65),
+            disks: [.init(name: String(repeating: "d", count: 65), bytes: 1)],
+            kernel: String(repeating: "k", count: 257))
         let problems = facts.problems
         #expect(problems.contains { $0.hasPrefix("serial must be") })
         #expect(problems.contains("at most 64 network interfaces"))
@@ -46,7 +48,8 @@ struct NodeDocumentTests {
 
     @Test("Operations: clean absolute paths, bounded files and timeouts, user:group owners")
     func operations() {
-        let file = AgentOperation(id: "write-kubelet-1", action: .writeFile(path: "/etc/kubernetes/kubelet.conf", content: Data("x".utf8), mode: 0o600, owner: "root:root"))
+        let file = AgentOperation(
+            id: "write-kubelet-1", action: .writeFile(path: "/etc/kubernetes/kubelet.conf", content: Data("x".utf8), mode: 0o600, owner: "root:root"))
         #expect(file.problems.isEmpty)
         for path in ["etc/x", "/etc/../shadow", "/etc//x", "/etc/x/", "/./x"] {
             let op = AgentOperation(id: "p", action: .writeFile(path: path, content: Data(), mode: 0o644, owner: "root:root"))
@@ -94,7 +97,9 @@ struct EnrollmentPolicyTests {
         #expect(EnrollmentPolicy.refusal(serial: "KB-1", machine: machine(.retiring), issued: nil, now: now)?.contains("retiring") == true)
         #expect(EnrollmentPolicy.refusal(serial: "KB-1", machine: machine(.retired), issued: nil, now: now)?.contains("retired") == true)
         let valid = EnrollmentPolicy.Issued(certificateSerial: "0a1b", notAfter: now + 86_400)
-        #expect(EnrollmentPolicy.refusal(serial: "KB-1", machine: machine(.healthy), issued: valid, now: now)?.contains("already holds node certificate 0a1b") == true)
+        #expect(
+            EnrollmentPolicy.refusal(serial: "KB-1", machine: machine(.healthy), issued: valid, now: now)?.contains("already holds node certificate 0a1b")
+                == true)
     }
 
     @Test("An expired or revoked certificate does not block a new enrollment")

@@ -1,10 +1,11 @@
 import Foundation
-@testable import KibanCA
 import KibanInventory
 import KibanNodes
 import KibanStore
 import KibanTestSupport
 import Testing
+
+@testable import KibanCA
 
 /// The node fixture with a cluster root in the store (as `kiban init` writes it) and the
 /// enrollment service over it.
@@ -85,8 +86,9 @@ struct NodeEnrollmentTests {
     func wrongTokens() async throws {
         let (cluster, enrollment) = try await enrollmentFixture()
         defer { Task { await cluster.stop() } }
-        let forged = NodeToken(clusterID: "c1", scope: NodeTokenScope(serial: "KB-1"), addresses: enrollCluster.addresses,
-                               caFingerprint: enrollCluster.caFingerprint, ttl: 60, now: Date())
+        let forged = NodeToken(
+            clusterID: "c1", scope: NodeTokenScope(serial: "KB-1"), addresses: enrollCluster.addresses,
+            caFingerprint: enrollCluster.caFingerprint, ttl: 60, now: Date())
         #expect(await refusal { _ = try await enrollment.enroll("KB-1", forged) } == .forbidden)
         let short = try await enrollment.token(NodeTokenScope(serial: "KB-1"), ttl: 1)
         try await Task.sleep(for: .milliseconds(2100))
@@ -95,7 +97,8 @@ struct NodeEnrollmentTests {
         #expect(await refusal { _ = try await enrollment.enroll("KB-1", other) } == .forbidden)
         #expect(try await enrollment.tokens.list().contains { $0.id == other.id }, "still unspent")
         let rack = try await enrollment.token(NodeTokenScope(rack: 1))
-        let garbled = NodeEnrollment.Request(secret: rack.secret, serial: "KB-3", csr: "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n")
+        let garbled = NodeEnrollment.Request(
+            secret: rack.secret, serial: "KB-3", csr: "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n")
         #expect(await refusal { _ = try await enrollment.enroll(garbled, now: Date()) } == .invalidInput)
         _ = try await enrollment.enroll("KB-3", rack)
     }

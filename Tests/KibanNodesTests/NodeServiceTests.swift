@@ -10,15 +10,19 @@ import Testing
 func nodeFixture() async throws -> (StoreCluster, NodeService) {
     let cluster = try await StoreCluster(members: 1, label: "kiban-nodes-test")
     let inventory = InventoryService(store: cluster.stores[0])
-    let ipam = try JSONDecoder().decode(IPAMConfig.self, from: Data("""
-        {"max-nodes-in-rack": 28, "node-ipv4-pool": "10.69.0.0/16", "node-ipv4-range-size": 6, "node-ipv4-range-mask": 26,
-         "node-ip-per-node": 3, "node-index-offset": 3, "node-gateway-offset": 1, "bmc-ipv4-pool": "10.72.16.0/20",
-         "bmc-ipv4-offset": "0.0.1.0", "bmc-ipv4-range-size": 5, "bmc-ipv4-range-mask": 20, "bmc-ipv4-gateway-offset": 1}
-        """.utf8))
+    let ipam = try JSONDecoder().decode(
+        IPAMConfig.self,
+        from: Data(
+            """
+            {"max-nodes-in-rack": 28, "node-ipv4-pool": "10.69.0.0/16", "node-ipv4-range-size": 6, "node-ipv4-range-mask": 26,
+             "node-ip-per-node": 3, "node-index-offset": 3, "node-gateway-offset": 1, "bmc-ipv4-pool": "10.72.16.0/20",
+             "bmc-ipv4-offset": "0.0.1.0", "bmc-ipv4-range-size": 5, "bmc-ipv4-range-mask": 20, "bmc-ipv4-gateway-offset": 1}
+            """.utf8))
     try await inventory.setIPAM(ipam, user: "alice", now: nodeT0)
-    try await inventory.importMachines(["KB-1", "KB-2", "KB-3"].map {
-        MachineRegistration(serial: $0, rack: 1, role: "worker", bmcType: "IPMI-2.0")
-    }, user: "alice", now: nodeT0)
+    try await inventory.importMachines(
+        ["KB-1", "KB-2", "KB-3"].map {
+            MachineRegistration(serial: $0, rack: 1, role: "worker", bmcType: "IPMI-2.0")
+        }, user: "alice", now: nodeT0)
     return (cluster, NodeService(store: cluster.stores[0], inventory: inventory))
 }
 
@@ -82,7 +86,8 @@ struct NodeServiceTests {
         #expect(try await nodes.checks(role: "worker") == checks)
         await #expect(throws: NodeError.self) { try await nodes.setChecks([HealthCheck(name: "bad")], role: "worker") }
         #expect(try await nodes.checks(role: "worker") == checks, "a refused list changes nothing")
-        try await nodes.setChecks([], role: "worker", audit: AuditEntry(time: nodeT0, actor: "alice", member: "m1", action: "nodes.checks.set", subject: "worker"))
+        try await nodes.setChecks(
+            [], role: "worker", audit: AuditEntry(time: nodeT0, actor: "alice", member: "m1", action: "nodes.checks.set", subject: "worker"))
         #expect(try await nodes.checks(role: "worker").isEmpty)
         let audit = try await nodes.store.auditLog(AuditQuery(action: "nodes.checks")).entries
         #expect(audit.map(\.subject) == ["worker"], "the audit entry came with the change")
@@ -102,8 +107,9 @@ struct DiskKeyEscrowTests {
         #expect(try await escrow.key(serial: "KB-1", device: "nvme0n1", requester: "KB-1") == key)
 
         let stored = try #require(try await nodes.store.get(NodeKeys.diskKey("KB-1", "nvme0n1")))
-        #expect(!stored.value.indices.dropLast(7).contains { Array(stored.value[$0..<$0 + 8]) == Array(key[0..<8]) },
-                "the key's bytes are not in the stored record")
+        #expect(
+            !stored.value.indices.dropLast(7).contains { Array(stored.value[$0..<$0 + 8]) == Array(key[0..<8]) },
+            "the key's bytes are not in the stored record")
         await #expect(throws: NodeError.self) { try await escrow.key(serial: "KB-1", device: "nvme0n1", requester: "KB-2") }
         await #expect(throws: NodeError.self) { try await escrow.key(serial: "KB-2", device: "nvme0n1", requester: "KB-2") }
     }

@@ -1,6 +1,7 @@
 import KibanRaft
-@testable import KibanRaftSimulation
 import Testing
+
+@testable import KibanRaftSimulation
 
 /// Each check of ``SafetyChecker`` on a hand-made trace that breaks its property, and a valid
 /// trace that breaks none: the checks work apart from the simulator that feeds them.
@@ -145,8 +146,9 @@ struct SafetyCheckerTests {
     }
 
     static func follower(_ id: NodeID, entries: [Entry], hardState: HardState) throws -> RawNode {
-        try RawNode(config: Config(id: id), storage: storage(voters: [id], entries: entries, hardState: hardState),
-                    random: SimRandom(seed: id))
+        try RawNode(
+            config: Config(id: id), storage: storage(voters: [id], entries: entries, hardState: hardState),
+            random: SimRandom(seed: id))
     }
 
     /// A node that is the only voter of its group and has just elected itself.
@@ -157,8 +159,10 @@ struct SafetyCheckerTests {
         return node
     }
 
-    static func expect(_ property: Violation.Property, sourceLocation: SourceLocation = #_sourceLocation,
-                       _ body: () throws(Violation) -> Void) {
+    static func expect(
+        _ property: Violation.Property, sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: () throws(Violation) -> Void
+    ) {
         do {
             try body()
             Issue.record("no violation; expected \(property.rawValue)", sourceLocation: sourceLocation)

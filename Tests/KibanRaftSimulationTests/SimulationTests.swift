@@ -21,8 +21,9 @@ enum SeedPlan {
 
 @Suite("Deterministic simulation")
 struct SimulationTests {
-    @Test("Seeded runs keep every safety property under faults and converge after healing",
-          arguments: 0..<SeedPlan.shards)
+    @Test(
+        "Seeded runs keep every safety property under faults and converge after healing",
+        arguments: 0..<SeedPlan.shards)
     func seededRuns(shard: Int) {
         let (first, count) = SeedPlan.range(shard: shard)
         let mixed = SeedRunner.run(first: first, count: count)
@@ -34,21 +35,26 @@ struct SimulationTests {
         #expect(mixed.totals.runs + adversarial.totals.runs == count + count / 4)
     }
 
-    @Test("Each deliberately unsafe variant is caught, first, by the checker aimed at it",
-          arguments: UnsafeVariant.allCases)
+    @Test(
+        "Each deliberately unsafe variant is caught, first, by the checker aimed at it",
+        arguments: UnsafeVariant.allCases)
     func unsafeVariantIsCaught(variant: UnsafeVariant) throws {
         // The first failing seed of the mixed profile, else of the leader-targeted one. The runs
         // are deterministic, so the seed found is the same on every machine.
         var found = SeedRunner.run(first: 0, count: 300, unsafe: [variant], stopAtFirstFailure: true).failures
         if found.isEmpty {
-            found = SeedRunner.run(first: 0, count: 2_000, unsafe: [variant], adversarial: true,
-                                   stopAtFirstFailure: true).failures
+            found =
+                SeedRunner.run(
+                    first: 0, count: 2_000, unsafe: [variant], adversarial: true,
+                    stopAtFirstFailure: true
+                ).failures
         }
         let failure = try #require(found.first, "no seed exposed \(variant)")
         // Keep the evidence in the test log: which property broke and how to replay it.
         print("\(variant) caught at seed \(failure.options.seed): \(failure.violation.property.rawValue) — \(failure.replayCommand)")
-        #expect(failure.violation.property == variant.targetedProperty,
-                "\(variant) must break \(variant.targetedProperty.rawValue) first: \(failure)")
+        #expect(
+            failure.violation.property == variant.targetedProperty,
+            "\(variant) must break \(variant.targetedProperty.rawValue) first: \(failure)")
     }
 
     @Test("Every property the simulator checks has an unsafe variant that breaks it")

@@ -1,15 +1,17 @@
 import Foundation
-import Testing
 import KibanRaft
+import Testing
 
 /// Golden transcripts: each file in `testdata/` is a list of commands, each followed by `----`
 /// and the output it must produce. `KIBAN_REWRITE_GOLDEN=1 swift test` rewrites the outputs
 /// after a deliberate change; review the diff like code.
 @Suite("Golden transcripts")
 struct GoldenTranscriptTests {
-    static let files = ["election", "prevote-rejoin", "checkquorum-stepdown", "learner-promotion",
-                        "snapshot-install", "leadership-transfer", "figure8", "figure8-unsafe", "read-index",
-                        "remove-leader"]
+    static let files = [
+        "election", "prevote-rejoin", "checkquorum-stepdown", "learner-promotion",
+        "snapshot-install", "leadership-transfer", "figure8", "figure8-unsafe", "read-index",
+        "remove-leader",
+    ]
 
     @Test("Transcript matches its golden output", arguments: files)
     func transcript(name: String) throws {

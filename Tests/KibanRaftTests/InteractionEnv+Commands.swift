@@ -110,9 +110,10 @@ extension InteractionEnv {
             return
         }
         let s = raft.status
-        say("node \(id): \(s.softState.role.rawValue) term=\(s.hardState.term) lead=\(s.softState.leader) "
-            + "commit=\(s.hardState.commit) applied=\(s.applied) last=\(s.lastIndex) "
-            + "voters=\(s.conf.voters.sorted()) learners=\(s.conf.learners.sorted())")
+        say(
+            "node \(id): \(s.softState.role.rawValue) term=\(s.hardState.term) lead=\(s.softState.leader) "
+                + "commit=\(s.hardState.commit) applied=\(s.applied) last=\(s.lastIndex) "
+                + "voters=\(s.conf.voters.sorted()) learners=\(s.conf.learners.sorted())")
     }
 
     private mutating func printLog(_ id: NodeID) throws {

@@ -9,8 +9,9 @@ struct RaftRulesTests {
     private func follower(id: NodeID = 2, checkQuorum: Bool = true) throws -> RawNode {
         var config = Config(id: id)
         config.checkQuorum = checkQuorum
-        return try RawNode(config: config, storage: MemoryStorage(bootstrap: ConfState(voters: [1, 2, 3])),
-                           random: FixedRandom(seed: id))
+        return try RawNode(
+            config: config, storage: MemoryStorage(bootstrap: ConfState(voters: [1, 2, 3])),
+            random: FixedRandom(seed: id))
     }
 
     private func voteRequest(from: NodeID, term: UInt64, lastIndex: UInt64, lastTerm: UInt64) -> Message {
@@ -92,8 +93,9 @@ struct RaftRulesTests {
         try env.nodes[1]?.raft?.proposeConfChange(.addLearner(4))
     }
 
-    @Test("A change that does not fit the configuration is refused with the reason",
-          arguments: [ConfChange.promote(2), .remove(9), .addLearner(3)])
+    @Test(
+        "A change that does not fit the configuration is refused with the reason",
+        arguments: [ConfChange.promote(2), .remove(9), .addLearner(3)])
     func invalidChangesRefused(change: ConfChange) throws {
         var env = InteractionEnv()
         _ = try env.run("add-nodes 3")
@@ -130,8 +132,9 @@ struct RaftRulesTests {
         }
     }
 
-    @Test("Membership changes round-trip through their entry encoding",
-          arguments: [ConfChange.addLearner(1), .promote(UInt64.max), .remove(0x0102_0304_0506_0708)])
+    @Test(
+        "Membership changes round-trip through their entry encoding",
+        arguments: [ConfChange.addLearner(1), .promote(UInt64.max), .remove(0x0102_0304_0506_0708)])
     func confChangeCodec(change: ConfChange) {
         #expect(ConfChange(encoded: change.encoded) == change)
     }

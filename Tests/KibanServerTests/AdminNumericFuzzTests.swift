@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import KibanTestSupport
+import Testing
 
 /// Every admin field that becomes an integer, fed numbers of every size: the daemon answers
 /// each with 2xx or a 4xx naming the field, and never traps (a trap kills the process and every
@@ -43,7 +43,11 @@ struct AdminNumericFuzzTests {
         ("GET", "/v1/machines?rack=Q", "", then: nil),
         ("GET", "/v1/dhcp/leases?rack=Q", "", then: nil),
         ("DELETE", "/v1/templates/fz?version=Q", "", then: nil),
-        ("PUT", "/v1/kv", #"{"key": "dhcp/leases/0a450001", "value": "{\"address\": \"10.69.0.1\", \"mac\": \"52:54:00:00:00:01\", \"state\": \"bound\", \"expiresAt\": N}"}"#, then: "/v1/dhcp/leases"),
+        (
+            "PUT", "/v1/kv",
+            #"{"key": "dhcp/leases/0a450001", "value": "{\"address\": \"10.69.0.1\", \"mac\": \"52:54:00:00:00:01\", \"state\": \"bound\", \"expiresAt\": N}"}"#,
+            then: "/v1/dhcp/leases"
+        ),
     ]
 
     /// sabakan's IPAM example with `field` set to `N`.

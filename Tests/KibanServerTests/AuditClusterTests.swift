@@ -1,8 +1,9 @@
 import Foundation
-@testable import KibanServer
 import KibanStore
-import Testing
 import KibanTestSupport
+import Testing
+
+@testable import KibanServer
 
 /// The one audit log on a real 3-member cluster: every subsystem's changes, each with the
 /// member the command came from, on every member; one retention prunes them all.
@@ -12,7 +13,10 @@ struct AuditClusterTests {
     func everyAction() async throws {
         let root = try temporaryDirectory("kiban-audit")
         let cluster = try await DaemonTestSupport.cluster(3, prefix: "aud", root: root)
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let follower = try #require(try DaemonTestSupport.followers(cluster).first)
 
         let token = follower.cli("token", "create", "later", "-o", "json")
@@ -38,8 +42,10 @@ struct AuditClusterTests {
             try await poll("\(m.name) to list every action", seconds: DaemonTestSupport.waitSeconds) {
                 let entries = m.auditEntries()
                 return expected.allSatisfy { e in
-                    entries.contains { $0["action"] as? String == e.action && (e.subject.isEmpty || $0["subject"] as? String == e.subject)
-                        && (e.member == nil || $0["member"] as? String == e.member) && $0["outcome"] as? String == "ok" }
+                    entries.contains {
+                        $0["action"] as? String == e.action && (e.subject.isEmpty || $0["subject"] as? String == e.subject)
+                            && (e.member == nil || $0["member"] as? String == e.member) && $0["outcome"] as? String == "ok"
+                    }
                 }
             }
         }
@@ -55,7 +61,8 @@ struct AuditClusterTests {
 
         // A record of the format before the one log is moved into it by a leader that has not
         // moved older records yet (here: the member that takes over the leadership).
-        let legacy = #"{"action":"set-state","category":"machines","detail":"healthy","instance":"legacy-1","rev":0,"ts":"2026-11-01T00:00:00Z","user":"uid=0(root) gid=0(root)"}"#
+        let legacy =
+            #"{"action":"set-state","category":"machines","detail":"healthy","instance":"legacy-1","rev":0,"ts":"2026-11-01T00:00:00Z","user":"uid=0(root) gid=0(root)"}"#
         #expect(follower.cli("kv", "put", "inventory/audit/20261101/00000000000000a0/machines/legacy-1/set-state", legacy).code == 0)
         #expect(follower.cli("members", "transfer-leader", follower.name).code == 0)
         try await poll("the new leader to move the older record", seconds: DaemonTestSupport.waitSeconds) {
@@ -80,12 +87,15 @@ struct AuditClusterTests {
     @Test("A cluster audit record of the format before the one log becomes an entry with a dotted action")
     func legacyRecord() {
         let value = Array(#"{"action":"token create 3f9a0c for boot-2","gid":0,"pid":412,"time":1800000000,"uid":0}"#.utf8)
-        let entry = Daemon.auditEntry(legacy: KeyValue(key: Array("/kiban/audit/1".utf8), value: value, createRevision: 1, modRevision: 1, version: 1, lease: 0))
+        let entry = Daemon.auditEntry(
+            legacy: KeyValue(key: Array("/kiban/audit/1".utf8), value: value, createRevision: 1, modRevision: 1, version: 1, lease: 0))
         #expect(entry.action == "token.create" && entry.subject == "3f9a0c" && entry.detail == "token create 3f9a0c for boot-2")
         #expect(entry.actor.hasPrefix("uid=0") && entry.time == Date(timeIntervalSince1970: 1_800_000_000))
-        let cluster = Daemon.auditEntry(legacy: KeyValue(key: Array("/kiban/audit/2".utf8),
-                                                         value: Array(#"{"action":"members promote b","gid":0,"pid":0,"time":1,"uid":0}"#.utf8),
-                                                         createRevision: 1, modRevision: 1, version: 1, lease: 0))
+        let cluster = Daemon.auditEntry(
+            legacy: KeyValue(
+                key: Array("/kiban/audit/2".utf8),
+                value: Array(#"{"action":"members promote b","gid":0,"pid":0,"time":1,"uid":0}"#.utf8),
+                createRevision: 1, modRevision: 1, version: 1, lease: 0))
         #expect(cluster.actor == "cluster" && cluster.action == "member.promote" && cluster.subject == "b")
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import KibanTestSupport
+import Testing
 
 /// `blob-quota` between real members: one member's quota refuses an upload to it, and refuses
 /// copies of blobs that would take it past the quota, with the reason in its log; the cluster's
@@ -18,11 +18,15 @@ struct BlobQuotaClusterTests {
             try await m.start()
         }
         let cluster = Cluster(root: root, members: members)
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         try await cluster.initialize()
         try await cluster.joinOthers()
         let (first, second) = (members[0], members[1])
-        let small = root + "/small.bin", big = root + "/big.bin"
+        let small = root + "/small.bin"
+        let big = root + "/big.bin"
         try Data(repeating: 1, count: 3000).write(to: URL(fileURLWithPath: small))
         try Data(repeating: 2, count: 6000).write(to: URL(fileURLWithPath: big))
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import KibanTestSupport
+import Testing
 
 /// `blob-quota` in kiban.yaml on a real daemon: an upload past it is refused before its bytes
 /// are written, with an error that names the setting.
@@ -11,10 +11,14 @@ struct BlobQuotaTests {
         let root = try temporaryDirectory("blob-quota")
         let server = ServerProcess(name: "quota-1", under: root)
         server.extraConfig = "blob-quota: 4KiB\n"
-        defer { server.stop(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            server.stop()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         try await server.start()
         #expect(server.cli("init").code == 0)
-        let small = root + "/small.bin", big = root + "/big.bin"
+        let small = root + "/small.bin"
+        let big = root + "/big.bin"
         try Data(repeating: 1, count: 3000).write(to: URL(fileURLWithPath: small))
         try Data(repeating: 2, count: 2000).write(to: URL(fileURLWithPath: big))
         let fits = server.cli("assets", "upload", "small", small)

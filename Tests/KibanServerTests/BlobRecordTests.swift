@@ -2,11 +2,12 @@ import Foundation
 import KibanIO
 import KibanNetboot
 import KibanRaft
-@testable import KibanServer
 import KibanStore
+import KibanTestSupport
 import Logging
 import Testing
-import KibanTestSupport
+
+@testable import KibanServer
 
 /// Image and asset records name blob files by hash; a record whose hash is a path
 /// (`"../../state.db"`) must never make the boot server send another file of the data directory.
@@ -25,8 +26,9 @@ struct BlobRecordTests {
         let blobs = BlobDirectory(dataDir: dir)
         try blobs.prepare()
         let responder = BootResponder(memberName: "m", blobs: blobs, ipxeDirectory: dir, defaultBaseURL: "http://127.0.0.1:1")
-        let server = try BootServer.start(responder: responder, httpPort: 0, tftpPort: nil,
-                                          configuration: IOConfiguration(rings: 1), logger: Self.logger)
+        let server = try BootServer.start(
+            responder: responder, httpPort: 0, tftpPort: nil,
+            configuration: IOConfiguration(rings: 1), logger: Self.logger)
         defer { server.shutdown() }
         do {
             try await check(store: store, server: server, dir: dir, blobs: blobs)
@@ -42,7 +44,8 @@ struct BlobRecordTests {
         let sha = BlobReference(sha256: sha256Hex(good), size: UInt64(good.count))
         try Data(good).write(to: URL(fileURLWithPath: blobs.path(sha256: sha.sha256)))
         let size = try #require(FileManager.default.attributesOfItem(atPath: dir + "/state.db")[.size] as? NSNumber).uint64Value
-        let evil = #"{"sha256":"../../state.db","size":\#(size)}"#, fine = #"{"sha256":"\#(sha.sha256)","size":\#(sha.size)}"#
+        let evil = #"{"sha256":"../../state.db","size":\#(size)}"#
+        let fine = #"{"sha256":"\#(sha.sha256)","size":\#(sha.size)}"#
         try await put(store, "netboot/images/evil", #"{"id":"evil","kernel":\#(evil),"initrd":\#(evil),"uploaded":0}"#)
         try await put(store, "netboot/assets/evil", #"{"name":"evil","blob":\#(evil),"contentType":"text/plain","uploaded":0}"#)
         try await put(store, "netboot/assets/fine", #"{"name":"fine","blob":\#(fine),"contentType":"text/plain","uploaded":0}"#)

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import KibanTestSupport
+import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Images and assets on a real 3-member cluster, driven through the `kiban` CLI: uploads,
@@ -30,16 +31,21 @@ struct BlobReplicationTests {
     @Test("An upload reaches every member verified; retention keeps N; a deleted id is refused; unreferenced blobs are collected")
     func replicateRetainCollect() async throws {
         let cluster = try await Self.startCluster("img")
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: cluster.root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: cluster.root)
+        }
         let files = TestFiles(root: cluster.root)
         let (a, c) = (cluster.members[0], cluster.members[2])
         let names = cluster.members.map(\.name)
 
-        let kernel = try files.random("vmlinuz-1", bytes: 3 << 20), initrd = try files.random("initrd-1", bytes: 5 << 20 + 17)
+        let kernel = try files.random("vmlinuz-1", bytes: 3 << 20)
+        let initrd = try files.random("initrd-1", bytes: 5 << 20 + 17)
         let up = a.cli("images", "upload", "img-1", "--kernel", kernel, "--initrd", initrd, "-o", "json")
         #expect(up.code == 0, "\(up.stderr)")
         #expect(up.stderr.contains("uploaded \((3 << 20) + (5 << 20) + 17) of"), "the final progress line: \(up.stderr)")
-        let kernelHash = try sha256sum(kernel), initrdHash = try sha256sum(initrd)
+        let kernelHash = try sha256sum(kernel)
+        let initrdHash = try sha256sum(initrd)
         #expect(((up.json["kernel"] as? [String: Any])?["sha256"] as? String) == kernelHash)
 
         try await poll("img-1 on all three members", seconds: 90) { Self.members(of: "img-1", seenBy: c) == names }
@@ -52,8 +58,9 @@ struct BlobReplicationTests {
         // Retention: keep 2; img-1 goes when img-3 arrives, and its id is then refused.
         #expect(a.cli("images", "keep", "2").code == 0)
         for i in 2...3 {
-            let r = c.cli("images", "upload", "img-\(i)", "--kernel", try files.random("k\(i)", bytes: 1000 + i),
-                          "--initrd", try files.random("i\(i)", bytes: 2000 + i))
+            let r = c.cli(
+                "images", "upload", "img-\(i)", "--kernel", try files.random("k\(i)", bytes: 1000 + i),
+                "--initrd", try files.random("i\(i)", bytes: 2000 + i))
             #expect(r.code == 0, "\(r.stderr)")
         }
         #expect(Self.imageIDs(seenBy: a) == ["img-3", "img-2"])
@@ -81,13 +88,17 @@ struct BlobReplicationTests {
     @Test("An upload cut short leaves no file and no record; an asset's type is guessed; a transfer resumes from another member when its source dies")
     func interruptedUploadAndResume() async throws {
         let cluster = try await Self.startCluster("res")
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: cluster.root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: cluster.root)
+        }
         let files = TestFiles(root: cluster.root)
         let (a, c) = (cluster.members[0], cluster.members[2])
 
         // A client that announces 64 MiB, sends 1 MiB and disappears.
         let fd = try UnixClient.connect(a.socket)
-        try UnixClient.send(fd, "PUT /v1/assets/cut?size=\(64 << 20)&contentType=application/octet-stream HTTP/1.1\r\nHost: k\r\nContent-Length: \(64 << 20)\r\n\r\n")
+        try UnixClient.send(
+            fd, "PUT /v1/assets/cut?size=\(64 << 20)&contentType=application/octet-stream HTTP/1.1\r\nHost: k\r\nContent-Length: \(64 << 20)\r\n\r\n")
         try UnixClient.send(fd, String(repeating: "x", count: 1 << 20))
         let partial = a.dataDir + "/blobs/partial"
         try await poll("the upload's partial file", seconds: 60) { !((try? FileManager.default.contentsOfDirectory(atPath: partial)) ?? []).isEmpty }
@@ -123,7 +134,8 @@ struct BlobReplicationTests {
         let log = String(c.log.dropFirst(logStart))
         let survivor = cluster.members.first { $0.name != source && $0.name != c.name }?.name ?? "?"
         let resumed = Self.resumedAt(in: log, source: survivor)
-        #expect(resumed.map { $0 > 0 && $0 <= UInt64(64 << 20) } == true, "resumed at \(String(describing: resumed)) after \(had) bytes; log: \(log.suffix(3000))")
+        #expect(
+            resumed.map { $0 > 0 && $0 <= UInt64(64 << 20) } == true, "resumed at \(String(describing: resumed)) after \(had) bytes; log: \(log.suffix(3000))")
         try await victim.start()
         try await poll("the asset on all three members", seconds: 90) { Self.assetMembers("rootfs", seenBy: c).count == 3 }
     }
@@ -132,7 +144,10 @@ struct BlobReplicationTests {
     func streamsLargeFiles() async throws {
         let root = try temporaryDirectory("img-big")
         let server = ServerProcess(name: "big-1", under: root)
-        defer { server.stop(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            server.stop()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         try await server.start()
         #expect(server.cli("init").code == 0)
         let pid = try #require(server.pid)

@@ -1,7 +1,8 @@
 import Foundation
 import KibanTestSupport
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Files of random bytes for upload tests.

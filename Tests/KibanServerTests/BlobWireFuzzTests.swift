@@ -1,7 +1,8 @@
 import Foundation
-@testable import KibanServer
-import Testing
 import KibanTestSupport
+import Testing
+
+@testable import KibanServer
 
 /// The blob transfer's frames and the upload route's head parser against arbitrary input: they
 /// answer with a value or an error, never a crash, and round-trip what they encode.
@@ -43,15 +44,17 @@ struct BlobWireFuzzTests {
         #expect(decoded > 0, "seed \(seed): some mutations keep a valid request")
     }
 
-    @Test("Upload heads: only the announced sizes and matching Content-Length are accepted", arguments: [
-        ("/v1/images/a?kernelSize=3&initrdSize=4", ["kernelSize": "3", "initrdSize": "4"], "7", true),
-        ("/v1/images/a", ["kernelSize": "3", "initrdSize": "4"], "8", false),
-        ("/v1/images/a", ["kernelSize": "3"], "3", false),
-        ("/v1/images/a", ["kernelSize": "-1", "initrdSize": "4"], "3", false),
-        ("/v1/assets/a", ["size": "\(5 << 30)"], "\(5 << 30)", false),
-        ("/v1/assets/a", ["size": "10"], nil, false),
-        ("/v1/assets/a", ["size": "10"], "10", true),
-    ] as [(String, [String: String], String?, Bool)])
+    @Test(
+        "Upload heads: only the announced sizes and matching Content-Length are accepted",
+        arguments: [
+            ("/v1/images/a?kernelSize=3&initrdSize=4", ["kernelSize": "3", "initrdSize": "4"], "7", true),
+            ("/v1/images/a", ["kernelSize": "3", "initrdSize": "4"], "8", false),
+            ("/v1/images/a", ["kernelSize": "3"], "3", false),
+            ("/v1/images/a", ["kernelSize": "-1", "initrdSize": "4"], "3", false),
+            ("/v1/assets/a", ["size": "\(5 << 30)"], "\(5 << 30)", false),
+            ("/v1/assets/a", ["size": "10"], nil, false),
+            ("/v1/assets/a", ["size": "10"], "10", true),
+        ] as [(String, [String: String], String?, Bool)])
     func uploadHeads(path: String, query: [String: String], length: String?, ok: Bool) {
         let parsed = Result { try AdminUpload.parse(method: "PUT", path: path, query: query, contentLength: length) }
         #expect(((try? parsed.get()).flatMap { $0 } != nil) == ok)
@@ -68,4 +71,3 @@ struct BlobWireFuzzTests {
 enum BlobReferenceCheck {
     static func isHex(_ s: String) -> Bool { s.count == 64 && s.allSatisfy { $0.isHexDigit && !$0.isUppercase } }
 }
-

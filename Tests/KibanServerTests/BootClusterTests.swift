@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
-import Testing
 import KibanTestSupport
+import Testing
 
 /// HTTP boot from three real `kiban server` processes: records written through the CLI on one
 /// member are served by every member; templates and kernel parameters through their commands.
@@ -48,14 +48,20 @@ struct BootClusterTests {
     func bootFromEveryMember() async throws {
         let root = try temporaryDirectory("boot-cluster")
         let (cluster, ports) = try await Self.cluster(root: root)
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let m = cluster.members
         // Blobs on members 1 and 2 only; the image record written through member 3.
         let kernel = Array((0..<600_000).map { UInt8(truncatingIfNeeded: $0 &* 11) })
         let sha = try Self.place(kernel, on: [m[0], m[1]])
         for (i, member) in [m[0], m[1]].enumerated() {
-            #expect(member.cli("kv", "put", "netboot/presence/\(sha)/\(member.name)",
-                               #"{"member":"\#(member.name)","http":"http://127.0.0.1:\#(ports[i])"}"#).code == 0)
+            #expect(
+                member.cli(
+                    "kv", "put", "netboot/presence/\(sha)/\(member.name)",
+                    #"{"member":"\#(member.name)","http":"http://127.0.0.1:\#(ports[i])"}"#
+                ).code == 0)
         }
         let blob = #"{"sha256":"\#(sha)","size":\#(kernel.count)}"#
         #expect(m[2].cli("kv", "put", "netboot/images/img-1", #"{"id":"img-1","kernel":\#(blob),"initrd":\#(blob),"uploaded":0}"#).code == 0)
@@ -74,12 +80,18 @@ struct BootClusterTests {
                         && Self.get("\(base)/boot/machines/\(Self.serial)/config").status == 200
                 }
             } catch {
-                let logs = m.map { "\($0.name): " + $0.log.split(separator: "\n").filter { $0.contains("kiban.boot") && !$0.contains("kiban.io.path") }.joined(separator: "\n") }
+                let logs = m.map {
+                    "\($0.name): " + $0.log.split(separator: "\n").filter { $0.contains("kiban.boot") && !$0.contains("kiban.io.path") }.joined(separator: "\n")
+                }
                 throw TestFailure("\(error)\n\(logs.joined(separator: "\n"))")
             }
             let script = String(decoding: Self.get("\(base)/boot/machines/\(Self.serial)/ipxe").body, as: UTF8.self)
-            #expect(script.contains("kernel \(base)/boot/images/img-1/kernel initrd=initrd console=ttyS0 panic=-1 kiban.serial=\(Self.serial) kiban.config=\(base)/boot/machines/\(Self.serial)/config"))
-            #expect(String(decoding: Self.get("\(base)/boot/machines/\(Self.serial)/config").body, as: UTF8.self)
+            #expect(
+                script.contains(
+                    "kernel \(base)/boot/images/img-1/kernel initrd=initrd console=ttyS0 panic=-1 kiban.serial=\(Self.serial) kiban.config=\(base)/boot/machines/\(Self.serial)/config"
+                ))
+            #expect(
+                String(decoding: Self.get("\(base)/boot/machines/\(Self.serial)/config").body, as: UTF8.self)
                     == "host=\(Self.serial) ip=10.69.1.4 gw= zone=z1\n")
             #expect(Self.get("\(base)/boot/ipxe").status == 200)
             #expect(Self.get("\(base)/boot/undionly.kpxe").body == Array("fake undionly".utf8))
@@ -109,7 +121,10 @@ struct BootClusterTests {
     func templatesAndParams() async throws {
         let root = try temporaryDirectory("boot-templates")
         let (cluster, _) = try await Self.cluster(root: root)
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let m = cluster.members
         let file = root + "/t"
         try Data("ok\n{{#addresses}}\n{{/gateways}}\n".utf8).write(to: URL(fileURLWithPath: file))

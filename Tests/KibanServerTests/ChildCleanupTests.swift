@@ -49,7 +49,10 @@ struct ChildCleanupTests {
         helper.executableURL = URL(fileURLWithPath: "/bin/sh")
         helper.arguments = ["-c", "\"$@\" >>'\(server.logPath)' 2>&1 & echo $! >'\(pidFile)'; wait", "sh"] + command
         try helper.run()
-        defer { if helper.isRunning { kill(helper.processIdentifier, SIGKILL) }; helper.waitUntilExit() }
+        defer {
+            if helper.isRunning { kill(helper.processIdentifier, SIGKILL) }
+            helper.waitUntilExit()
+        }
         try await poll("the helper to start the daemon") {
             ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n")
         }
@@ -68,7 +71,10 @@ struct ChildCleanupTests {
     func takenPort(which: String) async throws {
         let root = try temporaryDirectory("kiban-taken-\(which)")
         let server = ServerProcess(name: "moved", under: root)
-        defer { server.stop(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            server.stop()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let taken = which == "peer" ? server.peerPort : server.httpPort
         let holder = try Self.listen(on: taken)
         defer { close(holder) }
@@ -81,9 +87,12 @@ struct ChildCleanupTests {
         if which == "http" {
             // The peer port's refusal fails `kiban init` itself; the boot port's is only logged.
             #expect(server.log.contains("Address already in use"), "the first attempt met the taken port")
-            let got = ServerProcess.run(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "30",
-                                         "http://127.0.0.1:\(server.httpPort)/boot/ipxe"],
-                                        executable: URL(fileURLWithPath: "/usr/bin/curl"))
+            let got = ServerProcess.run(
+                [
+                    "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "30",
+                    "http://127.0.0.1:\(server.httpPort)/boot/ipxe",
+                ],
+                executable: URL(fileURLWithPath: "/usr/bin/curl"))
             #expect(got.stdout != "000", "the daemon serves HTTP on its new port")
         }
     }
@@ -97,7 +106,10 @@ struct ChildCleanupTests {
         let ok = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        guard fd >= 0, ok, Glibc.listen(fd, 1) == 0 else { close(fd); throw TestFailure("cannot hold port \(port): errno \(errno)") }
+        guard fd >= 0, ok, Glibc.listen(fd, 1) == 0 else {
+            close(fd)
+            throw TestFailure("cannot hold port \(port): errno \(errno)")
+        }
         return fd
     }
 
@@ -107,7 +119,8 @@ struct ChildCleanupTests {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap(Int32.init).filter { pid in
             guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
-                  let program = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe") else { return false }
+                let program = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")
+            else { return false }
             let argv = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
             return program.hasSuffix("/kiban") && argv.dropFirst().first == "server"
                 && argv.contains { $0.hasPrefix(root + "/") } && !ChildProcesses.isGone(pid)

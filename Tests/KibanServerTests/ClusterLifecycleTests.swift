@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import KibanTestSupport
+import Testing
 
 /// Real `kiban server` processes on 127.0.0.1, driven only through the `kiban` CLI.
 @Suite("Cluster lifecycle with real processes", .serialized)
@@ -9,7 +9,10 @@ struct ClusterLifecycleTests {
     func leaderKill(size: Int) async throws {
         let root = try temporaryDirectory("kiban-cluster")
         let cluster = try await Cluster.start(size, prefix: "boot", root: root)
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         try await cluster.initialize()
         let again = cluster.members[0].cli("init")
         #expect(again.code != 0 && again.stderr.contains("already a member"))
@@ -74,7 +77,12 @@ struct ClusterLifecycleTests {
     func tokenSecurity() async throws {
         let (root, cluster, rogue) = try await Self.twoClusters("kiban-tokens")
         let joiner = ServerProcess(name: "late", under: root)
-        defer { cluster.stopAll(); rogue.stopAll(); joiner.stop(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            rogue.stopAll()
+            joiner.stop()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         try await joiner.start()
 
         // A token whose addresses point at a server with another CA: refused before the secret leaves.
@@ -104,7 +112,11 @@ struct ClusterLifecycleTests {
     @Test("A peer presenting a certificate from another CA is refused during the TLS handshake")
     func foreignCertificate() async throws {
         let (root, cluster, rogue) = try await Self.twoClusters("kiban-mtls")
-        defer { cluster.stopAll(); rogue.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            rogue.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let target = cluster.members[0]
         let trusted = target.dataDir + "/tls/ca.pem"
         let own = Self.handshake(endpoint: target.endpoint, tls: target.dataDir + "/tls", caFile: trusted)
@@ -129,9 +141,13 @@ struct ClusterLifecycleTests {
         let p = Process()
         // Bounded: a server that kept the connection open would otherwise hold the test.
         p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        p.arguments = ["20", "/usr/bin/openssl", "s_client", "-connect", endpoint, "-tls1_3", "-cert", tls + "/member.pem", "-key", tls + "/member.key",
-                       "-CAfile", caFile, "-verify_return_error", "-brief", "-ign_eof"]
-        let input = Pipe(), out = Pipe(), err = Pipe()
+        p.arguments = [
+            "20", "/usr/bin/openssl", "s_client", "-connect", endpoint, "-tls1_3", "-cert", tls + "/member.pem", "-key", tls + "/member.key",
+            "-CAfile", caFile, "-verify_return_error", "-brief", "-ign_eof",
+        ]
+        let input = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardInput = input
         p.standardOutput = out
         p.standardError = err
@@ -143,8 +159,9 @@ struct ClusterLifecycleTests {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return CLIResult(code: p.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                         stderr: String(decoding: stderr, as: UTF8.self))
+        return CLIResult(
+            code: p.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     /// The same token with other member addresses (what a rogue server's operator could forge).
@@ -156,7 +173,8 @@ struct ClusterLifecycleTests {
         var json = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
         json["addresses"] = addresses
         let data = try JSONSerialization.data(withJSONObject: json, options: .sortedKeys)
-        return prefix + data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+        return prefix
+            + data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
 import KibanNetboot
-import Testing
 import KibanTestSupport
+import Testing
 
 /// The daemon's DHCP server and `kiban dhcp`, with real `kiban server` processes.
 @Suite("DHCP in the daemon", .serialized)
@@ -29,23 +29,28 @@ struct DHCPDaemonTests {
     @Test("kiban dhcp set refuses a bad document with every problem and changes nothing; get prints json and yaml")
     func settingsCLI() async throws {
         let (m, cluster, root) = try await Self.member("kiban-dhcp-settings")
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let bad = root + "/bad.yaml"
         try """
-            lease-seconds: 5
-            dns-servers: [10.0.0.999]
-            extra-options:
-              - {code: 51, hex: "abc"}
-            sweep-interval-seconds: 0
-            expired-retention-seconds: 99999999
-            relays: [10.0.0.1, 10.0.0.256]
-            client-offer-burst: 0
-            """.write(toFile: bad, atomically: true, encoding: .utf8)
+        lease-seconds: 5
+        dns-servers: [10.0.0.999]
+        extra-options:
+          - {code: 51, hex: "abc"}
+        sweep-interval-seconds: 0
+        expired-retention-seconds: 99999999
+        relays: [10.0.0.1, 10.0.0.256]
+        client-offer-burst: 0
+        """.write(toFile: bad, atomically: true, encoding: .utf8)
         let refused = m.cli("dhcp", "set", bad)
         #expect(refused.code != 0)
-        for problem in ["lease-seconds must be", "10.0.0.999 is not an IPv4 address", "code 51 is set by the server", "hex must be",
-                        "sweep-interval-seconds must be from 1 to 3600", "expired-retention-seconds must be from 0 to 7776000",
-                        "relays: 10.0.0.256 is not an IPv4 address", "client-offer-burst must be from 1 to 1000"] {
+        for problem in [
+            "lease-seconds must be", "10.0.0.999 is not an IPv4 address", "code 51 is set by the server", "hex must be",
+            "sweep-interval-seconds must be from 1 to 3600", "expired-retention-seconds must be from 0 to 7776000",
+            "relays: 10.0.0.256 is not an IPv4 address", "client-offer-burst must be from 1 to 1000",
+        ] {
             #expect(refused.stderr.contains(problem), "\(refused.stderr)")
         }
         try "lease-time: 60\n".write(toFile: bad, atomically: true, encoding: .utf8)
@@ -57,15 +62,15 @@ struct DHCPDaemonTests {
 
         let good = root + "/dhcp.yaml"
         try """
-            lease-seconds: 600
-            dns-servers: [10.9.8.7]
-            domain-name: dc1.example.com
-            extra-options: [{code: 252, text: "http://10.0.0.5/wpad.dat"}]
-            sweep-interval-seconds: 30
-            expired-retention-seconds: 0
-            relays: [127.0.5.1]
-            relay-offers-per-second: 50
-            """.write(toFile: good, atomically: true, encoding: .utf8)
+        lease-seconds: 600
+        dns-servers: [10.9.8.7]
+        domain-name: dc1.example.com
+        extra-options: [{code: 252, text: "http://10.0.0.5/wpad.dat"}]
+        sweep-interval-seconds: 30
+        expired-retention-seconds: 0
+        relays: [127.0.5.1]
+        relay-offers-per-second: 50
+        """.write(toFile: good, atomically: true, encoding: .utf8)
         let set = m.cli("dhcp", "set", good)
         #expect(set.code == 0, "\(set.stderr)")
         let json = m.cli("dhcp", "get", "-o", "json").json
@@ -81,7 +86,10 @@ struct DHCPDaemonTests {
     @Test("kiban dhcp leases shows each lease's rack and state, filtered by rack, as a table, json or yaml")
     func leasesCLI() async throws {
         let (m, cluster, root) = try await Self.member("kiban-dhcp-leases")
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let now = UInt64(Date().timeIntervalSince1970)
         let leases = [
             DHCPLease(address: 0x7F00_0520, mac: "52:54:00:00:00:01", state: .bound, expiresAt: now + 600, hostname: "node-a"),
@@ -106,11 +114,15 @@ struct DHCPDaemonTests {
     @Test("A client's host name with terminal control sequences is escaped in the leases table, and exact in JSON")
     func hostileHostname() async throws {
         let (m, cluster, root) = try await Self.member("kiban-dhcp-escape")
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         // A title change (OSC), a bell, clear screen (CSI), a C1 CSI, DEL, a right-to-left override.
         let hostile = "\u{1b}]0;pwned\u{07}\u{1b}[2J\u{9b}31mred\u{7f}\u{202e}txt.exe\\x1b"
-        let lease = DHCPLease(address: 0x7F00_0520, mac: "52:54:00:00:00:01", state: .bound,
-                              expiresAt: UInt64(Date().timeIntervalSince1970) + 600, hostname: hostile)
+        let lease = DHCPLease(
+            address: 0x7F00_0520, mac: "52:54:00:00:00:01", state: .bound,
+            expiresAt: UInt64(Date().timeIntervalSince1970) + 600, hostname: hostile)
         let key = String(decoding: LeaseRecord.key(lease.address), as: UTF8.self)
         #expect(m.cli("kv", "put", key, String(decoding: LeaseRecord.encode(lease), as: UTF8.self)).code == 0)
         let table = m.cli("dhcp", "leases").stdout
@@ -125,7 +137,10 @@ struct DHCPDaemonTests {
     @Test("The leader's sweep deletes an offer whose hold ended, keeps a live lease and, for one lease time, an expired one; the sweep settings change that")
     func leaderSweep() async throws {
         let (m, cluster, root) = try await Self.member("kiban-dhcp-sweep")
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let now = UInt64(Date().timeIntervalSince1970)
         let lapsed = DHCPLease(address: 0x7F00_0528, mac: "52:54:00:00:00:01", state: .offered, expiresAt: now - 100)
         let live = DHCPLease(address: 0x7F00_0529, mac: "52:54:00:00:00:02", state: .bound, expiresAt: now + 3600)
@@ -151,11 +166,15 @@ struct DHCPDaemonTests {
         #expect(Date().timeIntervalSince(start) < 9, "the sweep did not follow sweep-interval-seconds: 1")
     }
 
-    @Test("The daemon answers a relayed DISCOVER and REQUEST from the rack's IPAM range, with the settings and boot URL",
-          .enabled(if: getuid() == 0, "needs root: the relay's socket is on port 67"))
+    @Test(
+        "The daemon answers a relayed DISCOVER and REQUEST from the rack's IPAM range, with the settings and boot URL",
+        .enabled(if: getuid() == 0, "needs root: the relay's socket is on port 67"))
     func relayedExchange() async throws {
         let (m, cluster, root) = try await Self.member("kiban-dhcp-exchange")
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let rack = UInt32.random(in: 10...250)
         let relay = 0x7F00_0001 | rack << 8
         let socket = try RelaySocket(address: relay)
@@ -199,18 +218,27 @@ struct DHCPDaemonTests {
 }
 
 extension DHCPDaemonTests {
-    @Test("Only listed relays are answered, a REQUEST without an offer is NAKed, and kiban dhcp status counts the refusals",
-          .enabled(if: getuid() == 0, "needs root: the relay's socket is on port 67"))
+    @Test(
+        "Only listed relays are answered, a REQUEST without an offer is NAKed, and kiban dhcp status counts the refusals",
+        .enabled(if: getuid() == 0, "needs root: the relay's socket is on port 67"))
     func relayListAndOffers() async throws {
         let (m, cluster, root) = try await Self.member("kiban-dhcp-relays")
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let rack = UInt32.random(in: 10...120)
-        let listed = 0x7F00_0001 | rack << 8, unlisted = 0x7F00_0001 | (rack + 100) << 8
+        let listed = 0x7F00_0001 | rack << 8
+        let unlisted = 0x7F00_0001 | (rack + 100) << 8
         let settings = root + "/dhcp.yaml"
         try "relays: [\(dottedQuad(listed))]\n".write(toFile: settings, atomically: true, encoding: .utf8)
         #expect(m.cli("dhcp", "set", settings).code == 0)
-        let good = try RelaySocket(address: listed), bad = try RelaySocket(address: unlisted)
-        defer { good.close(); bad.close() }
+        let good = try RelaySocket(address: listed)
+        let bad = try RelaySocket(address: unlisted)
+        defer {
+            good.close()
+            bad.close()
+        }
         func discover(_ relay: UInt32, mac: UInt8) -> DHCPMessage {
             var d = DHCPMessage(op: 1, xid: 0xD15C0 + UInt32(mac), chaddr: [0x52, 0x54, 0, 0x56, 0x78, mac])
             d.giaddr = relay
@@ -260,7 +288,10 @@ struct RelaySocket {
         let bound = withUnsafePointer(to: &sin) {
             $0.withMemoryRebound(to: Glibc.sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0 else { Glibc.close(fd); throw TestFailure("bind \(address):67: errno \(errno)") }
+        guard bound == 0 else {
+            Glibc.close(fd)
+            throw TestFailure("bind \(address):67: errno \(errno)")
+        }
     }
 
     static func endpoint(_ address: UInt32, port: UInt16) -> sockaddr_in {

@@ -29,7 +29,10 @@ enum DaemonTestSupport {
     static func withMember(_ label: String, _ body: (ServerProcess, String) async throws -> Void) async throws {
         let root = try temporaryDirectory("kiban-\(label)")
         let started = try await Self.cluster(1, prefix: label, root: root)
-        defer { started.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            started.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         try await body(started.members[0], root)
     }
 

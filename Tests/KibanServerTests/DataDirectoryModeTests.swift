@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
-import Testing
 import KibanTestSupport
+import Testing
 
 /// A `kiban server` started by hand (no systemd unit, no UMask=) keeps its data directory and
 /// the store's files to itself.

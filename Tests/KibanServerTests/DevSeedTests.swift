@@ -10,7 +10,8 @@ struct DevSeedTests {
     func seededBootFlow() async throws {
         let root = try temporaryDirectory("dev-seed")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let kernel = root + "/vmlinuz", initrd = root + "/initrd"
+        let kernel = root + "/vmlinuz"
+        let initrd = root + "/initrd"
         try Data(repeating: 0x4b, count: 70_000).write(to: URL(fileURLWithPath: kernel))
         try Data(repeating: 0x49, count: 30_000).write(to: URL(fileURLWithPath: initrd))
         var environment = ProcessInfo.processInfo.environment
@@ -85,8 +86,9 @@ struct DevSeedTests {
             && ((try? FileManager.default.contentsOfDirectory(atPath: bootCache + "/kx/boot")) ?? []).contains { $0.hasPrefix("vmlinuz-") }
     }
 
-    @Test("The sample image kiban dev builds from the cached kernel boots in QEMU with the kernel line of dev-0001's script",
-          .enabled(if: canBootSample, "needs qemu-system-x86 and the netboot VM test's cache (/var/tmp/kiban-boot-cache)"))
+    @Test(
+        "The sample image kiban dev builds from the cached kernel boots in QEMU with the kernel line of dev-0001's script",
+        .enabled(if: canBootSample, "needs qemu-system-x86 and the netboot VM test's cache (/var/tmp/kiban-boot-cache)"))
     func sampleBoots() async throws {
         let root = try temporaryDirectory("dev-qemu")
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -110,9 +112,13 @@ struct DevSeedTests {
         let initrd = BootClusterTests.get(String(kernelURL).replacingOccurrences(of: "/kernel", with: "/initrd"), follow: true).body
         try Data(kernel).write(to: URL(fileURLWithPath: root + "/kernel"))
         try Data(initrd).write(to: URL(fileURLWithPath: root + "/initrd"))
-        let qemu = ServerProcess.runTool("/usr/bin/timeout", ["120", "/usr/bin/qemu-system-x86_64", "-m", "256", "-nographic", "-no-reboot",
-                                                              "-net", "none", "-kernel", root + "/kernel", "-initrd", root + "/initrd",
-                                                              "-append", append + " quiet"])
+        let qemu = ServerProcess.runTool(
+            "/usr/bin/timeout",
+            [
+                "120", "/usr/bin/qemu-system-x86_64", "-m", "256", "-nographic", "-no-reboot",
+                "-net", "none", "-kernel", root + "/kernel", "-initrd", root + "/initrd",
+                "-append", append + " quiet",
+            ])
         #expect(qemu.stdout.contains("KIBAN-INITRD serial=dev-0001 config=http://"), "qemu said: \(qemu.stdout.suffix(2000))")
     }
 }

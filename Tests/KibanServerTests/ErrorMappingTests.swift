@@ -1,10 +1,11 @@
 import Foundation
-@testable import KibanCA
 import KibanInventory
 import KibanNetboot
-@testable import KibanServer
 import KibanStore
 import Testing
+
+@testable import KibanCA
+@testable import KibanServer
 
 @Suite("One mapping from every module's errors to the admin API's answers")
 struct ErrorMappingTests {

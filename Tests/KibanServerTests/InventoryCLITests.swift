@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import KibanTestSupport
+import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The inventory through the `kiban` CLI against a 3-member cluster of real `kiban server`
@@ -47,7 +48,10 @@ struct InventoryCLITests {
     @Test("IPAM, a sabakan machines file, queries, lifecycle and the audit log work through any member")
     func inventoryThroughFollower() async throws {
         let (cluster, follower, root) = try await Self.cluster("kiban-inventory")
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let others = cluster.members.filter { $0.name != follower.name }
 
         // IPAM: set through a follower, read on another member, and set again from its own output.
@@ -159,11 +163,13 @@ struct InventoryCLITests {
     static func badImport(follower: ServerProcess, other: ServerProcess, count: Int) throws {
         let r = follower.cli("machines", "import", fixtures + "/bad-machines.json")
         #expect(r.code != 0)
-        for expected in ["5 problems", "machine 2 (J0X01CS): serial J0X01CS is already registered",
-                         "machine 3 (NEWBOOT): rack 1 already has a boot server",
-                         "machine 4 (NEW0002): rack 500 is outside the address plan",
-                         "machine 5 (NEW 0003): serial must be printable ASCII", "machine 6 (NEW0004): bmc.type is empty",
-                         "nothing was registered"] {
+        for expected in [
+            "5 problems", "machine 2 (J0X01CS): serial J0X01CS is already registered",
+            "machine 3 (NEWBOOT): rack 1 already has a boot server",
+            "machine 4 (NEW0002): rack 500 is outside the address plan",
+            "machine 5 (NEW 0003): serial must be printable ASCII", "machine 6 (NEW0004): bmc.type is empty",
+            "nothing was registered",
+        ] {
             #expect(r.stderr.contains(expected), "missing \"\(expected)\" in: \(r.stderr)")
         }
         #expect((try? machines(other))?.count == count)
@@ -184,8 +190,10 @@ struct InventoryCLITests {
             guard let action = record["action"] as? String, let instance = record["instance"] as? String else { return nil }
             return "\(action) \(instance)"
         }
-        for expected in ["set ipam", "register J1X02CS", "set-state J0X01CS", "set-label J2X01CS", "remove-label J2X01CS",
-                         "set-retire-date J2X02SS", "remove J2X02SS"] {
+        for expected in [
+            "set ipam", "register J1X02CS", "set-state J0X01CS", "set-label J2X01CS", "remove-label J2X01CS",
+            "set-retire-date J2X02SS", "remove J2X02SS",
+        ] {
             #expect(actions.contains(expected), "no \(expected) by \(user) in the log")
         }
         #expect(!actions.contains("register NEW0001"))
@@ -200,7 +208,10 @@ struct InventoryCLITests {
     @Test("The leader prunes audit records older than the cluster's retention, on every member")
     func retention() async throws {
         let (cluster, follower, root) = try await Self.cluster("kiban-retention")
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         var r = follower.cli("logs", "retention", "-o", "json")
         #expect(r.json["seconds"] as? Int == 60 * 86_400, "\(r.stdout) \(r.stderr)")
         r = follower.cli("ipam", "set", Self.fixtures + "/ipam.yml")

@@ -1,8 +1,8 @@
 import Foundation
 import KibanLinearizability
 import KibanRaftSimulation
-import Testing
 import KibanTestSupport
+import Testing
 
 /// Jepsen-style runs against real `kiban server` processes through the admin API.
 /// `KIBAN_JEPSEN_SECONDS` (default 30) bounds the run, `KIBAN_JEPSEN_SEED` replays the
@@ -12,7 +12,9 @@ struct JepsenTests {
     static let keys = ["r0", "r1", "r2"]
     static let clientsPerMember = 2
 
-    @Test("Clients on every member see a linearizable register while members are killed and partitioned, alone, together and two at once, and no acknowledged write is lost")
+    @Test(
+        "Clients on every member see a linearizable register while members are killed and partitioned, alone, together and two at once, and no acknowledged write is lost"
+    )
     func registerUnderFaults() async throws {
         let seconds = Int(ProcessInfo.processInfo.environment["KIBAN_JEPSEN_SECONDS"] ?? "") ?? 30
         let seed = UInt64(ProcessInfo.processInfo.environment["KIBAN_JEPSEN_SEED"] ?? "") ?? UInt64.random(in: 1...1_000_000)
@@ -20,7 +22,10 @@ struct JepsenTests {
         let root = try temporaryDirectory("kiban-jepsen")
         // Namespaces when root (kills and partitions), loopback otherwise (kills only).
         let lab: NetworkLab? = try NetworkLab.unavailableReason == nil ? NetworkLab.create(size: 3) : nil
-        defer { lab?.destroy(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            lab?.destroy()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let cluster: Cluster
         if let lab {
             cluster = try await Cluster.start(in: lab, prefix: "boot", root: root)
@@ -35,8 +40,9 @@ struct JepsenTests {
         let tally = JepsenTally()
         let deadline = ContinuousClock.now + .seconds(seconds)
         let clients = Self.startClients(cluster, seed: seed, deadline: deadline, recorder: recorder, tally: tally)
-        var nemesis = Nemesis(cluster: cluster, lab: lab, rng: SimRandom(seed: seed),
-                              wallClockShift: try WallClockShift.build(in: root))
+        var nemesis = Nemesis(
+            cluster: cluster, lab: lab, rng: SimRandom(seed: seed),
+            wallClockShift: try WallClockShift.build(in: root))
         let started = ContinuousClock.now
         try await nemesis.run(until: deadline, recorder: recorder, tally: tally)
         await withCheckedContinuation { done in clients.notify(queue: .global()) { done.resume() } }
@@ -49,7 +55,9 @@ struct JepsenTests {
         let history = recorder.history
         let clock = ContinuousClock.now
         let failing = Linearizability.failingKeys(history)
-        print("jepsen: \(history.count) operations, \(tally.acked.count) acknowledged unique puts; \(tally.summary); checked in \(ContinuousClock.now - clock); faults and clients ran \(ContinuousClock.now - started)")
+        print(
+            "jepsen: \(history.count) operations, \(tally.acked.count) acknowledged unique puts; \(tally.summary); checked in \(ContinuousClock.now - clock); faults and clients ran \(ContinuousClock.now - started)"
+        )
         if !failing.isEmpty {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiban-jepsen-\(seed).history").path
             try Data(history.map { "\($0)" }.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: path))
@@ -70,11 +78,13 @@ struct JepsenTests {
         #expect(single + concurrent >= seconds / 15, "the nemesis injected faults: \(tally.summary)")
         #expect(concurrent >= (lab ? 1 : 0), "a kill and a cut at once: \(tally.summary)")
         #expect(tally["nemesis-majority loss"] == 1, "two members down once: \(tally.summary)")
-        #expect(tally["majority-loss-write-ok"] == 0 && tally["majority-loss-write-failed"] == Nemesis.majorityLossProbes,
-                "writes through the only member left must fail: \(tally.summary)")
+        #expect(
+            tally["majority-loss-write-ok"] == 0 && tally["majority-loss-write-failed"] == Nemesis.majorityLossProbes,
+            "writes through the only member left must fail: \(tally.summary)")
         #expect(history.count >= seconds * 15, "\(history.count) operations in \(seconds) s")
-        #expect(tally["read-ok"] >= seconds * 3 && tally["write-ok"] >= seconds * 2 && tally["cas-ok"] >= seconds / 2,
-                "clients got work done: \(tally.summary)")
+        #expect(
+            tally["read-ok"] >= seconds * 3 && tally["write-ok"] >= seconds * 2 && tally["cas-ok"] >= seconds / 2,
+            "clients got work done: \(tally.summary)")
     }
 
     /// While no quorum could form (``Nemesis/outages``), no operation that began and ended
@@ -88,14 +98,17 @@ struct JepsenTests {
     }
 
     /// `clientsPerMember` threads on each member's socket; the group is left when all are done.
-    static func startClients(_ cluster: Cluster, seed: UInt64, deadline: ContinuousClock.Instant,
-                             recorder: HistoryRecorder, tally: JepsenTally) -> DispatchGroup {
+    static func startClients(
+        _ cluster: Cluster, seed: UInt64, deadline: ContinuousClock.Instant,
+        recorder: HistoryRecorder, tally: JepsenTally
+    ) -> DispatchGroup {
         let group = DispatchGroup()
         for (i, m) in cluster.members.enumerated() {
             for j in 0..<clientsPerMember {
                 let id = i * clientsPerMember + j
-                let client = JepsenClient(id: id, socket: m.socket, keys: keys, seed: seed &+ UInt64(id + 1),
-                                          deadline: deadline, opsMax: 5000)
+                let client = JepsenClient(
+                    id: id, socket: m.socket, keys: keys, seed: seed &+ UInt64(id + 1),
+                    deadline: deadline, opsMax: 5000)
                 group.enter()
                 Thread {
                     client.run(recorder: recorder, tally: tally)
@@ -164,8 +177,9 @@ struct JepsenTests {
         }
     }
 
-    @Test("The checker fails a history with a stale serializable read from a cut-off member",
-          .enabled(if: NetworkLab.unavailableReason == nil, "needs root and iptables for network namespaces"))
+    @Test(
+        "The checker fails a history with a stale serializable read from a cut-off member",
+        .enabled(if: NetworkLab.unavailableReason == nil, "needs root and iptables for network namespaces"))
     func staleReadIsCaught() async throws {
         try await PartitionTests.withCluster("kiban-stale") { lab, cluster in
             let recorder = HistoryRecorder()

@@ -44,11 +44,13 @@ struct KVStreamTests {
         try await DaemonTestSupport.withMember("t") { member, root in
             #expect(member.cli("kv", "put", "leader", "boot-1").code == 0)
             let swap = root + "/swap.json"
-            try Data("""
-            {"compare": [{"key": "leader", "value": "boot-1"}, {"key": "lock", "version": 0}],
-             "success": [{"put": {"key": "leader", "value": "boot-2"}}, {"get": {"key": "leader"}}],
-             "failure": [{"get": {"key": "leader"}}]}
-            """.utf8).write(to: URL(fileURLWithPath: swap))
+            try Data(
+                """
+                {"compare": [{"key": "leader", "value": "boot-1"}, {"key": "lock", "version": 0}],
+                 "success": [{"put": {"key": "leader", "value": "boot-2"}}, {"get": {"key": "leader"}}],
+                 "failure": [{"get": {"key": "leader"}}]}
+                """.utf8
+            ).write(to: URL(fileURLWithPath: swap))
             let first = member.cli("kv", "txn", swap, "-o", "json")
             #expect(first.code == 0, "\(first.stderr)")
             #expect(first.json["succeeded"] as? Bool == true)
@@ -63,10 +65,12 @@ struct KVStreamTests {
             #expect(member.cli("kv", "get", "leader").stdout == "boot-2\n")
 
             let bad = root + "/bad.json"
-            for (body, words) in [(#"{"compare": [{"key": "a", "value": "x", "version": 1}], "success": []}"#, "exactly one of"),
-                                  (#"{"success": [{"put": {"key": "a", "value": "b"}, "get": {"key": "a"}}]}"#, "exactly one of put"),
-                                  (#"{"compare": [{"key": "a", "op": "~", "version": 1}]}"#, "op ~"),
-                                  ("{not json", "not valid JSON")] {
+            for (body, words) in [
+                (#"{"compare": [{"key": "a", "value": "x", "version": 1}], "success": []}"#, "exactly one of"),
+                (#"{"success": [{"put": {"key": "a", "value": "b"}, "get": {"key": "a"}}]}"#, "exactly one of put"),
+                (#"{"compare": [{"key": "a", "op": "~", "version": 1}]}"#, "op ~"),
+                ("{not json", "not valid JSON"),
+            ] {
                 try Data(body.utf8).write(to: URL(fileURLWithPath: bad))
                 let r = member.cli("kv", "txn", bad)
                 #expect(r.code != 0 && r.stderr.contains(words), "\(body): \(r.stderr)")
@@ -98,10 +102,14 @@ struct KVStreamTests {
             #expect(member.cli("token", "create", "someone").code == 0)
             let records = member.auditEntries()
             let actions = records.compactMap { "\($0["action"] as? String ?? "") \($0["subject"] as? String ?? "")" }
-            #expect(actions.contains("kv.put audited") && actions.contains { $0.hasPrefix("token.create") } && actions.contains { $0.hasPrefix("cluster.init") },
-                    "\(actions)")
-            #expect(records.allSatisfy { ($0["actor"] as? String)?.hasPrefix("uid=\(getuid())") == true
-                && ($0["actor"] as? String)?.contains("gid=\(getgid())") == true && $0["member"] as? String == member.name })
+            #expect(
+                actions.contains("kv.put audited") && actions.contains { $0.hasPrefix("token.create") } && actions.contains { $0.hasPrefix("cluster.init") },
+                "\(actions)")
+            #expect(
+                records.allSatisfy {
+                    ($0["actor"] as? String)?.hasPrefix("uid=\(getuid())") == true
+                        && ($0["actor"] as? String)?.contains("gid=\(getgid())") == true && $0["member"] as? String == member.name
+                })
         }
     }
 }

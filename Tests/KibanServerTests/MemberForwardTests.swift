@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import KibanTestSupport
+import Testing
 
 /// `kiban members transfer-leader` and `kiban members remove` run on a follower.
 @Suite("Membership changes from a follower", .serialized)
@@ -9,7 +9,10 @@ struct MemberForwardTests {
     func forwarded() async throws {
         let root = try temporaryDirectory("kiban-forward")
         let cluster = try await DaemonTestSupport.cluster(3, prefix: "f", root: root)
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let oldLeader = try #require(cluster.leader(seenBy: cluster.members[0]))
         let followers = try DaemonTestSupport.followers(cluster)
         let (asker, target) = (followers[0], followers[1])
@@ -37,7 +40,8 @@ struct MemberForwardTests {
         // Recorded by the leader, for the caller of the follower's socket, naming that follower.
         let entries = target.audited("member.transfer-leader", target.name) + target.audited("member.remove", oldLeader)
         #expect(entries.count == 2, "\(target.auditEntries())")
-        #expect(entries.allSatisfy { $0["member"] as? String == asker.name && ($0["actor"] as? String)?.hasPrefix("uid=\(getuid())") == true },
-                "\(entries)")
+        #expect(
+            entries.allSatisfy { $0["member"] as? String == asker.name && ($0["actor"] as? String)?.hasPrefix("uid=\(getuid())") == true },
+            "\(entries)")
     }
 }

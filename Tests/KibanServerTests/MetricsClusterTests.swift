@@ -2,8 +2,8 @@ import Foundation
 import Glibc
 import KibanMetrics
 import KibanNetboot
-import Testing
 import KibanTestSupport
+import Testing
 
 /// The metrics port of real `kiban server` processes: every member's exposition parsed by
 /// prometheus_client, the cluster-wide status, and the status page in a real headless browser.
@@ -16,15 +16,19 @@ struct MetricsClusterTests {
     /// status code) is not known before (here only the first member serves a boot file).
     static let eventOnly: Set<String> = ["kiban_http_requests_total"]
 
-    @Test("""
+    @Test(
+        """
         Every member exports every family with its type and HELP, counters move with activity, the docs list them \
         all, status and dhcp status cover every member, and the status page renders in chromium with hostile text escaped
         """,
-          .enabled(if: getuid() == 0, "needs root: the relay's socket is on port 67"))
+        .enabled(if: getuid() == 0, "needs root: the relay's socket is on port 67"))
     func metricsOfEveryMember() async throws {
         let root = try temporaryDirectory("kiban-metrics")
         let cluster = try await DaemonTestSupport.cluster(3, prefix: "metrics", root: root)
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let m = cluster.members[0]
         try seed(m, root: root)
         let before = try Scrape.families(m)
@@ -40,12 +44,15 @@ struct MetricsClusterTests {
         for member in cluster.members { scraped[member.name] = try Scrape.families(member) }
         let after = try #require(scraped[m.name])
         try checkFamilies(scraped)
-        #expect(counter(after, "kiban_store_requests_total", ["op": "txn", "outcome": "ok"]) > counter(before, "kiban_store_requests_total", ["op": "txn", "outcome": "ok"]))
+        #expect(
+            counter(after, "kiban_store_requests_total", ["op": "txn", "outcome": "ok"])
+                > counter(before, "kiban_store_requests_total", ["op": "txn", "outcome": "ok"]))
         #expect(counter(after, "kiban_http_requests_total", ["code": "200"]) > counter(before, "kiban_http_requests_total", ["code": "200"]))
         #expect(counter(after, "kiban_dhcp_replies_total", ["type": "offer"]) > counter(before, "kiban_dhcp_replies_total", ["type": "offer"]))
         #expect(counter(after, "kiban_dhcp_received_total", ["type": "discover"]) >= 1)
-        #expect(counter(after, "kiban_peer_tls_handshake_failures_total", ["direction": "inbound"])
-            > counter(before, "kiban_peer_tls_handshake_failures_total", ["direction": "inbound"]))
+        #expect(
+            counter(after, "kiban_peer_tls_handshake_failures_total", ["direction": "inbound"])
+                > counter(before, "kiban_peer_tls_handshake_failures_total", ["direction": "inbound"]))
         #expect(after["kiban_dhcp_commit_duration_seconds"]?.value(sample: "kiban_dhcp_commit_duration_seconds_count") ?? 0 >= 1)
         #expect(after["kiban_machines"]?.value(["rack": "0", "role": "worker", "state": "uninitialized"]) == 1)
         #expect(after["kiban_dhcp_pool_addresses"]?.value(["rack": "0"]) ?? 0 > 0)
@@ -77,7 +84,8 @@ struct MetricsClusterTests {
 
     /// IPAM (rack R in 127.0.R.0/24, as in the DHCP tests) and one machine with a hostile label.
     func seed(_ m: ServerProcess, root: String) throws {
-        let ipam = root + "/ipam.json", machines = root + "/machines.json"
+        let ipam = root + "/ipam.json"
+        let machines = root + "/machines.json"
         try DHCPDaemonTests.ipam.write(toFile: ipam, atomically: true, encoding: .utf8)
         let list = [["serial": "MTEST001", "rack": 0, "role": "worker", "labels": ["note": Self.hostile], "bmc": ["type": "IPMI-2.0"]]]
         try JSONSerialization.data(withJSONObject: list).write(to: URL(fileURLWithPath: machines))

@@ -4,8 +4,9 @@ import Testing
 
 /// A real QEMU VM netboots from three real `kiban server` processes in network namespaces
 /// (`integration/harness/netboot-vm.sh`): once, and again after the member that served it is killed.
-@Suite("A VM netboots from a three-member cluster", .serialized,
-       .enabled(if: NetbootVM.missing == nil, Comment(rawValue: "skipped: \(NetbootVM.missing ?? "")")))
+@Suite(
+    "A VM netboots from a three-member cluster", .serialized,
+    .enabled(if: NetbootVM.missing == nil, Comment(rawValue: "skipped: \(NetbootVM.missing ?? "")")))
 struct NetbootVMTests {
     @Test("DHCP through a relay → iPXE script by SMBIOS serial → kernel and initrd → rendered configuration; then failover, then UEFI (OVMF)")
     func bootAndFailover() throws {
@@ -23,7 +24,8 @@ enum NetbootVM {
         let absent = HarnessScript.missingTools(tools)
         if !absent.isEmpty { return "missing \(absent.joined(separator: ", ")) (scripts/install-deps.sh test)" }
         if !FileManager.default.fileExists(atPath: "/usr/lib/ipxe/qemu/pxe-virtio.rom")
-            && !FileManager.default.fileExists(atPath: "/usr/share/qemu/pxe-virtio.rom") {
+            && !FileManager.default.fileExists(atPath: "/usr/share/qemu/pxe-virtio.rom")
+        {
             return "missing the iPXE ROM for QEMU (apt install ipxe-qemu)"
         }
         return nil

@@ -26,8 +26,10 @@ struct NodeAgentClusterTests {
         let follower = try #require(cluster.members.first { $0.name != leader })
         let file = root + "/machines.json"
         try Data(machines.utf8).write(to: URL(fileURLWithPath: file))
-        for command in [["ipam", "set", InventoryCLITests.fixtures + "/ipam.yml"], ["machines", "import", file],
-                        ["machines", "set-state", "KB-3", "retiring"], ["machines", "set-state", "KB-3", "retired"]] {
+        for command in [
+            ["ipam", "set", InventoryCLITests.fixtures + "/ipam.yml"], ["machines", "import", file],
+            ["machines", "set-state", "KB-3", "retiring"], ["machines", "set-state", "KB-3", "retired"],
+        ] {
             let r = ServerProcess.run(command + ["--socket", follower.socket])
             guard r.code == 0 else { throw TestFailure("\(command) failed: \(r.stderr)") }
         }
@@ -54,7 +56,10 @@ struct NodeAgentClusterTests {
     func agents() async throws {
         let root = try temporaryDirectory("kiban-nodes")
         let (cluster, follower) = try await Self.cluster(root)
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
 
         // Enrollment through a follower's node API (given first; the token lists every member).
         let agent = AgentProcess(serial: "KB-1", under: root)
@@ -95,7 +100,8 @@ struct NodeAgentClusterTests {
         #expect(follower.status()?["revision"] as? Int == revision, "heartbeats that change nothing cost no Raft write")
 
         // A check of its role fails: unhealthy; it passes again: healthy.
-        let marker = root + "/marker", checks = root + "/checks.yaml"
+        let marker = root + "/marker"
+        let checks = root + "/checks.yaml"
         try Data("- {name: marker, path: \(marker)}\n".utf8).write(to: URL(fileURLWithPath: checks))
         r = ServerProcess.run(["nodes", "checks", "set", "worker", checks, "--socket", follower.socket])
         #expect(r.code == 0, "\(r.stderr)")
@@ -142,34 +148,48 @@ struct NodeAgentClusterTests {
     func bounds() async throws {
         let root = try temporaryDirectory("kiban-node-api")
         let (cluster, follower) = try await Self.cluster(root)
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let agent = AgentProcess(serial: "KB-1", under: root)
         #expect(try agent.join(token: try Self.token(follower, "KB-1")).code == 0)
         let ca = agent.stateDir + "/ca.pem"
         let url = "https://\(follower.nodeEndpoint)"
         let curl = { (args: [String]) in
-            ServerProcess.run(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca] + args,
-                              executable: URL(fileURLWithPath: "/usr/bin/curl")).stdout
+            ServerProcess.run(
+                ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca] + args,
+                executable: URL(fileURLWithPath: "/usr/bin/curl")
+            ).stdout
         }
         #expect(curl([url + "/v1/ca"]) == "200", "the member certificate verifies against the pinned CA")
         #expect(curl(["-X", "POST", "--data", "{}", url + "/v1/heartbeat"]) == "403", "no client certificate")
         let member = follower.dataDir + "/tls/member"
-        #expect(curl(["--cert", member + ".pem", "--key", member + ".key", "-X", "POST", "--data", "{\"checks\": []}", url + "/v1/heartbeat"]) == "403",
-                "a member certificate is no node's")
+        #expect(
+            curl(["--cert", member + ".pem", "--key", member + ".key", "-X", "POST", "--data", "{\"checks\": []}", url + "/v1/heartbeat"]) == "403",
+            "a member certificate is no node's")
         let big = root + "/big.json"
         try Data(repeating: 0x20, count: 300 * 1024).write(to: URL(fileURLWithPath: big))
-        #expect(curl(["--cert", member + ".pem", "--key", member + ".key", url + "/v1/heartbeats"]) == "421",
-                "a member may ask for the heartbeats, which only the leader has")
+        #expect(
+            curl(["--cert", member + ".pem", "--key", member + ".key", url + "/v1/heartbeats"]) == "421",
+            "a member may ask for the heartbeats, which only the leader has")
         #expect(curl(["--data-binary", "@" + big, url + "/v1/enroll"]) == "413")
         #expect(curl((0..<70).flatMap { ["-H", "X-Pad-\($0): 1"] } + [url + "/v1/ca"]) == "431")
 
         // The node certificate names the machine; the body's serial is ignored.
         let client = root + "/client.pem"
-        try Data((try String(contentsOfFile: agent.stateDir + "/node.pem", encoding: .utf8)
-                  + String(contentsOfFile: agent.stateDir + "/chain.pem", encoding: .utf8)).utf8).write(to: URL(fileURLWithPath: client))
+        try Data(
+            (try String(contentsOfFile: agent.stateDir + "/node.pem", encoding: .utf8)
+                + String(contentsOfFile: agent.stateDir + "/chain.pem", encoding: .utf8)).utf8
+        ).write(to: URL(fileURLWithPath: client))
         let node = ["--cert", client, "--key", agent.stateDir + "/node.key"]
-        #expect(curl(node + ["-X", "PUT", "--data", "{\"serial\": \"KB-2\", \"nics\": [], \"disks\": [], \"kernel\": \"x\", \"osRelease\": \"\", \"agentVersion\": \"forged\"}",
-                             url + "/v1/facts"]) == "200")
+        #expect(
+            curl(
+                node + [
+                    "-X", "PUT", "--data",
+                    "{\"serial\": \"KB-2\", \"nics\": [], \"disks\": [], \"kernel\": \"x\", \"osRelease\": \"\", \"agentVersion\": \"forged\"}",
+                    url + "/v1/facts",
+                ]) == "200")
         #expect(curl(node + [url + "/v1/heartbeats"]) == "403", "a node may not read the fleet's heartbeats")
         let facts = Self.nodes(follower)
         #expect(facts["KB-1"]?["agentVersion"] as? String == "forged")

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import KibanTestSupport
+import Testing
 
 /// `kiban ca …` against a real one-member `kiban server`, checked with openssl.
 @Suite("kiban ca through a real server", .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/openssl")))
@@ -34,8 +34,10 @@ struct PKICLITests {
             #expect(refused.code != 0 && refused.stderr.contains("allowed_names") && refused.stderr.contains("max_ttl"), "\(refused.stderr)")
 
             let csr = root + "/req.csr"
-            let made = Self.openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", root + "/req.key",
-                                     "-subj", "/CN=etcd-1", "-out", csr])
+            let made = Self.openssl([
+                "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", root + "/req.key",
+                "-subj", "/CN=etcd-1", "-out", csr,
+            ])
             #expect(made.code == 0, "\(made.stderr)")
             let signed = m.cli("ca", "sign", "peer", csr)
             #expect(signed.code == 0 && signed.stdout.hasPrefix("-----BEGIN CERTIFICATE-----") && !signed.stdout.contains("PRIVATE"), "\(signed.stderr)")
@@ -64,11 +66,16 @@ struct PKICLITests {
             }
             let fetchedPEM = root + "/fetched.crl.pem"
             #expect(Self.openssl(["crl", "-inform", "DER", "-in", fetched, "-out", fetchedPEM]).code == 0)
-            let refusedByFetched = Self.openssl(["verify", "-crl_check", "-CRLfile", fetchedPEM, "-CAfile", out + "/ca.pem",
-                                                 "-untrusted", out + "/chain.pem", out + "/cert.pem"])
+            let refusedByFetched = Self.openssl([
+                "verify", "-crl_check", "-CRLfile", fetchedPEM, "-CAfile", out + "/ca.pem",
+                "-untrusted", out + "/chain.pem", out + "/cert.pem",
+            ])
             #expect(refusedByFetched.code != 0 && (refusedByFetched.stdout + refusedByFetched.stderr).contains("revoked"))
-            #expect(ServerProcess.run(["-sf", "-o", "/dev/null", "http://127.0.0.1:\(m.httpPort)/ca/nothing.crl"],
-                                      executable: URL(fileURLWithPath: "/usr/bin/curl")).code != 0)
+            #expect(
+                ServerProcess.run(
+                    ["-sf", "-o", "/dev/null", "http://127.0.0.1:\(m.httpPort)/ca/nothing.crl"],
+                    executable: URL(fileURLWithPath: "/usr/bin/curl")
+                ).code != 0)
 
             let rotated = m.cli("ca", "issuers", "rotate", "etcd")
             #expect(rotated.code == 0 && rotated.stdout.contains("etcd"), "\(rotated.stderr)")
@@ -90,7 +97,10 @@ struct PKIClusterTests {
     func follower() async throws {
         let root = try temporaryDirectory("kiban-pki-cluster")
         let cluster = try await DaemonTestSupport.cluster(3, prefix: "pki", root: root)
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let followers = try DaemonTestSupport.followers(cluster)
         let (a, b) = (followers[0], followers[1])
         #expect(a.cli("ca", "issuers", "create", "etcd", "--parent", "root").code == 0)
@@ -107,7 +117,8 @@ struct PKIClusterTests {
         let fetched = root + "/etcd.crl"
         try await poll("every member to serve the CRL with the revoked serial", seconds: DaemonTestSupport.waitSeconds) {
             cluster.members.allSatisfy { m in
-                ServerProcess.run(["-sf", "-o", fetched, "http://127.0.0.1:\(m.httpPort)/ca/etcd.crl"], executable: URL(fileURLWithPath: "/usr/bin/curl")).code == 0
+                ServerProcess.run(["-sf", "-o", fetched, "http://127.0.0.1:\(m.httpPort)/ca/etcd.crl"], executable: URL(fileURLWithPath: "/usr/bin/curl")).code
+                    == 0
                     && PKICLITests.openssl(["crl", "-inform", "DER", "-in", fetched, "-noout", "-text"]).stdout.contains(serial.uppercased())
             }
         }

@@ -9,8 +9,9 @@ struct PKIEtcdTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("integration/pki/etcd-mtls.sh").path
 
-    @Test("etcd runs on Kiban's certificates; another issuer's and a revoked client certificate are refused",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/etcd"), "needs etcd-server (scripts/install-deps.sh test)"))
+    @Test(
+        "etcd runs on Kiban's certificates; another issuer's and a revoked client certificate are refused",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/etcd"), "needs etcd-server (scripts/install-deps.sh test)"))
     func etcdWithKibanCertificates() async throws {
         try await DaemonTestSupport.withMember("pki-etcd") { member, root in
             let work = root + "/etcd-mtls"

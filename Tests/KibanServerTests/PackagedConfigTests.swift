@@ -1,6 +1,7 @@
 import Foundation
-@testable import KibanServer
 import Testing
+
+@testable import KibanServer
 
 /// `packaging/kiban.yaml` is the package's conffile (/etc/kiban/kiban.yaml): every setting,
 /// commented out, showing its default.

@@ -1,20 +1,22 @@
 import Foundation
-import Testing
 import KibanTestSupport
+import Testing
 
 /// A 3-member cluster of real processes, each in its own network namespace; members are cut off
 /// by `ip link set down` and by iptables DROP, then healed. Each cut is tried on a follower and
 /// on a leader, one pairing each by default (`KIBAN_PARTITION_ALL=1`: every pairing).
-@Suite("Partitions of real processes in network namespaces", .serialized,
-       .enabled(if: NetworkLab.unavailableReason == nil, "needs root and iptables for network namespaces"))
+@Suite(
+    "Partitions of real processes in network namespaces", .serialized,
+    .enabled(if: NetworkLab.unavailableReason == nil, "needs root and iptables for network namespaces"))
 struct PartitionTests {
     /// The cuts each test tries: one of each by default, both with `KIBAN_PARTITION_ALL=1`.
     static func cuts(_ first: NetworkLab.Cut) -> [NetworkLab.Cut] {
         ProcessInfo.processInfo.environment["KIBAN_PARTITION_ALL"] == "1" ? NetworkLab.Cut.allCases : [first]
     }
 
-    @Test("A cut-off follower refuses, the majority writes on, and the healed member catches up",
-          .serialized, arguments: cuts(.linkDown))
+    @Test(
+        "A cut-off follower refuses, the majority writes on, and the healed member catches up",
+        .serialized, arguments: cuts(.linkDown))
     func followerCutOff(cut: NetworkLab.Cut) async throws {
         try await Self.withCluster("kiban-part") { lab, cluster in
             #expect(cluster.members[0].put("before", "1").json != nil)
@@ -35,8 +37,9 @@ struct PartitionTests {
         }
     }
 
-    @Test("A cut-off leader is replaced by a leader of the majority and catches up once healed",
-          .serialized, arguments: cuts(.iptablesDrop))
+    @Test(
+        "A cut-off leader is replaced by a leader of the majority and catches up once healed",
+        .serialized, arguments: cuts(.iptablesDrop))
     func leaderCutOff(cut: NetworkLab.Cut) async throws {
         try await Self.withCluster("kiban-part-leader") { lab, cluster in
             let oldName = try #require(cluster.leader(seenBy: cluster.members[0]))
@@ -65,7 +68,10 @@ struct PartitionTests {
     static func withCluster(_ label: String, _ body: (NetworkLab, Cluster) async throws -> Void) async throws {
         let root = try temporaryDirectory(label)
         let lab = try NetworkLab.create(size: 3)
-        defer { lab.destroy(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            lab.destroy()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let cluster = try await Cluster.start(in: lab, prefix: "boot", root: root)
         defer { cluster.stopAll() }
         try await cluster.initialize()

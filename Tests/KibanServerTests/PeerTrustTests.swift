@@ -7,8 +7,9 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
-@testable import KibanServer
 import Testing
+
+@testable import KibanServer
 
 /// A cluster CA and a member certificate for in-process peer endpoints.
 struct TestTrust {
@@ -48,14 +49,18 @@ struct PeerTrustTests {
         let directory = PeerDirectory()
         directory.upsert(MemberRecord(id: trust.memberID, name: "m1", endpoint: "127.0.0.1:1"))
         let handlers = PeerServer.Handlers(
-            join: { request in calls.record(request); return JoinResponse(error: .forbidden, message: "test") },
+            join: { request in
+                calls.record(request)
+                return JoinResponse(error: .forbidden, message: "test")
+            },
             forward: { _ in ForwardResponse() },
             renew: { _, _ in RenewResponse(error: .forbidden, message: "test") }, kek: { nil })
         let port = try FreePort.tcp()
-        let server = try await PeerServer.start(host: "127.0.0.1", port: port, credentials: credentials, directory: directory,
-                                                inbox: MessageQueue(), spool: dir, handlers: handlers,
-                                                blobs: BlobSender(blobs: BlobDirectory(dataDir: dir), bytesPerSecondMax: nil),
-                                                logger: Logger(label: "test"))
+        let server = try await PeerServer.start(
+            host: "127.0.0.1", port: port, credentials: credentials, directory: directory,
+            inbox: MessageQueue(), spool: dir, handlers: handlers,
+            blobs: BlobSender(blobs: BlobDirectory(dataDir: dir), bytesPerSecondMax: nil),
+            logger: Logger(label: "test"))
         return (server, "127.0.0.1:\(port)", dir)
     }
 
@@ -84,20 +89,26 @@ struct PeerTrustTests {
         let attackerTLS = try TestTrust.issue(attacker, name: "m1", cluster: "c1", id: 1)
         // The fake member answers the CA fetch with real + attacker CA, and signs its TLS with
         // the attacker's: the old client trusted every certificate of the bundle.
-        let fake = PeerTLS(caPEM: real.certificatePEM + "\n" + attacker.certificatePEM,
-                           certificatePEM: attackerTLS.certificatePEM, keyPEM: attackerTLS.keyPEM)
+        let fake = PeerTLS(
+            caPEM: real.certificatePEM + "\n" + attacker.certificatePEM,
+            certificatePEM: attackerTLS.certificatePEM, keyPEM: attackerTLS.keyPEM)
         let calls = Calls()
         let dir = try temporaryDirectory("kiban-fake")
         let port = try FreePort.tcp()
         let server = try await PeerServer.start(
             host: "127.0.0.1", port: port, credentials: try PeerCredentials(fake, clusterID: "c1"), directory: PeerDirectory(),
             inbox: MessageQueue(), spool: dir,
-            handlers: .init(join: { calls.record($0); return JoinResponse(clusterID: "c1") }, forward: { _ in ForwardResponse() },
-                            renew: { _, _ in RenewResponse() }, kek: { nil }),
+            handlers: .init(
+                join: {
+                    calls.record($0)
+                    return JoinResponse(clusterID: "c1")
+                }, forward: { _ in ForwardResponse() },
+                renew: { _, _ in RenewResponse() }, kek: { nil }),
             blobs: BlobSender(blobs: BlobDirectory(dataDir: dir), bytesPerSecondMax: nil), logger: Logger(label: "fake"))
         defer { Task { await server.close() } }
-        let token = JoinToken.create(clusterID: "c1", name: "boot-2", addresses: ["127.0.0.1:\(port)"],
-                                     caFingerprint: real.fingerprint, ttl: 600, now: Date())
+        let token = JoinToken.create(
+            clusterID: "c1", name: "boot-2", addresses: ["127.0.0.1:\(port)"],
+            caFingerprint: real.fingerprint, ttl: 600, now: Date())
         let request = JoinRequest(secret: token.secret, name: "boot-2", endpoint: "127.0.0.1:9", csr: "")
         let error = await #expect(throws: ServerError.self) {
             _ = try await JoinClient.join(endpoint: "127.0.0.1:\(port)", token: token, request: request)
@@ -139,18 +150,30 @@ struct PeerTrustTests {
         let (server, endpoint, _) = try await Self.server(trust, calls: calls)
         defer { Task { await server.close() } }
         // The server must hang up on the length alone, not wait for (and buffer) the megabyte.
-        #expect(try await Self.closedAfterRaw(endpoint, Self.frame(claiming: 1 << 20, sending: 100)),
-                "a 1 MiB first frame was not refused at its length")
+        #expect(
+            try await Self.closedAfterRaw(endpoint, Self.frame(claiming: 1 << 20, sending: 100)),
+            "a 1 MiB first frame was not refused at its length")
         let hello = Array(PeerHello(purpose: .join).encoded.readableBytesView)
-        #expect(try await Self.closedAfterRaw(endpoint, Self.frame(claiming: UInt32(hello.count), sending: 0) + hello
-                                                + Self.frame(claiming: 1 << 20, sending: 100)),
-                "a 1 MiB join request was not refused at its length")
+        #expect(
+            try await Self.closedAfterRaw(
+                endpoint,
+                Self.frame(claiming: UInt32(hello.count), sending: 0) + hello
+                    + Self.frame(claiming: 1 << 20, sending: 100)),
+            "a 1 MiB join request was not refused at its length")
         #expect(calls.joinCount == 0)
         // Within the bounds the same connection stays open, waiting for the rest.
-        #expect(try await !Self.closedAfterRaw(endpoint, Self.frame(claiming: UInt32(hello.count), sending: 0) + hello
-                                                 + Self.frame(claiming: 60 << 10, sending: 100), seconds: 2))
-        #expect(try await Self.closedWithoutAnswer(endpoint, frames: [PeerHello(purpose: .raft, from: trust.memberID).encoded,
-                                                                    ByteBuffer(repeating: 0, count: 1024)]))
+        #expect(
+            try await !Self.closedAfterRaw(
+                endpoint,
+                Self.frame(claiming: UInt32(hello.count), sending: 0) + hello
+                    + Self.frame(claiming: 60 << 10, sending: 100), seconds: 2))
+        #expect(
+            try await Self.closedWithoutAnswer(
+                endpoint,
+                frames: [
+                    PeerHello(purpose: .raft, from: trust.memberID).encoded,
+                    ByteBuffer(repeating: 0, count: 1024),
+                ]))
         // A CA fetch is answered.
         #expect(try await !Self.closedWithoutAnswer(endpoint, frames: [PeerHello(purpose: .caCertificate).encoded]))
     }
@@ -195,10 +218,12 @@ struct PeerTrustTests {
         defer { Task { await server.close() } }
         let client = try PeerCredentials(try TestTrust.issue(trust.ca, name: "m2", cluster: "c1", id: 0x52), clusterID: "c1")
         let hello = [PeerHello(purpose: .caCertificate).encoded]
-        for (expect, ok) in [(PeerExpectation.member(cluster: "c1", id: trust.memberID, name: "m1"), true),
-                             (.member(cluster: "c1", id: 0x99, name: "m1"), false),
-                             (.member(cluster: "c2", id: trust.memberID, name: "m1"), false),
-                             (.anyMember(cluster: "c2"), false), (.anyMember(cluster: "c1"), true)] {
+        for (expect, ok) in [
+            (PeerExpectation.member(cluster: "c1", id: trust.memberID, name: "m1"), true),
+            (.member(cluster: "c1", id: 0x99, name: "m1"), false),
+            (.member(cluster: "c2", id: trust.memberID, name: "m1"), false),
+            (.anyMember(cluster: "c2"), false), (.anyMember(cluster: "c1"), true),
+        ] {
             let result = await Result(catching: { () async throws -> Void in
                 _ = try await JoinClient.exchange(endpoint: endpoint, context: client.client, expect: expect, frames: hello)
             })

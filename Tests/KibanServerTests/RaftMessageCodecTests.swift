@@ -1,8 +1,8 @@
 import KibanRaft
 import KibanRaftSimulation
 import KibanServer
-import Testing
 import KibanTestSupport
+import Testing
 
 @Suite("Peer wire format")
 struct RaftMessageCodecTests {

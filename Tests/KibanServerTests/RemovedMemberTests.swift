@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import KibanTestSupport
+import Testing
 
 /// A removed member's daemon, restarted with the certificate it still holds, against the rest.
 @Suite("A removed member with real processes", .serialized)
@@ -9,7 +9,10 @@ struct RemovedMemberTests {
     func removedMemberRestarts() async throws {
         let root = try temporaryDirectory("kiban-removed")
         let cluster = try await Cluster.start(3, prefix: "boot", root: root)
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         try await cluster.initialize()
         try await cluster.joinOthers()
         let leaderName = try #require(cluster.leader(seenBy: cluster.members[0]))

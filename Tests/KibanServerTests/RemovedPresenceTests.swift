@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import KibanTestSupport
+import Testing
 
 /// Blob presence keys of a member that leaves: deleted by the leader that removed it.
 @Suite("Presence of removed members", .serialized)
@@ -14,13 +14,18 @@ struct RemovedPresenceTests {
     @Test("Removing a member deletes its presence keys, keeps the others', and the listing no longer names it")
     func removalWithdrawsPresence() async throws {
         let cluster = try await BlobReplicationTests.startCluster("gone")
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: cluster.root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: cluster.root)
+        }
         let files = TestFiles(root: cluster.root)
         let m = cluster.members
-        let kernel = try files.random("k", bytes: 300_000), initrd = try files.random("i", bytes: 100_000)
+        let kernel = try files.random("k", bytes: 300_000)
+        let initrd = try files.random("i", bytes: 100_000)
         let up = m[0].cli("images", "upload", "img-1", "--kernel", kernel, "--initrd", initrd)
         #expect(up.code == 0, "\(up.stderr)")
-        let hash = try sha256sum(kernel), initrdHash = try sha256sum(initrd)
+        let hash = try sha256sum(kernel)
+        let initrdHash = try sha256sum(initrd)
         let names = m.map(\.name).sorted()
         try await poll("img-1's kernel present on all three", seconds: 90) { Self.presenceMembers(hash, seenBy: m[0]) == names }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import KibanTestSupport
+import Testing
 
 /// The image each role boots, on three real `kiban server` processes driven through the CLI:
 /// assignment, the kernel parameters of image and role in order, and the refusals that keep an
@@ -21,7 +21,10 @@ struct RoleImageClusterTests {
     func assignedImage() async throws {
         let root = try temporaryDirectory("role-images")
         let (cluster, ports) = try await BootClusterTests.cluster(root: root)
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let m = cluster.members
         let files = TestFiles(root: root)
         for id in ["img-a", "img-b"] {
@@ -41,7 +44,8 @@ struct RoleImageClusterTests {
         for port in ports {
             let base = "http://127.0.0.1:\(port)"
             try await poll("the assigned image and both parameter sets on port \(port)", seconds: 60) {
-                Self.script(port).contains("kernel \(base)/boot/images/img-a/kernel initrd=initrd console=ttyS0 quiet quiet=no panic=-1 kiban.serial=\(Self.serial) ")
+                Self.script(port).contains(
+                    "kernel \(base)/boot/images/img-a/kernel initrd=initrd console=ttyS0 quiet quiet=no panic=-1 kiban.serial=\(Self.serial) ")
             }
             #expect(Self.script(port).contains("initrd --name initrd \(base)/boot/images/img-a/initrd"))
         }
@@ -77,7 +81,9 @@ struct RoleImageClusterTests {
         let unassign = m[1].cli("images", "unassign", "worker", "-o", "json")
         #expect(unassign.code == 0 && unassign.json["unassigned"] as? String == "img-a", "\(unassign.stderr)")
         #expect(m[1].cli("images", "unassign", "worker").code != 0)
-        try await poll("the newest image again", seconds: 60) { Self.script(ports[0]).contains("/boot/images/img-d/kernel initrd=initrd quiet=no panic=-1 kiban") }
+        try await poll("the newest image again", seconds: 60) {
+            Self.script(ports[0]).contains("/boot/images/img-d/kernel initrd=initrd quiet=no panic=-1 kiban")
+        }
         #expect(m[0].cli("images", "delete", "img-a").code == 0)
         #expect(m[0].cli("kernel-params", "get", "--image", "img-a").code != 0)
     }

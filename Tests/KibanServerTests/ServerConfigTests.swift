@@ -1,7 +1,8 @@
 import Foundation
 import KibanNetboot
-@testable import KibanServer
 import Testing
+
+@testable import KibanServer
 
 @Suite("Local configuration (kiban.yaml)")
 struct ServerConfigTests {
@@ -26,8 +27,9 @@ struct ServerConfigTests {
         #expect(config.metricsPort == 9100 && config.metricsAddress == "127.0.0.1")
     }
 
-    @Test("An unknown setting or a bad port is refused with the file's name",
-          arguments: ["nmae: x\n", "peer-port: 70000\n", "metrics-port: 0\n"])
+    @Test(
+        "An unknown setting or a bad port is refused with the file's name",
+        arguments: ["nmae: x\n", "peer-port: 70000\n", "metrics-port: 0\n"])
     func refused(text: String) throws {
         let path = try Self.write(text)
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -35,11 +37,13 @@ struct ServerConfigTests {
         do { _ = try ServerConfig.load(path: path, required: true) } catch { #expect(error.message.contains(path)) }
     }
 
-    @Test("Blob limits read sizes with binary units and shares of the disk", arguments: [
-        ("blob-quota: 50GiB\nblob-free-space-floor: 10%\n", UInt64?.some(50 << 30), BlobSpaceLimits.Floor.percent(10)),
-        ("blob-quota: 4096\nblob-free-space-floor: 512MiB\n", 4096, .bytes(512 << 20)),
-        ("blob-quota: none\n", nil, BlobSpaceLimits.defaultFloor),
-    ])
+    @Test(
+        "Blob limits read sizes with binary units and shares of the disk",
+        arguments: [
+            ("blob-quota: 50GiB\nblob-free-space-floor: 10%\n", UInt64?.some(50 << 30), BlobSpaceLimits.Floor.percent(10)),
+            ("blob-quota: 4096\nblob-free-space-floor: 512MiB\n", 4096, .bytes(512 << 20)),
+            ("blob-quota: none\n", nil, BlobSpaceLimits.defaultFloor),
+        ])
     func blobLimits(text: String, quota: UInt64?, floor: BlobSpaceLimits.Floor) throws {
         let path = try Self.write(text)
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -47,10 +51,12 @@ struct ServerConfigTests {
         #expect(config.blobLimits == BlobSpaceLimits(quotaBytes: quota, floor: floor))
     }
 
-    @Test("Blob limits out of range are refused naming the setting", arguments: [
-        "blob-quota: 20000000TiB\n", "blob-quota: -1\n", "blob-quota: 1e9\n", "blob-free-space-floor: 100%\n",
-        "blob-free-space-floor: -5%\n", "blob-free-space-floor: lots\n",
-    ])
+    @Test(
+        "Blob limits out of range are refused naming the setting",
+        arguments: [
+            "blob-quota: 20000000TiB\n", "blob-quota: -1\n", "blob-quota: 1e9\n", "blob-free-space-floor: 100%\n",
+            "blob-free-space-floor: -5%\n", "blob-free-space-floor: lots\n",
+        ])
     func blobLimitsRefused(text: String) throws {
         let path = try Self.write(text)
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import KibanTestSupport
+import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A watcher that stops reading, over the real admin socket of a real daemon: the store's
@@ -37,11 +38,13 @@ struct SlowWatcherTests {
             // The client reads again: what was in flight, then the error (the daemon's writer
             // learns of the cancellation when the socket takes its next line).
             let lines = try await Self.offThread { stalled.readAll(deadlineSeconds: 60) }
-            print("slow watcher: \(lines.count - 1) events of \(Self.txnsMax * Self.putsPerTxn) reached the client; "
-                  + "RSS \(rssBefore) → \(rssAfter) KiB, peak \(peakBefore) → \(peakAfter) KiB; \(writtenKiB) KiB written")
+            print(
+                "slow watcher: \(lines.count - 1) events of \(Self.txnsMax * Self.putsPerTxn) reached the client; "
+                    + "RSS \(rssBefore) → \(rssAfter) KiB, peak \(peakBefore) → \(peakAfter) KiB; \(writtenKiB) KiB written")
             let last = try #require(lines.last)
-            #expect(last.contains("\"error\"") && last.contains("watch cancelled: the client fell behind") && last.contains("re-list"),
-                    "\(last.prefix(300))")
+            #expect(
+                last.contains("\"error\"") && last.contains("watch cancelled: the client fell behind") && last.contains("re-list"),
+                "\(last.prefix(300))")
             #expect(lines.count - 1 < 1_000, "the watcher got the error instead of every event")
             #expect(server.log.contains("the store ended a watch") && server.log.contains("fell behind"), "the daemon logs the cancellation")
             // An unbounded watcher would have held all 256 MiB; this daemon's peak grew by less

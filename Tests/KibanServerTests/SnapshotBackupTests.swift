@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import KibanTestSupport
+import Testing
 
 /// `kiban snapshot save` and `kiban snapshot restore` with real processes.
 @Suite("Backups and disaster recovery", .serialized)
@@ -11,7 +11,12 @@ struct SnapshotBackupTests {
         let cluster = try await DaemonTestSupport.cluster(3, prefix: "old", root: root)
         let rescue = try DaemonTestSupport.server("rescue", under: root)
         let newcomer = try DaemonTestSupport.server("newcomer", under: root)
-        defer { cluster.stopAll(); rescue.stop(); newcomer.stop(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            rescue.stop()
+            newcomer.stop()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         for i in 0..<50 {
             let r = cluster.members[i % 3].cli("kv", "put", "machines/m\(i)", "rack-\(i % 7)")
             #expect(r.code == 0, "\(r.stderr)")
@@ -25,15 +30,18 @@ struct SnapshotBackupTests {
         #expect((try FileManager.default.attributesOfItem(atPath: backup)[.size] as? NSNumber)?.intValue == bytes)
         #expect(try FileManager.default.contentsOfDirectory(atPath: root).allSatisfy { !$0.contains(".partial-") })
         let download = follower.auditEntries("--action", "backup.download").first
-        #expect(download?["detail"] as? String == "\(bytes) of \(bytes) bytes sent" && download?["outcome"] as? String == "ok"
+        #expect(
+            download?["detail"] as? String == "\(bytes) of \(bytes) bytes sent" && download?["outcome"] as? String == "ok"
                 && download?["member"] as? String == follower.name, "\(follower.auditEntries())")
 
         // The backup's CA key opens with the cluster's key-encryption key, kept apart from it.
         let kek = follower.dataDir + "/tls/kek"
         try Self.refusals(backup: backup, root: root, occupied: cluster.members[0].dataDir, kek: kek)
 
-        let restored = ServerProcess.run(["snapshot", "restore", backup, "--kek", kek, "--name", "rescue", "--data-dir", rescue.dataDir,
-                                          "--advertise-address", "127.0.0.1", "--peer-port", "\(rescue.peerPort)", "-o", "json"])
+        let restored = ServerProcess.run([
+            "snapshot", "restore", backup, "--kek", kek, "--name", "rescue", "--data-dir", rescue.dataDir,
+            "--advertise-address", "127.0.0.1", "--peer-port", "\(rescue.peerPort)", "-o", "json",
+        ])
         #expect(restored.code == 0, "\(restored.stderr)")
         #expect(restored.json["member"] as? String == "rescue")
         try await rescue.start()

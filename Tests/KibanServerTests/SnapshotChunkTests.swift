@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import KibanTestSupport
+import Testing
 
 /// A follower that missed more than the leader's log catches up through a snapshot streamed in
 /// chunks over the peer connection.
@@ -10,7 +10,10 @@ struct SnapshotChunkTests {
     func catchUp() async throws {
         let root = try temporaryDirectory("kiban-chunks")
         let cluster = try await DaemonTestSupport.cluster(3, prefix: "c", root: root, arguments: ["--snapshot-count", "20"])
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let leaderName = try #require(cluster.leader(seenBy: cluster.members[0]))
         let leader = try #require(cluster.member(leaderName))
         let lagging = try #require(try DaemonTestSupport.followers(cluster).first)
@@ -33,7 +36,8 @@ struct SnapshotChunkTests {
         #expect(received.contains { $0 > 1 }, "follower log: \(received)")
         #expect(sent.contains { $0 > 1 }, "leader log: \(sent)")
         // Identical state: every key, value and revision, as each member serves them.
-        let fromLeader = leader.cli("kv", "list", "", "-o", "json"), fromLagging = lagging.cli("kv", "list", "", "-o", "json")
+        let fromLeader = leader.cli("kv", "list", "", "-o", "json")
+        let fromLagging = lagging.cli("kv", "list", "", "-o", "json")
         #expect(fromLeader.code == 0 && fromLagging.code == 0, "\(fromLeader.stderr) \(fromLagging.stderr)")
         #expect(fromLeader.stdout.count > 3_000_000)
         #expect(fromLagging.stdout == fromLeader.stdout, "the members differ: \(fromLagging.stdout.count) and \(fromLeader.stdout.count) bytes")

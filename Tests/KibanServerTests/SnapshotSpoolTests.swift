@@ -1,8 +1,9 @@
 import Foundation
 import KibanRaft
-@testable import KibanServer
 import NIOCore
 import Testing
+
+@testable import KibanServer
 
 /// The receiving side of a streamed snapshot, in process: chunks go to a spool file one at a
 /// time, and a snapshot larger than the member takes is refused at its header.

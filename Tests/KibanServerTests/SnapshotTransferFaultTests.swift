@@ -1,8 +1,9 @@
 import Foundation
 import KibanRaft
-@testable import KibanServer
-import Testing
 import KibanTestSupport
+import Testing
+
+@testable import KibanServer
 
 /// A snapshot transfer that breaks off or arrives corrupted is refused by the receiving member,
 /// which keeps serving and leaves no spooled file behind.
@@ -12,14 +13,19 @@ struct SnapshotTransferFaultTests {
     func refused() async throws {
         let root = try temporaryDirectory("kiban-transfer")
         let cluster = try await DaemonTestSupport.cluster(2, prefix: "x", root: root)
-        defer { cluster.stopAll(); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            cluster.stopAll()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let (target, sender) = (cluster.members[0], cluster.members[1])
         #expect(target.cli("kv", "put", "before", "1").code == 0)
-        let from = try ClusterLifecycleTests.memberID(sender), to = try ClusterLifecycleTests.memberID(target)
+        let from = try ClusterLifecycleTests.memberID(sender)
+        let to = try ClusterLifecycleTests.memberID(target)
 
         var m = Message(kind: .snapshot, from: from, to: to, term: 1)
-        m.snapshot = Snapshot(metadata: SnapshotMetadata(index: 1_000_000, term: 1, confState: ConfState(voters: [from, to])),
-                              data: (0..<2_500_000).map { UInt8(truncatingIfNeeded: $0) })
+        m.snapshot = Snapshot(
+            metadata: SnapshotMetadata(index: 1_000_000, term: 1, confState: ConfState(voters: [from, to])),
+            data: (0..<2_500_000).map { UInt8(truncatingIfNeeded: $0) })
         let header = SnapshotHeader(message: m)
         #expect(header.chunkCount == 3)
         let data = m.snapshot?.data ?? []
@@ -59,14 +65,18 @@ struct SnapshotTransferFaultTests {
         let tls = sender.dataDir + "/tls"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        p.arguments = ["60", "/usr/bin/openssl", "s_client", "-connect", target.endpoint, "-tls1_3", "-cert", tls + "/member.pem",
-                       "-key", tls + "/member.key", "-CAfile", tls + "/ca.pem", "-verify_return_error", "-brief"]
-        let input = Pipe(), out = Pipe()
+        p.arguments = [
+            "60", "/usr/bin/openssl", "s_client", "-connect", target.endpoint, "-tls1_3", "-cert", tls + "/member.pem",
+            "-key", tls + "/member.key", "-CAfile", tls + "/ca.pem", "-verify_return_error", "-brief",
+        ]
+        let input = Pipe()
+        let out = Pipe()
         p.standardInput = input
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
         do { try p.run() } catch { return CLIResult(code: 255, stdout: "", stderr: "\(error)") }
-        let writer = input.fileHandleForWriting, payload = Data(bytes)
+        let writer = input.fileHandleForWriting
+        let payload = Data(bytes)
         Thread.detachNewThread {
             writer.write(payload)
             try? writer.close()

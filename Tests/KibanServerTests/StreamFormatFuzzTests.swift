@@ -1,8 +1,9 @@
 import Foundation
 import KibanRaft
-@testable import KibanServer
-import Testing
 import KibanTestSupport
+import Testing
+
+@testable import KibanServer
 
 /// The parsers of outside input added with backups, watches and transactions: the snapshot
 /// transfer header (from peers) and the transaction JSON (from admin clients).
@@ -11,8 +12,9 @@ struct StreamFormatFuzzTests {
     static func snapshotMessage(bytes: Int) -> Message {
         var m = Message(kind: .snapshot, from: 7, to: 9, term: 4)
         let conf = ConfState(voters: [7, 9, 11], learners: [13])
-        m.snapshot = Snapshot(metadata: SnapshotMetadata(index: 120, term: 3, confState: conf),
-                              data: (0..<bytes).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        m.snapshot = Snapshot(
+            metadata: SnapshotMetadata(index: 120, term: 3, confState: conf),
+            data: (0..<bytes).map { UInt8(truncatingIfNeeded: $0 &* 31) })
         return m
     }
 

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import KibanTestSupport
+import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `READY=1` for systemd's `Type=notify`, on a datagram socket the test owns.
@@ -13,7 +14,10 @@ struct SystemdNotifyTests {
         let root = try temporaryDirectory("kiban-notify")
         let path = root + "/notify.sock"
         let fd = try Self.datagramSocket(at: path)
-        defer { close(fd); try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            close(fd)
+            try? FileManager.default.removeItem(atPath: root)
+        }
         let server = try DaemonTestSupport.server("n-1", under: root)
         server.environment = ["NOTIFY_SOCKET": path]
         defer { server.stop() }

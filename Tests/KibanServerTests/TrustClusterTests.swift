@@ -1,9 +1,10 @@
 import Foundation
 import Glibc
 import KibanCA
-@testable import KibanServer
-import Testing
 import KibanTestSupport
+import Testing
+
+@testable import KibanServer
 
 /// The cluster's own trust with real `kiban server` processes: the sealed CA key, the reserved
 /// `/kiban/` keys, certificate renewal, one member per name, the deny list, tokens and audit.
@@ -18,7 +19,8 @@ struct TrustClusterTests {
 
     /// The value of `key` in the SQLite state file `db` (read-only, beside a running writer).
     static func stateValue(_ db: String, key: String) throws -> String {
-        try python("""
+        try python(
+            """
             import sqlite3, sys
             c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
             row = c.execute("select value from kv where key = ?", (sys.argv[2].encode(),)).fetchone()
@@ -58,18 +60,22 @@ struct TrustClusterTests {
         #expect(record.privateKeyPEM == nil)
         let sealed = try #require(record.sealedKey)
         let ca = try CertificateAuthority(certificatePEM: record.certificatePEM, sealed: sealed, kek: kek)
-        let snapshotRows = try Self.python("""
+        let snapshotRows = try Self.python(
+            """
             import sqlite3, sys
             c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
             print(c.execute("select count(*), coalesce(max(length(data)), 0) from snapshot").fetchone())
             """, [dir + "/raft.db"])
         #expect(!snapshotRows.hasPrefix("(0,") && !snapshotRows.contains(", 0)"), "raft.db holds a snapshot with data: \(snapshotRows)")
-        let candidates = (try FileManager.default.contentsOfDirectory(atPath: dir)).filter { $0.hasPrefix("raft.db") || $0.hasPrefix("state.db") }
+        let candidates =
+            (try FileManager.default.contentsOfDirectory(atPath: dir)).filter { $0.hasPrefix("raft.db") || $0.hasPrefix("state.db") }
             .map { dir + "/" + $0 } + [backup]
         // The raw scalar, PEM headers, and the DER of PKCS#8 and SEC 1 EC keys (version 0 / 1
         // then the 32-byte octet string).
-        let needles: [[UInt8]] = [ca.privateKeyRaw, Array("PRIVATE KEY".utf8), [0x02, 0x01, 0x01, 0x04, 0x20] + ca.privateKeyRaw.prefix(4),
-                                  Array(Data(ca.privateKeyRaw).base64EncodedString().prefix(24).utf8)]
+        let needles: [[UInt8]] = [
+            ca.privateKeyRaw, Array("PRIVATE KEY".utf8), [0x02, 0x01, 0x01, 0x04, 0x20] + ca.privateKeyRaw.prefix(4),
+            Array(Data(ca.privateKeyRaw).base64EncodedString().prefix(24).utf8),
+        ]
         #expect(Self.files(in: candidates, containing: needles).isEmpty)
         #expect(candidates.count >= 3)
         // The key-encryption key itself is nowhere in the store either.
@@ -89,8 +95,10 @@ struct TrustClusterTests {
     func reservedPrefix() async throws {
         try await DaemonTestSupport.withMember("reserved") { m, _ in
             #expect(m.cli("kv", "put", "a", "1").code == 0)
-            for args in [["kv", "get", "/kiban/ca"], ["kv", "list", "/kiban/"], ["kv", "put", "/kiban/ca", "x"],
-                         ["kv", "del", "/kiban/members/", "--prefix"], ["kv", "del", "/", "--prefix"], ["kv", "del", "/kiban/ca"]] {
+            for args in [
+                ["kv", "get", "/kiban/ca"], ["kv", "list", "/kiban/"], ["kv", "put", "/kiban/ca", "x"],
+                ["kv", "del", "/kiban/members/", "--prefix"], ["kv", "del", "/", "--prefix"], ["kv", "del", "/kiban/ca"],
+            ] {
                 let r = ServerProcess.run(args + ["--socket", m.socket])
                 #expect(r.code != 0, "\(args) succeeded: \(r.stdout)")
                 #expect(r.stderr.contains("/kiban/"), "\(args): \(r.stderr)")
@@ -102,9 +110,11 @@ struct TrustClusterTests {
             #expect(!slash.stdout.contains("PRIVATE") && !slash.stdout.contains("/kiban/"))
             let txnDir = try temporaryDirectory("kiban-txn")
             defer { try? FileManager.default.removeItem(atPath: txnDir) }
-            for (i, body) in [#"{"compare":[{"key":"/kiban/ca","value":"x"}],"success":[]}"#,
-                              #"{"success":[{"get":{"key":"/kiban/ca"}}]}"#,
-                              #"{"success":[{"put":{"key":"/kiban/tokens/x","value":"{}"}}]}"#].enumerated() {
+            for (i, body) in [
+                #"{"compare":[{"key":"/kiban/ca","value":"x"}],"success":[]}"#,
+                #"{"success":[{"get":{"key":"/kiban/ca"}}]}"#,
+                #"{"success":[{"put":{"key":"/kiban/tokens/x","value":"{}"}}]}"#,
+            ].enumerated() {
                 let file = txnDir + "/t\(i).json"
                 try body.write(toFile: file, atomically: true, encoding: .utf8)
                 let r = m.cli("kv", "txn", file)
@@ -155,7 +165,8 @@ struct TrustClusterTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let cluster = try await DaemonTestSupport.cluster(1, prefix: "name", root: root)
         defer { cluster.stopAll() }
-        let a = ServerProcess(name: "twin", under: root + "/a"), b = ServerProcess(name: "twin", under: root + "/b")
+        let a = ServerProcess(name: "twin", under: root + "/a")
+        let b = ServerProcess(name: "twin", under: root + "/b")
         try await a.start()
         try await b.start()
         let tokenFile = root + "/twin.token"
@@ -163,8 +174,9 @@ struct TrustClusterTests {
         let second = try cluster.token(for: "twin")
         async let first = Task.detached { a.cli("join", "--token-file", tokenFile) }.value
         async let other = Task.detached {
-            ServerProcess.run(["-c", "echo \"$1\" | \"$2\" join - --socket \"$3\"", "sh", second, ServerProcess.executable.path, b.socket],
-                              executable: URL(fileURLWithPath: "/bin/sh"))
+            ServerProcess.run(
+                ["-c", "echo \"$1\" | \"$2\" join - --socket \"$3\"", "sh", second, ServerProcess.executable.path, b.socket],
+                executable: URL(fileURLWithPath: "/bin/sh"))
         }.value
         let results = await [first, other]
         #expect(results.filter { $0.code == 0 }.count == 1, "\(results.map { "\($0.code): \($0.stderr)" })")
@@ -204,7 +216,8 @@ struct TrustClusterTests {
         func roles() -> [String: (id: UInt64, role: String)] {
             (leader.status()?["members"] as? [[String: Any]] ?? []).reduce(into: [:]) { all, row in
                 guard let name = row["name"] as? String, let id = (row["id"] as? String).flatMap({ UInt64($0, radix: 16) }),
-                      let role = row["role"] as? String else { return }
+                    let role = row["role"] as? String
+                else { return }
                 all[name] = (id, role)
             }
         }
@@ -302,8 +315,9 @@ struct TrustClusterTests {
         let credentials = try PeerCredentials(tls, clusterID: try #require(leader.status()?["cluster"] as? String))
         let body = try JSONEncoder().encode(RenewRequest(csr: ""))
         let refused = await Result(catching: {
-            try await JoinClient.exchange(endpoint: leader.endpoint, context: credentials.client, expect: nil,
-                                          frames: [PeerHello(purpose: .renew, from: id).encoded, .init(bytes: body)])
+            try await JoinClient.exchange(
+                endpoint: leader.endpoint, context: credentials.client, expect: nil,
+                frames: [PeerHello(purpose: .renew, from: id).encoded, .init(bytes: body)])
         })
         #expect((try? refused.get()) == nil, "the removed member's certificate was accepted")
     }

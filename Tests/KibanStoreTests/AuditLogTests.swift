@@ -15,13 +15,21 @@ struct AuditLogTests {
         let c = try await TestCluster(size: 1)
         try await c.leader()
         let store = c[1]
-        let change = try await store.txn(Txn(compares: [Compare(b("k"), .equal, .version(0))],
-                                             success: [.put(key: b("k"), value: b("1"), lease: 0),
-                                                       try AuditLog.put(entry("kv.put", "k", at: t0))]))
+        let change = try await store.txn(
+            Txn(
+                compares: [Compare(b("k"), .equal, .version(0))],
+                success: [
+                    .put(key: b("k"), value: b("1"), lease: 0),
+                    try AuditLog.put(entry("kv.put", "k", at: t0)),
+                ]))
         #expect(change.succeeded)
-        let failed = try await store.txn(Txn(compares: [Compare(b("k"), .equal, .version(0))],
-                                             success: [.put(key: b("k"), value: b("2"), lease: 0),
-                                                       try AuditLog.put(entry("kv.put", "k", at: t0 + 1))]))
+        let failed = try await store.txn(
+            Txn(
+                compares: [Compare(b("k"), .equal, .version(0))],
+                success: [
+                    .put(key: b("k"), value: b("2"), lease: 0),
+                    try AuditLog.put(entry("kv.put", "k", at: t0 + 1)),
+                ]))
         #expect(!failed.succeeded)
         let log = try await store.auditLog(AuditQuery())
         #expect(log.entries.count == 1 && log.next == nil)
@@ -38,8 +46,11 @@ struct AuditLogTests {
         let actions = ["inventory.machines.register", "pki.issue", "token.create", "member.join", "backup.download"]
         let day: TimeInterval = 86_400
         for (i, action) in actions.enumerated() {
-            _ = try await store.txn(Txn(success: [try AuditLog.put(entry(action, "old-\(i)", at: t0 + Double(i))),
-                                                  try AuditLog.put(entry(action, "new-\(i)", at: t0 + 10 * day + Double(i)))]))
+            _ = try await store.txn(
+                Txn(success: [
+                    try AuditLog.put(entry(action, "old-\(i)", at: t0 + Double(i))),
+                    try AuditLog.put(entry(action, "new-\(i)", at: t0 + 10 * day + Double(i))),
+                ]))
         }
         let deleted = try await store.pruneAuditLog(now: t0 + 15 * day, retention: 5 * day + 60)
         #expect(deleted == actions.count)
@@ -84,8 +95,9 @@ struct AuditLogTests {
         let store = c[1]
         for i in 0..<1_200 { _ = try await store.put(b("old/audit/\(1_000 + i)"), b("record \(i)")) }
         let convert: @Sendable (KeyValue) -> AuditEntry = { kv in
-            AuditEntry(time: Date(timeIntervalSince1970: 1_700_000_000), actor: "", member: "", action: "old.record",
-                       subject: String(decoding: kv.key, as: UTF8.self), detail: String(decoding: kv.value, as: UTF8.self))
+            AuditEntry(
+                time: Date(timeIntervalSince1970: 1_700_000_000), actor: "", member: "", action: "old.record",
+                subject: String(decoding: kv.key, as: UTF8.self), detail: String(decoding: kv.value, as: UTF8.self))
         }
         #expect(try await store.migrateAudit(from: b("old/audit/"), convert: convert) == 1_200)
         #expect(try await store.migrateAudit(from: b("old/audit/"), convert: convert) == 0)

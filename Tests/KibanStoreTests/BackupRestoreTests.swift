@@ -1,8 +1,8 @@
 import Foundation
 import KibanRaft
 import KibanStore
-import Testing
 import KibanTestSupport
+import Testing
 
 /// `Store.backup(to:)` and `SnapshotRestore`, on real SQLite files.
 @Suite("Backups and restore")

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import KibanRaft
-@testable import KibanStore
 import KibanTestSupport
+import Testing
+
+@testable import KibanStore
 
 @Suite("Crash durability")
 struct CrashDurabilityTests {

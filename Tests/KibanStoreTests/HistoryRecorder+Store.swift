@@ -5,8 +5,10 @@ extension HistoryRecorder {
     /// Runs one operation of `input` on `store` and records it (a failed read is not recorded:
     /// it returned nothing; a failed write may have happened, so its outcome is unknown).
     @discardableResult
-    func run(_ input: Linearizability.Input, key: String, on store: Store,
-             consistency: ReadConsistency = .linearizable) async -> Linearizability.Output {
+    func run(
+        _ input: Linearizability.Input, key: String, on store: Store,
+        consistency: ReadConsistency = .linearizable
+    ) async -> Linearizability.Output {
         let call = now()
         let k = Array(key.utf8)
         do {

@@ -1,14 +1,15 @@
-import Synchronization
-import Testing
-import KibanRaft
 import KibanLinearizability
+import KibanRaft
 import KibanStore
 import KibanTestSupport
+import Synchronization
+import Testing
 
 @Suite("Linearizability under faults")
 struct LinearizabilityTests {
-    @Test("Concurrent clients see a linearizable register while members crash and are partitioned",
-          arguments: [3, 5])
+    @Test(
+        "Concurrent clients see a linearizable register while members crash and are partitioned",
+        arguments: [3, 5])
     func clusterUnderFaults(size: Int) async throws {
         let c = try await TestCluster(size: size, snapshotEntries: 50, requestAttemptsMax: 3)
         try await c.leader()
@@ -18,7 +19,10 @@ struct LinearizabilityTests {
         let faulting = Flag(true)
         try await withThrowingTaskGroup(of: [UInt64].self) { group in
             for client in 0..<6 {
-                group.addTask { try await runClient(client, cluster: c, recorder: recorder, while: faulting); return [] }
+                group.addTask {
+                    try await runClient(client, cluster: c, recorder: recorder, while: faulting)
+                    return []
+                }
             }
             group.addTask {
                 defer { faulting.set(false) }
@@ -30,12 +34,14 @@ struct LinearizabilityTests {
         let history = recorder.history
         // Every fault must land while clients run (they run until the nemesis is done): a fault
         // after the clients finished tests nothing.
-        let first = history.map(\.call).min() ?? 0, last = history.map(\.ret).max() ?? 0
+        let first = history.map(\.call).min() ?? 0
+        let last = history.map(\.ret).max() ?? 0
         let overlapping = faultTimes.filter { $0 > first && $0 < last }.count
         let answered = history.filter { $0.output != .unknown }.count
         print("linearizability (\(size) members): \(history.count) operations, \(answered) answered, \(overlapping) of \(faultTimes.count) faults among them")
-        #expect(faultTimes.count == Self.faultRounds && overlapping == faultTimes.count,
-                "\(overlapping) of \(faultTimes.count) faults began while clients ran")
+        #expect(
+            faultTimes.count == Self.faultRounds && overlapping == faultTimes.count,
+            "\(overlapping) of \(faultTimes.count) faults began while clients ran")
         // Six clients of at least 40 operations each; failed reads are left out of the history.
         #expect(history.count >= 200 && answered >= 150, "\(history.count) operations, \(answered) answered")
         #expect(Linearizability.check(history), "the history is not linearizable")
@@ -61,8 +67,10 @@ struct LinearizabilityTests {
         // A serializable read answers from the old leader's own, stale, state.
         let call = recorder.now()
         let stale = try await c[old].get(Array("x".utf8), consistency: .serializable)
-        recorder.record(.init(key: "x", input: .read, output: .read(stale.map { String(decoding: $0.value, as: UTF8.self) }),
-                              call: call, ret: recorder.now()))
+        recorder.record(
+            .init(
+                key: "x", input: .read, output: .read(stale.map { String(decoding: $0.value, as: UTF8.self) }),
+                call: call, ret: recorder.now()))
         #expect(stale?.value == Array("1".utf8))
         #expect(recorder.history.count == 3)
         #expect(!Linearizability.check(recorder.history))
@@ -82,8 +90,10 @@ final class Flag: Sendable {
 
 /// One client: reads, writes and compare-and-swaps on a few keys through random members, at
 /// least 40 operations and on while `running` is set (at most 300).
-func runClient(_ client: Int, cluster: TestCluster, recorder: HistoryRecorder,
-               consistency: ReadConsistency = .linearizable, while running: Flag? = nil) async throws {
+func runClient(
+    _ client: Int, cluster: TestCluster, recorder: HistoryRecorder,
+    consistency: ReadConsistency = .linearizable, while running: Flag? = nil
+) async throws {
     var rng = SeededRandom(seed: UInt64(client) &* 0x9E37_79B9 &+ 1)
     var seen: [String: String?] = [:]
     for n in 0..<300 where n < 40 || running?.isSet == true {

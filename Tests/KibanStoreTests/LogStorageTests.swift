@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import KibanRaft
-@testable import KibanStore
 import KibanTestSupport
+import Testing
+
+@testable import KibanStore
 
 @Suite("Log storage")
 struct LogStorageTests {
@@ -64,8 +65,9 @@ struct LogStorageTests {
     func applySnapshot(backend: LogBackend) throws {
         let log = try LogUnderTest(backend)
         try log.append(entries(1...3, term: 1))
-        let snap = Snapshot(metadata: SnapshotMetadata(index: 20, term: 4, confState: ConfState(voters: [1, 2, 3])),
-                            data: [1, 2, 3])
+        let snap = Snapshot(
+            metadata: SnapshotMetadata(index: 20, term: 4, confState: ConfState(voters: [1, 2, 3])),
+            data: [1, 2, 3])
         try log.applySnapshot(snap)
         #expect(try log.storage.firstIndex() == 21)
         #expect(try log.storage.lastIndex() == 20)

@@ -1,5 +1,7 @@
 import KibanRaft
 import KibanStore
+import KibanTestSupport
+import Testing
 
 /// One log storage behind a common face, so that one test body checks MemoryStorage (the
 /// reference) and SQLiteLogStorage alike.
@@ -7,9 +9,6 @@ enum LogBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case memory, sqlite
     var testDescription: String { rawValue }
 }
-
-import Testing
-import KibanTestSupport
 
 final class LogUnderTest {
     let storage: any LogStorage
@@ -22,10 +21,14 @@ final class LogUnderTest {
         switch backend {
         case .memory:
             let m = bootstrap.map { MemoryStorage(bootstrap: $0) } ?? MemoryStorage()
-            memory = m; sqlite = nil; storage = m
+            memory = m
+            sqlite = nil
+            storage = m
         case .sqlite:
             let s = try SQLiteLogStorage(path: dir.file("raft.db"), bootstrap: bootstrap)
-            memory = nil; sqlite = s; storage = s
+            memory = nil
+            sqlite = s
+            storage = s
         }
     }
 
@@ -42,7 +45,9 @@ final class LogUnderTest {
     }
 
     func createSnapshot(index: UInt64, conf: ConfState, data: [UInt8]) throws {
-        if let memory { try memory.createSnapshot(index: index, confState: conf, data: data) } else {
+        if let memory {
+            try memory.createSnapshot(index: index, confState: conf, data: data)
+        } else {
             try sqlite?.createSnapshot(index: index, confState: conf, data: data)
         }
     }

@@ -1,11 +1,12 @@
-import Testing
 import KibanRaft
 import KibanStore
+import Testing
 
 @Suite("Membership")
 struct MembershipTests {
-    @Test("A new empty member joins as a learner, catches up (by a snapshot of data or the bootstrap one), is promoted and serves writes",
-          arguments: [UInt64(20), 100_000])
+    @Test(
+        "A new empty member joins as a learner, catches up (by a snapshot of data or the bootstrap one), is promoted and serves writes",
+        arguments: [UInt64(20), 100_000])
     func joinByLearner(snapshotEntries: UInt64) async throws {
         let c = try await TestCluster(size: 3, snapshotEntries: snapshotEntries)
         let leader = try await c.leader()

@@ -6,8 +6,9 @@ import Testing
 /// QEMU VM whose disk is a raw image, the VM is killed with its page cache, and every write the
 /// store acknowledged must be in the image afterwards. The same harness must catch a store that
 /// skips its fsyncs, or it proves nothing.
-@Suite("Power-loss durability", .serialized,
-       .enabled(if: PowerLoss.missing == nil, Comment(rawValue: "skipped: \(PowerLoss.missing ?? "")")))
+@Suite(
+    "Power-loss durability", .serialized,
+    .enabled(if: PowerLoss.missing == nil, Comment(rawValue: "skipped: \(PowerLoss.missing ?? "")")))
 struct PowerLossTests {
     @Test("Every acknowledged write survives power cuts at random moments (VM killed, ext4 journal replayed)")
     func acknowledgedWritesSurvive() throws {
@@ -23,8 +24,9 @@ struct PowerLossTests {
         #expect(output.contains("RESULT: caught"), "\(output)")
         // Lost outright, or gone with a store that no longer starts (raft.db lost entries that
         // state.db had applied).
-        #expect(output.contains("check: lost: c/") || output.contains("check: the store does not recover"),
-                "no acknowledged write was reported lost:\n\(output)")
+        #expect(
+            output.contains("check: lost: c/") || output.contains("check: the store does not recover"),
+            "no acknowledged write was reported lost:\n\(output)")
     }
 }
 

@@ -1,5 +1,5 @@
-import Testing
 import KibanStore
+import Testing
 
 struct Counter: Codable, Sendable, Equatable {
     var count: Int

@@ -1,7 +1,8 @@
-import Testing
 import KibanRaft
-@testable import KibanStore
 import KibanTestSupport
+import Testing
+
+@testable import KibanStore
 
 /// Drives a StateMachine in a temp dir with entries built from commands.
 final class MachineHarness {
@@ -17,9 +18,18 @@ final class MachineHarness {
 
     func entry(_ command: Command, client: UInt64 = 7, sequence: UInt64? = nil) -> Entry {
         index += 1
-        let seq = sequence ?? { self.sequence += 1; return self.sequence }()
-        return Entry(term: 1, index: index, data: Proposal(client: client, sequence: seq, acknowledgedBelow: 0,
-                                                           command: command).encoded())
+        let seq =
+            sequence
+            ?? {
+                self.sequence += 1
+                return self.sequence
+            }()
+        return Entry(
+            term: 1, index: index,
+            data: Proposal(
+                client: client, sequence: seq, acknowledgedBelow: 0,
+                command: command
+            ).encoded())
     }
 
     @discardableResult
@@ -58,22 +68,38 @@ struct StateMachineTests {
         let h = try MachineHarness()
         try h.put("k", "v1")
         let cas = { (expected: Int64, value: String) -> Command in
-            .txn(Txn(compares: [Compare(b("k"), .equal, .modRevision(expected))],
-                     success: [.put(key: b("k"), value: b(value), lease: 0)],
-                     failure: [.range(.key(b("k")), limit: 0)]))
+            .txn(
+                Txn(
+                    compares: [Compare(b("k"), .equal, .modRevision(expected))],
+                    success: [.put(key: b("k"), value: b(value), lease: 0)],
+                    failure: [.range(.key(b("k")), limit: 0)]))
         }
-        guard case .txn(let ok) = try h.run(cas(1, "v2")) else { Issue.record("not a txn"); return }
+        guard case .txn(let ok) = try h.run(cas(1, "v2")) else {
+            Issue.record("not a txn")
+            return
+        }
         #expect(ok.succeeded && ok.revision == 2)
-        guard case .txn(let lost) = try h.run(cas(1, "v3")) else { Issue.record("not a txn"); return }
+        guard case .txn(let lost) = try h.run(cas(1, "v3")) else {
+            Issue.record("not a txn")
+            return
+        }
         #expect(!lost.succeeded && lost.revision == 2)
         #expect(lost.results == [.range(kvs: [try #require(try h.get("k"))], more: false)])
         #expect(try h.get("k")?.value == b("v2"))
         // A missing key has version 0: "create if absent".
-        let create = Command.txn(Txn(compares: [Compare(b("new"), .equal, .version(0))],
-                                     success: [.put(key: b("new"), value: b("x"), lease: 0)]))
-        guard case .txn(let created) = try h.run(create) else { Issue.record("not a txn"); return }
+        let create = Command.txn(
+            Txn(
+                compares: [Compare(b("new"), .equal, .version(0))],
+                success: [.put(key: b("new"), value: b("x"), lease: 0)]))
+        guard case .txn(let created) = try h.run(create) else {
+            Issue.record("not a txn")
+            return
+        }
         #expect(created.succeeded)
-        guard case .txn(let again) = try h.run(create) else { Issue.record("not a txn"); return }
+        guard case .txn(let again) = try h.run(create) else {
+            Issue.record("not a txn")
+            return
+        }
         #expect(!again.succeeded)
     }
 
@@ -101,10 +127,10 @@ struct StateMachineTests {
     @Test("A read at a past revision sees the keys as they were, until that revision is compacted")
     func pastRevisions() throws {
         let h = try MachineHarness()
-        try h.put("a", "1")            // rev 1
-        try h.put("b", "1")            // rev 2
-        try h.put("a", "2")            // rev 3
-        try h.run(.txn(Txn(success: [.delete(.key(b("b")))])))   // rev 4
+        try h.put("a", "1")  // rev 1
+        try h.put("b", "1")  // rev 2
+        try h.put("a", "2")  // rev 3
+        try h.run(.txn(Txn(success: [.delete(.key(b("b")))])))  // rev 4
         #expect(try h.machine.range(.prefix(b("")), limit: 0, at: 2).0.map(\.value) == [b("1"), b("1")])
         #expect(try h.machine.range(.prefix(b("")), limit: 0, at: 4).0.map(\.key) == [b("a")])
         try h.run(.compact(revision: 3))
@@ -118,12 +144,16 @@ struct StateMachineTests {
     func leases() throws {
         let h = try MachineHarness()
         guard case .leaseGranted(let id, 10) = try h.run(.leaseGrant(id: 0, ttlSeconds: 10)) else {
-            Issue.record("no lease"); return
+            Issue.record("no lease")
+            return
         }
         try h.put("l/1", "x", lease: id)
         try h.put("l/2", "x", lease: id)
         try h.put("keep", "x")
-        guard case .failed(let error) = try h.put("l/3", "x", lease: 999) else { Issue.record("accepted"); return }
+        guard case .failed(let error) = try h.put("l/3", "x", lease: 999) else {
+            Issue.record("accepted")
+            return
+        }
         #expect(error.code == .leaseNotFound)
         #expect(try h.run(.leaseRevoke(id: id, expired: true)) == .leaseRevoked(revision: 4))
         #expect(try h.machine.range(.prefix(b("")), limit: 0).0.map(\.key) == [b("keep")])
@@ -145,7 +175,7 @@ struct StateMachineTests {
         let h = try MachineHarness()
         _ = try h.machine.apply([h.entry(.txn(Txn(success: [.put(key: b("a"), value: b("1"), lease: 0)])), client: 9, sequence: 1)])
         #expect(try h.machine.storedResult(client: 9, sequence: 1) != nil)
-        h.index = 102_399       // the next entry, 102 400, is a multiple of 1024
+        h.index = 102_399  // the next entry, 102 400, is a multiple of 1024
         _ = try h.machine.apply([h.entry(.txn(Txn(success: [.put(key: b("b"), value: b("1"), lease: 0)])))])
         #expect(try h.machine.storedResult(client: 9, sequence: 1) == nil)
     }
@@ -153,8 +183,10 @@ struct StateMachineTests {
     @Test("The applied index is stored with the effects, so entries replayed after a restart are skipped")
     func appliedIndexSurvivesRestart() throws {
         let h = try MachineHarness()
-        let batch = [h.entry(.txn(Txn(success: [.put(key: b("x"), value: b("1"), lease: 0)]))),
-                     h.entry(.txn(Txn(success: [.put(key: b("x"), value: b("2"), lease: 0)])))]
+        let batch = [
+            h.entry(.txn(Txn(success: [.put(key: b("x"), value: b("1"), lease: 0)]))),
+            h.entry(.txn(Txn(success: [.put(key: b("x"), value: b("2"), lease: 0)]))),
+        ]
         _ = try h.machine.apply(batch)
         h.machine = try StateMachine(path: h.dir.file("state.db"))
         #expect(h.machine.appliedIndex == 2 && h.machine.revision == 2)

@@ -72,19 +72,25 @@ struct StoreFollowerTests {
         // The first listing races two writes and a compaction past them: its watch would start
         // in compacted history.
         let task = Task { [follower] in
-            await follower.run(list: {
-                let page = try await s.range(.prefix(b("f/")), consistency: .serializable)
-                view.listed(page)
-                if first.withLock({ let was = $0; $0 = false; return was }) {
-                    try await s.put(b("f/b"), b("2"))
-                    let revision = try await s.put(b("f/c"), b("3"))
-                    try await s.compact(revision)
-                }
-                return page.revision
-            }, event: { event in
-                view.changed(event)
-                return .follow
-            })
+            await follower.run(
+                list: {
+                    let page = try await s.range(.prefix(b("f/")), consistency: .serializable)
+                    view.listed(page)
+                    if first.withLock({
+                        let was = $0
+                        $0 = false
+                        return was
+                    }) {
+                        try await s.put(b("f/b"), b("2"))
+                        let revision = try await s.put(b("f/c"), b("3"))
+                        try await s.compact(revision)
+                    }
+                    return page.revision
+                },
+                event: { event in
+                    view.changed(event)
+                    return .follow
+                })
         }
         try await until(timeout: .seconds(10), "the view catches up") { view.snapshot.values == ["f/a": "1", "f/b": "2", "f/c": "3"] }
         #expect(view.snapshot.listings == 2)
@@ -105,11 +111,13 @@ struct StoreFollowerTests {
         follower.retryDelay = .milliseconds(10)
         follower.ended = view.ended
         let task = Task { [follower] in
-            await follower.run(listed: view.listed, changed: { event in
-                // Stalls on the first event until the writer is done: the buffer overflows.
-                for _ in 0..<2_000 where !release.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(5)) }
-                view.changed(event)
-            })
+            await follower.run(
+                listed: view.listed,
+                changed: { event in
+                    // Stalls on the first event until the writer is done: the buffer overflows.
+                    for _ in 0..<2_000 where !release.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(5)) }
+                    view.changed(event)
+                })
         }
         try await until(timeout: .seconds(10), "the first listing") { view.snapshot.listings == 1 }
         for i in 0..<100 { try await s.put(b("f/\(i % 30)"), b("\(i)")) }

@@ -1,6 +1,6 @@
-import Testing
 import KibanRaft
 import KibanStore
+import Testing
 
 @Suite("Store")
 struct StoreTests {
@@ -12,8 +12,10 @@ struct StoreTests {
         #expect(try await s.put(b("a"), b("1")) == 1)
         #expect(try await s.put(b("a"), b("2")) == 2)
         #expect(try await s.get(b("a"))?.version == 2)
-        let swapped = try await s.txn(Txn(compares: [Compare(b("a"), .equal, .value(b("2")))],
-                                          success: [.put(key: b("a"), value: b("3"), lease: 0)]))
+        let swapped = try await s.txn(
+            Txn(
+                compares: [Compare(b("a"), .equal, .value(b("2")))],
+                success: [.put(key: b("a"), value: b("3"), lease: 0)]))
         #expect(swapped.succeeded && swapped.revision == 3)
         #expect(try await s.delete(.key(b("a"))).count == 1)
         #expect(try await s.get(b("a"), consistency: .serializable) == nil)
@@ -67,9 +69,9 @@ struct StoreTests {
         #expect(seen.map(\.1) == [1, 3, 4])
         // A watch from a future revision starts there.
         let later = try await s.watch(.prefix(b("w/")), from: 7)
-        try await s.put(b("w/3"), b("c"))      // revision 5: not delivered
-        try await s.put(b("w/4"), b("d"))      // 6: not delivered
-        try await s.put(b("w/5"), b("e"))      // 7
+        try await s.put(b("w/3"), b("c"))  // revision 5: not delivered
+        try await s.put(b("w/4"), b("d"))  // 6: not delivered
+        try await s.put(b("w/5"), b("e"))  // 7
         for try await e in later {
             #expect(e.revision == 7)
             break

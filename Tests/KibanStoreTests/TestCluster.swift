@@ -1,9 +1,9 @@
 import Foundation
 import KibanRaft
 import KibanStore
+import KibanTestSupport
 import Logging
 import Synchronization
-import KibanTestSupport
 
 /// Real stores with real SQLite files in a temp dir, connected by a LocalNetwork.
 final class TestCluster: Sendable {
@@ -18,8 +18,10 @@ final class TestCluster: Sendable {
     let tune: @Sendable (inout StoreOptions) -> Void
     static let logger = Logger(label: "kiban.store.test", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    init(size: Int, snapshotEntries: UInt64 = 10_000, requestAttemptsMax: Int = 10,
-         historyRevisionsKept: Int64 = 100_000, tune: @escaping @Sendable (inout StoreOptions) -> Void = { _ in }) async throws {
+    init(
+        size: Int, snapshotEntries: UInt64 = 10_000, requestAttemptsMax: Int = 10,
+        historyRevisionsKept: Int64 = 100_000, tune: @escaping @Sendable (inout StoreOptions) -> Void = { _ in }
+    ) async throws {
         dir = try TemporaryDirectory("kiban-store-test")
         ids = (1...NodeID(size)).map { $0 }
         self.snapshotEntries = snapshotEntries
@@ -87,8 +89,10 @@ struct TimedOut: Error, CustomStringConvertible {
 }
 
 /// Polls `condition` every few milliseconds until it returns a value, failing after `timeout`.
-func until<T>(timeout: Duration = .seconds(60), _ what: String,
-              _ condition: () async throws -> T?) async throws -> T {
+func until<T>(
+    timeout: Duration = .seconds(60), _ what: String,
+    _ condition: () async throws -> T?
+) async throws -> T {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
     while clock.now < deadline {

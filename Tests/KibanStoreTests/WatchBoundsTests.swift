@@ -1,5 +1,5 @@
-import Testing
 import KibanStore
+import Testing
 
 @Suite("Watch bounds")
 struct WatchBoundsTests {

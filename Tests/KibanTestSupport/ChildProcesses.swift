@@ -1,6 +1,7 @@
 public import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Starts the long-lived child processes of a test run (`kiban server`, the crash test's writer)
@@ -58,7 +59,8 @@ public enum ChildProcesses {
     public static func isGone(_ pid: Int32) -> Bool {
         if kill(pid, 0) != 0 { return errno == ESRCH }
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let end = stat.lastIndex(of: ")") else { return true }
+            let end = stat.lastIndex(of: ")")
+        else { return true }
         return stat[end...].dropFirst(2).first == "Z"
     }
 }

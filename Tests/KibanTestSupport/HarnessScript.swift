@@ -16,7 +16,8 @@ public enum HarnessScript {
         // unmasked.py: the script must get timeout's SIGTERM (and run its cleanup), whatever
         // signals this test process blocks. If this process dies, timeout is killed with it and
         // the script gets SIGTERM (both parent-death signals): nothing is left behind.
-        p.arguments = ["-k", "10", "\(seconds)", "python3", harness.appendingPathComponent("unmasked.py").path]
+        p.arguments =
+            ["-k", "10", "\(seconds)", "python3", harness.appendingPathComponent("unmasked.py").path]
             + ChildProcesses.command("bash", [harness.appendingPathComponent(name).path], deathSignal: "TERM")
         var env = ProcessInfo.processInfo.environment
         env["PATH"] = env["PATH", default: "/usr/bin:/bin"] + ":/usr/sbin:/sbin"

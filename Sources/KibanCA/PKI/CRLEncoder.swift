@@ -64,8 +64,10 @@ enum CRLEncoder {
                     }
                     var number = DER.Serializer()
                     try number.serialize(input.crlNumber)
-                    try coder.serialize(Certificate.Extension(oid: [2, 5, 29, 20], critical: false,
-                                                              value: ArraySlice(number.serializedBytes)))
+                    try coder.serialize(
+                        Certificate.Extension(
+                            oid: [2, 5, 29, 20], critical: false,
+                            value: ArraySlice(number.serializedBytes)))
                 }
             }
         }

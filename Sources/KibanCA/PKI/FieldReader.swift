@@ -7,7 +7,10 @@ struct FieldReader {
 
     mutating func string(_ key: String) -> String? {
         guard let value = fields[key] else { return nil }
-        guard let text = value as? String else { problems.append("\(key): must be a string"); return nil }
+        guard let text = value as? String else {
+            problems.append("\(key): must be a string")
+            return nil
+        }
         return text
     }
 
@@ -22,7 +25,10 @@ struct FieldReader {
 
     mutating func bool(_ key: String) -> Bool? {
         guard let value = fields[key] else { return nil }
-        guard let flag = value as? Bool else { problems.append("\(key): must be true or false"); return nil }
+        guard let flag = value as? Bool else {
+            problems.append("\(key): must be true or false")
+            return nil
+        }
         return flag
     }
 

@@ -1,7 +1,7 @@
 import Crypto
-import _CryptoExtras
 import Foundation
 import SwiftASN1
+import _CryptoExtras
 
 /// Raw signatures, for what swift-certificates does not sign itself (CRLs).
 extension KeyMaterial {

@@ -1,8 +1,8 @@
 import Crypto
-import _CryptoExtras
 import Foundation
 import SwiftASN1
 import X509
+import _CryptoExtras
 
 /// A private key of one of the ``KeyType``s. **Secret**: it is sealed before it is stored
 /// (``sealedBytes``) and leaves the PKI only as the key of a certificate the CA generated.
@@ -107,16 +107,21 @@ extension KeyType {
     /// The type of a public key (from a CSR), or nil for one the PKI does not issue for
     /// (P-521, RSA of another size).
     init?(_ key: Certificate.PublicKey) {
-        if P256.Signing.PublicKey(key) != nil { self = .p256 }
-        else if P384.Signing.PublicKey(key) != nil { self = .p384 }
-        else if Curve25519.Signing.PublicKey(key) != nil { self = .ed25519 }
-        else if let rsa = _RSA.Signing.PublicKey(key) {
+        if P256.Signing.PublicKey(key) != nil {
+            self = .p256
+        } else if P384.Signing.PublicKey(key) != nil {
+            self = .p384
+        } else if Curve25519.Signing.PublicKey(key) != nil {
+            self = .ed25519
+        } else if let rsa = _RSA.Signing.PublicKey(key) {
             switch rsa.keySizeInBits {
             case 2048: self = .rsa2048
             case 3072: self = .rsa3072
             case 4096: self = .rsa4096
             default: return nil
             }
-        } else { return nil }
+        } else {
+            return nil
+        }
     }
 }

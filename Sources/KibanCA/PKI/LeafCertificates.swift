@@ -5,9 +5,12 @@ import X509
 /// End-entity certificates under a role: the names, usages and lifetime the role allowed.
 enum LeafCertificates {
     /// Builds and signs the certificate for `publicKey`.
-    static func build(names: SubjectNames, publicKey: Certificate.PublicKey, role: Role, signer: Signer,
-                      now: Date, ttl: TimeInterval) throws(CAError) -> Certificate {
-        let sans = names.dnsNames.map { GeneralName.dnsName($0) }
+    static func build(
+        names: SubjectNames, publicKey: Certificate.PublicKey, role: Role, signer: Signer,
+        now: Date, ttl: TimeInterval
+    ) throws(CAError) -> Certificate {
+        let sans =
+            names.dnsNames.map { GeneralName.dnsName($0) }
             + names.ipAddresses.map { GeneralName.ipAddress(ASN1OctetString(contentBytes: ArraySlice($0.bytes))) }
             + names.uris.map { GeneralName.uniformResourceIdentifier($0) }
         do {
@@ -42,9 +45,10 @@ enum LeafCertificates {
     }
 
     static func keyUsage(_ names: [String]) -> KeyUsage {
-        KeyUsage(digitalSignature: names.contains("digitalSignature"), nonRepudiation: names.contains("contentCommitment"),
-                 keyEncipherment: names.contains("keyEncipherment"), dataEncipherment: names.contains("dataEncipherment"),
-                 keyAgreement: names.contains("keyAgreement"))
+        KeyUsage(
+            digitalSignature: names.contains("digitalSignature"), nonRepudiation: names.contains("contentCommitment"),
+            keyEncipherment: names.contains("keyEncipherment"), dataEncipherment: names.contains("dataEncipherment"),
+            keyAgreement: names.contains("keyAgreement"))
     }
 
     static func extKeyUsage(_ name: String) -> ExtendedKeyUsage.Usage? {

@@ -23,8 +23,9 @@ extension PKIService {
 
     /// The put that records a change, written in the change's own transaction.
     func auditPut(_ action: String, _ subject: String, detail: String, by actor: Requester, at time: Date) throws(CAError) -> KibanStore.Operation {
-        let entry = AuditEntry(time: time, actor: actor.description, member: auditMember,
-                               action: "\(Self.auditActionPrefix).\(action)", subject: subject, detail: detail)
+        let entry = AuditEntry(
+            time: time, actor: actor.description, member: auditMember,
+            action: "\(Self.auditActionPrefix).\(action)", subject: subject, detail: detail)
         do { return try AuditLog.put(entry) } catch { throw CAError(.internal, "cannot encode an audit entry: \(error)") }
     }
 
@@ -35,8 +36,9 @@ extension PKIService {
         for _ in 0..<Self.auditPagesMax {
             let page = try await store.auditLog(query)
             records += page.entries.map {
-                PKIAuditRecord(time: $0.time, actor: $0.actor, action: String($0.action.dropFirst(Self.auditActionPrefix.count + 1)),
-                               subject: $0.subject, detail: $0.detail)
+                PKIAuditRecord(
+                    time: $0.time, actor: $0.actor, action: String($0.action.dropFirst(Self.auditActionPrefix.count + 1)),
+                    subject: $0.subject, detail: $0.detail)
             }
             guard let next = page.next else { break }
             query.after = next
@@ -53,12 +55,14 @@ extension PKIService {
     public static func migrateAuditLog(in store: Store) async throws -> Int {
         try await store.migrateAudit(from: PKIKeys.key(PKIKeys.audit)) { kv in
             guard let r = try? PKICodec.decoder().decode(PKIAuditRecord.self, from: Data(kv.value)) else {
-                return AuditEntry(time: Date(timeIntervalSince1970: 0), actor: "", member: "",
-                                  action: "\(Self.auditActionPrefix).unreadable", subject: String(decoding: kv.key, as: UTF8.self),
-                                  detail: String(decoding: kv.value.prefix(4096), as: UTF8.self))
+                return AuditEntry(
+                    time: Date(timeIntervalSince1970: 0), actor: "", member: "",
+                    action: "\(Self.auditActionPrefix).unreadable", subject: String(decoding: kv.key, as: UTF8.self),
+                    detail: String(decoding: kv.value.prefix(4096), as: UTF8.self))
             }
-            return AuditEntry(time: r.time, actor: r.actor, member: "", action: "\(Self.auditActionPrefix).\(r.action)",
-                              subject: r.subject, detail: r.detail)
+            return AuditEntry(
+                time: r.time, actor: r.actor, member: "", action: "\(Self.auditActionPrefix).\(r.action)",
+                subject: r.subject, detail: r.detail)
         }
     }
 }

@@ -17,12 +17,14 @@ extension PKIService {
         for kv in read.kvs {
             let record = try decode(CertificateRecord.self, kv.value, what: "a certificate record")
             guard record.issuerGeneration == signer.generation, let revocation = record.revocation, record.notAfter > now,
-                  let serial = Self.serialBytes(record.serial) else { continue }
+                let serial = Self.serialBytes(record.serial)
+            else { continue }
             revoked.append(RevokedEntry(serial: serial, revokedAt: revocation.at, reason: revocation.reason))
         }
-        return try CRLEncoder.encode(CRLEncoder.Input(
-            issuer: signer.certificate.subject, authorityKeyID: signer.keyID, crlNumber: read.revision,
-            thisUpdate: now, nextUpdate: now + crlValiditySeconds, revoked: revoked), signer: signer.key)
+        return try CRLEncoder.encode(
+            CRLEncoder.Input(
+                issuer: signer.certificate.subject, authorityKeyID: signer.keyID, crlNumber: read.revision,
+                thisUpdate: now, nextUpdate: now + crlValiditySeconds, revoked: revoked), signer: signer.key)
     }
 
     /// The DER integer bytes of a hex serial as the inventory keeps it.

@@ -38,10 +38,13 @@ extension PKIService {
             let now = self.now()
             var revoked = record
             revoked.revocation = Revocation(at: now, reason: reason, by: actor.description)
-            let result = try await store.txn(Txn(
-                compares: [Compare(key, .equal, .modRevision(revision))],
-                success: [.put(key: key, value: try encode(revoked), lease: 0),
-                          try auditPut("revoke", record.serial, detail: "\(reason.rawValue), issuer \(record.issuer)", by: actor, at: now)]))
+            let result = try await store.txn(
+                Txn(
+                    compares: [Compare(key, .equal, .modRevision(revision))],
+                    success: [
+                        .put(key: key, value: try encode(revoked), lease: 0),
+                        try auditPut("revoke", record.serial, detail: "\(reason.rawValue), issuer \(record.issuer)", by: actor, at: now),
+                    ]))
             if result.succeeded { return revoked }
         }
         throw lostRaces("revoking \(serial)")
@@ -54,7 +57,9 @@ extension PKIService {
         try await certificateRecord(serial, consistency: .serializable).record.revocation
     }
 
-    func certificateRecord(_ serial: String, consistency: ReadConsistency = .linearizable) async throws -> (record: CertificateRecord, key: [UInt8], revision: Int64) {
+    func certificateRecord(_ serial: String, consistency: ReadConsistency = .linearizable) async throws -> (
+        record: CertificateRecord, key: [UInt8], revision: Int64
+    ) {
         let normalized = Self.normalize(serial: serial)
         guard let index = try await store.get(PKIKeys.serial(normalized), consistency: consistency) else {
             throw CAError(.notFound, "no certificate has serial \(serial); list them with kiban ca certs list")

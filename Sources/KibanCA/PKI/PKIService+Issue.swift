@@ -17,8 +17,9 @@ extension PKIService {
         let ttl = request.ttlSeconds ?? role.maxTTLSeconds
         try check(RolePolicy.Ask(names: names, keyType: keyType, ttlSeconds: ttl, generatedKey: true), role: role, name: name, requester: requester)
         let key = try KeyMaterial.generate(keyType)
-        return try await issue(names: names, publicKey: key.publicKey, keyType: keyType, ttl: ttl, role: role, roleName: name,
-                               requester: requester, privateKeyPEM: key.pem)
+        return try await issue(
+            names: names, publicKey: key.publicKey, keyType: keyType, ttl: ttl, role: role, roleName: name,
+            requester: requester, privateKeyPEM: key.pem)
     }
 
     /// Signs the certificate signing request `csrPEM` under role `role` for `requester`,
@@ -30,22 +31,27 @@ extension PKIService {
         let role = try await self.role(name)
         let csr = try Self.checkedCSR(csrPEM)
         guard let keyType = KeyType(csr.publicKey) else {
-            throw CAError(.forbidden, "role \(name) refuses this request",
-                          problems: ["key_types: the CSR's key (\(csr.publicKey)) is none of \(KeyType.names)"])
+            throw CAError(
+                .forbidden, "role \(name) refuses this request",
+                problems: ["key_types: the CSR's key (\(csr.publicKey)) is none of \(KeyType.names)"])
         }
         let requested = Self.requestedSANs(csr)
         let csrSANs = requested.compactMap(Self.text)
         guard request?.sans.isEmpty == false || csrSANs.count == requested.count else {
-            throw CAError(.forbidden, "role \(name) refuses this request",
-                          problems: ["the CSR asks for SANs other than DNS names, IP addresses and URIs, which this PKI does not issue; leave them out or name the SANs with --san"])
+            throw CAError(
+                .forbidden, "role \(name) refuses this request",
+                problems: [
+                    "the CSR asks for SANs other than DNS names, IP addresses and URIs, which this PKI does not issue; leave them out or name the SANs with --san"
+                ])
         }
         let commonName = request.map(\.commonName).flatMap { $0.isEmpty ? nil : $0 } ?? csr.subject.commonName
         let sans = request.map(\.sans).flatMap { $0.isEmpty ? nil : $0 } ?? csrSANs
         let names = SubjectNames(commonName: commonName, sans: sans)
         let ttl = request?.ttlSeconds ?? role.maxTTLSeconds
         try check(RolePolicy.Ask(names: names, keyType: keyType, ttlSeconds: ttl, generatedKey: false), role: role, name: name, requester: requester)
-        return try await issue(names: names, publicKey: csr.publicKey, keyType: keyType, ttl: ttl, role: role, roleName: name,
-                               requester: requester, privateKeyPEM: nil)
+        return try await issue(
+            names: names, publicKey: csr.publicKey, keyType: keyType, ttl: ttl, role: role, roleName: name,
+            requester: requester, privateKeyPEM: nil)
     }
 
     private func check(_ ask: RolePolicy.Ask, role: Role, name: String, requester: Requester) throws(CAError) {
@@ -53,12 +59,17 @@ extension PKIService {
         guard refusals.isEmpty else { throw CAError(.forbidden, "role \(name) refuses this request", problems: refusals) }
     }
 
-    private func issue(names: SubjectNames, publicKey: Certificate.PublicKey, keyType: KeyType, ttl: TimeInterval, role: Role,
-                       roleName: String, requester: Requester, privateKeyPEM: String?) async throws -> IssuedCertificate {
+    private func issue(
+        names: SubjectNames, publicKey: Certificate.PublicKey, keyType: KeyType, ttl: TimeInterval, role: Role,
+        roleName: String, requester: Requester, privateKeyPEM: String?
+    ) async throws -> IssuedCertificate {
         let now = self.now()
         let signer = try await self.signer(role.issuer)
         guard now + ttl <= signer.certificate.notValidAfter else {
-            throw CAError(.forbidden, "issuer \(role.issuer) expires at \(signer.certificate.notValidAfter), before this certificate would; ask for a shorter --ttl or rotate the issuer")
+            throw CAError(
+                .forbidden,
+                "issuer \(role.issuer) expires at \(signer.certificate.notValidAfter), before this certificate would; ask for a shorter --ttl or rotate the issuer"
+            )
         }
         let certificate = try LeafCertificates.build(names: names, publicKey: publicKey, role: role, signer: signer, now: now, ttl: ttl)
         let record = CertificateRecord(
@@ -67,16 +78,21 @@ extension PKIService {
             notAfter: certificate.notValidAfter, requester: requester.description, generatedKey: privateKeyPEM != nil,
             revocation: nil, certificatePEM: certificate.pem)
         let certKey = PKIKeys.cert(issuer: role.issuer, serial: record.serial)
-        let result = try await store.txn(Txn(
-            compares: [Compare(certKey, .equal, .version(0))],
-            success: [.put(key: certKey, value: try encode(record), lease: 0),
-                      .put(key: PKIKeys.serial(record.serial), value: Array(role.issuer.utf8), lease: 0),
-                      try auditPut(privateKeyPEM == nil ? "sign" : "issue", record.serial,
-                                   detail: "role \(roleName), issuer \(role.issuer), \(names.commonName) [\(record.sans.joined(separator: ", "))]",
-                                   by: requester, at: now)]))
+        let result = try await store.txn(
+            Txn(
+                compares: [Compare(certKey, .equal, .version(0))],
+                success: [
+                    .put(key: certKey, value: try encode(record), lease: 0),
+                    .put(key: PKIKeys.serial(record.serial), value: Array(role.issuer.utf8), lease: 0),
+                    try auditPut(
+                        privateKeyPEM == nil ? "sign" : "issue", record.serial,
+                        detail: "role \(roleName), issuer \(role.issuer), \(names.commonName) [\(record.sans.joined(separator: ", "))]",
+                        by: requester, at: now),
+                ]))
         guard result.succeeded else { throw CAError(.conflict, "serial \(record.serial) is taken (a random 20-byte serial collided); retry") }
-        return IssuedCertificate(record: record, certificatePEM: record.certificatePEM,
-                                 chainPEM: [signer.certificate.pem] + signer.chain.map(\.pem), privateKeyPEM: privateKeyPEM)
+        return IssuedCertificate(
+            record: record, certificatePEM: record.certificatePEM,
+            chainPEM: [signer.certificate.pem] + signer.chain.map(\.pem), privateKeyPEM: privateKeyPEM)
     }
 
     /// Checks that `pem` is a CSR whose signature matches its key, before anything is spent on

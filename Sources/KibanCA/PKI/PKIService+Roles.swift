@@ -11,13 +11,18 @@ extension PKIService {
         try Self.checkName(name, "a role")
         let role = try Role.parse(document: document)
         if role.issuer != PKIKeys.rootIssuer, try await issuerRecord(role.issuer) == nil {
-            throw CAError(.invalidInput, "the role is not valid; nothing was changed",
-                          problems: ["issuer: no issuer is named \(role.issuer) (kiban ca issuers list)"])
+            throw CAError(
+                .invalidInput, "the role is not valid; nothing was changed",
+                problems: ["issuer: no issuer is named \(role.issuer) (kiban ca issuers list)"])
         }
         let now = self.now()
-        _ = try await store.txn(Txn(compares: [], success: [
-            .put(key: PKIKeys.role(name), value: try encode(role), lease: 0),
-            try auditPut("role-set", name, detail: "issuer \(role.issuer), names [\(role.allowedNames.joined(separator: ", "))]", by: actor, at: now)]))
+        _ = try await store.txn(
+            Txn(
+                compares: [],
+                success: [
+                    .put(key: PKIKeys.role(name), value: try encode(role), lease: 0),
+                    try auditPut("role-set", name, detail: "issuer \(role.issuer), names [\(role.allowedNames.joined(separator: ", "))]", by: actor, at: now),
+                ]))
         return role
     }
 
@@ -44,9 +49,10 @@ extension PKIService {
     /// Deletes role `name`. Certificates issued under it stay valid and listed.
     /// - Throws: ``CAError`` `notFound`.
     public func deleteRole(_ name: String, by actor: Requester) async throws {
-        let result = try await store.txn(Txn(
-            compares: [Compare(PKIKeys.role(name), .greater, .version(0))],
-            success: [.delete(.key(PKIKeys.role(name))), try auditPut("role-delete", name, detail: "", by: actor, at: now())]))
+        let result = try await store.txn(
+            Txn(
+                compares: [Compare(PKIKeys.role(name), .greater, .version(0))],
+                success: [.delete(.key(PKIKeys.role(name))), try auditPut("role-delete", name, detail: "", by: actor, at: now())]))
         guard result.succeeded else { throw CAError(.notFound, "no role is named \(name); list them with kiban ca roles list") }
     }
 }

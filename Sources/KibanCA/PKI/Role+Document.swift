@@ -6,8 +6,10 @@ import Yams
 extension Role {
     /// The keys a document may have. `max_ttl` is a duration (`90s`, `30m`, `720h`, `30d`) or
     /// seconds.
-    static let documentKeys = ["issuer", "allowed_names", "allow_ip_sans", "allowed_uri_sans", "key_usage",
-                               "ext_key_usage", "key_types", "max_ttl", "generate_key", "allow_nodes"]
+    static let documentKeys = [
+        "issuer", "allowed_names", "allow_ip_sans", "allowed_uri_sans", "key_usage",
+        "ext_key_usage", "key_types", "max_ttl", "generate_key", "allow_nodes",
+    ]
 
     /// Parses a role document.
     /// - Throws: ``CAError`` `invalidInput` listing every problem.
@@ -64,10 +66,12 @@ extension Role {
 
     /// The role as a document (`roles get`): the fields of ``parse(document:)``.
     public var document: [String: DocumentValue] {
-        ["issuer": .string(issuer), "allowed_names": .strings(allowedNames), "allow_ip_sans": .bool(allowIPSANs),
-         "allowed_uri_sans": .strings(allowedURISANs), "key_usage": .strings(keyUsage), "ext_key_usage": .strings(extKeyUsage),
-         "key_types": .strings(keyTypes.map(\.rawValue)), "max_ttl": .string(DurationText.text(seconds: maxTTLSeconds)),
-         "generate_key": .bool(generateKey), "allow_nodes": .bool(allowNodes)]
+        [
+            "issuer": .string(issuer), "allowed_names": .strings(allowedNames), "allow_ip_sans": .bool(allowIPSANs),
+            "allowed_uri_sans": .strings(allowedURISANs), "key_usage": .strings(keyUsage), "ext_key_usage": .strings(extKeyUsage),
+            "key_types": .strings(keyTypes.map(\.rawValue)), "max_ttl": .string(DurationText.text(seconds: maxTTLSeconds)),
+            "generate_key": .bool(generateKey), "allow_nodes": .bool(allowNodes),
+        ]
     }
 }
 
@@ -93,8 +97,12 @@ public enum DocumentValue: Codable, Sendable, Hashable {
     /// Decodes a bare value (a flag, a string or a list of strings).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else { self = .strings(try c.decode([String].self)) }
+        if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else {
+            self = .strings(try c.decode([String].self))
+        }
     }
 }

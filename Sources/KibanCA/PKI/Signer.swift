@@ -41,8 +41,10 @@ enum IssuerCertificates {
 
     /// A CA certificate for `key` named `subject`, signed by `signer` (nil: self-signed),
     /// valid from five minutes before `now` (clock skew) for `ttl`, but never past the signer.
-    static func build(subject: DistinguishedName, key: KeyMaterial, signer: Signer?, pathLength: Int,
-                      now: Date, ttl: TimeInterval) throws(CAError) -> Certificate {
+    static func build(
+        subject: DistinguishedName, key: KeyMaterial, signer: Signer?, pathLength: Int,
+        now: Date, ttl: TimeInterval
+    ) throws(CAError) -> Certificate {
         let publicKey = key.publicKey
         let notAfter = min(now + ttl, signer?.certificate.notValidAfter ?? .distantFuture)
         do {

@@ -14,9 +14,13 @@ struct SubjectNames: Sendable, Hashable {
     init(commonName: String, sans: [String]) {
         self.commonName = commonName
         for san in sans {
-            if let bytes = Self.ipBytes(san) { ipAddresses.append((san, bytes)) }
-            else if san.contains("://") { uris.append(san) }
-            else { dnsNames.append(san.lowercased()) }
+            if let bytes = Self.ipBytes(san) {
+                ipAddresses.append((san, bytes))
+            } else if san.contains("://") {
+                uris.append(san)
+            } else {
+                dnsNames.append(san.lowercased())
+            }
         }
     }
 

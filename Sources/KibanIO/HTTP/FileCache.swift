@@ -45,11 +45,13 @@ final class FileCache: Sendable {
     /// if none expired the file is simply not cached.
     @discardableResult
     func insert(_ path: String, body: [UInt8], etag: String, contentType: String, now: UInt64) -> Entry {
-        let plan = ResponsePlan(Representation(status: .ok, contentType: contentType, body: .bytes(body), etag: etag),
-                                for: nil)
+        let plan = ResponsePlan(
+            Representation(status: .ok, contentType: contentType, body: .bytes(body), etag: etag),
+            for: nil)
         let head = ResponseHead.serialize(plan, keepAlive: true, date: nil).dropFirst(Self.okStatusLine.count)
-        let entry = Entry(body: body, etag: etag, contentType: contentType, getResponse: Array(head) + body,
-                          headResponse: Array(head), loadedAt: now)
+        let entry = Entry(
+            body: body, etag: etag, contentType: contentType, getResponse: Array(head) + body,
+            headResponse: Array(head), loadedAt: now)
         guard enabled else { return entry }
         entries.withLock { entries in
             if entries.count >= entriesMax {

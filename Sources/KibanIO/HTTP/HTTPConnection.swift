@@ -17,7 +17,8 @@ final class HTTPConnection: StreamHandler {
     func consume(_ input: UnsafeRawBufferPointer, output: inout StreamOutput) -> StreamVerdict {
         let limits = server.parser.limits
         if HTTPRequestParser.headEnd(in: input, from: scanFrom) == nil,
-           input.count <= min(limits.requestLineBytesMax, limits.headBytesMax) {
+            input.count <= min(limits.requestLineBytesMax, limits.headBytesMax)
+        {
             scanFrom = max(0, input.count - 3)
             return StreamVerdict(consumed: 0, close: false)
         }
@@ -47,8 +48,9 @@ final class HTTPConnection: StreamHandler {
     }
 
     func headerTimedOut(output: inout StreamOutput) {
-        queue(ResponsePlan(Representation(error: .requestTimeout), for: nil), head: nil, keepAlive: false,
-              into: &output)
+        queue(
+            ResponsePlan(Representation(error: .requestTimeout), for: nil), head: nil, keepAlive: false,
+            into: &output)
     }
 
     func closed() {
@@ -60,8 +62,10 @@ final class HTTPConnection: StreamHandler {
     /// Returns false when a small file could not be read in full: the response then is a 500
     /// and the connection must close.
     @discardableResult
-    private func queue(_ plan: ResponsePlan, head: HTTPRequestHead?, keepAlive: Bool,
-                       into output: inout StreamOutput) -> Bool {
+    private func queue(
+        _ plan: ResponsePlan, head: HTTPRequestHead?, keepAlive: Bool,
+        into output: inout StreamOutput
+    ) -> Bool {
         var bytes = ResponseHead.serialize(plan, keepAlive: keepAlive, date: stats.date.line())
         let headBytes = bytes.count
         var file: StaticFile?
@@ -73,8 +77,9 @@ final class HTTPConnection: StreamHandler {
                 if plan.range.count <= server.smallFileBytes {
                     if !opened.read(plan.range, appendingTo: &bytes) {
                         plan.representation.release()
-                        queue(ResponsePlan(Representation(error: .internalServerError), for: nil),
-                              head: head, keepAlive: false, into: &output)
+                        queue(
+                            ResponsePlan(Representation(error: .internalServerError), for: nil),
+                            head: head, keepAlive: false, into: &output)
                         return false
                     }
                 } else {

@@ -84,9 +84,11 @@ final class RingStats: Sendable {
             logger.info("access log sampled", metadata: ["kiban.io.skipped_lines": "\(skipped)"])
         }
         guard log, logger.logLevel <= .info else { return }
-        logger.info("request", metadata: [
-            "kiban.io.method": "\(head?.method ?? "-")", "kiban.io.path": "\(head?.path ?? "-")",
-            "kiban.io.status": "\(status.code)", "kiban.io.bytes": "\(bytes)",
-        ])
+        logger.info(
+            "request",
+            metadata: [
+                "kiban.io.method": "\(head?.method ?? "-")", "kiban.io.path": "\(head?.path ?? "-")",
+                "kiban.io.status": "\(status.code)", "kiban.io.bytes": "\(bytes)",
+            ])
     }
 }

@@ -91,8 +91,9 @@ public struct HTTPRequestParser: Sendable {
         guard name.allSatisfy(HTTPBytes.isToken) else { return nil }
         let value = UnsafeRawBufferPointer(rebasing: line[(colon + 1)...])
         guard value.allSatisfy({ $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }) else { return nil }
-        return HTTPHeaderField(name: String(decoding: name, as: UTF8.self).lowercased(),
-                               value: String(decoding: value, as: UTF8.self).trimmingWhitespace())
+        return HTTPHeaderField(
+            name: String(decoding: name, as: UTF8.self).lowercased(),
+            value: String(decoding: value, as: UTF8.self).trimmingWhitespace())
     }
 
     /// Request framing the server refuses: bodies, ambiguous lengths, a missing or repeated `Host`.

@@ -18,8 +18,10 @@ public struct HTTPResponse: Sendable {
     public var fileDirectory: String?
 
     /// A response with `body`.
-    public init(status: HTTPStatus = .ok, contentType: String = ContentType.octetStream, body: [UInt8],
-                etag: String? = nil, headers: [HTTPHeaderField] = []) {
+    public init(
+        status: HTTPStatus = .ok, contentType: String = ContentType.octetStream, body: [UInt8],
+        etag: String? = nil, headers: [HTTPHeaderField] = []
+    ) {
         self.status = status
         self.contentType = contentType
         self.body = body
@@ -28,8 +30,10 @@ public struct HTTPResponse: Sendable {
     }
 
     /// A UTF-8 text response.
-    public static func text(_ text: String, status: HTTPStatus = .ok, contentType: String = "text/plain; charset=utf-8",
-                            etag: String? = nil) -> HTTPResponse {
+    public static func text(
+        _ text: String, status: HTTPStatus = .ok, contentType: String = "text/plain; charset=utf-8",
+        etag: String? = nil
+    ) -> HTTPResponse {
         HTTPResponse(status: status, contentType: contentType, body: Array(text.utf8), etag: etag)
     }
 
@@ -37,8 +41,10 @@ public struct HTTPResponse: Sendable {
     /// file), sent without a copy through user space like a file route's, with its ETag,
     /// ranges and conditional requests. For routes that pick a file from in-memory data (a
     /// content-addressed blob by image id).
-    public static func file(_ path: String, contentType: String = ContentType.octetStream,
-                            headers: [HTTPHeaderField] = []) -> HTTPResponse {
+    public static func file(
+        _ path: String, contentType: String = ContentType.octetStream,
+        headers: [HTTPHeaderField] = []
+    ) -> HTTPResponse {
         var response = HTTPResponse(contentType: contentType, body: [], headers: headers)
         response.filePath = path
         return response
@@ -48,8 +54,10 @@ public struct HTTPResponse: Sendable {
     /// outside `directory`): opened below a descriptor of the directory with `openat2` and
     /// `RESOLVE_BENEATH`, following no symbolic link, so a name taken from data (a blob hash in a
     /// store record) cannot reach another file. Sent like ``file(_:contentType:headers:)``.
-    public static func file(named name: String, beneath directory: String, contentType: String = ContentType.octetStream,
-                            headers: [HTTPHeaderField] = []) -> HTTPResponse {
+    public static func file(
+        named name: String, beneath directory: String, contentType: String = ContentType.octetStream,
+        headers: [HTTPHeaderField] = []
+    ) -> HTTPResponse {
         var response = file(name, contentType: contentType, headers: headers)
         response.fileDirectory = directory
         return response

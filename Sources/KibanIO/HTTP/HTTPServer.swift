@@ -23,9 +23,11 @@ public final class HTTPServer: Sendable {
     /// `accessLogLinesPerSecond` lines per ring per second (the rest are counted, not logged).
     /// Files up to `smallFileBytes` are cached in memory for `fileCacheMilliseconds` (0: off),
     /// at most `fileCacheEntriesMax` of them.
-    public init(router: HTTPRouter, parserLimits: HTTPRequestParser.Limits = .init(), smallFileBytes: Int = 16 * 1024,
-                fileCacheMilliseconds: Int = 1000, fileCacheEntriesMax: Int = 1024,
-                accessLogLinesPerSecond: Int = 100, rings: Int = IOConfiguration().rings, logger: Logger) {
+    public init(
+        router: HTTPRouter, parserLimits: HTTPRequestParser.Limits = .init(), smallFileBytes: Int = 16 * 1024,
+        fileCacheMilliseconds: Int = 1000, fileCacheEntriesMax: Int = 1024,
+        accessLogLinesPerSecond: Int = 100, rings: Int = IOConfiguration().rings, logger: Logger
+    ) {
         self.router = router
         parser = HTTPRequestParser(limits: parserLimits)
         self.smallFileBytes = smallFileBytes
@@ -70,8 +72,10 @@ public final class HTTPServer: Sendable {
                 var body: [UInt8] = []
                 defer { closeQuietly(file.fd) }
                 guard file.read(0..<file.size, appendingTo: &body) else { return Representation(error: .internalServerError) }
-                return Representation(cached: cache.insert(head.path, body: body, etag: file.etag,
-                                                           contentType: contentType, now: now))
+                return Representation(
+                    cached: cache.insert(
+                        head.path, body: body, etag: file.etag,
+                        contentType: contentType, now: now))
             }
             return Representation(status: .ok, contentType: contentType, body: .file(file), etag: file.etag)
         }

@@ -41,12 +41,14 @@ struct Representation {
                 self.init(error: .notFound)
                 return
             }
-            self.init(status: response.status, contentType: response.contentType, body: .file(file),
-                      etag: response.etag ?? file.etag, headers: response.headers)
+            self.init(
+                status: response.status, contentType: response.contentType, body: .file(file),
+                etag: response.etag ?? file.etag, headers: response.headers)
             return
         }
-        self.init(status: response.status, contentType: response.contentType, body: .bytes(response.body),
-                  etag: response.etag, headers: response.headers)
+        self.init(
+            status: response.status, contentType: response.contentType, body: .bytes(response.body),
+            etag: response.etag, headers: response.headers)
     }
 
     init(error status: HTTPStatus) {
@@ -78,13 +80,15 @@ struct ResponsePlan {
         extraHeaders.append(HTTPHeaderField(name: "Accept-Ranges", value: "bytes"))
         guard let head else { return }
         if let etag = representation.etag, let condition = head.value("if-none-match"),
-           EntityTag.noneMatch(condition, etag: etag) {
+            EntityTag.noneMatch(condition, etag: etag)
+        {
             status = .notModified
             sendBody = false
             return
         }
         guard let value = head.value("range"), let byteRange = ByteRange(value),
-              head.value("if-range").map({ $0 == representation.etag }) ?? true else { return }
+            head.value("if-range").map({ $0 == representation.etag }) ?? true
+        else { return }
         guard let resolved = byteRange.resolve(size: size) else {
             status = .rangeNotSatisfiable
             self.representation = Representation(error: .rangeNotSatisfiable)
@@ -95,7 +99,8 @@ struct ResponsePlan {
         }
         status = .partialContent
         range = resolved
-        extraHeaders.append(HTTPHeaderField(
-            name: "Content-Range", value: "bytes \(resolved.lowerBound)-\(resolved.upperBound - 1)/\(size)"))
+        extraHeaders.append(
+            HTTPHeaderField(
+                name: "Content-Range", value: "bytes \(resolved.lowerBound)-\(resolved.upperBound - 1)/\(size)"))
     }
 }

@@ -6,21 +6,24 @@ enum RequestLine {
     static func parse(_ line: UnsafeRawBufferPointer) -> HTTPRequestHead? {
         let parts = line.split(separator: 0x20, maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[0].isEmpty, parts[0].allSatisfy(HTTPBytes.isToken),
-              !parts[1].isEmpty, parts[1].allSatisfy(HTTPBytes.isTargetByte),
-              let minor = version(parts[2]) else { return nil }
+            !parts[1].isEmpty, parts[1].allSatisfy(HTTPBytes.isTargetByte),
+            let minor = version(parts[2])
+        else { return nil }
         let target = String(decoding: parts[1], as: UTF8.self)
         guard let (segments, query) = RequestTarget.decode(Array(parts[1])) else { return nil }
-        return HTTPRequestHead(method: String(decoding: parts[0], as: UTF8.self), target: target,
-                               path: "/" + segments.joined(separator: "/"), pathSegments: segments,
-                               query: query, minorVersion: minor, headers: [])
+        return HTTPRequestHead(
+            method: String(decoding: parts[0], as: UTF8.self), target: target,
+            path: "/" + segments.joined(separator: "/"), pathSegments: segments,
+            query: query, minorVersion: minor, headers: [])
     }
 
     /// 0 or 1 for `HTTP/1.0` and `HTTP/1.1`, -1 for another well-formed `HTTP/x.y`, nil otherwise.
     private static func version(_ bytes: Slice<UnsafeRawBufferPointer>) -> Int? {
         let text = Array(bytes)
         guard text.count == 8, text.starts(with: Array("HTTP/".utf8)), text[6] == UInt8(ascii: "."),
-              let major = HTTPBytes.hexValue(text[5]), major < 10,
-              let minor = HTTPBytes.hexValue(text[7]), minor < 10 else { return nil }
+            let major = HTTPBytes.hexValue(text[5]), major < 10,
+            let minor = HTTPBytes.hexValue(text[7]), minor < 10
+        else { return nil }
         return major == 1 && minor <= 1 ? Int(minor) : -1
     }
 }
@@ -67,7 +70,8 @@ enum RequestTarget {
             var byte = bytes[index]
             if byte == UInt8(ascii: "%") {
                 guard index + 2 < bytes.endIndex, let high = HTTPBytes.hexValue(bytes[index + 1]),
-                      let low = HTTPBytes.hexValue(bytes[index + 2]) else { return nil }
+                    let low = HTTPBytes.hexValue(bytes[index + 2])
+                else { return nil }
                 byte = high << 4 | low
                 index += 2
                 if byte == 0 || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "\\") { return nil }

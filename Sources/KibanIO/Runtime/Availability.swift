@@ -9,9 +9,10 @@ public enum IOUringAvailability {
     public static func check() throws(IOError) {
         let disabled = sysctlValue("/proc/sys/kernel/io_uring_disabled")
         if disabled == 2 {
-            throw IOError(.ioUringUnavailable,
-                          "io_uring is disabled by the sysctl kernel.io_uring_disabled=2. "
-                              + "Set it to 0 (sysctl -w kernel.io_uring_disabled=0) to run Kiban's data plane.")
+            throw IOError(
+                .ioUringUnavailable,
+                "io_uring is disabled by the sysctl kernel.io_uring_disabled=2. "
+                    + "Set it to 0 (sysctl -w kernel.io_uring_disabled=0) to run Kiban's data plane.")
         }
         var ring = io_uring()
         let result = io_uring_queue_init(4, &ring, 0)
@@ -26,15 +27,18 @@ public enum IOUringAvailability {
         let cause: String
         switch code {
         case EPERM where sysctl == 1:
-            cause = "kernel.io_uring_disabled=1 allows io_uring only for the group in "
+            cause =
+                "kernel.io_uring_disabled=1 allows io_uring only for the group in "
                 + "kernel.io_uring_group; add Kiban's user to that group or set the sysctl to 0."
         case EPERM:
-            cause = "the call was refused (EPERM): a seccomp filter or container runtime blocks io_uring; "
+            cause =
+                "the call was refused (EPERM): a seccomp filter or container runtime blocks io_uring; "
                 + "allow io_uring_setup, io_uring_enter and io_uring_register for Kiban."
         case ENOSYS:
             cause = "this kernel has no io_uring (ENOSYS); Kiban needs Linux 6.1 or newer."
         case ENOMEM:
-            cause = "the kernel could not allocate the ring (ENOMEM); raise RLIMIT_MEMLOCK "
+            cause =
+                "the kernel could not allocate the ring (ENOMEM); raise RLIMIT_MEMLOCK "
                 + "(LimitMEMLOCK= in the systemd unit)."
         default:
             cause = "io_uring_queue_init failed: \(errnoText(code))."

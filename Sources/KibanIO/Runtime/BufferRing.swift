@@ -69,8 +69,9 @@ final class BufferRing {
 
     /// Writes buffer `id` into the ring `offset` entries past the tail; `advance` publishes it.
     private func add(_ id: Int, offset: Int) {
-        io_uring_buf_ring_add(bufRing, buffers + id * size, UInt32(size), UInt16(id),
-                              io_uring_buf_ring_mask(UInt32(count)), Int32(offset))
+        io_uring_buf_ring_add(
+            bufRing, buffers + id * size, UInt32(size), UInt16(id),
+            io_uring_buf_ring_mask(UInt32(count)), Int32(offset))
     }
 
     /// The buffer id a completion's flags name, if the kernel picked one.

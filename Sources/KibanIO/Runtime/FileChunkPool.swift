@@ -14,8 +14,10 @@ final class FileChunkPool {
         free = Array((0..<count).reversed())
         var iovecs = (0..<count).map { iovec(iov_base: memory + $0 * size, iov_len: size) }
         do {
-            try uringCall("registering \(count) file buffers of \(size) bytes",
-                          hint: "Raise RLIMIT_MEMLOCK (LimitMEMLOCK= in the systemd unit) or lower fileChunkCount.") {
+            try uringCall(
+                "registering \(count) file buffers of \(size) bytes",
+                hint: "Raise RLIMIT_MEMLOCK (LimitMEMLOCK= in the systemd unit) or lower fileChunkCount."
+            ) {
                 io_uring_register_buffers(&ring.raw, &iovecs, UInt32(count))
             }
         } catch {

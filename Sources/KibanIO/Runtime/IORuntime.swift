@@ -29,16 +29,21 @@ public final class IORuntime: Sendable {
     ///
     /// - Throws: `IOError` with `.ioUringUnavailable` (naming the cause) when io_uring cannot be
     ///   used, `.systemCall` when a socket cannot be bound.
-    public static func start(configuration: IOConfiguration = IOConfiguration(), tcp: [TCPService] = [],
-                             udp: [UDPService] = [], logger: Logger) throws(IOError) -> IORuntime {
+    public static func start(
+        configuration: IOConfiguration = IOConfiguration(), tcp: [TCPService] = [],
+        udp: [UDPService] = [], logger: Logger
+    ) throws(IOError) -> IORuntime {
         try IOUringAvailability.check()
-        let setups = try RingSetup.bind(rings: configuration.rings, tcp: tcp, udp: udp,
-                                        queuedMax: configuration.limits.pendingDatagramsMax)
+        let setups = try RingSetup.bind(
+            rings: configuration.rings, tcp: tcp, udp: udp,
+            queuedMax: configuration.limits.pendingDatagramsMax)
         var threads: [RingThread] = []
         for (index, setup) in setups.enumerated() {
             do {
-                threads.append(try RingThread.start(index: index, setup: setup, configuration: configuration,
-                                                    logger: logger))
+                threads.append(
+                    try RingThread.start(
+                        index: index, setup: setup, configuration: configuration,
+                        logger: logger))
             } catch {
                 for thread in threads { thread.mailbox.post(.shutdown) }
                 for thread in threads { thread.join() }
@@ -46,14 +51,17 @@ public final class IORuntime: Sendable {
                 throw error
             }
         }
-        logger.info("io_uring data plane started", metadata: [
-            "kiban.io.rings": "\(configuration.rings)",
-            "kiban.io.tcp": "\(setups.first?.tcp.map(\.endpoint.description) ?? [])",
-            "kiban.io.udp": "\(setups.first?.udp.map(\.endpoint.description) ?? [])",
-        ])
-        return IORuntime(tcp: setups.first?.tcp.map(\.endpoint) ?? [],
-                         udp: setups.first?.udp.map(\.endpoint) ?? [],
-                         mailboxes: setups.map(\.mailbox), threads: threads)
+        logger.info(
+            "io_uring data plane started",
+            metadata: [
+                "kiban.io.rings": "\(configuration.rings)",
+                "kiban.io.tcp": "\(setups.first?.tcp.map(\.endpoint.description) ?? [])",
+                "kiban.io.udp": "\(setups.first?.udp.map(\.endpoint.description) ?? [])",
+            ])
+        return IORuntime(
+            tcp: setups.first?.tcp.map(\.endpoint) ?? [],
+            udp: setups.first?.udp.map(\.endpoint) ?? [],
+            mailboxes: setups.map(\.mailbox), threads: threads)
     }
 
     /// Stops accepting, lets in-flight responses finish (up to `drainTimeoutMilliseconds`),

@@ -28,9 +28,10 @@ extension RingLoop {
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         let slot = takeSlot()
         nextGeneration &+= 1
-        let connection = Connection(fd: fd, slot: slot, generation: nextGeneration & 0xFF_FFFF,
-                                    handler: listeners[listener].makeHandler(index),
-                                    queueCapacity: limits.queuedResponsesMax * 2, now: now)
+        let connection = Connection(
+            fd: fd, slot: slot, generation: nextGeneration & 0xFF_FFFF,
+            handler: listeners[listener].makeHandler(index),
+            queueCapacity: limits.queuedResponsesMax * 2, now: now)
         connections[Int(slot)] = connection
         openConnections += 1
         armReceive(connection)
@@ -86,7 +87,8 @@ extension RingLoop {
     /// Frees a shut-down connection once no completion can still name it.
     func finishIfDone(_ connection: Connection) {
         guard connection.shuttingDown, connection.inflight == 0,
-              connections[Int(connection.slot)] === connection else { return }
+            connections[Int(connection.slot)] === connection
+        else { return }
         if let file = connection.file {
             if let chunk = file.chunk { releaseChunk(chunk) }
             closeQuietly(file.fd)

@@ -55,8 +55,9 @@ extension RingLoop {
         while connection.bufferedInput > 0, !connection.output.isFull {
             let start = connection.inputStart
             let verdict = connection.input.withUnsafeBytes { bytes in
-                connection.handler.consume(UnsafeRawBufferPointer(rebasing: bytes[start...]),
-                                           output: &connection.output)
+                connection.handler.consume(
+                    UnsafeRawBufferPointer(rebasing: bytes[start...]),
+                    output: &connection.output)
             }
             connection.dropConsumed(verdict.consumed)
             progressed = progressed || verdict.consumed > 0

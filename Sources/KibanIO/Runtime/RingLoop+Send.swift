@@ -81,9 +81,11 @@ extension RingLoop {
 
     /// Queues one chunk as a linked pair: `fill` (file → buffer or pipe), then `drain` (→ socket),
     /// which the kernel starts only if the fill moved every byte.
-    func submitChunk(_ connection: Connection, _ stream: FileStream, length: Int,
-                     fill: (UnsafeMutablePointer<io_uring_sqe>) -> Void,
-                     drain: (UnsafeMutablePointer<io_uring_sqe>) -> Void) {
+    func submitChunk(
+        _ connection: Connection, _ stream: FileStream, length: Int,
+        fill: (UnsafeMutablePointer<io_uring_sqe>) -> Void,
+        drain: (UnsafeMutablePointer<io_uring_sqe>) -> Void
+    ) {
         let first = ring.sqe(connection.userData(.fileRead))
         fill(first)
         first.pointee.flags |= CU_IOSQE_IO_LINK
@@ -118,8 +120,9 @@ extension RingLoop {
             let sqe = ring.sqe(connection.userData(.fileSend))
             let rest = file.chunkLength - file.chunkSent
             if let chunk = file.chunk, let chunks {
-                io_uring_prep_send(sqe, connection.fd, chunks.address(chunk) + file.chunkSent, rest,
-                                   Int32(MSG_NOSIGNAL | MSG_WAITALL))
+                io_uring_prep_send(
+                    sqe, connection.fd, chunks.address(chunk) + file.chunkSent, rest,
+                    Int32(MSG_NOSIGNAL | MSG_WAITALL))
             } else if let pipe = connection.pipe {
                 io_uring_prep_splice(sqe, pipe.read, -1, connection.fd, -1, UInt32(rest), Self.spliceMove)
             }

@@ -49,15 +49,18 @@ final class RingLoop {
         self.logger = logger
         mailbox = setup.mailbox
         ring = try Ring(entries: configuration.ringEntries)
-        receiveBuffers = try BufferRing(ring: ring, group: 0, count: limits.receiveBufferCount,
-                                        size: limits.receiveBufferBytes)
-        chunks = configuration.fileSend == .registeredBuffers
+        receiveBuffers = try BufferRing(
+            ring: ring, group: 0, count: limits.receiveBufferCount,
+            size: limits.receiveBufferBytes)
+        chunks =
+            configuration.fileSend == .registeredBuffers
             ? try FileChunkPool(ring: ring, count: limits.fileChunkCount, size: limits.fileChunkBytes) : nil
         listeners = setup.tcp.map { Listener(fd: $0.fd, makeHandler: $0.service.makeHandler) }
         udpSockets = setup.udp.map { UDPSocket(fd: $0.fd, service: $0.service, port: $0.port) }
         if !udpSockets.isEmpty {
-            datagramBuffers = try BufferRing(ring: ring, group: 1, count: limits.datagramBufferCount,
-                                             size: limits.datagramBytesMax + UDPSocket.headerRoom)
+            datagramBuffers = try BufferRing(
+                ring: ring, group: 1, count: limits.datagramBufferCount,
+                size: limits.datagramBytesMax + UDPSocket.headerRoom)
         }
         // Every registration is done: from here on the ring can do only what Kiban submits.
         try ring.enable(restrictions: .kiban)
@@ -112,7 +115,8 @@ final class RingLoop {
     func connection(_ data: UserData) -> Connection? {
         let slot = Int(data.slot)
         guard slot < connections.count, let connection = connections[slot],
-              connection.generation == data.generation else { return nil }
+            connection.generation == data.generation
+        else { return nil }
         return connection
     }
 }

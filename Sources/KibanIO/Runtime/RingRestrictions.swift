@@ -22,9 +22,11 @@ struct RingRestrictions: Sendable, Hashable {
     /// buffers, splices, the timer and the mailbox read, and cancellation. Nothing opens,
     /// connects, writes files or changes the file table.
     static let kiban = RingRestrictions(
-        operations: [IORING_OP_ACCEPT, IORING_OP_RECV, IORING_OP_RECVMSG, IORING_OP_SEND, IORING_OP_SENDMSG,
-                     IORING_OP_READ, IORING_OP_READ_FIXED, IORING_OP_SPLICE, IORING_OP_TIMEOUT,
-                     IORING_OP_ASYNC_CANCEL].map { UInt8($0.rawValue) },
+        operations: [
+            IORING_OP_ACCEPT, IORING_OP_RECV, IORING_OP_RECVMSG, IORING_OP_SEND, IORING_OP_SENDMSG,
+            IORING_OP_READ, IORING_OP_READ_FIXED, IORING_OP_SPLICE, IORING_OP_TIMEOUT,
+            IORING_OP_ASYNC_CANCEL,
+        ].map { UInt8($0.rawValue) },
         sqeFlags: CU_IOSQE_IO_LINK | CU_IOSQE_BUFFER_SELECT)
 
     /// The entries for `io_uring_register_restrictions`.

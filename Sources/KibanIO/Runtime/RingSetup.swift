@@ -44,8 +44,9 @@ struct RingSetup: @unchecked Sendable {
         }
         for (number, service) in udp.enumerated() {
             var endpoint = first?.udp[number].endpoint ?? service.endpoint
-            let fd = try Socket.udp(endpoint, device: service.device, broadcast: service.broadcast,
-                                    receiveBufferBytes: service.receiveBufferBytes)
+            let fd = try Socket.udp(
+                endpoint, device: service.device, broadcast: service.broadcast,
+                receiveBufferBytes: service.receiveBufferBytes)
             self.udp.append((endpoint, fd, endpoint.port, service))
             endpoint.port = try Socket.localEndpoint(fd).port
             self.udp[self.udp.count - 1].endpoint = endpoint

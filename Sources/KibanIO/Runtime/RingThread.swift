@@ -1,5 +1,5 @@
-import Dispatch
 import CUring
+import Dispatch
 import Glibc
 import Logging
 import Synchronization
@@ -16,8 +16,10 @@ final class RingThread: Sendable {
     }
 
     /// Starts the thread and waits until its ring is set up; throws what the setup threw.
-    static func start(index: Int, setup: RingSetup, configuration: IOConfiguration,
-                      logger: Logger) throws(IOError) -> RingThread {
+    static func start(
+        index: Int, setup: RingSetup, configuration: IOConfiguration,
+        logger: Logger
+    ) throws(IOError) -> RingThread {
         let start = StartLatch()
         let context = Context(body: {
             let loop: RingLoop
@@ -32,13 +34,15 @@ final class RingThread: Sendable {
             loop.run()
         })
         var thread = pthread_t()
-        let created = pthread_create(&thread, nil, { raw in
-            // The context was retained for exactly this thread (see below).
-            guard let raw else { return nil }
-            let context = Unmanaged<Context>.fromOpaque(raw).takeRetainedValue()
-            context.body()
-            return nil
-        }, Unmanaged.passRetained(context).toOpaque())
+        let created = pthread_create(
+            &thread, nil,
+            { raw in
+                // The context was retained for exactly this thread (see below).
+                guard let raw else { return nil }
+                let context = Unmanaged<Context>.fromOpaque(raw).takeRetainedValue()
+                context.body()
+                return nil
+            }, Unmanaged.passRetained(context).toOpaque())
         guard created == 0 else {
             setup.closeAll()
             throw IOError(.systemCall, "starting ring thread \(index) failed.", errno: created)
@@ -52,10 +56,12 @@ final class RingThread: Sendable {
 
     /// Waits for the thread to exit (after a `.shutdown` message); only the first call waits.
     func join() {
-        guard let thread = self.thread.withLock({ thread in
-            defer { thread = nil }
-            return thread
-        }) else { return }
+        guard
+            let thread = self.thread.withLock({ thread in
+                defer { thread = nil }
+                return thread
+            })
+        else { return }
         pthread_join(thread, nil)
     }
 

@@ -22,8 +22,10 @@ enum Socket {
     /// A UDP socket with `IP_PKTINFO` (so replies can leave from the address they arrived on),
     /// optionally bound to one interface, allowed to send broadcasts and with a larger receive
     /// buffer.
-    static func udp(_ endpoint: IPv4Endpoint, device: String?, broadcast: Bool,
-                    receiveBufferBytes: Int? = nil) throws(IOError) -> Int32 {
+    static func udp(
+        _ endpoint: IPv4Endpoint, device: String?, broadcast: Bool,
+        receiveBufferBytes: Int? = nil
+    ) throws(IOError) -> Int32 {
         let fd = try syscall("socket(AF_INET, SOCK_DGRAM)") { socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
         do {
             try setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR")
@@ -42,8 +44,10 @@ enum Socket {
             }
             if let device {
                 var name = Array(device.utf8CString)
-                try syscall("SO_BINDTODEVICE \(device) on UDP \(endpoint)",
-                            hint: "Check that the interface exists.") {
+                try syscall(
+                    "SO_BINDTODEVICE \(device) on UDP \(endpoint)",
+                    hint: "Check that the interface exists."
+                ) {
                     setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, &name, socklen_t(name.count))
                 }
             }
@@ -74,8 +78,10 @@ enum Socket {
 
     static func bind(_ fd: Int32, _ endpoint: IPv4Endpoint, kind: String) throws(IOError) {
         var address = endpoint.sockaddr
-        try syscall("bind \(kind) \(endpoint)",
-                    hint: "Check that no other program uses the port and that Kiban may bind ports below 1024.") {
+        try syscall(
+            "bind \(kind) \(endpoint)",
+            hint: "Check that no other program uses the port and that Kiban may bind ports below 1024."
+        ) {
             withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                     Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))

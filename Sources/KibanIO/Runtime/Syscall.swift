@@ -11,8 +11,10 @@ import Glibc
 ///   - body: the call; returns -1 and sets `errno` on failure, like libc.
 /// - Returns: the call's non-negative result.
 @discardableResult
-func syscall<T: FixedWidthInteger>(_ what: @autoclosure () -> String, hint: String = "",
-                                   _ body: () -> T) throws(IOError) -> T {
+func syscall<T: FixedWidthInteger>(
+    _ what: @autoclosure () -> String, hint: String = "",
+    _ body: () -> T
+) throws(IOError) -> T {
     while true {
         let result = body()
         if result >= 0 { return result }
@@ -24,8 +26,10 @@ func syscall<T: FixedWidthInteger>(_ what: @autoclosure () -> String, hint: Stri
 
 /// Like `syscall` for liburing functions, which return `-errno` instead of setting `errno`.
 @discardableResult
-func uringCall(_ what: @autoclosure () -> String, hint: String = "",
-               _ body: () -> Int32) throws(IOError) -> Int32 {
+func uringCall(
+    _ what: @autoclosure () -> String, hint: String = "",
+    _ body: () -> Int32
+) throws(IOError) -> Int32 {
     while true {
         let result = body()
         if result >= 0 { return result }

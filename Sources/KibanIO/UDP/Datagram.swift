@@ -16,8 +16,10 @@ public struct Datagram: Sendable {
     public var interfaceIndex: Int32
 
     /// A datagram; tests and services that replay captures build them directly.
-    public init(payload: [UInt8], source: IPv4Endpoint, local: IPv4Endpoint, destination: IPv4Endpoint,
-                interfaceIndex: Int32) {
+    public init(
+        payload: [UInt8], source: IPv4Endpoint, local: IPv4Endpoint, destination: IPv4Endpoint,
+        interfaceIndex: Int32
+    ) {
         self.payload = payload
         self.source = source
         self.local = local
@@ -81,8 +83,10 @@ public struct UDPService: Sendable {
     public var receiveBufferBytes: Int?
 
     /// A UDP service.
-    public init(endpoint: IPv4Endpoint, device: String? = nil, broadcast: Bool = false,
-                handler: @escaping DatagramHandler) {
+    public init(
+        endpoint: IPv4Endpoint, device: String? = nil, broadcast: Bool = false,
+        handler: @escaping DatagramHandler
+    ) {
         self.endpoint = endpoint
         self.device = device
         self.broadcast = broadcast

@@ -29,7 +29,8 @@ extension RingLoop {
         guard let buffer = BufferRing.bufferID(flags) else { return }
         defer { buffers.recycle(buffer) }
         guard result > 0, !closingSockets.contains(socket), let udp = udpSocket(socket),
-              let datagram = parseDatagram(udp, buffers.address(buffer), Int32(result)) else {
+            let datagram = parseDatagram(udp, buffers.address(buffer), Int32(result))
+        else {
             return
         }
         let replier = DatagramReplier(mailbox: mailbox, socket: socket)
@@ -43,7 +44,8 @@ extension RingLoop {
         guard let out = io_uring_recvmsg_validate(base, length, header) else { return nil }
         // Truncated datagrams are longer than datagramBytesMax: dropped, the client retries.
         guard out.pointee.flags & UInt32(MSG_TRUNC) == 0,
-              out.pointee.namelen >= UInt32(MemoryLayout<sockaddr_in>.size) else { return nil }
+            out.pointee.namelen >= UInt32(MemoryLayout<sockaddr_in>.size)
+        else { return nil }
         let source = IPv4Endpoint(io_uring_recvmsg_name(out).loadUnaligned(as: sockaddr_in.self))
         var info: cu_in_pktinfo?
         var cmsg = io_uring_recvmsg_cmsg_firsthdr(out, header)
@@ -57,18 +59,20 @@ extension RingLoop {
         guard let info, let payload = io_uring_recvmsg_payload(out, header) else { return nil }
         let count = Int(io_uring_recvmsg_payload_length(out, length, header))
         let port = udp.port
-        return Datagram(payload: Array(UnsafeRawBufferPointer(start: payload, count: count)),
-                        source: source,
-                        local: IPv4Endpoint(networkAddress: info.ipi_spec_dst.s_addr, port: port),
-                        destination: IPv4Endpoint(networkAddress: info.ipi_addr.s_addr, port: port),
-                        interfaceIndex: info.ipi_ifindex)
+        return Datagram(
+            payload: Array(UnsafeRawBufferPointer(start: payload, count: count)),
+            source: source,
+            local: IPv4Endpoint(networkAddress: info.ipi_spec_dst.s_addr, port: port),
+            destination: IPv4Endpoint(networkAddress: info.ipi_addr.s_addr, port: port),
+            interfaceIndex: info.ipi_ifindex)
     }
 
     /// Sends a reply with `sendmsg`; the message, its address, control data and payload live in
     /// one allocation kept until the completion arrives.
     func sendDatagram(socket: Int, _ reply: DatagramReply) {
         guard let udp = udpSocket(socket), !closingSockets.contains(socket),
-              pendingDatagrams.count < limits.pendingDatagramsMax else { return }
+            pendingDatagrams.count < limits.pendingDatagramsMax
+        else { return }
         let block = OutgoingDatagram.make(reply)
         nextDatagramID &+= 1
         pendingDatagrams[nextDatagramID] = block

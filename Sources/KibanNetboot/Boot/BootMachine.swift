@@ -17,8 +17,10 @@ public struct BootMachine: Sendable, Hashable, Codable {
     public var bmcAddress: String
     public var labels: [String: String]
 
-    public init(serial: String, rack: Int, index: Int, role: String, state: String, addresses: [String],
-                gateways: [String], bmcAddress: String, labels: [String: String]) {
+    public init(
+        serial: String, rack: Int, index: Int, role: String, state: String, addresses: [String],
+        gateways: [String], bmcAddress: String, labels: [String: String]
+    ) {
         self.serial = serial
         self.rack = rack
         self.index = index

@@ -44,8 +44,9 @@ extension NetbootKeys {
     /// A role, version or image id: letters, digits, `.`, `_`, `-`, 1 to 63 characters, so it
     /// ends a store key and fits a URL path segment unescaped.
     public static func isValidName(_ name: String) -> Bool {
-        (1...63).contains(name.utf8.count) && name.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2E || c == 0x5F || c == 0x2D
-        } && name != "." && name != ".."
+        (1...63).contains(name.utf8.count)
+            && name.utf8.allSatisfy { c in
+                (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2E || c == 0x5F || c == 0x2D
+            } && name != "." && name != ".."
     }
 }

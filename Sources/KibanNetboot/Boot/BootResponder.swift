@@ -36,9 +36,10 @@ public struct BootResponder: Sendable {
         self.memberName = memberName
         self.blobs = blobs
         self.ipxeDirectory = ipxeDirectory
-        ipxePaths = Dictionary(uniqueKeysWithValues: Self.ipxeBinaries.map {
-            ($0, URL(fileURLWithPath: ipxeDirectory + "/" + $0).resolvingSymlinksInPath().path)
-        })
+        ipxePaths = Dictionary(
+            uniqueKeysWithValues: Self.ipxeBinaries.map {
+                ($0, URL(fileURLWithPath: ipxeDirectory + "/" + $0).resolvingSymlinksInPath().path)
+            })
         self.defaultBaseURL = defaultBaseURL
     }
 
@@ -61,8 +62,9 @@ public struct BootResponder: Sendable {
             return config(serial: s[2], snapshot: snapshot, baseURL: base)
         case (4, "images"?) where s[3] == "kernel" || s[3] == "initrd":
             guard let image = snapshot.image(s[2]) else { return .error(.notFound) }
-            return blob(s[3] == "kernel" ? image.kernel : image.initrd, contentType: ContentType.octetStream,
-                        path: head.path, snapshot: snapshot)
+            return blob(
+                s[3] == "kernel" ? image.kernel : image.initrd, contentType: ContentType.octetStream,
+                path: head.path, snapshot: snapshot)
         case (3, "assets"?):
             guard let asset = snapshot.assets[s[2]] else { return .error(.notFound) }
             return blob(asset.blob, contentType: asset.contentType, path: head.path, snapshot: snapshot)
@@ -85,8 +87,9 @@ public struct BootResponder: Sendable {
         case .missingAssigned(let id):
             return IPXEScript.refuse("role \(machine.role) is assigned image \(id), which does not exist - kiban images assign \(machine.role) ID")
         case .boot(let image):
-            let params = RoleImageChoice.kernelParams(image: image.id, role: machine.role,
-                                                      imageParams: snapshot.imageKernelParams, roleParams: snapshot.kernelParams)
+            let params = RoleImageChoice.kernelParams(
+                image: image.id, role: machine.role,
+                imageParams: snapshot.imageKernelParams, roleParams: snapshot.kernelParams)
             return IPXEScript.boot(machine: machine, image: image, kernelParams: params, baseURL: baseURL)
         }
     }
@@ -99,8 +102,9 @@ public struct BootResponder: Sendable {
         guard let template = snapshot.templates[machine.role] else {
             return .text("role \(machine.role) has no template: kiban templates set \(machine.role) VERSION FILE\n", status: .notFound)
         }
-        let context = TemplateContext(machine: machine, baseURL: baseURL, caCertificatePEM: snapshot.caCertificatePEM,
-                                      assets: Array(snapshot.assets.keys))
+        let context = TemplateContext(
+            machine: machine, baseURL: baseURL, caCertificatePEM: snapshot.caCertificatePEM,
+            assets: Array(snapshot.assets.keys))
         var response = HTTPResponse.text(template.template.render(context))
         response.headers.append(HTTPHeaderField(name: "X-Kiban-Template-Version", value: template.version))
         response.headers.append(HTTPHeaderField(name: "Cache-Control", value: "no-store"))
@@ -134,7 +138,8 @@ public struct BootResponder: Sendable {
     /// `http://<Host>`, so that every URL in a script points at the member that served it.
     func baseURL(_ head: HTTPRequestHead) -> String {
         guard let host = head.value("host"), !host.isEmpty,
-              host.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }) else { return defaultBaseURL }
+            host.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") })
+        else { return defaultBaseURL }
         return "http://" + host
     }
 }

@@ -31,13 +31,17 @@ public final class BootServer: Sendable {
     /// Binds HTTP on `httpPort` and, unless `tftpPort` is nil, TFTP on `tftpPort` (0 picks a
     /// free port for either), on every address.
     /// - Throws: `IOError` when a port is taken or io_uring is unavailable.
-    public static func start(responder: BootResponder, httpPort: UInt16, tftpPort: UInt16?,
-                             configuration: IOConfiguration = IOConfiguration(), logger: Logger) throws -> BootServer {
+    public static func start(
+        responder: BootResponder, httpPort: UInt16, tftpPort: UInt16?,
+        configuration: IOConfiguration = IOConfiguration(), logger: Logger
+    ) throws -> BootServer {
         try BootServer(responder: responder, httpPort: httpPort, tftpPort: tftpPort, configuration: configuration, logger: logger)
     }
 
-    private init(responder: BootResponder, httpPort: UInt16, tftpPort: UInt16?, configuration: IOConfiguration,
-                 logger: Logger) throws {
+    private init(
+        responder: BootResponder, httpPort: UInt16, tftpPort: UInt16?, configuration: IOConfiguration,
+        logger: Logger
+    ) throws {
         let view = View()
         var router = HTTPRouter()
         router.get(prefix: "/boot") { head in
@@ -49,11 +53,13 @@ public final class BootServer: Sendable {
         var httpLogger = logger
         httpLogger[metadataKey: "kiban.boot.service"] = "http"
         let http = HTTPServer(router: router, rings: configuration.rings, logger: httpLogger)
-        let tftp = TFTPServer(files: TFTPServer.load(directory: responder.ipxeDirectory, names: BootResponder.ipxeBinaries),
-                              logger: logger)
+        let tftp = TFTPServer(
+            files: TFTPServer.load(directory: responder.ipxeDirectory, names: BootResponder.ipxeBinaries),
+            logger: logger)
         let udp = tftpPort.map { [tftp.service(at: .any(port: $0))] } ?? []
-        let runtime = try IORuntime.start(configuration: configuration, tcp: [http.service(at: .any(port: httpPort))],
-                                          udp: udp, logger: logger)
+        let runtime = try IORuntime.start(
+            configuration: configuration, tcp: [http.service(at: .any(port: httpPort))],
+            udp: udp, logger: logger)
         self.view = view
         self.http = http
         self.tftp = tftp
@@ -74,7 +80,10 @@ public final class BootServer: Sendable {
 
     /// Stops serving: finishes responses in flight, joins the ring threads.
     public func shutdown() {
-        ticker.withLock { $0?.cancel(); $0 = nil }
+        ticker.withLock {
+            $0?.cancel()
+            $0 = nil
+        }
         let runtime = self.runtime.withLock { r in
             let current = r
             r = nil

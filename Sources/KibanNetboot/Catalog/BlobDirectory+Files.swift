@@ -1,6 +1,7 @@
 public import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The blob directory's files: writers for uploads and transfers, the listing garbage collection
@@ -66,8 +67,9 @@ extension BlobDirectory {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: completeRoot)) ?? []
         return names.filter(BlobReference.isSHA256).compactMap { name in
             guard let a = try? FileManager.default.attributesOfItem(atPath: completeRoot + "/" + name) else { return nil }
-            return Entry(sha256: name, size: (a[.size] as? NSNumber)?.uint64Value ?? 0,
-                         modified: a[.modificationDate] as? Date ?? .distantPast)
+            return Entry(
+                sha256: name, size: (a[.size] as? NSNumber)?.uint64Value ?? 0,
+                modified: a[.modificationDate] as? Date ?? .distantPast)
         }
     }
 

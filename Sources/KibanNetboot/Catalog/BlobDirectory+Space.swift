@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The blob directory's share of the disk, checked against ``BlobDirectory/limits``.
@@ -22,8 +23,9 @@ extension BlobDirectory {
         var fs = statvfs()
         guard statvfs(root, &fs) == 0 else { return nil }
         let unit = UInt64(fs.f_frsize)
-        return BlobSpaceLimits.Disk(totalBytes: UInt64(fs.f_blocks).multipliedReportingOverflow(by: unit).partialValue,
-                                    availableBytes: UInt64(fs.f_bavail).multipliedReportingOverflow(by: unit).partialValue)
+        return BlobSpaceLimits.Disk(
+            totalBytes: UInt64(fs.f_blocks).multipliedReportingOverflow(by: unit).partialValue,
+            availableBytes: UInt64(fs.f_bavail).multipliedReportingOverflow(by: unit).partialValue)
     }
 
     /// Refuses `incoming` more bytes past the quota or the floor.

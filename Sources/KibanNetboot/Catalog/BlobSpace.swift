@@ -55,13 +55,19 @@ public struct BlobSpaceLimits: Sendable, Hashable, Codable {
         if let quota = quotaBytes {
             let (after, overflow) = blobBytes.addingReportingOverflow(incoming)
             if overflow || after > quota {
-                return BlobError(.noSpace, "\(incoming) more bytes of blobs would exceed blob-quota (\(quota) bytes; \(blobBytes) in use): delete images or assets, or raise blob-quota in kiban.yaml")
+                return BlobError(
+                    .noSpace,
+                    "\(incoming) more bytes of blobs would exceed blob-quota (\(quota) bytes; \(blobBytes) in use): delete images or assets, or raise blob-quota in kiban.yaml"
+                )
             }
         }
         let keep = floorBytes(on: disk)
         let (needed, overflow) = keep.addingReportingOverflow(incoming)
         if overflow || disk.availableBytes < needed {
-            return BlobError(.noSpace, "\(incoming) more bytes of blobs would leave less than blob-free-space-floor (\(keep) bytes) free on the data directory's disk (\(disk.availableBytes) available): free space, or lower blob-free-space-floor in kiban.yaml")
+            return BlobError(
+                .noSpace,
+                "\(incoming) more bytes of blobs would leave less than blob-free-space-floor (\(keep) bytes) free on the data directory's disk (\(disk.availableBytes) available): free space, or lower blob-free-space-floor in kiban.yaml"
+            )
         }
         return nil
     }

@@ -21,9 +21,11 @@ public struct BlobSyncPlan: Sendable, Hashable {
     ///   - presence: every presence record, by hash.
     ///   - now, grace: a blob is collected once unreferenced for `grace` both by this member's
     ///     observation (`unreferencedSince`) and by its file's age.
-    public static func make(member: String, wanted: [String: BlobReference], local: [BlobDirectory.Entry], partials: [String],
-                            presence: [String: [PresenceRecord]], now: Date, grace: TimeInterval,
-                            unreferencedSince: [String: Date]) -> BlobSyncPlan {
+    public static func make(
+        member: String, wanted: [String: BlobReference], local: [BlobDirectory.Entry], partials: [String],
+        presence: [String: [PresenceRecord]], now: Date, grace: TimeInterval,
+        unreferencedSince: [String: Date]
+    ) -> BlobSyncPlan {
         var plan = BlobSyncPlan()
         var held = Set<String>()
         for entry in local {

@@ -1,7 +1,8 @@
 import Crypto
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes one blob into `partial/`, hashing as it goes; ``finish()`` fsyncs, checks size and

@@ -25,8 +25,9 @@ public struct BlobReference: Codable, Sendable, Hashable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let sha256 = try container.decode(String.self, forKey: .sha256)
         guard Self.isSHA256(sha256) else {
-            throw DecodingError.dataCorruptedError(forKey: .sha256, in: container,
-                                                   debugDescription: "sha256 must be 64 lowercase hex digits")
+            throw DecodingError.dataCorruptedError(
+                forKey: .sha256, in: container,
+                debugDescription: "sha256 must be 64 lowercase hex digits")
         }
         self.init(sha256: sha256, size: try container.decode(UInt64.self, forKey: .size))
     }
@@ -112,7 +113,8 @@ public struct BlobDirectory: Sendable, Hashable {
         guard BlobReference.isSHA256(blob.sha256) else { return nil }
         let path = path(sha256: blob.sha256)
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              (attributes[.size] as? NSNumber)?.uint64Value == blob.size else { return nil }
+            (attributes[.size] as? NSNumber)?.uint64Value == blob.size
+        else { return nil }
         return path
     }
 }

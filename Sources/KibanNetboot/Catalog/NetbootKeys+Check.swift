@@ -20,7 +20,8 @@ extension NetbootKeys {
             }
             return nil
         } catch let DecodingError.dataCorrupted(context), let DecodingError.keyNotFound(_, context),
-                let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context)
+        {
             return "\(key) must be \(key.hasPrefix(imagesPrefix) ? "an image" : "an asset") record (docs/schema.md): \(context.debugDescription)"
         } catch {
             return "\(key) must be \(key.hasPrefix(imagesPrefix) ? "an image" : "an asset") record (docs/schema.md): \(error)"

@@ -1,5 +1,5 @@
-public import KibanStore
 import Foundation
+public import KibanStore
 
 /// `netboot/presence/<sha256>/<member>`: a member holds a verified copy of a blob, and serves it
 /// over HTTP at `http` (its netboot HTTP endpoint). The HTTP boot server redirects a request for a
@@ -33,7 +33,8 @@ extension Store {
         for kv in page.kvs {
             let path = String(decoding: kv.key.dropFirst(NetbootKeys.presencePrefix.utf8.count), as: UTF8.self)
             guard let slash = path.firstIndex(of: "/"),
-                  let record = try? JSONDecoder().decode(PresenceRecord.self, from: Data(kv.value)) else { continue }
+                let record = try? JSONDecoder().decode(PresenceRecord.self, from: Data(kv.value))
+            else { continue }
             result[String(path[..<slash]), default: []].append(record)
         }
         return result.mapValues { $0.sorted { $0.member < $1.member } }

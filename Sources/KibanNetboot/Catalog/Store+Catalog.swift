@@ -1,5 +1,5 @@
-public import KibanStore
 import Foundation
+public import KibanStore
 
 /// The images and assets at one revision.
 public struct Catalog: Sendable, Hashable {
@@ -25,8 +25,9 @@ extension Store {
         // The first read's barrier covers the second.
         let assets = try await range(.prefix(Array(NetbootKeys.assetsPrefix.utf8)), consistency: .serializable)
         let decoder = JSONDecoder()
-        return Catalog(images: images.kvs.compactMap { try? decoder.decode(ImageRecord.self, from: Data($0.value)) },
-                       assets: assets.kvs.compactMap { try? decoder.decode(AssetRecord.self, from: Data($0.value)) },
-                       revision: images.revision)
+        return Catalog(
+            images: images.kvs.compactMap { try? decoder.decode(ImageRecord.self, from: Data($0.value)) },
+            assets: assets.kvs.compactMap { try? decoder.decode(AssetRecord.self, from: Data($0.value)) },
+            revision: images.revision)
     }
 }

@@ -70,8 +70,10 @@ public struct DHCPContext: Sendable {
     public var renewFromView = false
 
     /// Creates a context.
-    public init(serverAddress: UInt32, interfaceAddress: UInt32, leases: LeaseTable, now: UInt64,
-                pool: @escaping @Sendable (UInt32) -> LeasePool?) {
+    public init(
+        serverAddress: UInt32, interfaceAddress: UInt32, leases: LeaseTable, now: UInt64,
+        pool: @escaping @Sendable (UInt32) -> LeasePool?
+    ) {
         self.serverAddress = serverAddress
         self.interfaceAddress = interfaceAddress
         self.leases = leases

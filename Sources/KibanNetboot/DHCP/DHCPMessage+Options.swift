@@ -16,9 +16,11 @@ extension DHCPMessage {
 
     private var optionAreas: [[DHCPOptionElement]] {
         var areas = [options]
-        guard case .option(_, let o)? = options.first(where: {
-            if case .option(52, _) = $0 { return true } else { return false }
-        }), o.count == 1 else { return areas }
+        guard
+            case .option(_, let o)? = options.first(where: {
+                if case .option(52, _) = $0 { return true } else { return false }
+            }), o.count == 1
+        else { return areas }
         // Overload (RFC 2132 §9.3): 1 = file, 2 = sname, 3 = both, read file first.
         if o[0] & 1 != 0, let e = try? Self.parseOptions(file).0 { areas.append(e) }
         if o[0] & 2 != 0, let e = try? Self.parseOptions(sname).0 { areas.append(e) }

@@ -18,10 +18,20 @@ extension DHCPMessage {
         }
         guard Array(bytes[236..<240]) == dhcpMagicCookie else { throw DHCPParseError("no DHCP magic cookie") }
         var r = ByteReader(bytes)
-        op = r.u8(); htype = r.u8(); hlen = r.u8(); hops = r.u8()
-        xid = r.u32(); secs = r.u16(); flags = r.u16()
-        ciaddr = r.u32(); yiaddr = r.u32(); siaddr = r.u32(); giaddr = r.u32()
-        chaddr = r.bytes(16); sname = r.bytes(64); file = r.bytes(128)
+        op = r.u8()
+        htype = r.u8()
+        hlen = r.u8()
+        hops = r.u8()
+        xid = r.u32()
+        secs = r.u16()
+        flags = r.u16()
+        ciaddr = r.u32()
+        yiaddr = r.u32()
+        siaddr = r.u32()
+        giaddr = r.u32()
+        chaddr = r.bytes(16)
+        sname = r.bytes(64)
+        file = r.bytes(128)
         guard op == 1 || op == 2 else { throw DHCPParseError("op \(op) is neither request nor reply") }
         guard hlen <= 16 else { throw DHCPParseError("hlen \(hlen) exceeds chaddr") }
         (options, trailer) = try Self.parseOptions(Array(bytes[240...]))
@@ -58,7 +68,9 @@ extension DHCPMessage {
         var w: [UInt8] = []
         w.reserveCapacity(Self.fixedLength + 4 + 64)
         w += [op, htype, hlen, hops]
-        w.appendBigEndian(xid); w.appendBigEndian(secs); w.appendBigEndian(flags)
+        w.appendBigEndian(xid)
+        w.appendBigEndian(secs)
+        w.appendBigEndian(flags)
         for a in [ciaddr, yiaddr, siaddr, giaddr] { w.appendBigEndian(a) }
         w += Self.fit(chaddr, 16) + Self.fit(sname, 64) + Self.fit(file, 128)
         w += dhcpMagicCookie

@@ -18,8 +18,11 @@ extension DHCPResponder {
         let previous = c.leases.lease(at: address)
         // A bound lease of this client stays bound; otherwise the address is only held.
         let keep = previous.flatMap { $0.mac == mac && $0.state == .bound && $0.expiresAt > c.now ? $0 : nil }
-        let hold = keep ?? DHCPLease(address: address, mac: mac, state: .offered,
-                                     expiresAt: c.now + UInt64(c.offerHoldSeconds))
+        let hold =
+            keep
+            ?? DHCPLease(
+                address: address, mac: mac, state: .offered,
+                expiresAt: c.now + UInt64(c.offerHoldSeconds))
         return .reply(r, to: destination(for: m), leaseChange: keep == nil ? .put(hold, previous: previous) : nil)
     }
 

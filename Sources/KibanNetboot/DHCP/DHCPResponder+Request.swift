@@ -64,7 +64,8 @@ extension DHCPResponder {
         addBootFile(&r, for: m, c)
         let previous = c.leases.lease(at: address)
         if c.renewFromView, let p = previous, p.mac == mac, p.state == .bound, p.expiresAt > c.now,
-           p.expiresAt - c.now > UInt64(c.leaseSeconds / 2) {
+            p.expiresAt - c.now > UInt64(c.leaseSeconds / 2)
+        {
             var left = c
             left.leaseSeconds = UInt32(min(p.expiresAt - c.now, UInt64(UInt32.max)))
             addLeaseOptions(&r, pool: pool, left, withTimes: true)
@@ -73,8 +74,9 @@ extension DHCPResponder {
         addLeaseOptions(&r, pool: pool, c, withTimes: true)
         let sent = m.option(.hostName).map { String(decoding: $0.prefix(63), as: UTF8.self) }
         let hostname = sent ?? (previous?.mac == mac ? previous?.hostname : nil)
-        let lease = DHCPLease(address: address, mac: mac, state: .bound, expiresAt: c.now + UInt64(c.leaseSeconds),
-                              hostname: hostname)
+        let lease = DHCPLease(
+            address: address, mac: mac, state: .bound, expiresAt: c.now + UInt64(c.leaseSeconds),
+            hostname: hostname)
         return .reply(r, to: destination(for: m), leaseChange: .put(lease, previous: previous))
     }
 }

@@ -85,7 +85,8 @@ public struct LeaseTable: Sendable {
         let first = index(of: range.lowerBound)
         guard first < addresses.count, addresses[first] == range.lowerBound else { return range.lowerBound }
         let key = Int64(addresses[first]) - Int64(first)
-        var lo = first, hi = addresses.count   // addresses[lo] is in the run; the run ends before hi
+        var lo = first
+        var hi = addresses.count  // addresses[lo] is in the run; the run ends before hi
         while hi - lo > 1 {
             let mid = (lo + hi) / 2
             if Int64(addresses[mid]) - Int64(mid) == key { lo = mid } else { hi = mid }
@@ -96,7 +97,8 @@ public struct LeaseTable: Sendable {
 
     /// Index of the first address not below `address` (binary search).
     private func index(of address: UInt32) -> Int {
-        var lo = 0, hi = addresses.count
+        var lo = 0
+        var hi = addresses.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if addresses[mid] < address { lo = mid + 1 } else { hi = mid }

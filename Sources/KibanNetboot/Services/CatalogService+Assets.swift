@@ -7,7 +7,8 @@ extension CatalogService {
     public static func checkAssetUpload(name: String, contentType: String) throws(NetbootError) {
         if let problem = CatalogName.problem(name) { throw NetbootError(.invalidInput, "asset name \(name): \(problem)") }
         guard !contentType.isEmpty, contentType.utf8.count <= 255, contentType.contains("/"),
-              !contentType.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) else {
+            !contentType.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f })
+        else {
             throw NetbootError(.invalidInput, "content type \(contentType) is not a media type such as application/octet-stream")
         }
     }
@@ -15,10 +16,13 @@ extension CatalogService {
     /// Records an uploaded asset (its blob is in place on `holder`'s member) with that member's
     /// presence.
     @discardableResult
-    public func commitAsset(name: String, blob: BlobReference, contentType: String,
-                            holder: PresenceRecord, author: ChangeAuthor) async throws -> CatalogAsset {
+    public func commitAsset(
+        name: String, blob: BlobReference, contentType: String,
+        holder: PresenceRecord, author: ChangeAuthor
+    ) async throws -> CatalogAsset {
         let record = AssetRecord(name: name, blob: blob, contentType: contentType, uploaded: author.time)
-        let writes = try NetbootCodec.puts([(NetbootKeys.asset(name), record)])
+        let writes =
+            try NetbootCodec.puts([(NetbootKeys.asset(name), record)])
             + (try Self.presenceWrites([blob], holder: holder))
             + [try author.auditPut("asset.upload", name, detail: "sha256 \(blob.sha256)")]
         _ = try await store.txn(Txn(success: writes))

@@ -10,10 +10,14 @@ extension CatalogService {
         if let problem = CatalogName.problem(id) { throw NetbootError(.invalidInput, "image id \(id): \(problem)") }
         guard !force else { return }
         if let existing = try await store.record(ImageRecord.self, at: NetbootKeys.image(id)) {
-            throw NetbootError(.conflict, "image \(id) already exists (uploaded \(Self.rfc3339(existing.value.uploaded))); choose a new id, or pass --force to replace it")
+            throw NetbootError(
+                .conflict, "image \(id) already exists (uploaded \(Self.rfc3339(existing.value.uploaded))); choose a new id, or pass --force to replace it")
         }
         if let gone = try await store.record(ImageTombstone.self, at: NetbootKeys.deletedImage(id)) {
-            throw NetbootError(.conflict, "image \(id) was deleted at \(Self.rfc3339(gone.value.deleted)) (\(gone.value.reason)); ids are not reused by mistake: choose a new id, or pass --force to upload it again")
+            throw NetbootError(
+                .conflict,
+                "image \(id) was deleted at \(Self.rfc3339(gone.value.deleted)) (\(gone.value.reason)); ids are not reused by mistake: choose a new id, or pass --force to upload it again"
+            )
         }
     }
 
@@ -21,15 +25,25 @@ extension CatalogService {
     /// member's presence, in one transaction that also checks the id is still free; then
     /// applies retention.
     @discardableResult
-    public func commitImage(id: String, kernel: BlobReference, initrd: BlobReference, force: Bool,
-                            holder: PresenceRecord, author: ChangeAuthor) async throws -> CatalogImage {
+    public func commitImage(
+        id: String, kernel: BlobReference, initrd: BlobReference, force: Bool,
+        holder: PresenceRecord, author: ChangeAuthor
+    ) async throws -> CatalogImage {
         let record = ImageRecord(id: id, kernel: kernel, initrd: initrd, uploaded: author.time)
-        let compares = force ? [] : [Compare(NetbootKeys.image(id), .equal, .version(0)),
-                                     Compare(NetbootKeys.deletedImage(id), .equal, .version(0))]
-        let writes = try NetbootCodec.puts([(NetbootKeys.image(id), record)])
+        let compares =
+            force
+            ? []
+            : [
+                Compare(NetbootKeys.image(id), .equal, .version(0)),
+                Compare(NetbootKeys.deletedImage(id), .equal, .version(0)),
+            ]
+        let writes =
+            try NetbootCodec.puts([(NetbootKeys.image(id), record)])
             + (try Self.presenceWrites([kernel, initrd], holder: holder))
-            + [KibanStore.Operation.delete(.key(NetbootKeys.deletedImage(id))),
-               try author.auditPut("image.upload", id, detail: "kernel \(kernel.sha256), initrd \(initrd.sha256)")]
+            + [
+                KibanStore.Operation.delete(.key(NetbootKeys.deletedImage(id))),
+                try author.auditPut("image.upload", id, detail: "kernel \(kernel.sha256), initrd \(initrd.sha256)"),
+            ]
         let result = try await store.txn(Txn(compares: compares, success: writes))
         guard result.succeeded else {
             throw NetbootError(.conflict, "image \(id) was created or deleted while it uploaded; nothing was recorded. Choose a new id, or pass --force")
@@ -50,7 +64,8 @@ extension CatalogService {
         guard !expired.isEmpty else { return }
         let reason = "retention keeps the newest \(kept)"
         let tombstones = expired.map { (NetbootKeys.deletedImage($0), ImageTombstone(id: $0, deleted: author.time, reason: reason)) }
-        let writes = try NetbootCodec.puts(tombstones) + expired.flatMap(Self.imageDeletes)
+        let writes =
+            try NetbootCodec.puts(tombstones) + expired.flatMap(Self.imageDeletes)
             + [try author.auditPut("image.retention", expired.joined(separator: ", "), detail: reason)]
         let compares = expired.map { Compare(NetbootKeys.image($0), .less, .modRevision(catalog.revision + 1)) }
         _ = try await store.txn(Txn(compares: compares, success: writes))
@@ -78,14 +93,19 @@ extension CatalogService {
         let image = try await existingImage(id)
         let roles = RoleImageChoice.roles(byImage: try await roleImages())[id] ?? []
         guard roles.isEmpty else {
-            throw NetbootError(.conflict, "image \(id) is assigned to role \(roles.joined(separator: ", ")); assign another image (kiban images assign ROLE ID) or unassign (kiban images unassign ROLE) first")
+            throw NetbootError(
+                .conflict,
+                "image \(id) is assigned to role \(roles.joined(separator: ", ")); assign another image (kiban images assign ROLE ID) or unassign (kiban images unassign ROLE) first"
+            )
         }
         let tombstone = ImageTombstone(id: id, deleted: author.time, reason: reason)
-        let writes = try NetbootCodec.puts([(NetbootKeys.deletedImage(id), tombstone)]) + Self.imageDeletes(id)
+        let writes =
+            try NetbootCodec.puts([(NetbootKeys.deletedImage(id), tombstone)]) + Self.imageDeletes(id)
             + [try author.auditPut("image.delete", id)]
         let result = try await store.txn(Txn(compares: [Compare(image.key, .equal, .modRevision(image.modRevision))], success: writes))
         guard result.succeeded else {
-            throw NetbootError(.conflict, "image \(id) changed while it was being deleted (assigned to a role or replaced); check kiban images list and run the command again")
+            throw NetbootError(
+                .conflict, "image \(id) changed while it was being deleted (assigned to a role or replaced); check kiban images list and run the command again")
         }
     }
 
@@ -98,9 +118,11 @@ extension CatalogService {
     @discardableResult
     public func setImageSettings(_ settings: ImageSettings, author: ChangeAuthor) async throws -> ImageSettings {
         guard ImageSettings.keptRange.contains(settings.kept) else {
-            throw NetbootError(.invalidInput, "the number of images kept must be from \(ImageSettings.keptRange.lowerBound) to \(ImageSettings.keptRange.upperBound)")
+            throw NetbootError(
+                .invalidInput, "the number of images kept must be from \(ImageSettings.keptRange.lowerBound) to \(ImageSettings.keptRange.upperBound)")
         }
-        let writes = try NetbootCodec.puts([(NetbootKeys.imageSettings, settings)])
+        let writes =
+            try NetbootCodec.puts([(NetbootKeys.imageSettings, settings)])
             + [try author.auditPut("image.settings", "kept", detail: "\(settings.kept)")]
         _ = try await store.txn(Txn(success: writes))
         return settings
@@ -110,7 +132,8 @@ extension CatalogService {
     func existingImage(_ id: String) async throws -> KeyValue {
         if let kv = try await store.get(NetbootKeys.image(id)) { return kv }
         if let gone = try await store.record(ImageTombstone.self, at: NetbootKeys.deletedImage(id)) {
-            throw NetbootError(.notFound, "image \(id) was deleted at \(Self.rfc3339(gone.value.deleted)) (\(gone.value.reason)); `kiban images list` shows those there are")
+            throw NetbootError(
+                .notFound, "image \(id) was deleted at \(Self.rfc3339(gone.value.deleted)) (\(gone.value.reason)); `kiban images list` shows those there are")
         }
         throw NetbootError(.notFound, "there is no image \(id); `kiban images list` shows those there are")
     }

@@ -25,9 +25,12 @@ extension CatalogService {
         try NetbootCodec.checkName(role, "role")
         let image = try await existingImage(id)
         let record = RoleImageRecord(role: role, image: id, assigned: author.time)
-        let writes = try NetbootCodec.puts([(NetbootKeys.roleImage(role), record)])
-            + [KibanStore.Operation.put(key: image.key, value: image.value, lease: 0),
-               try author.auditPut("image.assign", role, detail: "image \(id)")]
+        let writes =
+            try NetbootCodec.puts([(NetbootKeys.roleImage(role), record)])
+            + [
+                KibanStore.Operation.put(key: image.key, value: image.value, lease: 0),
+                try author.auditPut("image.assign", role, detail: "image \(id)"),
+            ]
         let result = try await store.txn(Txn(compares: [Compare(image.key, .equal, .modRevision(image.modRevision))], success: writes))
         guard result.succeeded else {
             throw NetbootError(.conflict, "image \(id) changed while it was being assigned (deleted or replaced); run the command again")
@@ -52,7 +55,8 @@ extension CatalogService {
         let params = try KernelCommandLine.checked(params)
         let record = ImageKernelParamsRecord(image: image, params: params)
         let compare = Compare(NetbootKeys.image(image), .greater, .version(0))
-        let writes = try NetbootCodec.puts([(NetbootKeys.imageKernelParams(image), record)])
+        let writes =
+            try NetbootCodec.puts([(NetbootKeys.imageKernelParams(image), record)])
             + [try author.auditPut("kernel-params.set", "image \(image)", detail: params)]
         let result = try await store.txn(Txn(compares: [compare], success: writes))
         guard result.succeeded else { throw NetbootError(.notFound, "there is no image \(image); `kiban images list` shows those there are") }

@@ -37,8 +37,11 @@ public struct DHCPSettingsService: Sendable {
             throw NetbootError(.invalidInput, "the DHCP settings are not valid; nothing was changed:\n  " + problems.joined(separator: "\n  "))
         }
         let value = try NetbootCodec.encode(settings)
-        _ = try await store.txn(Txn(success: [.put(key: DHCPSettings.key, value: value, lease: 0),
-                                              try author.auditPut("dhcp.set", "settings")]))
+        _ = try await store.txn(
+            Txn(success: [
+                .put(key: DHCPSettings.key, value: value, lease: 0),
+                try author.auditPut("dhcp.set", "settings"),
+            ]))
         return settings
     }
 }

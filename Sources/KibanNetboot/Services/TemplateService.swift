@@ -54,8 +54,10 @@ public struct TemplateService: Sendable {
         let page = try await store.range(.prefix(NetbootKeys.templates(role: role)))
         let versions = page.kvs.sorted { $0.createRevision < $1.createRevision }
         for kv in versions.dropLast(Self.versionsMax) {
-            _ = try await store.txn(Txn(compares: [Compare(kv.key, .equal, .modRevision(kv.modRevision))],
-                                        success: [.delete(.key(kv.key))]))
+            _ = try await store.txn(
+                Txn(
+                    compares: [Compare(kv.key, .equal, .modRevision(kv.modRevision))],
+                    success: [.delete(.key(kv.key))]))
         }
     }
 
@@ -73,8 +75,10 @@ public struct TemplateService: Sendable {
     public func template(role: String, version: String?) async throws -> TemplateVersion {
         let all = try await templates(role: role)
         guard var info = version.map({ v in all.first { $0.version == v } }) ?? all.last else {
-            throw NetbootError(.notFound, version.map { "role \(role) has no template version \($0); see kiban templates list" }
-                               ?? "role \(role) has no template; set one with kiban templates set \(role) VERSION FILE")
+            throw NetbootError(
+                .notFound,
+                version.map { "role \(role) has no template version \($0); see kiban templates list" }
+                    ?? "role \(role) has no template; set one with kiban templates set \(role) VERSION FILE")
         }
         let kv = try await store.get(NetbootKeys.template(role: role, version: info.version))
         info.text = NetbootCodec.decodeAll(TemplateRecord.self, kv.map { [$0] } ?? []).first?.template

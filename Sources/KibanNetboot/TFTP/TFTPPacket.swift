@@ -20,7 +20,7 @@ public enum TFTPPacket: Sendable, Hashable {
 /// RFC 1350 error codes, plus 8 from RFC 2347.
 public enum TFTPErrorCode: UInt16, Sendable {
     case undefined = 0, fileNotFound, accessViolation, diskFull, illegalOperation, unknownTransferID,
-         fileExists, noSuchUser, optionRefused
+        fileExists, noSuchUser, optionRefused
 }
 
 /// Why bytes are not a TFTP packet.

@@ -46,8 +46,12 @@ extension TFTPServer {
             return nil
         }
         counters.withLock { $0.started += 1 }
-        logger.debug("TFTP transfer", metadata: ["kiban.tftp.file": "\(name)", "kiban.tftp.client": "\(client)",
-                                                 "kiban.tftp.port": "\(socket.endpoint.port)"])
+        logger.debug(
+            "TFTP transfer",
+            metadata: [
+                "kiban.tftp.file": "\(name)", "kiban.tftp.client": "\(client)",
+                "kiban.tftp.port": "\(socket.endpoint.port)",
+            ])
         if let reply = perform(action, file: file, answering: datagram) { socket.send(reply) }
         return nil
     }

@@ -42,8 +42,10 @@ public final class TFTPServer: Sendable {
 
     /// Serves `files` (name → bytes), at most `transfersMax` transfers at once and
     /// `transfersPerAddressMax` from one address.
-    public init(files: [String: [UInt8]], logger: Logger, transfersMax: Int = TFTPServer.transfersMaxDefault,
-                transfersPerAddressMax: Int = TFTPServer.transfersPerAddressMaxDefault) {
+    public init(
+        files: [String: [UInt8]], logger: Logger, transfersMax: Int = TFTPServer.transfersMaxDefault,
+        transfersPerAddressMax: Int = TFTPServer.transfersPerAddressMaxDefault
+    ) {
         self.files = files
         self.logger = logger
         self.transfersMax = transfersMax

@@ -21,7 +21,10 @@ public struct ConfigTemplate: Sendable {
         } catch let error as MustacheTemplate.ParserError {
             let c = error.context
             let column = c.lineNumber == 1 ? c.columnNumber - Self.textPragma.count : c.columnNumber
-            throw NetbootError(.invalidTemplate, "the template does not parse at line \(c.lineNumber), column \(max(1, column)) (\(error.error)): \(c.line.replacingOccurrences(of: Self.textPragma, with: ""))")
+            throw NetbootError(
+                .invalidTemplate,
+                "the template does not parse at line \(c.lineNumber), column \(max(1, column)) (\(error.error)): \(c.line.replacingOccurrences(of: Self.textPragma, with: ""))"
+            )
         } catch {
             throw NetbootError(.invalidTemplate, "the template does not parse: \(error)")
         }
@@ -38,7 +41,10 @@ public struct ConfigTemplate: Sendable {
         do {
             _ = try JSONSerialization.jsonObject(with: Data(output.utf8))
         } catch {
-            throw NetbootError(.invalidTemplate, "the template looks like JSON but, \(what), is not valid JSON (\(error.localizedDescription)); use {{ca_certificate_json}}-style variables inside JSON strings. Output:\n\(output.prefix(2000))")
+            throw NetbootError(
+                .invalidTemplate,
+                "the template looks like JSON but, \(what), is not valid JSON (\(error.localizedDescription)); use {{ca_certificate_json}}-style variables inside JSON strings. Output:\n\(output.prefix(2000))"
+            )
         }
     }
 }

@@ -32,9 +32,10 @@ public struct TemplateContext: Sendable {
 
     /// A made-up machine for checking a template when it is set.
     static let sample = TemplateContext(
-        machine: BootMachine(serial: "SAMPLE-0001", rack: 1, index: 4, role: "sample", state: "healthy",
-                             addresses: ["10.69.0.4"], gateways: ["10.69.0.1"], bmcAddress: "10.72.16.4",
-                             labels: ["datacenter": "dc1"]),
+        machine: BootMachine(
+            serial: "SAMPLE-0001", rack: 1, index: 4, role: "sample", state: "healthy",
+            addresses: ["10.69.0.4"], gateways: ["10.69.0.1"], bmcAddress: "10.72.16.4",
+            labels: ["datacenter": "dc1"]),
         baseURL: "http://10.0.0.1:10080",
         caCertificatePEM: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
         assets: ["sample.txt"])

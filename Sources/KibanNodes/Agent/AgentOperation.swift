@@ -40,15 +40,15 @@ public struct AgentOperation: Sendable, Hashable, Codable {
         var p: [String] = []
         if !NodeFacts.isName(id) { p.append("an operation id is 1 to 64 letters, digits, '.', '_' or '-'") }
         switch action {
-        case let .writeFile(path, content, mode, owner):
+        case .writeFile(let path, let content, let mode, let owner):
             if !OperationPath.isClean(path) { p.append("path must be absolute, without '.', '..' or '//'") }
             if content.count > Self.fileBytesMax { p.append("a file is at most \(Self.fileBytesMax) bytes") }
             if mode > 0o7777 { p.append("mode must be from 0 to 07777") }
             let parts = owner.split(separator: ":", omittingEmptySubsequences: false)
             if parts.count != 2 || !parts.allSatisfy({ NodeFacts.isName(String($0)) }) { p.append("owner must be user:group") }
-        case let .unit(name, _):
+        case .unit(let name, _):
             if !NodeFacts.isText(name, max: 256) || name.contains("/") || name.hasPrefix("-") { p.append("'\(name.prefix(64))' is not a unit name") }
-        case let .command(argv, timeout):
+        case .command(let argv, let timeout):
             if argv.isEmpty || argv.count > 256 { p.append("a command needs 1 to 256 arguments") }
             if argv.contains(where: { $0.contains("\0") }) { p.append("an argument holds NUL") }
             if !(1...3600).contains(timeout) { p.append("timeout-seconds must be from 1 to 3600") }

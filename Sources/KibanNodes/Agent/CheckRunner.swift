@@ -25,7 +25,8 @@ public struct CheckRunner: Sendable {
         }
         let argv = check.unit.map { [systemctl, "is-active", "--quiet", $0] } ?? check.command ?? []
         let status = await Self.exitStatus(argv, timeoutSeconds: check.timeoutSeconds ?? 10)
-        return .init(name: check.name, passed: status == 0, detail: status == 0 ? "" : status.map { "exit status \($0)" } ?? "did not finish in time or could not start")
+        return .init(
+            name: check.name, passed: status == 0, detail: status == 0 ? "" : status.map { "exit status \($0)" } ?? "did not finish in time or could not start")
     }
 
     /// The exit status of `argv` (the first element an absolute path, or looked up in PATH by
@@ -38,7 +39,10 @@ public struct CheckRunner: Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let finished = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { finished.continuation.yield($0.terminationStatus); finished.continuation.finish() }
+        process.terminationHandler = {
+            finished.continuation.yield($0.terminationStatus)
+            finished.continuation.finish()
+        }
         do { try process.run() } catch { return nil }
         let pid = process.processIdentifier
         let timer = Task {

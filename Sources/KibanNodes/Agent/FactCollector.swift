@@ -28,15 +28,17 @@ public struct FactCollector: Sendable {
 
     /// The facts now, for `serial`.
     public func collect(serial: String) -> NodeFacts {
-        NodeFacts(serial: serial, nics: nics(), disks: disks(), kernel: Self.fit(kernel), osRelease: Self.fit(osRelease),
-                  agentVersion: Self.fit(agentVersion))
+        NodeFacts(
+            serial: serial, nics: nics(), disks: disks(), kernel: Self.fit(kernel), osRelease: Self.fit(osRelease),
+            agentVersion: Self.fit(agentVersion))
     }
 
     /// Interfaces with a MAC address (loopback and tunnels have none), by name.
     func nics() -> [NodeFacts.NIC] {
         entries("sys/class/net").compactMap { name -> NodeFacts.NIC? in
             guard let mac = read("sys/class/net/\(name)/address")?.trimmingCharacters(in: .whitespacesAndNewlines).lowercased(),
-                  NodeFacts.isMAC(mac), mac != "00:00:00:00:00:00", NodeFacts.isText(name, max: 32) else { return nil }
+                NodeFacts.isMAC(mac), mac != "00:00:00:00:00:00", NodeFacts.isText(name, max: 32)
+            else { return nil }
             return NodeFacts.NIC(name: name, mac: mac)
         }.prefix(NodeFacts.nicsMax).map { $0 }
     }
@@ -45,7 +47,7 @@ public struct FactCollector: Sendable {
     func disks() -> [NodeFacts.Disk] {
         entries("sys/block").filter { !["loop", "ram", "zram", "dm-", "sr"].contains(where: $0.hasPrefix) }.compactMap { name in
             guard NodeFacts.isText(name, max: 64),
-                  let sectors = read("sys/block/\(name)/size").flatMap({ UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+                let sectors = read("sys/block/\(name)/size").flatMap({ UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
             else { return nil }
             return NodeFacts.Disk(name: name, bytes: sectors.multipliedReportingOverflow(by: 512).partialValue)
         }.prefix(NodeFacts.disksMax).map { $0 }

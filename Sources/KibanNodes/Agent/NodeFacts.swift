@@ -44,8 +44,10 @@ public struct NodeFacts: Sendable, Hashable, Codable {
     public var agentVersion: String
 
     /// Creates a report.
-    public init(serial: String, nics: [NIC] = [], disks: [Disk] = [], kernel: String = "", osRelease: String = "",
-                agentVersion: String = "") {
+    public init(
+        serial: String, nics: [NIC] = [], disks: [Disk] = [], kernel: String = "", osRelease: String = "",
+        agentVersion: String = ""
+    ) {
         self.serial = serial
         self.nics = nics
         self.disks = disks

@@ -33,7 +33,8 @@ public enum EnrollmentPolicy {
         default: break
         }
         if let issued, !issued.revoked, issued.notAfter > now {
-            return "machine \(serial) already holds node certificate \(issued.certificateSerial), valid until \(issued.notAfter.formatted(.iso8601)): revoke it first (kiban nodes revoke \(serial))"
+            return
+                "machine \(serial) already holds node certificate \(issued.certificateSerial), valid until \(issued.notAfter.formatted(.iso8601)): revoke it first (kiban nodes revoke \(serial))"
         }
         return nil
     }

@@ -74,8 +74,9 @@ public struct NodeEnrollment: Sendable {
         let token = try await tokens.check(secret: request.secret, now: now)
         let machine = try await tokens.inventory.machine(request.serial)
         if let machine, !token.value.scope.admits(serial: machine.serial, rack: machine.registration.rack, role: machine.registration.role) {
-            throw try await refuse(request.serial, token, "the token is for \(token.value.scope.description), not machine \(request.serial)",
-                                   code: .forbidden, now: now)
+            throw try await refuse(
+                request.serial, token, "the token is for \(token.value.scope.description), not machine \(request.serial)",
+                code: .forbidden, now: now)
         }
         let held = try await store.record(EnrollmentPolicy.Issued.self, at: NodeKeys.enrolled(request.serial))
         let issued = try await held.asyncMap { try await current($0.value) }
@@ -85,16 +86,18 @@ public struct NodeEnrollment: Sendable {
         do { try PKIService.checkCSR(request.csr) } catch { throw NodeError(.invalidInput, error.message) }
         try await tokens.spend(token)
         try await prepareIssuer()
-        let certificate = try await pki.sign(role: Self.role, csrPEM: request.csr,
-                                             request: IssueRequest(commonName: request.serial, sans: [Self.uri(request.serial)]),
-                                             requester: .node(name: request.serial))
+        let certificate = try await pki.sign(
+            role: Self.role, csrPEM: request.csr,
+            request: IssueRequest(commonName: request.serial, sans: [Self.uri(request.serial)]),
+            requester: .node(name: request.serial))
         let record = EnrollmentPolicy.Issued(certificateSerial: certificate.record.serial, notAfter: certificate.record.notAfter)
         try await save(record, replacing: held, serial: request.serial, token: token.value, now: now)
         if let old = issued, !old.revoked {
             _ = try? await pki.revoke(serial: old.certificateSerial, reason: .superseded, by: .node(name: request.serial))
         }
-        return Enrolled(certificatePEM: certificate.certificatePEM, chainPEM: certificate.chainPEM,
-                        certificateSerial: record.certificateSerial, notAfter: record.notAfter)
+        return Enrolled(
+            certificatePEM: certificate.certificatePEM, chainPEM: certificate.chainPEM,
+            certificateSerial: record.certificateSerial, notAfter: record.notAfter)
     }
 
     /// The store enrollment records live in.
@@ -109,13 +112,17 @@ public struct NodeEnrollment: Sendable {
 
     /// Writes the machine's certificate and the audit record, if nobody enrolled it meanwhile
     /// (two tokens racing for one machine: one certificate wins, the other is revoked).
-    private func save(_ issued: EnrollmentPolicy.Issued, replacing held: Record<EnrollmentPolicy.Issued>?, serial: String,
-                        token: NodeTokenRecord, now: Date) async throws {
+    private func save(
+        _ issued: EnrollmentPolicy.Issued, replacing held: Record<EnrollmentPolicy.Issued>?, serial: String,
+        token: NodeTokenRecord, now: Date
+    ) async throws {
         let key = NodeKeys.enrolled(serial)
         let compare = held.map { Compare(key, .equal, .modRevision($0.modRevision)) } ?? Compare(key, .equal, .version(0))
-        let audit = try tokens.audit("node:\(serial)", "nodes.enroll", serial,
-                                     detail: "token \(token.id) (\(token.scope.description)), certificate \(issued.certificateSerial), valid until \(issued.notAfter.formatted(.iso8601))",
-                                     now: now)
+        let audit = try tokens.audit(
+            "node:\(serial)", "nodes.enroll", serial,
+            detail:
+                "token \(token.id) (\(token.scope.description)), certificate \(issued.certificateSerial), valid until \(issued.notAfter.formatted(.iso8601))",
+            now: now)
         let result = try await store.txn(Txn(compares: [compare], success: [.put(key: key, value: try Store.encode(issued), lease: 0), audit]))
         guard result.succeeded else {
             _ = try? await pki.revoke(serial: issued.certificateSerial, reason: .superseded, by: .node(name: serial))
@@ -124,10 +131,13 @@ public struct NodeEnrollment: Sendable {
     }
 
     /// Records a refusal of a valid token in the audit log (the token stays unspent) and returns it.
-    private func refuse(_ serial: String, _ token: Record<NodeTokenRecord>, _ reason: String, code: NodeError.Code = .refused,
-                        now: Date) async throws -> NodeError {
-        let entry = AuditEntry(time: now, actor: "node:\(serial)", member: tokens.auditMember, action: "nodes.enroll", subject: serial,
-                               detail: "token \(token.value.id): \(reason)", outcome: "refused")
+    private func refuse(
+        _ serial: String, _ token: Record<NodeTokenRecord>, _ reason: String, code: NodeError.Code = .refused,
+        now: Date
+    ) async throws -> NodeError {
+        let entry = AuditEntry(
+            time: now, actor: "node:\(serial)", member: tokens.auditMember, action: "nodes.enroll", subject: serial,
+            detail: "token \(token.value.id): \(reason)", outcome: "refused")
         _ = try await store.txn(Txn(success: [try AuditLog.put(entry)]))
         return NodeError(code, reason)
     }

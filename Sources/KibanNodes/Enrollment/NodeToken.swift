@@ -50,7 +50,8 @@ public struct NodeToken: Sendable, Hashable, Codable {
             throw NodeError(.invalidInput, error.message(kind: "node token", prefix: Self.prefix, command: Self.createCommand))
         }
         guard !clusterID.isEmpty, !addresses.isEmpty, caFingerprint.hasPrefix("sha256:"), Base64URL.decode(secret)?.count == 32,
-              scope.problem == nil else {
+            scope.problem == nil
+        else {
             throw NodeError(.invalidInput, "the node token lacks a cluster, address, CA fingerprint, secret or machine")
         }
     }

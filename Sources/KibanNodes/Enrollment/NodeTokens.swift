@@ -59,11 +59,14 @@ public struct NodeTokens: Sendable {
     /// record, in one transaction. The token is in the answer only.
     /// - Throws: ``NodeError`` `invalidInput` (scope, TTL, no address), `notFound` (a serial the
     ///   inventory does not hold).
-    public func create(_ scope: NodeTokenScope, force: Bool = false, ttl: TimeInterval, cluster: Cluster,
-                       user: String, now: Date) async throws -> NodeToken {
+    public func create(
+        _ scope: NodeTokenScope, force: Bool = false, ttl: TimeInterval, cluster: Cluster,
+        user: String, now: Date
+    ) async throws -> NodeToken {
         if let problem = scope.problem { throw NodeError(.invalidInput, problem) }
         guard ttl.isFinite, ttl >= 1, ttl <= Self.ttlMax else {
-            throw NodeError(.invalidInput, "--ttl must be between 1 s and \(Int(Self.ttlMax / 86_400)) days (1h is the default); a node token is meant to be used at once")
+            throw NodeError(
+                .invalidInput, "--ttl must be between 1 s and \(Int(Self.ttlMax / 86_400)) days (1h is the default); a node token is meant to be used at once")
         }
         guard !cluster.addresses.isEmpty else {
             throw NodeError(.invalidInput, "no member publishes a node API endpoint yet; start the members (node-port in kiban.yaml) and retry")
@@ -71,16 +74,21 @@ public struct NodeTokens: Sendable {
         if let serial = scope.serial, try await inventory.machine(serial) == nil {
             throw NodeError(.notFound, "machine \(serial) is not in the inventory: register it first (kiban machines import)")
         }
-        let token = NodeToken(clusterID: cluster.clusterID, scope: scope, addresses: cluster.addresses,
-                              caFingerprint: cluster.caFingerprint, ttl: ttl, now: now)
-        let record = NodeTokenRecord(id: token.id, scope: scope, secretHash: token.secretHash, expiresAt: token.expiresAt,
-                                     force: force, createdBy: user)
+        let token = NodeToken(
+            clusterID: cluster.clusterID, scope: scope, addresses: cluster.addresses,
+            caFingerprint: cluster.caFingerprint, ttl: ttl, now: now)
+        let record = NodeTokenRecord(
+            id: token.id, scope: scope, secretHash: token.secretHash, expiresAt: token.expiresAt,
+            force: force, createdBy: user)
         let detail = "for \(scope.description)\(force ? ", re-enrolls" : ""), expires \(token.expiresAt.formatted(.iso8601))"
         let key = NodeKeys.token(token.id)
-        let result = try await store.txn(Txn(compares: [Compare(key, .equal, .version(0))], success: [
-            .put(key: key, value: try Store.encode(record), lease: 0),
-            try audit(user, "nodes.token.create", token.id, detail: detail, now: now),
-        ]))
+        let result = try await store.txn(
+            Txn(
+                compares: [Compare(key, .equal, .version(0))],
+                success: [
+                    .put(key: key, value: try Store.encode(record), lease: 0),
+                    try audit(user, "nodes.token.create", token.id, detail: detail, now: now),
+                ]))
         guard result.succeeded else { throw NodeError(.refused, "a token with this identifier exists (a random secret collided); retry") }
         return token
     }
@@ -96,19 +104,23 @@ public struct NodeTokens: Sendable {
     /// - Throws: ``NodeError`` `notFound`.
     public func revoke(id: String, user: String, now: Date) async throws {
         let key = NodeKeys.token(id)
-        let result = try await store.txn(Txn(compares: [Compare(key, .greater, .version(0))],
-                                             success: [.delete(.key(key)), try audit(user, "nodes.token.revoke", id, now: now)]))
+        let result = try await store.txn(
+            Txn(
+                compares: [Compare(key, .greater, .version(0))],
+                success: [.delete(.key(key)), try audit(user, "nodes.token.revoke", id, now: now)]))
         guard result.succeeded else { throw NodeError(.notFound, "no unused node token \(id); see kiban nodes token list") }
     }
 
     /// The unspent token whose secret is `secret`, checked against its hash and expiry.
     /// - Throws: ``NodeError`` `forbidden` (unknown, revoked, used or expired).
     public func check(secret: String, now: Date) async throws -> Record<NodeTokenRecord> {
-        let refused = NodeError(.forbidden, "the node token is not valid for this cluster (unknown, revoked or already used); create a new one with `\(NodeToken.createCommand)`")
+        let refused = NodeError(
+            .forbidden, "the node token is not valid for this cluster (unknown, revoked or already used); create a new one with `\(NodeToken.createCommand)`")
         guard let found = try await store.record(NodeTokenRecord.self, at: NodeKeys.token(NodeToken.id(secret: secret))) else { throw refused }
         do {
-            try JoinToken.verify(secret: secret, storedHash: found.value.secretHash, expiresAt: found.value.expiresAt, now: now,
-                                 create: NodeToken.createCommand)
+            try JoinToken.verify(
+                secret: secret, storedHash: found.value.secretHash, expiresAt: found.value.expiresAt, now: now,
+                create: NodeToken.createCommand)
         } catch {
             throw NodeError(.forbidden, error.message)
         }
@@ -119,8 +131,10 @@ public struct NodeTokens: Sendable {
     /// - Throws: ``NodeError`` `forbidden` when another enrollment spent it first.
     public func spend(_ token: Record<NodeTokenRecord>) async throws {
         let key = NodeKeys.token(token.value.id)
-        let spent = try await store.txn(Txn(compares: [Compare(key, .equal, .modRevision(token.modRevision))],
-                                            success: [.delete(.key(key))]))
+        let spent = try await store.txn(
+            Txn(
+                compares: [Compare(key, .equal, .modRevision(token.modRevision))],
+                success: [.delete(.key(key))]))
         guard spent.succeeded else {
             throw NodeError(.forbidden, "the node token was used by another enrollment at the same time; create a new one with `\(NodeToken.createCommand)`")
         }

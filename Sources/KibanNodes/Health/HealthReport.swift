@@ -35,10 +35,13 @@ public struct HealthReport: Sendable, Hashable, Codable {
     /// checks, names cut to 64 bytes and details to 256 (an agent's report costs the leader a
     /// bounded amount of memory, whatever it sends).
     public static func bounded(received: Date, checks: [Check]) -> HealthReport {
-        HealthReport(received: received, checks: checks.prefix(HealthCheck.perRoleMax).map {
-            Check(name: String(decoding: $0.name.utf8.prefix(64), as: UTF8.self), passed: $0.passed,
-                  detail: String(decoding: $0.detail.utf8.prefix(256), as: UTF8.self))
-        })
+        HealthReport(
+            received: received,
+            checks: checks.prefix(HealthCheck.perRoleMax).map {
+                Check(
+                    name: String(decoding: $0.name.utf8.prefix(64), as: UTF8.self), passed: $0.passed,
+                    detail: String(decoding: $0.detail.utf8.prefix(256), as: UTF8.self))
+            })
     }
 
     /// The checks that failed, in the order the agent ran them.

@@ -40,7 +40,7 @@ public struct HeartbeatLedger: Sendable {
     public func changes(states: [String: MachineState], now: Date) -> [(serial: String, change: HealthRules.Change)] {
         states.keys.sorted().compactMap { serial in
             guard let state = states[serial],
-                  let change = rules.change(from: state, latest: latest[serial], watchingSince: watchingSince, now: now)
+                let change = rules.change(from: state, latest: latest[serial], watchingSince: watchingSince, now: now)
             else { return nil }
             return (serial, change)
         }

@@ -47,13 +47,16 @@ public struct DiskKeyEscrow: Sendable {
     public func escrow(_ key: [UInt8], serial: String, device: String, now: Date) async throws -> Bool {
         try Self.check(serial: serial, device: device)
         guard (16...512).contains(key.count) else { throw NodeError(.invalidInput, "a volume key is 16 to 512 bytes") }
-        let record = DiskKeyRecord(device: device, sealed: try SealedKey.seal(key, purpose: Self.purpose(serial, device), with: kek),
-                                   escrowed: now)
+        let record = DiskKeyRecord(
+            device: device, sealed: try SealedKey.seal(key, purpose: Self.purpose(serial, device), with: kek),
+            escrowed: now)
         let k = NodeKeys.diskKey(serial, device)
         for _ in 0..<Self.attemptsMax {
             let machine = try await acceptingKeys(serial)
-            let result = try await store.txn(Txn(compares: [machine.unchanged, Compare(k, .equal, .version(0))],
-                                                 success: [.put(key: k, value: Array(try JSONEncoder().encode(record)), lease: 0)]))
+            let result = try await store.txn(
+                Txn(
+                    compares: [machine.unchanged, Compare(k, .equal, .version(0))],
+                    success: [.put(key: k, value: Array(try JSONEncoder().encode(record)), lease: 0)]))
             if result.succeeded { return true }
             if try await store.get(k) != nil { return false }
             // The machine changed meanwhile: look at its state again.
@@ -112,10 +115,15 @@ public struct DiskKeyEscrow: Sendable {
                 throw NodeError(.notFound, "machine \(serial) is not in the inventory")
             }
             guard snapshot.machine.state == .retiring else {
-                throw NodeError(.refused, "machine \(serial) is \(snapshot.machine.state.rawValue): its disk keys are deleted only while it is retiring (kiban machines set-state \(serial) retiring)")
+                throw NodeError(
+                    .refused,
+                    "machine \(serial) is \(snapshot.machine.state.rawValue): its disk keys are deleted only while it is retiring (kiban machines set-state \(serial) retiring)"
+                )
             }
-            let result = try await store.txn(Txn(compares: [snapshot.unchanged],
-                                                 success: [.delete(.prefix(NodeKeys.diskKeys(serial)))] + alsoWrite))
+            let result = try await store.txn(
+                Txn(
+                    compares: [snapshot.unchanged],
+                    success: [.delete(.prefix(NodeKeys.diskKeys(serial)))] + alsoWrite))
             guard result.succeeded else { continue }
             guard case .delete(let deleted)? = result.results.first else { return 0 }
             return deleted.count
@@ -128,13 +136,14 @@ public struct DiskKeyEscrow: Sendable {
     public func retireBlocker(serial: String) async throws -> String? {
         let devices = try await list(serial: serial).map(\.device)
         guard !devices.isEmpty else { return nil }
-        return "machine \(serial) still has disk keys escrowed for \(devices.joined(separator: ", ")); delete them first with kiban machines crypts delete \(serial)"
+        return
+            "machine \(serial) still has disk keys escrowed for \(devices.joined(separator: ", ")); delete them first with kiban machines crypts delete \(serial)"
     }
 
     static func check(serial: String, device: String) throws(NodeError) {
         try check(serial: serial)
         guard (1...128).contains(device.utf8.count), device != ".", device != "..",
-              device.utf8.allSatisfy({ $0.isASCIIAlphanumeric || [UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: ":")].contains($0) })
+            device.utf8.allSatisfy({ $0.isASCIIAlphanumeric || [UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: ":")].contains($0) })
         else { throw NodeError(.invalidInput, "a device name is 1 to 128 letters, digits, '.', '_', '-' or ':'") }
     }
 

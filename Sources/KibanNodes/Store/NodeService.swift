@@ -55,7 +55,9 @@ public struct NodeService: Sendable {
         var problems = HealthCheck.problems(of: checks)
         if !NodeFacts.isName(role) { problems.append("a role is 1 to 64 letters, digits, '.', '_' or '-'") }
         guard problems.isEmpty else { throw NodeError(.invalidInput, "the checks of role \(role.prefix(64)) were refused", problems: problems) }
-        let change: KibanStore.Operation = checks.isEmpty ? .delete(.key(NodeKeys.checks(role)))
+        let change: KibanStore.Operation =
+            checks.isEmpty
+            ? .delete(.key(NodeKeys.checks(role)))
             : .put(key: NodeKeys.checks(role), value: try Store.encode(checks), lease: 0)
         _ = try await store.txn(Txn(success: [change] + (try audit.map { [try AuditLog.put($0)] } ?? [])))
     }

@@ -27,8 +27,10 @@ public struct NodeSummary: Sendable, Hashable, Codable {
 extension NodeService {
     /// Every machine of the inventory as `kiban nodes list` shows it, by serial: `enrolled`
     /// gives the node certificates, `lastHeartbeat` the leader's memory.
-    public func summaries(enrolled: [String: EnrollmentPolicy.Issued],
-                          lastHeartbeat: [String: Date]) async throws -> [NodeSummary] {
+    public func summaries(
+        enrolled: [String: EnrollmentPolicy.Issued],
+        lastHeartbeat: [String: Date]
+    ) async throws -> [NodeSummary] {
         let facts = try await store.range(.prefix(Array(NodeKeys.factsPrefix.utf8))).kvs
         var versions: [String: String] = [:]
         for kv in facts {
@@ -36,10 +38,11 @@ extension NodeService {
             versions[reported.serial] = reported.agentVersion
         }
         return try await inventory.machines().map { machine in
-            NodeSummary(serial: machine.serial, state: machine.state, rack: machine.registration.rack, role: machine.registration.role,
-                        lastHeartbeat: lastHeartbeat[machine.serial], agentVersion: versions[machine.serial],
-                        certificateSerial: enrolled[machine.serial]?.certificateSerial,
-                        certificateNotAfter: enrolled[machine.serial]?.notAfter)
+            NodeSummary(
+                serial: machine.serial, state: machine.state, rack: machine.registration.rack, role: machine.registration.role,
+                lastHeartbeat: lastHeartbeat[machine.serial], agentVersion: versions[machine.serial],
+                certificateSerial: enrolled[machine.serial]?.certificateSerial,
+                certificateNotAfter: enrolled[machine.serial]?.notAfter)
         }
     }
 }

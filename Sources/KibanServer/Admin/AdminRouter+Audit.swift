@@ -23,7 +23,8 @@ extension AdminRouter {
             limit = n
         }
         let empty = { (name: String) in query[name].flatMap { $0.isEmpty ? nil : $0 } }
-        return AuditQuery(since: try Daemon.time(query["since"], "since"), until: try Daemon.time(query["until"], "until"),
-                          action: empty("action"), subject: empty("subject"), after: empty("after"), limit: limit)
+        return AuditQuery(
+            since: try Daemon.time(query["since"], "since"), until: try Daemon.time(query["until"], "until"),
+            action: empty("action"), subject: empty("subject"), after: empty("after"), limit: limit)
     }
 }

@@ -36,15 +36,17 @@ extension AdminRouter {
         case (_, "roles", _): return try await roles(r, Array(rest.dropFirst()))
         case (.POST, "issue", 2):
             let request = try r.decode(IssueRequest.self)
-            return try Self.wire(await daemon.pki(r.caller, "issue \(rest[1]) \(request.commonName)") { pki, who in
-                try await pki.issue(role: rest[1], request: request, requester: who)
-            })
+            return try Self.wire(
+                await daemon.pki(r.caller, "issue \(rest[1]) \(request.commonName)") { pki, who in
+                    try await pki.issue(role: rest[1], request: request, requester: who)
+                })
         case (.POST, "sign", 2):
             let body = try r.decode(SignBody.self)
             let request = IssueRequest(commonName: body.commonName ?? "", sans: body.sans ?? [], ttlSeconds: body.ttlSeconds)
-            return try Self.wire(await daemon.pki(r.caller, "sign \(rest[1])") { pki, who in
-                try await pki.sign(role: rest[1], csrPEM: body.csr, request: request, requester: who)
-            })
+            return try Self.wire(
+                await daemon.pki(r.caller, "sign \(rest[1])") { pki, who in
+                    try await pki.sign(role: rest[1], csrPEM: body.csr, request: request, requester: who)
+                })
         case (.GET, "certs", 1):
             let expiring = try r.query["expiring"].map { text throws(ServerError) -> Double in
                 guard let seconds = Double(text), seconds > 0 else { throw ServerError(.badRequest, "expiring=\(text) is not a number of seconds") }
@@ -57,7 +59,8 @@ extension AdminRouter {
         case (.POST, "certs", 3) where rest[2] == "revoke":
             let text = try r.decode([String: String].self)["reason"] ?? "unspecified"
             guard let reason = RevocationReason(rawValue: text) else {
-                throw ServerError(.badRequest, "\(text) is not a revocation reason; use one of \(RevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ServerError(
+                    .badRequest, "\(text) is not a revocation reason; use one of \(RevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return try Self.wire(await daemon.pki(r.caller, "revoke \(rest[1])") { pki, who in try await pki.revoke(serial: rest[1], reason: reason, by: who) })
         case (.GET, "audit", 1):
@@ -72,9 +75,10 @@ extension AdminRouter {
         case (.GET, 0, _): return try Self.wire(await daemon.pki(r.caller) { pki, _ in try await pki.issuers() })
         case (.POST, 0, _):
             let body = try r.decode(IssuerCreateBody.self)
-            return try Self.wire(await daemon.pki(r.caller, "issuers create \(body.name)") { pki, who in
-                try await pki.createIssuer(body.name, parent: body.parent, ttlSeconds: body.ttlSeconds, keyType: body.keyType ?? .p256, by: who)
-            })
+            return try Self.wire(
+                await daemon.pki(r.caller, "issuers create \(body.name)") { pki, who in
+                    try await pki.createIssuer(body.name, parent: body.parent, ttlSeconds: body.ttlSeconds, keyType: body.keyType ?? .p256, by: who)
+                })
         case (.GET, 1, _): return try Self.wire(await daemon.pki(r.caller) { pki, _ in try await pki.issuer(rest[0]) })
         case (.POST, 2, "rotate"):
             return try Self.wire(await daemon.pki(r.caller, "issuers rotate \(rest[0])") { pki, who in try await pki.rotateIssuer(rest[0], by: who) })
@@ -92,9 +96,10 @@ extension AdminRouter {
         case (.GET, 1): return try Self.wire(await daemon.pki(r.caller) { pki, _ in try await pki.role(rest[0]).document })
         case (.PUT, 1):
             let document = Array(r.body)
-            return try Self.wire(await daemon.pki(r.caller, "roles set \(rest[0])") { pki, who in
-                try await pki.setRole(rest[0], document: document, by: who).document
-            })
+            return try Self.wire(
+                await daemon.pki(r.caller, "roles set \(rest[0])") { pki, who in
+                    try await pki.setRole(rest[0], document: document, by: who).document
+                })
         case (.DELETE, 1):
             try await daemon.pki(r.caller, "roles delete \(rest[0])") { pki, who in try await pki.deleteRole(rest[0], by: who) }
             return Self.encode(["deleted": rest[0]])

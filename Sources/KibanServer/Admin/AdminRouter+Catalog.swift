@@ -36,8 +36,11 @@ extension AdminRouter {
         let components = URLComponents(string: head.uri)
         var query: [String: String] = [:]
         for item in components?.queryItems ?? [] { query[item.name] = item.value ?? "" }
-        guard let parsed = try AdminUpload.parse(method: head.method.rawValue, path: components?.path ?? head.uri,
-                                                  query: query, contentLength: head.headers.first(name: "Content-Length")) else {
+        guard
+            let parsed = try AdminUpload.parse(
+                method: head.method.rawValue, path: components?.path ?? head.uri,
+                query: query, contentLength: head.headers.first(name: "Content-Length"))
+        else {
             return nil
         }
         let (target, sizes) = parsed

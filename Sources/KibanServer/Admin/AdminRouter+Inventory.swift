@@ -41,7 +41,10 @@ extension AdminRouter {
         case (.PUT, "state", 1):
             let text = try r.decode([String: String].self)["state"] ?? ""
             guard let state = MachineState(rawValue: text) else {
-                throw ServerError(.badRequest, "\(text.isEmpty ? "no state given" : "\(text) is not a state"); use one of \(MachineState.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ServerError(
+                    .badRequest,
+                    "\(text.isEmpty ? "no state given" : "\(text) is not a state"); use one of \(MachineState.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             if state == .retired { try await daemon.checkRetirable(serial) }
             return try await daemon.changeMachine(serial, caller: r.caller, "set-state") { inventory, user, now in

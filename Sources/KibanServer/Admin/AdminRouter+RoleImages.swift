@@ -14,7 +14,8 @@ extension AdminRouter {
         case (.PUT, "image-kernel-params", let id?):
             return Self.encode(try await daemon.setImageKernelParams(image: id, try r.decode(KernelParamsBody.self), caller: r.caller))
         default:
-            throw ServerError(.badRequest, "/v1/role-images takes GET, and PUT or DELETE with a role; /v1/image-kernel-params takes GET, and PUT with an image id")
+            throw ServerError(
+                .badRequest, "/v1/role-images takes GET, and PUT or DELETE with a role; /v1/image-kernel-params takes GET, and PUT with an image id")
         }
     }
 }

@@ -68,7 +68,8 @@ struct AdminRouter: Sendable {
             try await daemon.transferLeader(to: body["name"], caller: r.caller)
             return Self.encode(await daemon.status())
         case (_, "v1/kv", nil): return try await kv(r)
-        case (.POST, "v1/compact", nil): return Self.encode(try await daemon.kvCompact(revision: try r.decode([String: Int64].self)["revision"] ?? 0, caller: r.caller))
+        case (.POST, "v1/compact", nil):
+            return Self.encode(try await daemon.kvCompact(revision: try r.decode([String: Int64].self)["revision"] ?? 0, caller: r.caller))
         case (.POST, "v1/txn", nil):
             let txn = try r.decode(TxnBody.self)
             try Self.checkRecords(txn)

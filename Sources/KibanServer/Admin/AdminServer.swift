@@ -3,8 +3,9 @@ public import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The admin API: HTTP/1.1 + JSON on a Unix socket (docs/admin-api.md). Every request carries
@@ -82,7 +83,9 @@ public final class AdminServer: Sendable {
                     }
                 case .body(var b):
                     if let u = upload, let h = head {
-                        do throws(ServerError) { try u.write(b) } catch { return try await respond(outbound, child.channel, h, AdminRouter.failure(error), close: true) }
+                        do throws(ServerError) { try u.write(b) } catch {
+                            return try await respond(outbound, child.channel, h, AdminRouter.failure(error), close: true)
+                        }
                     } else if body.readableBytes + b.readableBytes > Self.bodyBytesMax, let h = head {
                         let error = ServerError(.badRequest, "a request body is limited to \(Self.bodyBytesMax >> 20) MiB; files go through the upload routes")
                         return try await respond(outbound, child.channel, h, AdminRouter.failure(error), close: true)
@@ -112,8 +115,10 @@ public final class AdminServer: Sendable {
     /// The largest JSON request body read into memory.
     static let bodyBytesMax = 64 << 20
 
-    private static func respond(_ outbound: NIOAsyncChannelOutboundWriter<Part>, _ channel: any Channel, _ h: HTTPRequestHead,
-                                _ answer: (Int, [UInt8]), close: Bool) async throws {
+    private static func respond(
+        _ outbound: NIOAsyncChannelOutboundWriter<Part>, _ channel: any Channel, _ h: HTTPRequestHead,
+        _ answer: (Int, [UInt8]), close: Bool
+    ) async throws {
         var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", "\(answer.1.count)")])
         if close { headers.add(name: "Connection", value: "close") }
         try await outbound.write(.head(HTTPResponseHead(version: h.version, status: .init(statusCode: answer.0), headers: headers)))
@@ -123,8 +128,10 @@ public final class AdminServer: Sendable {
 
     private static func peerCredentials(_ channel: any Channel) async -> Caller {
         guard let provider = channel as? any SocketOptionProvider,
-              let cred: UCred = try? await provider.unsafeGetSocketOption(
-                  level: .init(rawValue: SOL_SOCKET), name: .init(rawValue: SO_PEERCRED)).get() else {
+            let cred: UCred = try? await provider.unsafeGetSocketOption(
+                level: .init(rawValue: SOL_SOCKET), name: .init(rawValue: SO_PEERCRED)
+            ).get()
+        else {
             // Unknown credentials are recorded as nobody, never as root.
             return Caller(pid: 0, uid: 65534, gid: 65534)
         }

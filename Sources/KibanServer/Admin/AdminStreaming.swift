@@ -62,17 +62,20 @@ struct AdminStreaming {
             throw ServerError(.internal, "cannot read the backup copy \(path)")
         }
         defer { try? file.close() }
-        try await write(head, status: 200, headers: [
-            ("Content-Type", "application/vnd.sqlite3"), ("Content-Length", "\(info.bytes)"),
-            ("Kiban-Revision", "\(info.revision)"), ("Kiban-Applied-Index", "\(info.appliedIndex)"),
-            ("Kiban-KEK", await daemon.kekID ?? "none"),
-        ], outbound)
+        try await write(
+            head, status: 200,
+            headers: [
+                ("Content-Type", "application/vnd.sqlite3"), ("Content-Length", "\(info.bytes)"),
+                ("Kiban-Revision", "\(info.revision)"), ("Kiban-Applied-Index", "\(info.appliedIndex)"),
+                ("Kiban-KEK", await daemon.kekID ?? "none"),
+            ], outbound)
         var sent: Int64 = 0
         // A backup holds every record: who took one (or part of one), and of what, is kept like
         // any change, before the answer ends, so the caller finds it in `kiban audit` at once.
         let audit = { [daemon, caller] (sent: Int64) in
-            await daemon.audit(caller, "backup.download", "revision \(info.revision)", detail: "\(sent) of \(info.bytes) bytes sent",
-                               outcome: sent == info.bytes ? AuditEntry.ok : "partial")
+            await daemon.audit(
+                caller, "backup.download", "revision \(info.revision)", detail: "\(sent) of \(info.bytes) bytes sent",
+                outcome: sent == info.bytes ? AuditEntry.ok : "partial")
         }
         do {
             while sent < info.bytes, let data = try file.read(upToCount: Self.chunkBytes), !data.isEmpty {
@@ -109,8 +112,12 @@ struct AdminStreaming {
                 } catch {
                     let e = (error as? StoreError).map(ServerError.init) ?? ServerError(.unavailable, "the watch ended: \(error)")
                     if error is StoreError {
-                        daemon.logger.notice("the store ended a watch", metadata: ["kiban.server.caller_pid": "\(caller.pid)",
-                                                                                    "kiban.server.error": "\(e.message)"])
+                        daemon.logger.notice(
+                            "the store ended a watch",
+                            metadata: [
+                                "kiban.server.caller_pid": "\(caller.pid)",
+                                "kiban.server.error": "\(e.message)",
+                            ])
                     }
                     let line = AdminRouter.encode(["error": e.code.rawValue, "message": e.message]) + Array("\n".utf8)
                     await Self.bounded(seconds: Self.errorLineSeconds, channel: channel) {
@@ -131,7 +138,10 @@ struct AdminStreaming {
     /// Runs `body`; if it has not finished after `seconds`, closes `channel` (which ends it).
     static func bounded(seconds: Int, channel: any Channel, _ body: @escaping @Sendable () async -> Void) async {
         await withTaskGroup(of: Bool.self) { group in
-            group.addTask { await body(); return true }
+            group.addTask {
+                await body()
+                return true
+            }
             group.addTask {
                 do { try await Task.sleep(for: .seconds(seconds)) } catch { return true }
                 return false

@@ -39,7 +39,8 @@ final class AdminUpload: @unchecked Sendable {
         default: return nil
         }
         guard let length = contentLength.flatMap(UInt64.init), length == sizes.reduce(0, +) else {
-            throw ServerError(.badRequest, "an upload's Content-Length must be the sum of its files' sizes (\(sizes.map(String.init).joined(separator: " + ")))")
+            throw ServerError(
+                .badRequest, "an upload's Content-Length must be the sum of its files' sizes (\(sizes.map(String.init).joined(separator: " + ")))")
         }
         return (target, sizes)
     }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The admin socket's file-system side: a lock file next to it so that a second daemon cannot

@@ -18,8 +18,10 @@ final class BlobReplicator: Sendable {
     let settings: BlobSyncSettings
     let logger: Logger
 
-    init(store: Store, blobs: BlobDirectory, member: String, selfID: UInt64, presence: PresenceRecord,
-         directory: PeerDirectory, credentials: PeerCredentials, settings: BlobSyncSettings, logger: Logger) {
+    init(
+        store: Store, blobs: BlobDirectory, member: String, selfID: UInt64, presence: PresenceRecord,
+        directory: PeerDirectory, credentials: PeerCredentials, settings: BlobSyncSettings, logger: Logger
+    ) {
         self.store = store
         self.blobs = blobs
         self.member = member
@@ -44,13 +46,15 @@ final class BlobReplicator: Sendable {
         // between two watches).
         let watcher = Task { [store] in
             let netboot = KeyRange.prefix(Array(NetbootKeys.prefix.utf8))
-            await StoreFollower(store: store, range: netboot).run(list: {
-                signal.yield()
-                return try await store.range(netboot, limit: 1, consistency: .serializable).revision
-            }, event: { _ in
-                signal.yield()
-                return .follow
-            })
+            await StoreFollower(store: store, range: netboot).run(
+                list: {
+                    signal.yield()
+                    return try await store.range(netboot, limit: 1, consistency: .serializable).revision
+                },
+                event: { _ in
+                    signal.yield()
+                    return .follow
+                })
         }
         let ticker = Task { [settings] in
             while !Task.isCancelled {
@@ -81,9 +85,10 @@ final class BlobReplicator: Sendable {
             return
         }
         let wanted = catalog.blobs
-        let plan = BlobSyncPlan.make(member: member, wanted: wanted, local: blobs.entries(), partials: blobs.partialTransfers(),
-                                     presence: presence, now: Date(), grace: settings.gcGrace.seconds,
-                                     unreferencedSince: state.unreferencedSince)
+        let plan = BlobSyncPlan.make(
+            member: member, wanted: wanted, local: blobs.entries(), partials: blobs.partialTransfers(),
+            presence: presence, now: Date(), grace: settings.gcGrace.seconds,
+            unreferencedSince: state.unreferencedSince)
         state.unreferencedSince = plan.unreferencedSince
         for hash in plan.collect {
             blobs.remove(sha256: hash)
@@ -107,8 +112,10 @@ final class BlobReplicator: Sendable {
 
     /// Fetches `blobs`, at most ``BlobSyncSettings/fetchesMax`` at once (each blob by one
     /// transfer), announcing each as soon as it is verified; returns which arrived.
-    private func fetchAll(_ blobs: [BlobReference], presence: [String: [PresenceRecord]],
-                          attempts: [String: Int]) async -> [(BlobReference, Bool)] {
+    private func fetchAll(
+        _ blobs: [BlobReference], presence: [String: [PresenceRecord]],
+        attempts: [String: Int]
+    ) async -> [(BlobReference, Bool)] {
         await withTaskGroup(of: (BlobReference, Bool).self) { group in
             var waiting = blobs[...]
             func startNext() {
@@ -144,8 +151,12 @@ final class BlobReplicator: Sendable {
                 return false
             }
             let offset = writer.written
-            logger.info("fetching a blob", metadata: ["kiban.blobs.sha256": "\(blob.sha256)", "kiban.blobs.source": "\(source)",
-                                                      "kiban.blobs.offset": "\(offset)", "kiban.blobs.size": "\(blob.size)"])
+            logger.info(
+                "fetching a blob",
+                metadata: [
+                    "kiban.blobs.sha256": "\(blob.sha256)", "kiban.blobs.source": "\(source)",
+                    "kiban.blobs.offset": "\(offset)", "kiban.blobs.size": "\(blob.size)",
+                ])
             do {
                 if offset < blob.size {
                     try await BlobFetcher.fetch(into: writer, from: record, selfID: selfID, credentials: credentials) { [store] in
@@ -153,8 +164,12 @@ final class BlobReplicator: Sendable {
                     }
                 }
                 _ = try await Offload.run { try writer.finish() }
-                logger.notice("blob verified", metadata: ["kiban.blobs.sha256": "\(blob.sha256)", "kiban.blobs.source": "\(source)",
-                                                          "kiban.blobs.resumed_at": "\(offset)"])
+                logger.notice(
+                    "blob verified",
+                    metadata: [
+                        "kiban.blobs.sha256": "\(blob.sha256)", "kiban.blobs.source": "\(source)",
+                        "kiban.blobs.resumed_at": "\(offset)",
+                    ])
                 return true
             } catch {
                 writer.suspend()
@@ -162,9 +177,12 @@ final class BlobReplicator: Sendable {
                     logger.info("stopped fetching an unreferenced blob", metadata: ["kiban.blobs.sha256": "\(blob.sha256)"])
                     return false
                 }
-                logger.warning("blob transfer failed; will resume", metadata: [
-                    "kiban.blobs.sha256": "\(blob.sha256)", "kiban.blobs.source": "\(source)",
-                    "kiban.blobs.have": "\(writer.written)", "kiban.blobs.error": "\(error)"])
+                logger.warning(
+                    "blob transfer failed; will resume",
+                    metadata: [
+                        "kiban.blobs.sha256": "\(blob.sha256)", "kiban.blobs.source": "\(source)",
+                        "kiban.blobs.have": "\(writer.written)", "kiban.blobs.error": "\(error)",
+                    ])
             }
         }
         return false

@@ -32,16 +32,18 @@ public struct ImageSettingsView: Codable, Sendable, Hashable {
 extension ImageView {
     init(_ image: CatalogImage) {
         let r = image.record
-        self.init(id: r.id, uploaded: Timestamp.rfc3339(r.uploaded), kernel: r.kernel, initrd: r.initrd,
-                  members: image.holders, roles: image.roles)
+        self.init(
+            id: r.id, uploaded: Timestamp.rfc3339(r.uploaded), kernel: r.kernel, initrd: r.initrd,
+            members: image.holders, roles: image.roles)
     }
 }
 
 extension AssetView {
     init(_ asset: CatalogAsset) {
         let r = asset.record
-        self.init(name: r.name, contentType: r.contentType, uploaded: Timestamp.rfc3339(r.uploaded), blob: r.blob,
-                  members: asset.holders)
+        self.init(
+            name: r.name, contentType: r.contentType, uploaded: Timestamp.rfc3339(r.uploaded), blob: r.blob,
+            members: asset.holders)
     }
 }
 

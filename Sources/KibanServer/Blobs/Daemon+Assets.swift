@@ -16,9 +16,10 @@ extension Daemon {
     func commitAsset(name: String, blob: BlobReference, contentType: String, caller: Caller) async throws(ServerError) -> AssetView {
         let catalog = try catalogService()
         let author = author(caller)
-        return AssetView(try await netboot(caller, "asset.upload", name) {
-            try await catalog.commitAsset(name: name, blob: blob, contentType: contentType, holder: presenceRecord, author: author)
-        })
+        return AssetView(
+            try await netboot(caller, "asset.upload", name) {
+                try await catalog.commitAsset(name: name, blob: blob, contentType: contentType, holder: presenceRecord, author: author)
+            })
     }
 
     /// `kiban assets list`, by name.

@@ -21,8 +21,9 @@ extension Daemon {
         } catch {
             logger.error("the blob directory is unusable", metadata: ["kiban.blobs.error": "\(error)"])
         }
-        return BlobReplicator(store: store, blobs: blobDirectory, member: local.name, selfID: local.id, presence: presenceRecord,
-                       directory: directory, credentials: credentials, settings: blobSettings, logger: logger)
+        return BlobReplicator(
+            store: store, blobs: blobDirectory, member: local.name, selfID: local.id, presence: presenceRecord,
+            directory: directory, credentials: credentials, settings: blobSettings, logger: logger)
     }
 
     /// Presence records by blob hash, of current members only (a removed member cannot withdraw

@@ -16,9 +16,10 @@ extension Daemon {
     func commitImage(id: String, kernel: BlobReference, initrd: BlobReference, force: Bool, caller: Caller) async throws(ServerError) -> ImageView {
         let catalog = try catalogService()
         let author = author(caller)
-        return ImageView(try await netboot(caller, "image.upload", id) {
-            try await catalog.commitImage(id: id, kernel: kernel, initrd: initrd, force: force, holder: presenceRecord, author: author)
-        })
+        return ImageView(
+            try await netboot(caller, "image.upload", id) {
+                try await catalog.commitImage(id: id, kernel: kernel, initrd: initrd, force: force, holder: presenceRecord, author: author)
+            })
     }
 
     /// `kiban images list`: newest first.

@@ -40,9 +40,10 @@ extension Daemon {
     func assignImage(role: String, _ body: RoleImageBody, caller: Caller) async throws(ServerError) -> RoleImageView {
         let catalog = try catalogService()
         let author = author(caller)
-        return RoleImageView(try await netboot(caller, "image.assign", role) {
-            try await catalog.assign(role: role, image: body.image, author: author)
-        })
+        return RoleImageView(
+            try await netboot(caller, "image.assign", role) {
+                try await catalog.assign(role: role, image: body.image, author: author)
+            })
     }
 
     /// `kiban images unassign ROLE`: the role boots the newest image again.

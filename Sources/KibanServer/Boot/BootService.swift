@@ -15,21 +15,28 @@ final class BootService: Sendable {
     /// CRLs served at `/ca/<issuer>.crl`; the view is rebuilt at least every `refresh`, so
     /// that they are re-signed well before their next update (three days).
     /// - Throws: `IOError` when a port is taken or io_uring is unavailable.
-    static func start(store: Store, config: ServerConfig, tftp: Bool, logger: Logger,
-                      crls: (@Sendable () async -> [String: [UInt8]]?)? = nil,
-                      coalesce: Duration = .milliseconds(100), refresh: Duration = .seconds(3600)) throws -> BootService {
+    static func start(
+        store: Store, config: ServerConfig, tftp: Bool, logger: Logger,
+        crls: (@Sendable () async -> [String: [UInt8]]?)? = nil,
+        coalesce: Duration = .milliseconds(100), refresh: Duration = .seconds(3600)
+    ) throws -> BootService {
         var log = logger
         log[metadataKey: "kiban.boot.member"] = "\(config.name)"
-        let responder = BootResponder(memberName: config.name, blobs: BlobDirectory(dataDir: config.dataDir),
-                                      ipxeDirectory: config.ipxeDirectory,
-                                      defaultBaseURL: "http://\(config.advertiseAddress):\(config.httpPort)")
-        let server = try BootServer.start(responder: responder, httpPort: UInt16(config.httpPort),
-                                          tftpPort: tftp ? UInt16(config.tftpPort) : nil, logger: log)
+        let responder = BootResponder(
+            memberName: config.name, blobs: BlobDirectory(dataDir: config.dataDir),
+            ipxeDirectory: config.ipxeDirectory,
+            defaultBaseURL: "http://\(config.advertiseAddress):\(config.httpPort)")
+        let server = try BootServer.start(
+            responder: responder, httpPort: UInt16(config.httpPort),
+            tftpPort: tftp ? UInt16(config.tftpPort) : nil, logger: log)
         let loader = BootSnapshotLoader(store: store, logger: log, crls: crls)
         let follower = Task { await Self.follow(loader, server: server, coalesce: coalesce, refresh: refresh, logger: log) }
-        log.notice("serving HTTP boot and TFTP", metadata: [
-            "kiban.boot.http": "\(server.httpEndpoint)", "kiban.boot.tftp": "\(server.tftpEndpoint.map { "\($0)" } ?? "off")",
-            "kiban.boot.tftp_files": "\(server.tftp.fileNames.joined(separator: ","))"])
+        log.notice(
+            "serving HTTP boot and TFTP",
+            metadata: [
+                "kiban.boot.http": "\(server.httpEndpoint)", "kiban.boot.tftp": "\(server.tftpEndpoint.map { "\($0)" } ?? "off")",
+                "kiban.boot.tftp_files": "\(server.tftp.fileNames.joined(separator: ","))",
+            ])
         return BootService(server: server, follower: follower)
     }
 
@@ -46,8 +53,10 @@ final class BootService: Sendable {
     /// Loads the view, then waits for a change to a watched key (or `refresh` at the latest),
     /// lets `coalesce` pass so that a burst of changes makes one load, and loads again
     /// (``StoreFollower``). A load that could not read the inventory whole is retried shortly.
-    private static func follow(_ loader: BootSnapshotLoader, server: BootServer, coalesce: Duration, refresh: Duration,
-                               logger: Logger) async {
+    private static func follow(
+        _ loader: BootSnapshotLoader, server: BootServer, coalesce: Duration, refresh: Duration,
+        logger: Logger
+    ) async {
         var follower = StoreFollower(store: loader.store, range: .prefix([]))
         follower.relistInterval = refresh
         follower.retryDelay = .milliseconds(500)
@@ -55,16 +64,18 @@ final class BootService: Sendable {
         follower.ended = { error in
             logger.debug("boot view not loaded, or its watch ended; loading again", metadata: ["kiban.boot.error": "\(error)"])
         }
-        await follower.run(list: {
-            let (snapshot, complete) = try await loader.load(previous: server.current)
-            server.update(snapshot)
-            guard complete else { throw IncompleteView() }
-            return snapshot.revision
-        }, event: { event in
-            guard BootSnapshotLoader.isWatched(event.kv.key) else { return .follow }
-            try? await Task.sleep(for: coalesce)
-            return .relist
-        })
+        await follower.run(
+            list: {
+                let (snapshot, complete) = try await loader.load(previous: server.current)
+                server.update(snapshot)
+                guard complete else { throw IncompleteView() }
+                return snapshot.revision
+            },
+            event: { event in
+                guard BootSnapshotLoader.isWatched(event.kv.key) else { return .follow }
+                try? await Task.sleep(for: coalesce)
+                return .relist
+            })
     }
 }
 

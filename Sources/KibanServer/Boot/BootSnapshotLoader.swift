@@ -14,8 +14,10 @@ struct BootSnapshotLoader {
     var crls: (@Sendable () async -> [String: [UInt8]]?)? = nil
 
     /// Keys whose change makes the view stale.
-    static let watched: [[UInt8]] = [Array(NetbootKeys.prefix.utf8), Machine.storePrefix, IPAMConfig.storeKey,
-                                     ClusterKey.ca, PKIService.storePrefix]
+    static let watched: [[UInt8]] = [
+        Array(NetbootKeys.prefix.utf8), Machine.storePrefix, IPAMConfig.storeKey,
+        ClusterKey.ca, PKIService.storePrefix,
+    ]
 
     static func isWatched(_ key: [UInt8]) -> Bool { watched.contains { key.starts(with: $0) } }
 
@@ -58,8 +60,9 @@ struct BootSnapshotLoader {
             } catch {
                 // A record this version cannot read (written by a newer Kiban, or by hand) is
                 // skipped; the rest still boots.
-                logger.warning("skipping a netboot record this kiban cannot read",
-                               metadata: ["kiban.boot.key": "\(key)", "kiban.boot.error": "\(error)"])
+                logger.warning(
+                    "skipping a netboot record this kiban cannot read",
+                    metadata: ["kiban.boot.key": "\(key)", "kiban.boot.error": "\(error)"])
             }
         }
         snapshot.images.sort { ($0.uploaded, $0.id) < ($1.uploaded, $1.id) }
@@ -68,8 +71,9 @@ struct BootSnapshotLoader {
             do {
                 snapshot.templates[role] = (newest.version, try ConfigTemplate(newest.template))
             } catch {
-                logger.warning("the newest template of a role does not compile; its machines get no configuration",
-                               metadata: ["kiban.boot.role": "\(role)", "kiban.boot.error": "\(error)"])
+                logger.warning(
+                    "the newest template of a role does not compile; its machines get no configuration",
+                    metadata: ["kiban.boot.role": "\(role)", "kiban.boot.error": "\(error)"])
             }
         }
         var complete = true
@@ -77,8 +81,9 @@ struct BootSnapshotLoader {
             snapshot.machines = try await machines()
         } catch let error as InventoryError {
             // Stays so until the record changes, which the watch reports: no retry loop.
-            logger.warning("cannot read the inventory; boot scripts use the machines read before",
-                           metadata: ["kiban.boot.error": "\(error)"])
+            logger.warning(
+                "cannot read the inventory; boot scripts use the machines read before",
+                metadata: ["kiban.boot.error": "\(error)"])
             snapshot.machines = previous.machines
         } catch {
             logger.debug("inventory not readable now; retrying", metadata: ["kiban.boot.error": "\(error)"])
@@ -86,7 +91,8 @@ struct BootSnapshotLoader {
             complete = false
         }
         if let ca = try await store.get(ClusterKey.ca, consistency: .serializable),
-           let record = try? decoder.decode(CARecord.self, from: Data(ca.value)) {
+            let record = try? decoder.decode(CARecord.self, from: Data(ca.value))
+        {
             snapshot.caCertificatePEM = record.certificatePEM
         }
         snapshot.crls = await crls?() ?? previous.crls

@@ -12,14 +12,16 @@ extension Daemon {
         do {
             return try BootService.start(store: store, config: config, tftp: true, logger: logger, crls: crlSource(store))
         } catch {
-            logger.error("cannot serve TFTP and HTTP boot on these ports; trying HTTP boot alone. Free the ports or set http-port and tftp-port in kiban.yaml, then restart",
-                         metadata: ports.merging(["kiban.boot.error": "\(error)"]) { $1 })
+            logger.error(
+                "cannot serve TFTP and HTTP boot on these ports; trying HTTP boot alone. Free the ports or set http-port and tftp-port in kiban.yaml, then restart",
+                metadata: ports.merging(["kiban.boot.error": "\(error)"]) { $1 })
         }
         do {
             return try BootService.start(store: store, config: config, tftp: false, logger: logger, crls: crlSource(store))
         } catch {
-            logger.error("cannot serve HTTP boot; this member does not netboot machines. Free the port or set http-port in kiban.yaml, then restart",
-                         metadata: ports.merging(["kiban.boot.error": "\(error)"]) { $1 })
+            logger.error(
+                "cannot serve HTTP boot; this member does not netboot machines. Free the port or set http-port in kiban.yaml, then restart",
+                metadata: ports.merging(["kiban.boot.error": "\(error)"]) { $1 })
             return nil
         }
     }

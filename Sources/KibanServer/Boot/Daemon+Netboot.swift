@@ -20,13 +20,19 @@ extension Daemon {
 
     /// Runs a netboot read or, with `action`, a change that `caller` asked for (logged and
     /// counted with its audit entry once it succeeded).
-    func netboot<T>(_ caller: Caller? = nil, _ action: String? = nil, _ subject: String = "",
-                    _ body: () async throws -> T) async throws(ServerError) -> T {
+    func netboot<T>(
+        _ caller: Caller? = nil, _ action: String? = nil, _ subject: String = "",
+        _ body: () async throws -> T
+    ) async throws(ServerError) -> T {
         let value: T
         do { value = try await body() } catch { throw ServerError(answering: error) }
         if let caller, let action {
-            logger.notice("audit", metadata: ["kiban.server.uid": "\(caller.uid)", "kiban.server.action": "\(action)",
-                                              "kiban.server.subject": "\(subject)"])
+            logger.notice(
+                "audit",
+                metadata: [
+                    "kiban.server.uid": "\(caller.uid)", "kiban.server.action": "\(action)",
+                    "kiban.server.subject": "\(subject)",
+                ])
             AdminMetrics(factory: metrics.factory).audited()
         }
         return value

@@ -22,8 +22,9 @@ public struct TemplateInfo: Codable, Sendable {
 
 extension TemplateInfo {
     init(_ v: TemplateVersion) {
-        self.init(role: v.role, version: v.version, created: v.created.timeIntervalSince1970, bytes: v.bytes,
-                  current: v.current, template: v.text)
+        self.init(
+            role: v.role, version: v.version, created: v.created.timeIntervalSince1970, bytes: v.bytes,
+            current: v.current, template: v.text)
     }
 }
 
@@ -33,9 +34,10 @@ extension Daemon {
     func setTemplate(role: String, _ body: TemplateSetBody, caller: Caller) async throws(ServerError) -> TemplateInfo {
         let templates = TemplateService(store: try requireStore())
         let author = author(caller)
-        return TemplateInfo(try await netboot(caller, "template.set", role) {
-            try await templates.setTemplate(role: role, version: body.version, text: body.template, author: author)
-        })
+        return TemplateInfo(
+            try await netboot(caller, "template.set", role) {
+                try await templates.setTemplate(role: role, version: body.version, text: body.template, author: author)
+            })
     }
 
     /// `kiban templates list`: every role's versions, or one role's (oldest first).

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Caller {
@@ -18,7 +18,8 @@ extension Caller {
         var buffer = [CChar](repeating: 0, count: 4096)
         return buffer.withUnsafeMutableBufferPointer { b -> String? in
             guard let base = b.baseAddress, getpwuid_r(uid, &entry, base, b.count, &result) == 0, result != nil,
-                  let name = entry.pw_name else { return nil }
+                let name = entry.pw_name
+            else { return nil }
             return String(cString: name)
         }
     }
@@ -30,7 +31,8 @@ extension Caller {
         var buffer = [CChar](repeating: 0, count: 4096)
         return buffer.withUnsafeMutableBufferPointer { b -> String? in
             guard let base = b.baseAddress, getgrgid_r(gid, &entry, base, b.count, &result) == 0, result != nil,
-                  let name = entry.gr_name else { return nil }
+                let name = entry.gr_name
+            else { return nil }
             return String(cString: name)
         }
     }

@@ -8,10 +8,13 @@ import KibanStore
 /// write right after it succeeded (``audit(_:_:_:detail:outcome:)``).
 extension Daemon {
     /// The entry of a change `caller` asked for.
-    func auditEntry(_ caller: Caller, _ action: String, _ subject: String, detail: String = "",
-                    outcome: String = AuditEntry.ok) -> AuditEntry {
-        AuditEntry(time: Date(), actor: auditActor(caller),
-                   member: caller.member ?? memberName, action: action, subject: subject, detail: detail, outcome: outcome)
+    func auditEntry(
+        _ caller: Caller, _ action: String, _ subject: String, detail: String = "",
+        outcome: String = AuditEntry.ok
+    ) -> AuditEntry {
+        AuditEntry(
+            time: Date(), actor: auditActor(caller),
+            member: caller.member ?? memberName, action: action, subject: subject, detail: detail, outcome: outcome)
     }
 
     /// The caller as audit entries name them: `cluster` for the daemon's own work.
@@ -20,10 +23,16 @@ extension Daemon {
     }
 
     /// The put that records a change, for the change's own transaction.
-    func auditPut(_ caller: Caller, _ action: String, _ subject: String, detail: String = "",
-                  outcome: String = AuditEntry.ok) throws(ServerError) -> KibanStore.Operation {
-        logger.notice("audit", metadata: ["kiban.server.uid": "\(caller.uid)", "kiban.server.action": "\(action)",
-                                          "kiban.server.subject": "\(subject)"])
+    func auditPut(
+        _ caller: Caller, _ action: String, _ subject: String, detail: String = "",
+        outcome: String = AuditEntry.ok
+    ) throws(ServerError) -> KibanStore.Operation {
+        logger.notice(
+            "audit",
+            metadata: [
+                "kiban.server.uid": "\(caller.uid)", "kiban.server.action": "\(action)",
+                "kiban.server.subject": "\(subject)",
+            ])
         AdminMetrics(factory: metrics.factory).audited()
         do { return try AuditLog.put(auditEntry(caller, action, subject, detail: detail, outcome: outcome)) } catch { throw ServerError(error) }
     }

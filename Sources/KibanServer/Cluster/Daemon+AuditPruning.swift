@@ -29,8 +29,12 @@ extension Daemon {
                 lastPrune = ContinuousClock.now
                 let deleted = try await running.store.pruneAuditLog(now: Date(), retention: retention)
                 if deleted > 0 {
-                    logger.info("pruned the audit log", metadata: ["kiban.server.deleted": "\(deleted)",
-                                                                 "kiban.server.retention_seconds": "\(Int64(retention))"])
+                    logger.info(
+                        "pruned the audit log",
+                        metadata: [
+                            "kiban.server.deleted": "\(deleted)",
+                            "kiban.server.retention_seconds": "\(Int64(retention))",
+                        ])
                 }
             } catch {
                 logger.info("audit log upkeep deferred", metadata: ["kiban.server.error": "\(error)"])
@@ -41,7 +45,8 @@ extension Daemon {
     /// Moves the inventory's, the PKI's and the cluster's audit records of the formats before
     /// the one log into it (each batch in one transaction; nothing is left to move afterwards).
     func migrateAuditLogs(_ running: Running) async throws {
-        let moved = try await running.inventory.migrateAuditLog()
+        let moved =
+            try await running.inventory.migrateAuditLog()
             + (try await PKIService.migrateAuditLog(in: running.store))
             + (try await running.store.migrateAudit(from: ClusterKey.legacyAuditPrefix, convert: Self.auditEntry(legacy:)))
         if moved > 0 { logger.notice("moved older audit records into the audit log", metadata: ["kiban.server.moved": "\(moved)"]) }
@@ -51,8 +56,9 @@ extension Daemon {
     /// (`token create ID for NAME`) becomes the action (`token.create`) and the detail.
     static func auditEntry(legacy kv: KeyValue) -> AuditEntry {
         guard let r = try? JSONDecoder().decode(LegacyAuditRecord.self, from: Data(kv.value)) else {
-            return AuditEntry(time: Date(timeIntervalSince1970: 0), actor: "", member: "", action: "cluster.unreadable",
-                              subject: String(decoding: kv.key, as: UTF8.self), detail: String(decoding: kv.value.prefix(4096), as: UTF8.self))
+            return AuditEntry(
+                time: Date(timeIntervalSince1970: 0), actor: "", member: "", action: "cluster.unreadable",
+                subject: String(decoding: kv.key, as: UTF8.self), detail: String(decoding: kv.value.prefix(4096), as: UTF8.self))
         }
         let words = r.action.split(separator: " ").map(String.init)
         let verb = words.prefix(2).joined(separator: " ")
@@ -65,13 +71,16 @@ extension Daemon {
             action = words.prefix(2).joined(separator: ".")
         }
         let caller = Caller(pid: r.pid, uid: r.uid, gid: r.gid)
-        return AuditEntry(time: Date(timeIntervalSince1970: r.time), actor: r.pid == 0 ? "cluster" : caller.auditUser, member: "",
-                          action: action, subject: words.count > 2 ? words[2] : "", detail: r.action)
+        return AuditEntry(
+            time: Date(timeIntervalSince1970: r.time), actor: r.pid == 0 ? "cluster" : caller.auditUser, member: "",
+            action: action, subject: words.count > 2 ? words[2] : "", detail: r.action)
     }
 
     /// The older cluster records' verbs whose action is named otherwise in the one log.
-    static let legacyActions = ["members admit": "member.join", "init cluster": "cluster.init", "snapshot save": "backup.download",
-                                "kv del": "kv.delete", "members": "member", "templates": "template"]
+    static let legacyActions = [
+        "members admit": "member.join", "init cluster": "cluster.init", "snapshot save": "backup.download",
+        "kv del": "kv.delete", "members": "member", "templates": "template",
+    ]
 
     /// The longest pause between two prunings.
     static var auditPruneSecondsMax: Double { 3600 }

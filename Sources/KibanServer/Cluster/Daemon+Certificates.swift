@@ -26,7 +26,10 @@ extension Daemon {
         guard let record else { throw ServerError(.internal, "the cluster CA is missing from the store") }
         if let sealed = record.value.sealedKey {
             guard let kek else {
-                throw ServerError(.unavailable, "this member has no key-encryption key (\(KeyEncryptionKey.path(dataDir: config.dataDir))), so it cannot open the CA key; copy it from another member (docs/pki.md)")
+                throw ServerError(
+                    .unavailable,
+                    "this member has no key-encryption key (\(KeyEncryptionKey.path(dataDir: config.dataDir))), so it cannot open the CA key; copy it from another member (docs/pki.md)"
+                )
             }
             return try caCall { () throws(CAError) in
                 try CertificateAuthority(certificatePEM: record.value.certificatePEM, sealed: sealed, kek: kek)
@@ -38,7 +41,9 @@ extension Daemon {
 
     /// Signs a member certificate for `csr` naming `identity`, valid for
     /// ``memberCertificateValidity``.
-    func issueMemberCertificate(_ csr: String, as identity: MemberIdentity, ca: CertificateAuthority) throws(ServerError) -> (pem: String, parsed: MemberCertificate) {
+    func issueMemberCertificate(_ csr: String, as identity: MemberIdentity, ca: CertificateAuthority) throws(ServerError) -> (
+        pem: String, parsed: MemberCertificate
+    ) {
         let pem = try caCall { () throws(CAError) in
             try ca.signPEM(csr, as: identity, now: Date(), validity: memberCertificateValidity)
         }
@@ -69,8 +74,9 @@ extension Daemon {
             var updated = found.value
             updated.certificateSerial = issued.parsed.serial
             updated.certificateNotAfter = issued.parsed.notValidAfter.timeIntervalSince1970
-            let audit = try auditPut(.cluster, "member.renew-certificate", peer.name,
-                                     detail: "serial \(issued.parsed.serial), expires \(issued.parsed.notValidAfter.formatted(.iso8601))")
+            let audit = try auditPut(
+                .cluster, "member.renew-certificate", peer.name,
+                detail: "serial \(issued.parsed.serial), expires \(issued.parsed.notValidAfter.formatted(.iso8601))")
             try await putMember(updated, comparing: found.modRevision, store: store, audit: audit)
             return RenewResponse(certificatePEM: issued.pem)
         } catch {
@@ -106,11 +112,17 @@ extension Daemon {
             try renewed.save(dataDir: config.dataDir)
             try r.credentials.replace(renewed)
             let parsed = MemberCertificate(pem: pem)
-            logger.notice("renewed this member's certificate", metadata: [
-                "kiban.server.serial": "\(parsed?.serial ?? "?")", "kiban.server.not_after": "\(parsed?.notValidAfter ?? Date())"])
+            logger.notice(
+                "renewed this member's certificate",
+                metadata: [
+                    "kiban.server.serial": "\(parsed?.serial ?? "?")", "kiban.server.not_after": "\(parsed?.notValidAfter ?? Date())",
+                ])
         } catch {
-            logger.warning("could not renew this member's certificate; retrying", metadata: [
-                "kiban.server.error": "\(error)", "kiban.server.not_after": "\(certificate.notValidAfter)"])
+            logger.warning(
+                "could not renew this member's certificate; retrying",
+                metadata: [
+                    "kiban.server.error": "\(error)", "kiban.server.not_after": "\(certificate.notValidAfter)",
+                ])
         }
     }
 
@@ -127,9 +139,10 @@ extension Daemon {
         }
         let body: Data
         do { body = try JSONEncoder().encode(RenewRequest(csr: csr)) } catch { throw ServerError(.internal, "\(error)") }
-        let reply = try await JoinClient.exchange(endpoint: leader.endpoint, context: r.credentials.client, expect: r.credentials.expect(leader),
-                                                  frames: [PeerHello(purpose: .renew, from: r.local.id).encoded, .init(bytes: body)],
-                                                  deadline: .seconds(15))
+        let reply = try await JoinClient.exchange(
+            endpoint: leader.endpoint, context: r.credentials.client, expect: r.credentials.expect(leader),
+            frames: [PeerHello(purpose: .renew, from: r.local.id).encoded, .init(bytes: body)],
+            deadline: .seconds(15))
         let answer: RenewResponse
         do { answer = try JSONDecoder().decode(RenewResponse.self, from: Data(reply.readableBytesView)) } catch {
             throw ServerError(.unavailable, "the leader answered the renewal with something unreadable")
@@ -146,12 +159,14 @@ extension Daemon {
     /// until compaction replaces them; docs/pki.md says to rotate after upgrading.)
     func sealLegacyCARecord(_ store: Store) async {
         guard let kek, await store.status.role == .leader,
-              let found = try? await store.record(CARecord.self, at: ClusterKey.ca), found.value.sealedKey == nil,
-              let ca = try? await loadCA(store), let sealed = try? ca.sealedKey(with: kek) else { return }
+            let found = try? await store.record(CARecord.self, at: ClusterKey.ca), found.value.sealedKey == nil,
+            let ca = try? await loadCA(store), let sealed = try? ca.sealedKey(with: kek)
+        else { return }
         let record = CARecord(certificatePEM: found.value.certificatePEM, sealedKey: sealed, privateKeyPEM: nil)
         guard let value = try? JSONEncoder().encode(record) else { return }
-        let txn = Txn(compares: [Compare(ClusterKey.ca, .equal, .modRevision(found.modRevision))],
-                      success: [.put(key: ClusterKey.ca, value: Array(value), lease: 0)])
+        let txn = Txn(
+            compares: [Compare(ClusterKey.ca, .equal, .modRevision(found.modRevision))],
+            success: [.put(key: ClusterKey.ca, value: Array(value), lease: 0)])
         if (try? await store.txn(txn))?.succeeded == true {
             logger.notice("sealed the cluster CA key under the key-encryption key", metadata: ["kiban.server.kek": "\(kek.id)"])
         }
@@ -166,7 +181,8 @@ extension Daemon {
     /// leader creates the cluster's key (and ``sealLegacyCARecord(_:)`` then seals the record).
     func ensureKEK(_ store: Store) async {
         guard let r = running,
-              let record = try? await store.record(CARecord.self, at: ClusterKey.ca, consistency: .serializable) else { return }
+            let record = try? await store.record(CARecord.self, at: ClusterKey.ca, consistency: .serializable)
+        else { return }
         let wanted = record.value.sealedKey?.kek
         if let kek, wanted == nil || wanted == kek.id { return }
         for member in directory.all where member.id != r.local.id {
@@ -187,16 +203,18 @@ extension Daemon {
         do {
             try candidate.save(path: KeyEncryptionKey.path(dataDir: config.dataDir))
             kek = candidate
-            logger.notice(member.map { "received the key-encryption key from \($0)" } ?? "created the cluster's key-encryption key",
-                          metadata: ["kiban.server.kek": "\(candidate.id)"])
+            logger.notice(
+                member.map { "received the key-encryption key from \($0)" } ?? "created the cluster's key-encryption key",
+                metadata: ["kiban.server.kek": "\(candidate.id)"])
         } catch {
             logger.error("cannot write the key-encryption key", metadata: ["kiban.server.error": "\(error)"])
         }
     }
 
     private func fetchKEK(from member: MemberRecord, running r: Running) async -> KeyEncryptionKey? {
-        let reply = try? await JoinClient.exchange(endpoint: member.endpoint, context: r.credentials.client, expect: r.credentials.expect(member),
-                                                   frames: [PeerHello(purpose: .kek, from: r.local.id).encoded], deadline: .seconds(5))
+        let reply = try? await JoinClient.exchange(
+            endpoint: member.endpoint, context: r.credentials.client, expect: r.credentials.expect(member),
+            frames: [PeerHello(purpose: .kek, from: r.local.id).encoded], deadline: .seconds(5))
         guard let reply, reply.readableBytes > 0 else { return nil }
         return try? KeyEncryptionKey(rawBytes: Array(reply.readableBytesView))
     }

@@ -65,11 +65,12 @@ extension Daemon {
         return leases.compactMap { l in
             let r = ipam?.rack(ofNodeAddress: l.address)
             if let rack, r != rack { return nil }
-            return DHCPLeaseInfo(address: dottedQuad(l.address), mac: l.mac, hostname: l.hostname, rack: r,
-                                 state: l.expiresAt <= now ? "expired" : l.state.rawValue,
-                                 expiresAt: l.expiresAt,
-                                 // Clamped: a record written by hand may hold any UInt64.
-                                 expiresIn: Int64(clamping: l.expiresAt) - Int64(clamping: now))
+            return DHCPLeaseInfo(
+                address: dottedQuad(l.address), mac: l.mac, hostname: l.hostname, rack: r,
+                state: l.expiresAt <= now ? "expired" : l.state.rawValue,
+                expiresAt: l.expiresAt,
+                // Clamped: a record written by hand may hold any UInt64.
+                expiresIn: Int64(clamping: l.expiresAt) - Int64(clamping: now))
         }
     }
 
@@ -78,7 +79,8 @@ extension Daemon {
         _ = try requireStore()
         guard let dhcp = running?.dhcp else { return DHCPStatusInfo(serving: false, received: 0, committed: 0, replied: [:], dropped: [:]) }
         let c = dhcp.server.counters
-        return DHCPStatusInfo(serving: dhcp.serving, received: c.received, committed: c.committed, replied: c.replied,
-                              dropped: Dictionary(uniqueKeysWithValues: c.dropped.map { ($0.key.rawValue, $0.value) }))
+        return DHCPStatusInfo(
+            serving: dhcp.serving, received: c.received, committed: c.committed, replied: c.replied,
+            dropped: Dictionary(uniqueKeysWithValues: c.dropped.map { ($0.key.rawValue, $0.value) }))
     }
 }

@@ -19,8 +19,9 @@ extension Daemon {
         var request = request
         request.caller.member = request.caller.member ?? r.local.name
         try await ForwardClient.send(request, to: leader, from: r.local.id, credentials: r.credentials)
-        logger.info("forwarded a membership change to the leader",
-                    metadata: ["kiban.server.action": "\(request.action.rawValue)", "kiban.server.peer_name": "\(leader.name)"])
+        logger.info(
+            "forwarded a membership change to the leader",
+            metadata: ["kiban.server.action": "\(request.action.rawValue)", "kiban.server.peer_name": "\(leader.name)"])
         return true
     }
 

@@ -29,7 +29,8 @@ extension Daemon {
         try await open(local, tls: tls, bootstrap: ConfState(voters: [id]))
         try saveLocal(local)
         let store = try requireStore()
-        let records = try encodeOperations([(ClusterKey.cluster, ClusterRecord(clusterID: clusterID))])
+        let records =
+            try encodeOperations([(ClusterKey.cluster, ClusterRecord(clusterID: clusterID))])
             + (try encodeOperations([(ClusterKey.ca, CARecord(certificatePEM: ca.certificatePEM, sealedKey: sealed))]))
             + (try encodeOperations([(ClusterKey.member(id), me)])) + (try encodeOperations([(ClusterKey.memberName(me.name), id)]))
             + [try auditPut(caller, "cluster.init", clusterID, detail: "first member \(me.name)")]
@@ -41,7 +42,10 @@ extension Daemon {
     /// Refuses a second init or join, or one racing another.
     func beginLifecycleChange() throws(ServerError) {
         guard running == nil, !FileManager.default.fileExists(atPath: memberFile) else {
-            throw ServerError(.conflict, "this server is already a member of a cluster (\(memberFile) exists); nothing was changed. To start over, stop kiban and empty \(config.dataDir)")
+            throw ServerError(
+                .conflict,
+                "this server is already a member of a cluster (\(memberFile) exists); nothing was changed. To start over, stop kiban and empty \(config.dataDir)"
+            )
         }
         guard !busy else { throw ServerError(.conflict, "an init or join is already in progress on this server") }
         busy = true

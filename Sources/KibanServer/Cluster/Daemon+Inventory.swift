@@ -54,8 +54,9 @@ extension Daemon {
         let inventory = try inventoryService()
         let added: [Machine]
         do {
-            added = try await inventory.importMachines(try InventoryFormat.registrations(from: document),
-                                                       user: caller.auditUser, now: Date())
+            added = try await inventory.importMachines(
+                try InventoryFormat.registrations(from: document),
+                user: caller.auditUser, now: Date())
         } catch {
             throw ServerError(answering: error)
         }
@@ -77,8 +78,10 @@ extension Daemon {
     }
 
     /// Applies one change to machine `serial` and answers its new document.
-    func changeMachine(_ serial: String, caller: Caller, _ what: String,
-                       _ change: @Sendable (InventoryService, String, Date) async throws -> Machine) async throws(ServerError) -> MachineDocument {
+    func changeMachine(
+        _ serial: String, caller: Caller, _ what: String,
+        _ change: @Sendable (InventoryService, String, Date) async throws -> Machine
+    ) async throws(ServerError) -> MachineDocument {
         let inventory = try inventoryService()
         let document: MachineDocument
         do {
@@ -135,8 +138,12 @@ extension Daemon {
 
     /// The daemon's log line for a change (the audit record itself is in the store).
     func logChange(_ caller: Caller, _ action: String) {
-        logger.notice("audit", metadata: ["kiban.server.uid": "\(caller.uid)", "kiban.server.gid": "\(caller.gid)",
-                                          "kiban.server.action": "\(action)"])
+        logger.notice(
+            "audit",
+            metadata: [
+                "kiban.server.uid": "\(caller.uid)", "kiban.server.gid": "\(caller.gid)",
+                "kiban.server.action": "\(action)",
+            ])
     }
 }
 

@@ -11,7 +11,10 @@ extension Daemon {
         let token: JoinToken
         do { token = try JoinToken(encoded: text) } catch { throw ServerError(.badRequest, error.message) }
         guard token.name == config.name else {
-            throw ServerError(.conflict, "this token is for a server named \(token.name), but this one is named \(config.name); set `name: \(token.name)` in kiban.yaml (or --name) or create a token for \(config.name)")
+            throw ServerError(
+                .conflict,
+                "this token is for a server named \(token.name), but this one is named \(config.name); set `name: \(token.name)` in kiban.yaml (or --name) or create a token for \(config.name)"
+            )
         }
         try beginLifecycleChange()
         defer { busy = false }
@@ -20,7 +23,9 @@ extension Daemon {
         let request = JoinRequest(secret: token.secret, name: config.name, endpoint: config.peerEndpoint, csr: csrPEM)
         let (answer, caPEM) = try await ask(token: token, request: request)
         guard let kekBytes = answer.kek, let kek = try? KeyEncryptionKey(rawBytes: Array(kekBytes)) else {
-            throw ServerError(.unavailable, "the member that admitted this server sent no key-encryption key (an older version?); upgrade it, remove \(config.name) there and join again")
+            throw ServerError(
+                .unavailable,
+                "the member that admitted this server sent no key-encryption key (an older version?); upgrade it, remove \(config.name) there and join again")
         }
         let tls = PeerTLS(caPEM: caPEM, certificatePEM: answer.certificatePEM, keyPEM: keyPEM)
         try tls.save(dataDir: config.dataDir)
@@ -90,29 +95,36 @@ extension Daemon {
         let issued = try issueMemberCertificate(request.csr, as: memberIdentity(record, clusterID: clusterID), ca: ca)
         record.certificateSerial = issued.parsed.serial
         record.certificateNotAfter = issued.parsed.notValidAfter.timeIntervalSince1970
-        let audit = try auditPut(.cluster, "member.join", record.name,
-                                 detail: "id \(String(record.id, radix: 16)), endpoint \(record.endpoint), token \(JoinToken.hash(secret: request.secret).prefix(12)), as a learner")
+        let audit = try auditPut(
+            .cluster, "member.join", record.name,
+            detail: "id \(String(record.id, radix: 16)), endpoint \(record.endpoint), token \(JoinToken.hash(secret: request.secret).prefix(12)), as a learner")
         try await createMember(record, store: store, audit: audit)
         directory.upsert(record)
         try await storeCall { () throws(StoreError) in try await store.addLearner(record.id) }
         logger.notice("admitted a new member as a learner", metadata: ["kiban.server.peer_name": "\(record.name)"])
-        return JoinResponse(clusterID: clusterID, memberID: record.id, certificatePEM: issued.pem,
-                            caPEM: ca.certificatePEM, members: members + [record], kek: Data(kek.rawBytes))
+        return JoinResponse(
+            clusterID: clusterID, memberID: record.id, certificatePEM: issued.pem,
+            caPEM: ca.certificatePEM, members: members + [record], kek: Data(kek.rawBytes))
     }
 
     /// Writes a new member's record and its name key in one transaction that requires the name
     /// to be free: of two joins with two tokens for one name, one creates a member.
     private func createMember(_ record: MemberRecord, store: Store, audit: KibanStore.Operation) async throws(ServerError) {
         let nameKey = ClusterKey.memberName(record.name)
-        let value: [UInt8], id: [UInt8]
+        let value: [UInt8]
+        let id: [UInt8]
         do {
             value = Array(try JSONEncoder().encode(record))
             id = Array(try JSONEncoder().encode(record.id))
         } catch { throw ServerError(.internal, "\(error)") }
         let created = try await storeCall { () throws(StoreError) in
-            try await store.txn(Txn(compares: [Compare(nameKey, .equal, .version(0))],
-                                    success: [.put(key: nameKey, value: id, lease: 0),
-                                              .put(key: ClusterKey.member(record.id), value: value, lease: 0), audit]))
+            try await store.txn(
+                Txn(
+                    compares: [Compare(nameKey, .equal, .version(0))],
+                    success: [
+                        .put(key: nameKey, value: id, lease: 0),
+                        .put(key: ClusterKey.member(record.id), value: value, lease: 0), audit,
+                    ]))
         }
         guard created.succeeded else {
             throw ServerError(.conflict, "a member named \(record.name) exists or is being admitted; remove it first (`kiban members remove \(record.name)`)")
@@ -123,12 +135,14 @@ extension Daemon {
     /// compare-on-revision transaction: of two joins racing with one token, one wins.
     private func spendToken(secret: String, name: String, store: Store) async throws(ServerError) {
         let id = String(JoinToken.hash(secret: secret).prefix(12))
-        let refused = ServerError(.forbidden, "the join token is not valid for this cluster (unknown, revoked or already used); create a new one with `kiban token create`")
+        let refused = ServerError(
+            .forbidden, "the join token is not valid for this cluster (unknown, revoked or already used); create a new one with `kiban token create`")
         let found = try await storeCall { () throws(StoreError) in try await store.record(TokenRecord.self, at: ClusterKey.token(id)) }
         guard let found, found.value.name == name else { throw refused }
         do {
-            try JoinToken.verify(secret: secret, storedHash: found.value.secretHash,
-                                 expiresAt: Date(timeIntervalSince1970: found.value.expiresAt), now: Date())
+            try JoinToken.verify(
+                secret: secret, storedHash: found.value.secretHash,
+                expiresAt: Date(timeIntervalSince1970: found.value.expiresAt), now: Date())
         } catch {
             throw ServerError(.forbidden, error.message)
         }

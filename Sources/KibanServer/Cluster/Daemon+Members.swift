@@ -51,22 +51,24 @@ extension Daemon {
         let s = await r.store.status
         let members = await memberInfos(r.store)
         let certificate = MemberCertificate(pem: r.credentials.tls.certificatePEM)
-        return StatusInfo(initialized: true, cluster: r.local.clusterID, member: r.local.name, role: "\(s.role)",
-                          leader: s.leader == 0 ? nil : (directory.record(s.leader)?.name ?? String(s.leader, radix: 16)),
-                          term: s.term, commitIndex: s.commitIndex, appliedIndex: s.appliedIndex,
-                          revision: s.revision, certificateSerial: certificate?.serial,
-                          certificateExpires: certificate?.notValidAfter.timeIntervalSince1970,
-                          certificateDaysLeft: certificate?.daysLeft(now: Date()), members: members)
+        return StatusInfo(
+            initialized: true, cluster: r.local.clusterID, member: r.local.name, role: "\(s.role)",
+            leader: s.leader == 0 ? nil : (directory.record(s.leader)?.name ?? String(s.leader, radix: 16)),
+            term: s.term, commitIndex: s.commitIndex, appliedIndex: s.appliedIndex,
+            revision: s.revision, certificateSerial: certificate?.serial,
+            certificateExpires: certificate?.notValidAfter.timeIntervalSince1970,
+            certificateDaysLeft: certificate?.daysLeft(now: Date()), members: members)
     }
 
     func memberInfos(_ store: Store) async -> [MemberInfo] {
         let s = await store.status
         let matches = await store.matchIndexes
         return directory.all.filter { s.conf.members.contains($0.id) }.map { m in
-            MemberInfo(name: m.name, id: String(m.id, radix: 16), endpoint: m.endpoint,
-                       role: s.conf.voters.contains(m.id) ? "voter" : "learner", leader: m.id == s.leader,
-                       matchIndex: matches[m.id],
-                       certificateDaysLeft: m.certificateNotAfter.map { Int(($0 - Date().timeIntervalSince1970) / 86_400) })
+            MemberInfo(
+                name: m.name, id: String(m.id, radix: 16), endpoint: m.endpoint,
+                role: s.conf.voters.contains(m.id) ? "voter" : "learner", leader: m.id == s.leader,
+                matchIndex: matches[m.id],
+                certificateDaysLeft: m.certificateNotAfter.map { Int(($0 - Date().timeIntervalSince1970) / 86_400) })
         }
     }
 
@@ -95,13 +97,15 @@ extension Daemon {
         do {
             let withdrawn = try await deletePresence(of: name, store)
             if withdrawn > 0 {
-                logger.notice("deleted a removed member's blob presence keys",
-                              metadata: ["kiban.members.name": "\(name)", "kiban.members.deleted": "\(withdrawn)"])
+                logger.notice(
+                    "deleted a removed member's blob presence keys",
+                    metadata: ["kiban.members.name": "\(name)", "kiban.members.deleted": "\(withdrawn)"])
             }
         } catch {
             // The member is gone either way; its keys are only ignored until deleted by hand.
-            logger.warning("could not delete a removed member's blob presence keys",
-                           metadata: ["kiban.members.name": "\(name)", "kiban.members.error": "\(error)"])
+            logger.warning(
+                "could not delete a removed member's blob presence keys",
+                metadata: ["kiban.members.name": "\(name)", "kiban.members.error": "\(error)"])
         }
     }
 
@@ -109,11 +113,14 @@ extension Daemon {
     /// it), and puts its certificate on the deny list (until it expires) in the same
     /// transaction, so no member accepts it again.
     private func forget(_ record: MemberRecord, store: Store, audit: KibanStore.Operation) async throws(ServerError) {
-        var operations: [KibanStore.Operation] = [.delete(.key(ClusterKey.member(record.id))), .delete(.key(ClusterKey.memberName(record.name))),
-                                                  .delete(.key(NodeKeys.endpoint(record.name))), audit]
+        var operations: [KibanStore.Operation] = [
+            .delete(.key(ClusterKey.member(record.id))), .delete(.key(ClusterKey.memberName(record.name))),
+            .delete(.key(NodeKeys.endpoint(record.name))), audit,
+        ]
         if let serial = record.certificateSerial {
-            let denied = DeniedCertificate(serial: serial, member: record.name,
-                                           notAfter: record.certificateNotAfter ?? Date().timeIntervalSince1970 + 366 * 86_400)
+            let denied = DeniedCertificate(
+                serial: serial, member: record.name,
+                notAfter: record.certificateNotAfter ?? Date().timeIntervalSince1970 + 366 * 86_400)
             do {
                 operations.append(.put(key: ClusterKey.denied(serial), value: Array(try JSONEncoder().encode(denied)), lease: 0))
             } catch { throw ServerError(.internal, "\(error)") }
@@ -155,7 +162,10 @@ extension Daemon {
         let status = await store.status
         guard status.conf.learners.contains(record.id) else { throw ServerError(.conflict, "\(name) is already a voter") }
         if let blocker = await promotionBlocker(store, record.id) {
-            throw ServerError(.conflict, "\(name) cannot be promoted yet: \(blocker); promoting it now could cost the cluster its quorum, retry once `kiban members list` shows it close")
+            throw ServerError(
+                .conflict,
+                "\(name) cannot be promoted yet: \(blocker); promoting it now could cost the cluster its quorum, retry once `kiban members list` shows it close"
+            )
         }
         try await onLeader(store) { () throws(StoreError) in try await store.promote(record.id) }
         await audit(caller, "member.promote", name)
@@ -164,7 +174,8 @@ extension Daemon {
     /// `kiban members auto-promote on|off`: whether the leader promotes caught-up learners.
     public func setAutoPromote(_ enabled: Bool, caller: Caller) async throws(ServerError) -> [String: Bool] {
         let store = try requireStore()
-        let writes = try encodeOperations([(ClusterKey.settings, ClusterSettings(autoPromote: enabled))])
+        let writes =
+            try encodeOperations([(ClusterKey.settings, ClusterSettings(autoPromote: enabled))])
             + [try auditPut(caller, "member.auto-promote", enabled ? "on" : "off")]
         _ = try await storeCall { () throws(StoreError) in try await store.txn(Txn(success: writes)) }
         return ["autoPromote": enabled]

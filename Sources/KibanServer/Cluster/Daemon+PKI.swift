@@ -11,7 +11,10 @@ extension Daemon {
     func pkiService() throws(ServerError) -> PKIService {
         let store = try requireStore()
         guard let kek else {
-            throw ServerError(.unavailable, "this member has no key-encryption key (\(KeyEncryptionKey.path(dataDir: config.dataDir))), so it cannot open issuer keys; copy it from another member (docs/pki.md)")
+            throw ServerError(
+                .unavailable,
+                "this member has no key-encryption key (\(KeyEncryptionKey.path(dataDir: config.dataDir))), so it cannot open issuer keys; copy it from another member (docs/pki.md)"
+            )
         }
         var pki = PKIService(store: store, kek: kek, now: { Date() })
         pki.auditMember = memberName
@@ -19,8 +22,10 @@ extension Daemon {
     }
 
     /// Runs `body` on the PKI for `caller`; a change (`action` given) is logged with the caller.
-    func pki<T: Sendable>(_ caller: Caller, _ action: String? = nil,
-                          _ body: @Sendable (PKIService, Requester) async throws -> T) async throws(ServerError) -> T {
+    func pki<T: Sendable>(
+        _ caller: Caller, _ action: String? = nil,
+        _ body: @Sendable (PKIService, Requester) async throws -> T
+    ) async throws(ServerError) -> T {
         let service = try pkiService()
         do {
             let value = try await body(service, .operator(user: caller.auditUser))

@@ -39,8 +39,9 @@ extension Daemon {
             total.replied.merge(s.replied, uniquingKeysWith: +)
             total.dropped.merge(s.dropped, uniquingKeysWith: +)
         }
-        return ClusterDHCPStatus(members: reports.map { ClusterDHCPStatus.Member(name: $0.name, reachable: $0.reachable, error: $0.error, status: $0.dhcp) },
-                                 total: total)
+        return ClusterDHCPStatus(
+            members: reports.map { ClusterDHCPStatus.Member(name: $0.name, reachable: $0.reachable, error: $0.error, status: $0.dhcp) },
+            total: total)
     }
 }
 

@@ -22,7 +22,9 @@ extension Daemon {
         let store = try requireStore()
         guard let running, !name.isEmpty else { throw ServerError(.badRequest, "a token needs a member name") }
         guard ttlSeconds.isFinite, ttlSeconds >= 1, ttlSeconds <= Self.tokenTTLMax else {
-            throw ServerError(.badRequest, "--ttl must be between 1 s and \(Int(Self.tokenTTLMax / 86_400)) days (1h is the default); a join token is meant to be used at once")
+            throw ServerError(
+                .badRequest,
+                "--ttl must be between 1 s and \(Int(Self.tokenTTLMax / 86_400)) days (1h is the default); a join token is meant to be used at once")
         }
         let members = try await storeCall { () throws(StoreError) in try await memberRecords(store, consistency: .linearizable) }
         guard !members.contains(where: { $0.name == name }) else {
@@ -32,10 +34,12 @@ extension Daemon {
             throw ServerError(.internal, "the CA certificate in the data directory is unreadable")
         }
         let fingerprint = CertificateAuthority.fingerprint(ofDER: ca)
-        let token = JoinToken.create(clusterID: running.local.clusterID, name: name, addresses: members.map(\.endpoint),
-                                     caFingerprint: fingerprint, ttl: ttlSeconds, now: Date())
-        let record = TokenRecord(id: token.id, name: name, secretHash: token.secretHash,
-                                 expiresAt: token.expiresAt.timeIntervalSince1970, createdByUID: caller.uid)
+        let token = JoinToken.create(
+            clusterID: running.local.clusterID, name: name, addresses: members.map(\.endpoint),
+            caFingerprint: fingerprint, ttl: ttlSeconds, now: Date())
+        let record = TokenRecord(
+            id: token.id, name: name, secretHash: token.secretHash,
+            expiresAt: token.expiresAt.timeIntervalSince1970, createdByUID: caller.uid)
         let value: [UInt8]
         do { value = Array(try JSONEncoder().encode(record)) } catch { throw ServerError(.internal, "\(error)") }
         let audit = try auditPut(caller, "token.create", token.id, detail: "for member \(name), expires \(token.expiresAt.formatted(.iso8601))")

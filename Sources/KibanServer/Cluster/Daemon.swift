@@ -1,6 +1,6 @@
+import CoreMetrics
 import Foundation
 import KibanCA
-import CoreMetrics
 import KibanInventory
 public import KibanMetrics
 import KibanRaft
@@ -44,8 +44,10 @@ public actor Daemon {
     var nodes: NodeRuntime?
 
     /// A daemon for `config`; call ``start()``.
-    public init(config: ServerConfig, logger: Logger, tickInterval: Duration = .milliseconds(100),
-                memberCertificateValidity: Double = 365 * 86_400) {
+    public init(
+        config: ServerConfig, logger: Logger, tickInterval: Duration = .milliseconds(100),
+        memberCertificateValidity: Double = 365 * 86_400
+    ) {
         self.config = config
         self.logger = logger
         self.tickInterval = tickInterval
@@ -58,8 +60,9 @@ public actor Daemon {
     public func start() async throws(ServerError) {
         try DataDirectory.secure(config.dataDir, logger: logger)
         guard FileManager.default.fileExists(atPath: memberFile) else {
-            logger.notice("no cluster in the data directory yet: run `kiban init` (first server) or `kiban join TOKEN`",
-                          metadata: ["kiban.server.data_dir": "\(config.dataDir)"])
+            logger.notice(
+                "no cluster in the data directory yet: run `kiban init` (first server) or `kiban join TOKEN`",
+                metadata: ["kiban.server.data_dir": "\(config.dataDir)"])
             return
         }
         let local: LocalMember
@@ -89,25 +92,31 @@ public actor Daemon {
         log[metadataKey: "kiban.server.member"] = "\(local.name)"
         kek = try? KeyEncryptionKey.load(path: KeyEncryptionKey.path(dataDir: config.dataDir))
         if kek == nil {
-            log.warning("this member has no key-encryption key (tls/kek): it cannot open the sealed CA key, so it cannot admit members or renew certificates while it leads; copy the file from another member (docs/pki.md)")
+            log.warning(
+                "this member has no key-encryption key (tls/kek): it cannot open the sealed CA key, so it cannot admit members or renew certificates while it leads; copy the file from another member (docs/pki.md)"
+            )
         }
         let credentials = try PeerCredentials(tls, clusterID: local.clusterID)
         let peerMetrics = PeerMetrics(factory: metrics.factory)
         peerMetrics.register()
         AdminMetrics(factory: metrics.factory).register()
         let transport = PeerTransport(selfID: local.id, directory: directory, credentials: credentials, metrics: peerMetrics, logger: log)
-        let handlers = PeerServer.Handlers(join: { [weak self] request in
-            guard let self else { return JoinResponse(error: .unavailable, message: "the server is stopping") }
-            return await self.admit(request)
-        }, forward: { [weak self] request in
-            guard let self else { return ForwardResponse(error: .unavailable, message: "the server is stopping") }
-            return await self.handleForwarded(request)
-        }, renew: { [weak self] request, peer in
-            guard let self else { return RenewResponse(error: .unavailable, message: "the server is stopping") }
-            return await self.renewCertificate(request, for: peer)
-        }, kek: { [weak self] in await self?.kek }, report: { [weak self] in
-            await self?.localReport() ?? .unreachable(local.name, "the server is stopping")
-        })
+        let handlers = PeerServer.Handlers(
+            join: { [weak self] request in
+                guard let self else { return JoinResponse(error: .unavailable, message: "the server is stopping") }
+                return await self.admit(request)
+            },
+            forward: { [weak self] request in
+                guard let self else { return ForwardResponse(error: .unavailable, message: "the server is stopping") }
+                return await self.handleForwarded(request)
+            },
+            renew: { [weak self] request, peer in
+                guard let self else { return RenewResponse(error: .unavailable, message: "the server is stopping") }
+                return await self.renewCertificate(request, for: peer)
+            }, kek: { [weak self] in await self?.kek },
+            report: { [weak self] in
+                await self?.localReport() ?? .unreachable(local.name, "the server is stopping")
+            })
         let server = try await PeerServer.start(
             host: config.advertiseAddress, port: config.peerPort, credentials: credentials, directory: directory,
             inbox: transport.inbox, spool: config.dataDir, handlers: handlers, blobs: blobSender,
@@ -125,8 +134,10 @@ public actor Daemon {
             Counter(label: "kiban_raft_snapshot_sends_total", dimensions: [("outcome", outcome)], factory: factory).increment(by: 0)
         }
         transport.reportSnapshots { [weak store] id, succeeded in
-            Counter(label: "kiban_raft_snapshot_sends_total", dimensions: [("outcome", succeeded ? "succeeded" : "failed")],
-                    factory: factory).increment()
+            Counter(
+                label: "kiban_raft_snapshot_sends_total", dimensions: [("outcome", succeeded ? "succeeded" : "failed")],
+                factory: factory
+            ).increment()
             guard let store else { return }
             Task { await store.reportSnapshot(to: id, succeeded: succeeded) }
         }
@@ -141,14 +152,19 @@ public actor Daemon {
             await self.maintain()
             await blobs
         }
-        running = Running(local: local, store: store, transport: transport, server: server, credentials: credentials, background: background,
-                          dhcp: DHCPService.start(store: store, config: config, metrics: metrics.factory, logger: log),
-                          boot: startBoot(store, logger: log),
-                          inventory: inventoryService(store, member: local.name))
+        running = Running(
+            local: local, store: store, transport: transport, server: server, credentials: credentials, background: background,
+            dhcp: DHCPService.start(store: store, config: config, metrics: metrics.factory, logger: log),
+            boot: startBoot(store, logger: log),
+            inventory: inventoryService(store, member: local.name))
         await startNodes(store: store, credentials: credentials, inventory: inventoryService(store, member: local.name), logger: log)
-        log.notice("member running", metadata: ["kiban.server.cluster": "\(local.clusterID)",
-                                                "kiban.server.id": "\(String(local.id, radix: 16))",
-                                                "kiban.server.peer_endpoint": "\(config.peerEndpoint)"])
+        log.notice(
+            "member running",
+            metadata: [
+                "kiban.server.cluster": "\(local.clusterID)",
+                "kiban.server.id": "\(String(local.id, radix: 16))",
+                "kiban.server.peer_endpoint": "\(config.peerEndpoint)",
+            ])
     }
 
     /// Stops serving. A leader first hands leadership to the most up-to-date voter, so the

@@ -14,7 +14,10 @@ enum ReservedKeys {
     static func overlaps(prefix p: [UInt8]) -> Bool { prefix.starts(with: p) || p.starts(with: prefix) }
 
     static func refusal(_ key: [UInt8]) -> ServerError {
-        ServerError(.forbidden, "\(String(decoding: key, as: UTF8.self)) is under /kiban/, the cluster's own records, which the kv API neither reads nor writes; use `kiban members`, `kiban token` or `kiban ca`")
+        ServerError(
+            .forbidden,
+            "\(String(decoding: key, as: UTF8.self)) is under /kiban/, the cluster's own records, which the kv API neither reads nor writes; use `kiban members`, `kiban token` or `kiban ca`"
+        )
     }
 
     /// Checks a key or prefix that is read: the key itself, or a prefix inside `/kiban/`, is
@@ -28,7 +31,10 @@ enum ReservedKeys {
     static func checkWrite(_ key: [UInt8], prefix: Bool) throws(ServerError) {
         if prefix ? overlaps(prefix: key) : isReserved(key) {
             throw prefix && !key.starts(with: Self.prefix)
-                ? ServerError(.forbidden, "deleting the prefix \(String(decoding: key, as: UTF8.self)) would delete the cluster's own records under /kiban/; delete narrower prefixes")
+                ? ServerError(
+                    .forbidden,
+                    "deleting the prefix \(String(decoding: key, as: UTF8.self)) would delete the cluster's own records under /kiban/; delete narrower prefixes"
+                )
                 : refusal(key)
         }
     }

@@ -20,7 +20,9 @@ public enum Restore {
         let kek: KeyEncryptionKey
         do { kek = try KeyEncryptionKey.load(path: kekPath) } catch { throw ServerError(.badRequest, error.message) }
         if let entries = try? FileManager.default.contentsOfDirectory(atPath: dir), !entries.isEmpty {
-            throw ServerError(.conflict, "\(dir) is not empty (\(entries.sorted().prefix(3).joined(separator: ", "))); restore into a new or empty data directory (--data-dir)")
+            throw ServerError(
+                .conflict,
+                "\(dir) is not empty (\(entries.sorted().prefix(3).joined(separator: ", "))); restore into a new or empty data directory (--data-dir)")
         }
         let restore: SnapshotRestore
         do throws(StoreError) { restore = try SnapshotRestore(backup: backup, into: dir) } catch {
@@ -61,8 +63,10 @@ public enum Restore {
         } catch {
             throw ServerError(.config, "cannot write \(dir)/member.json: \(error)")
         }
-        return ["cluster": clusterID, "member": config.name, "id": String(id, radix: 16), "ca": ca.fingerprint,
-                "revision": "\(summary.revision)", "appliedIndex": "\(summary.appliedIndex)", "dataDir": dir]
+        return [
+            "cluster": clusterID, "member": config.name, "id": String(id, radix: 16), "ca": ca.fingerprint,
+            "revision": "\(summary.revision)", "appliedIndex": "\(summary.appliedIndex)", "dataDir": dir,
+        ]
     }
 
     /// The backup's CA, opened with `kek`, and its key sealed under `kek` (a backup from before

@@ -55,7 +55,9 @@ public struct TxnBody: Codable, Sendable {
 
     /// The store transaction, or `badRequest` saying what is wrong and where.
     func txn() throws(ServerError) -> Txn {
-        let compares = self.compare ?? [], success = self.success ?? [], failure = self.failure ?? []
+        let compares = self.compare ?? []
+        let success = self.success ?? []
+        let failure = self.failure ?? []
         guard compares.count <= Self.itemsMax, success.count <= Self.itemsMax, failure.count <= Self.itemsMax else {
             throw ServerError(.badRequest, "a transaction takes at most \(Self.itemsMax) compares and \(Self.itemsMax) operations per branch")
         }

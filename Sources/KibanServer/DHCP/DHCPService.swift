@@ -1,7 +1,7 @@
 import CoreMetrics
 import Foundation
-import KibanInventory
 import KibanIO
+import KibanInventory
 import KibanNetboot
 import KibanStore
 import Logging
@@ -31,8 +31,9 @@ final class DHCPService: Sendable {
     static func start(store: Store, config: ServerConfig, metrics: any MetricsFactory, logger: Logger) -> DHCPService {
         var configuration = DHCPServerConfiguration(pool: { _ in nil })
         configuration.bootHTTPPort = config.httpPort
-        let service = DHCPService(server: DHCPServer(store: store, configuration: configuration, logger: logger, metrics: metrics),
-                                  store: store, logger: logger)
+        let service = DHCPService(
+            server: DHCPServer(store: store, configuration: configuration, logger: logger, metrics: metrics),
+            store: store, logger: logger)
         service.spawn { await service.run(config) }
         return service
     }
@@ -63,17 +64,22 @@ final class DHCPService: Sendable {
             return
         }
         do {
-            let r = try IORuntime.start(configuration: IOConfiguration(rings: 1),
-                                        udp: [server.service(at: endpoint)], logger: logger)
+            let r = try IORuntime.start(
+                configuration: IOConfiguration(rings: 1),
+                udp: [server.service(at: endpoint)], logger: logger)
             let kept = state.withLock { s in
                 if !s.stopped { s.runtime = r }
                 return !s.stopped
             }
-            guard kept else { r.shutdown(); return }
+            guard kept else {
+                r.shutdown()
+                return
+            }
             logger.notice("serving DHCP", metadata: ["kiban.dhcp.endpoint": "\(endpoint)"])
         } catch {
-            logger.error("DHCP is not served: cannot listen on \(endpoint) (\(error)); port 67 needs root or CAP_NET_BIND_SERVICE, or set dhcp-port",
-                         metadata: ["kiban.dhcp.endpoint": "\(endpoint)"])
+            logger.error(
+                "DHCP is not served: cannot listen on \(endpoint) (\(error)); port 67 needs root or CAP_NET_BIND_SERVICE, or set dhcp-port",
+                metadata: ["kiban.dhcp.endpoint": "\(endpoint)"])
         }
     }
 
@@ -81,7 +87,10 @@ final class DHCPService: Sendable {
     func stop() {
         let (tasks, runtime) = state.withLock { s in
             s.stopped = true
-            defer { s.tasks = []; s.runtime = nil }
+            defer {
+                s.tasks = []
+                s.runtime = nil
+            }
             return (s.tasks, s.runtime)
         }
         for t in tasks { t.cancel() }

@@ -1,5 +1,5 @@
-public import KibanNetboot
 import Foundation
+public import KibanNetboot
 import Yams
 
 extension DHCPSettings {

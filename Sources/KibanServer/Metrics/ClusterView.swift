@@ -33,7 +33,9 @@ struct ClusterView {
         self.machines = machines
         self.leases = leases
         self.ipam = ipam
-        machineCounts = machines.reduce(into: [:]) { $0[MachineKey(rack: $1.registration.rack, role: $1.registration.role, state: $1.state.rawValue), default: 0] += 1 }
+        machineCounts = machines.reduce(into: [:]) {
+            $0[MachineKey(rack: $1.registration.rack, role: $1.registration.role, state: $1.state.rawValue), default: 0] += 1
+        }
         guard let ipam else {
             pools = []
             return
@@ -46,7 +48,8 @@ struct ClusterView {
         let racks = Set(machines.map(\.registration.rack)).union(byRack.keys).sorted()
         pools = racks.compactMap { rack in
             guard let first = ipam.nodeAddresses(rack: rack, index: ipam.nodeIndexes.lowerBound).first,
-                  let range = ipam.leaseRange(containing: first) else { return nil }
+                let range = ipam.leaseRange(containing: first)
+            else { return nil }
             return Pool(rack: rack, addresses: Int(range.upperBound.value - range.lowerBound.value) + 1, leases: byRack[rack] ?? [:])
         }
     }

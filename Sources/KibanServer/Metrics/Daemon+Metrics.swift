@@ -8,16 +8,21 @@ extension Daemon {
     /// Serves `metrics-address:metrics-port` until ``shutdown()``. A port that cannot be bound is
     /// logged, and the member runs without it (like the DHCP and boot ports).
     public func startMetricsServer() async {
-        let content = MetricsServer.Content(metrics: { [weak self] in await self?.exposition() ?? "" },
-                                            statusPage: { [weak self] in await self?.statusPageHTML() ?? "" })
+        let content = MetricsServer.Content(
+            metrics: { [weak self] in await self?.exposition() ?? "" },
+            statusPage: { [weak self] in await self?.statusPageHTML() ?? "" })
         do {
             metricsServer = try await MetricsServer.start(host: config.metricsAddress, port: config.metricsPort, content: content, logger: logger)
-            logger.notice("serving metrics and the status page",
-                          metadata: ["kiban.metrics.endpoint": "\(config.metricsAddress):\(config.metricsPort)"])
+            logger.notice(
+                "serving metrics and the status page",
+                metadata: ["kiban.metrics.endpoint": "\(config.metricsAddress):\(config.metricsPort)"])
         } catch {
-            logger.error("cannot serve metrics on this port; free it or set metrics-port in kiban.yaml, then restart",
-                         metadata: ["kiban.metrics.endpoint": "\(config.metricsAddress):\(config.metricsPort)",
-                                    "kiban.metrics.error": "\(error)"])
+            logger.error(
+                "cannot serve metrics on this port; free it or set metrics-port in kiban.yaml, then restart",
+                metadata: [
+                    "kiban.metrics.endpoint": "\(config.metricsAddress):\(config.metricsPort)",
+                    "kiban.metrics.error": "\(error)",
+                ])
         }
     }
 

@@ -25,8 +25,10 @@ struct AgentState: Codable, Sendable {
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let summary = try JSONEncoder().encode(Summary(cluster: cluster, serial: serial, members: members))
-            for (name, bytes) in [("ca.pem", Array(caPEM.utf8)), ("node.key", Array(keyPEM.utf8)), ("node.pem", Array(certificatePEM.utf8)),
-                                  ("chain.pem", Array(chainPEM.map { $0.hasSuffix("\n") ? $0 : $0 + "\n" }.joined().utf8)), ("agent.json", Array(summary))] {
+            for (name, bytes) in [
+                ("ca.pem", Array(caPEM.utf8)), ("node.key", Array(keyPEM.utf8)), ("node.pem", Array(certificatePEM.utf8)),
+                ("chain.pem", Array(chainPEM.map { $0.hasSuffix("\n") ? $0 : $0 + "\n" }.joined().utf8)), ("agent.json", Array(summary)),
+            ] {
                 try Self.write(dir + "/" + name, bytes)
             }
         } catch let error as ServerError {
@@ -53,8 +55,9 @@ struct AgentState: Codable, Sendable {
             let summary = try JSONDecoder().decode(Summary.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/agent.json")))
             let text = { (name: String) throws -> String in try String(contentsOfFile: dir + "/" + name, encoding: .utf8) }
             let chain = try text("chain.pem")
-            return AgentState(cluster: summary.cluster, serial: summary.serial, members: summary.members, caPEM: try text("ca.pem"),
-                              certificatePEM: try text("node.pem"), chainPEM: chain.isEmpty ? [] : [chain], keyPEM: try text("node.key"))
+            return AgentState(
+                cluster: summary.cluster, serial: summary.serial, members: summary.members, caPEM: try text("ca.pem"),
+                certificatePEM: try text("node.pem"), chainPEM: chain.isEmpty ? [] : [chain], keyPEM: try text("node.key"))
         } catch {
             throw ServerError(.config, "this machine has not joined (no usable state in \(dir): \(error)); run kiban agent join first")
         }

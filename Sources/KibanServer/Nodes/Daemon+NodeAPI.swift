@@ -48,8 +48,12 @@ extension Daemon {
         case (.POST, "/v1/enroll"):
             let body = try JSONDecoder().decode(NodeEnrollment.Request.self, from: Data(r.body))
             let enrolled = try await nodeEnrollment().enroll(body, now: Date())
-            logger.notice("enrolled a machine", metadata: ["kiban.nodes.serial": "\(body.serial)",
-                                                           "kiban.nodes.certificate": "\(enrolled.certificateSerial)"])
+            logger.notice(
+                "enrolled a machine",
+                metadata: [
+                    "kiban.nodes.serial": "\(body.serial)",
+                    "kiban.nodes.certificate": "\(enrolled.certificateSerial)",
+                ])
             return ok(EnrollAnswer(enrolled: enrolled, members: await nodeEndpoints().values.sorted()))
         case (.POST, "/v1/heartbeat"):
             let serial = try await nodeIdentity(r)
@@ -94,16 +98,20 @@ extension Daemon {
         let endpoints = await nodeEndpoints()
         guard await monitor.heartbeat(serial, HealthReport.bounded(received: Date(), checks: body.checks)) else {
             let leader = await leaderName().flatMap { endpoints[$0] }
-            return NodeAPIResponse(status: .misdirectedRequest, body: AdminRouter.encode([
-                "error": ServerError.Code.unavailable.rawValue, "leader": leader ?? "",
-                "message": "this member does not lead; send heartbeats to the leader" + (leader.map { " at \($0)" } ?? " (none known yet; retry)")]))
+            return NodeAPIResponse(
+                status: .misdirectedRequest,
+                body: AdminRouter.encode([
+                    "error": ServerError.Code.unavailable.rawValue, "leader": leader ?? "",
+                    "message": "this member does not lead; send heartbeats to the leader" + (leader.map { " at \($0)" } ?? " (none known yet; retry)"),
+                ]))
         }
         let inventory = try inventoryService()
         // Local reads: this member leads, and a heartbeat costs no quorum round.
         let role = try await inventory.machine(serial, consistency: .serializable)?.registration.role
-        let checks = try await role.asyncMap {
-            try await NodeService(store: inventory.store, inventory: inventory).checks(role: $0, consistency: .serializable)
-        } ?? []
+        let checks =
+            try await role.asyncMap {
+                try await NodeService(store: inventory.store, inventory: inventory).checks(role: $0, consistency: .serializable)
+            } ?? []
         return ok(HeartbeatAnswer(intervalSeconds: config.nodeHeartbeatSeconds, checks: checks, members: endpoints.values.sorted()))
     }
 

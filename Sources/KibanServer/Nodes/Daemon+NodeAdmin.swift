@@ -49,16 +49,21 @@ struct NodeView: Codable, Sendable {
 extension Daemon {
     /// `kiban nodes token create`: the encoded token, printed once.
     func createNodeToken(_ body: NodeTokenBody, caller: Caller) async throws(ServerError) -> [String: String] {
-        guard let running else { _ = try requireStore(); return [:] }
+        guard let running else {
+            _ = try requireStore()
+            return [:]
+        }
         guard let ca = MemberCertificate.der(pem: running.credentials.tls.caPEM) else {
             throw ServerError(.internal, "the CA certificate in the data directory is unreadable")
         }
-        let cluster = NodeTokens.Cluster(clusterID: running.local.clusterID, addresses: await nodeEndpoints().values.sorted(),
-                                         caFingerprint: CertificateAuthority.fingerprint(ofDER: ca))
+        let cluster = NodeTokens.Cluster(
+            clusterID: running.local.clusterID, addresses: await nodeEndpoints().values.sorted(),
+            caFingerprint: CertificateAuthority.fingerprint(ofDER: ca))
         let scope = NodeTokenScope(serial: body.serial, rack: body.rack, role: body.role)
         do {
-            let token = try await nodeEnrollment().tokens.create(scope, force: body.force ?? false, ttl: body.ttlSeconds ?? 3600,
-                                                                  cluster: cluster, user: caller.auditUser, now: Date())
+            let token = try await nodeEnrollment().tokens.create(
+                scope, force: body.force ?? false, ttl: body.ttlSeconds ?? 3600,
+                cluster: cluster, user: caller.auditUser, now: Date())
             logChange(caller, "nodes token create \(token.id)")
             return ["token": token.encoded, "id": token.id, "scope": scope.description, "expires": "\(Int(token.expiresAt.timeIntervalSince1970))"]
         } catch {
@@ -70,8 +75,9 @@ extension Daemon {
     func listNodeTokens() async throws(ServerError) -> [NodeTokenView] {
         do {
             return try await nodeEnrollment().tokens.list().map {
-                NodeTokenView(id: $0.id, scope: $0.scope.description, force: $0.force, expiresAt: $0.expiresAt.timeIntervalSince1970,
-                              createdBy: $0.createdBy)
+                NodeTokenView(
+                    id: $0.id, scope: $0.scope.description, force: $0.force, expiresAt: $0.expiresAt.timeIntervalSince1970,
+                    createdBy: $0.createdBy)
             }
         } catch {
             throw ServerError(answering: error)
@@ -136,12 +142,15 @@ extension Daemon {
     private func leaderHeartbeats() async -> [String: Date] {
         if let local = await nodes?.monitor.lastHeartbeats { return local }
         guard let running, let leader = directory.record(await running.store.status.leader),
-              let endpoint = await nodeEndpoints()[leader.name] else { return [:] }
+            let endpoint = await nodeEndpoints()[leader.name]
+        else { return [:] }
         let tls = running.credentials.tls
-        guard let client = try? NodeAPIClient(caPEM: tls.caPEM, clusterID: running.local.clusterID,
-                                              certificatePEM: tls.certificatePEM, keyPEM: tls.keyPEM),
-              let (status, body) = try? await client.request(endpoint: endpoint, method: .GET, path: "/v1/heartbeats", body: nil),
-              status == .ok, let seconds = try? JSONDecoder().decode([String: Double].self, from: Data(body))
+        guard
+            let client = try? NodeAPIClient(
+                caPEM: tls.caPEM, clusterID: running.local.clusterID,
+                certificatePEM: tls.certificatePEM, keyPEM: tls.keyPEM),
+            let (status, body) = try? await client.request(endpoint: endpoint, method: .GET, path: "/v1/heartbeats", body: nil),
+            status == .ok, let seconds = try? JSONDecoder().decode([String: Double].self, from: Data(body))
         else { return [:] }
         return seconds.mapValues { Date(timeIntervalSince1970: $0) }
     }

@@ -16,14 +16,17 @@ extension Daemon {
         let tls = NodeTLS(credentials: credentials)
         var api: NodeAPIServer?
         do {
-            api = try await NodeAPIServer.start(host: config.nodeAddress, port: config.nodePort, tls: { tls.context }, handle: { [weak self] request in
-                guard let self else { return NodeAPIServer.refusal(.serviceUnavailable, "the server is stopping") }
-                return await self.nodeAPI(request)
-            }, logger: log)
+            api = try await NodeAPIServer.start(
+                host: config.nodeAddress, port: config.nodePort, tls: { tls.context },
+                handle: { [weak self] request in
+                    guard let self else { return NodeAPIServer.refusal(.serviceUnavailable, "the server is stopping") }
+                    return await self.nodeAPI(request)
+                }, logger: log)
             log.notice("serving the node API", metadata: ["kiban.nodes.endpoint": "\(config.nodeAddress):\(config.nodePort)"])
         } catch {
-            log.error("cannot serve the node API on this port; free it or set node-port in kiban.yaml, then restart",
-                      metadata: ["kiban.nodes.endpoint": "\(config.nodeAddress):\(config.nodePort)", "kiban.nodes.error": "\(error)"])
+            log.error(
+                "cannot serve the node API on this port; free it or set node-port in kiban.yaml, then restart",
+                metadata: ["kiban.nodes.endpoint": "\(config.nodeAddress):\(config.nodePort)", "kiban.nodes.error": "\(error)"])
         }
         let loop = Task { [weak self] in
             guard let self else { return }
@@ -51,9 +54,12 @@ extension Daemon {
                 await monitor.lead(now: Date())
                 do {
                     for change in try await monitor.apply(now: Date()) {
-                        log.notice("machine state from health", metadata: [
-                            "kiban.nodes.serial": "\(change.serial)", "kiban.nodes.from": "\(change.from)",
-                            "kiban.nodes.to": "\(change.change.state)", "kiban.nodes.reason": "\(change.change.reason)"])
+                        log.notice(
+                            "machine state from health",
+                            metadata: [
+                                "kiban.nodes.serial": "\(change.serial)", "kiban.nodes.from": "\(change.from)",
+                                "kiban.nodes.to": "\(change.change.state)", "kiban.nodes.reason": "\(change.change.reason)",
+                            ])
                     }
                 } catch {
                     log.warning("could not apply machine health", metadata: ["kiban.nodes.error": "\(error)"])
@@ -81,7 +87,8 @@ extension Daemon {
     /// Every member's node API endpoint, by member name (serializable: this member's view).
     func nodeEndpoints() async -> [String: String] {
         guard let store = running?.store,
-              let read = try? await store.range(.prefix(Array(NodeKeys.endpointsPrefix.utf8)), consistency: .serializable) else { return [:] }
+            let read = try? await store.range(.prefix(Array(NodeKeys.endpointsPrefix.utf8)), consistency: .serializable)
+        else { return [:] }
         var endpoints: [String: String] = [:]
         for kv in read.kvs {
             endpoints[String(decoding: kv.key.dropFirst(NodeKeys.endpointsPrefix.utf8.count), as: UTF8.self)] = String(decoding: kv.value, as: UTF8.self)

@@ -67,7 +67,8 @@ struct NodeAPIClient: Sendable {
     ///   exchange breaks, `forbidden` when it is not a member of the cluster.
     func request(endpoint: String, method: HTTPMethod, path: String, body: [UInt8]?) async throws(ServerError) -> (HTTPResponseStatus, [UInt8]) {
         let (host, port) = try PeerEndpoint.split(endpoint)
-        let context = self.context, expect = self.expect
+        let context = self.context
+        let expect = self.expect
         do {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.seconds(3))

@@ -53,8 +53,10 @@ final class NodeAPIServer: Sendable {
 
     /// Binds `host:port` and answers each request with `handle` until ``close()``.
     /// - Throws: the bind's error.
-    static func start(host: String, port: Int, tls: @escaping @Sendable () -> NIOSSLContext?,
-                      handle: @escaping @Sendable (NodeAPIRequest) async -> NodeAPIResponse, logger: Logger) async throws -> NodeAPIServer {
+    static func start(
+        host: String, port: Int, tls: @escaping @Sendable () -> NIOSSLContext?,
+        handle: @escaping @Sendable (NodeAPIRequest) async -> NodeAPIResponse, logger: Logger
+    ) async throws -> NodeAPIServer {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1024)
@@ -74,9 +76,11 @@ final class NodeAPIServer: Sendable {
                 }
             }
         let task = Task {
-            await BoundedAccept.run(server, connectionsMax: connectionsMax, serve: { await serve($0, handle) }, stopped: { error in
-                logger.warning("the node API stopped accepting connections", metadata: ["kiban.nodes.error": "\(error)"])
-            })
+            await BoundedAccept.run(
+                server, connectionsMax: connectionsMax, serve: { await serve($0, handle) },
+                stopped: { error in
+                    logger.warning("the node API stopped accepting connections", metadata: ["kiban.nodes.error": "\(error)"])
+                })
         }
         return NodeAPIServer(channel: server.channel, task: task)
     }
@@ -87,8 +91,10 @@ final class NodeAPIServer: Sendable {
         task.cancel()
     }
 
-    private static func serve(_ child: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
-                              _ handle: @Sendable (NodeAPIRequest) async -> NodeAPIResponse) async {
+    private static func serve(
+        _ child: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
+        _ handle: @Sendable (NodeAPIRequest) async -> NodeAPIResponse
+    ) async {
         try? await child.executeThenClose { inbound, outbound in
             var head: HTTPRequestHead?
             var body: [UInt8] = []
@@ -128,10 +134,14 @@ final class NodeAPIServer: Sendable {
         NodeAPIResponse(status: status, body: AdminRouter.encode(["error": ServerError.Code.badRequest.rawValue, "message": message]))
     }
 
-    private static func respond(_ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, _ h: HTTPRequestHead,
-                                _ answer: NodeAPIResponse, close: Bool) async throws {
-        var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", "\(answer.body.count)"),
-                                   ("Cache-Control", "no-store")])
+    private static func respond(
+        _ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, _ h: HTTPRequestHead,
+        _ answer: NodeAPIResponse, close: Bool
+    ) async throws {
+        var headers = HTTPHeaders([
+            ("Content-Type", "application/json"), ("Content-Length", "\(answer.body.count)"),
+            ("Cache-Control", "no-store"),
+        ])
         if close { headers.add(name: "Connection", value: "close") }
         try await outbound.write(.head(HTTPResponseHead(version: h.version, status: answer.status, headers: headers)))
         try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: answer.body))))

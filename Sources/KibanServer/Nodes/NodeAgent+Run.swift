@@ -33,8 +33,9 @@ extension NodeAgent {
     /// - Throws: ``ServerError`` `config` when the state directory holds no enrollment.
     public static func run(_ options: RunOptions, logger: Logger) async throws(ServerError) {
         var state = try AgentState.load(options.stateDir)
-        let client = try NodeAPIClient(caPEM: state.caPEM, clusterID: state.cluster, certificatePEM: state.certificatePEM,
-                                       chainPEM: state.chainPEM, keyPEM: state.keyPEM)
+        let client = try NodeAPIClient(
+            caPEM: state.caPEM, clusterID: state.cluster, certificatePEM: state.certificatePEM,
+            chainPEM: state.chainPEM, keyPEM: state.keyPEM)
         var session = AgentSession(members: unique(state.members + options.servers))
         var backoff = 1.0
         while !Task.isCancelled {
@@ -51,7 +52,8 @@ extension NodeAgent {
                 // A member that answered (a follower while no leader is known) is retried at the
                 // interval: the new leader's grace period is short. Silence backs off.
                 let wait = session.answered ? options.intervalSeconds ?? session.intervalSeconds : backoff
-                logger.warning("no member took the report; waiting", metadata: ["kiban.agent.error": "\(error.message)", "kiban.agent.retry_seconds": "\(wait)"])
+                logger.warning(
+                    "no member took the report; waiting", metadata: ["kiban.agent.error": "\(error.message)", "kiban.agent.retry_seconds": "\(wait)"])
                 try? await Task.sleep(for: .seconds(wait))
                 if !session.answered { backoff = min(backoff * 2, options.backoffMaxSeconds) }
             }
@@ -109,7 +111,7 @@ struct AgentSession {
                 }
                 guard status == .ok else { throw NodeAgent.refusal(status, answer, endpoint) }
                 return answer
-            } catch where error.code == .unavailable {
+            } catch  where error.code == .unavailable {
                 lastError = error
                 members = Array(members.dropFirst()) + [endpoint]
             }

@@ -12,8 +12,10 @@ public enum NodeAgent {
     /// - Returns: the answer of the member that enrolled the machine.
     /// - Throws: ``ServerError`` `badRequest` (token), `forbidden` (refused, with the member's
     ///   reason; or a member of another cluster, before anything secret was sent), `unavailable`.
-    public static func join(token text: String, serial: String, servers: [String], stateDir: String,
-                            logger: Logger) async throws(ServerError) -> NodeEnrollment.Enrolled {
+    public static func join(
+        token text: String, serial: String, servers: [String], stateDir: String,
+        logger: Logger
+    ) async throws(ServerError) -> NodeEnrollment.Enrolled {
         let token: NodeToken
         do { token = try NodeToken(encoded: text) } catch { throw ServerError(.badRequest, error.message) }
         let (keyPEM, csrPEM) = try caCall { () throws(CAError) in try MemberKey.createRequest(for: MemberIdentity(name: serial, ipAddresses: [])) }
@@ -29,15 +31,21 @@ public enum NodeAgent {
                 let (status, answer) = try await client.request(endpoint: endpoint, method: .POST, path: "/v1/enroll", body: body)
                 guard status == .ok else { throw refusal(status, answer, endpoint) }
                 let enrolled = try decode(EnrollAnswer.self, answer, endpoint)
-                let state = AgentState(cluster: token.clusterID, serial: serial, members: unique(enrolled.members + token.addresses + servers),
-                                       caPEM: caPEM, certificatePEM: enrolled.enrolled.certificatePEM, chainPEM: enrolled.enrolled.chainPEM,
-                                       keyPEM: keyPEM)
+                let state = AgentState(
+                    cluster: token.clusterID, serial: serial, members: unique(enrolled.members + token.addresses + servers),
+                    caPEM: caPEM, certificatePEM: enrolled.enrolled.certificatePEM, chainPEM: enrolled.enrolled.chainPEM,
+                    keyPEM: keyPEM)
                 try state.save(stateDir)
-                logger.notice("enrolled", metadata: ["kiban.agent.serial": "\(serial)", "kiban.agent.member": "\(endpoint)",
-                                                     "kiban.agent.certificate": "\(enrolled.enrolled.certificateSerial)"])
+                logger.notice(
+                    "enrolled",
+                    metadata: [
+                        "kiban.agent.serial": "\(serial)", "kiban.agent.member": "\(endpoint)",
+                        "kiban.agent.certificate": "\(enrolled.enrolled.certificateSerial)",
+                    ])
                 return enrolled.enrolled
-            } catch where error.code == .unavailable {
-                logger.warning("a member did not answer; trying the next", metadata: ["kiban.agent.member": "\(endpoint)", "kiban.agent.error": "\(error.message)"])
+            } catch  where error.code == .unavailable {
+                logger.warning(
+                    "a member did not answer; trying the next", metadata: ["kiban.agent.member": "\(endpoint)", "kiban.agent.error": "\(error.message)"])
                 lastError = error
             }
         }

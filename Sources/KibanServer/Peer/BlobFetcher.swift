@@ -19,8 +19,10 @@ enum BlobFetcher {
     /// - Throws: ``ServerError`` `notFound` when that member has no copy, `unavailable` when it
     ///   cannot be reached or the transfer breaks, `conflict` when it is no longer wanted,
     ///   ``BlobError`` when the disk refuses.
-    static func fetch(into writer: BlobWriter, from record: MemberRecord, selfID: UInt64, credentials: PeerCredentials,
-                      stillWanted: @Sendable () async -> Bool) async throws {
+    static func fetch(
+        into writer: BlobWriter, from record: MemberRecord, selfID: UInt64, credentials: PeerCredentials,
+        stillWanted: @Sendable () async -> Bool
+    ) async throws {
         guard let blob = writer.expected else { preconditionFailure("a transfer writer knows its blob") }
         let endpoint = record.endpoint
         let (host, port) = try PeerEndpoint.split(endpoint)
@@ -39,8 +41,10 @@ enum BlobFetcher {
                 }
             }
         try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(contentsOf: [PeerHello(purpose: .blob, from: selfID).encoded,
-                                                  ByteBuffer(bytes: BlobFetchRequest(sha256: blob.sha256, offset: writer.written).encoded)])
+            try await outbound.write(contentsOf: [
+                PeerHello(purpose: .blob, from: selfID).encoded,
+                ByteBuffer(bytes: BlobFetchRequest(sha256: blob.sha256, offset: writer.written).encoded),
+            ])
             var frames = inbound.makeAsyncIterator()
             guard let first = try await frames.next() else {
                 throw ServerError(.unavailable, "\(endpoint) closed the connection without answering")
@@ -49,7 +53,9 @@ enum BlobFetcher {
             switch header.status {
             case .ok: break
             case .notFound: throw ServerError(.notFound, "\(endpoint) has no copy of blob \(blob.sha256)")
-            case .badOffset: throw ServerError(.unavailable, "\(endpoint) holds blob \(blob.sha256) as \(header.size) bytes, shorter than the \(writer.written) already here")
+            case .badOffset:
+                throw ServerError(
+                    .unavailable, "\(endpoint) holds blob \(blob.sha256) as \(header.size) bytes, shorter than the \(writer.written) already here")
             }
             guard header.size == blob.size else {
                 throw ServerError(.unavailable, "\(endpoint) holds blob \(blob.sha256) as \(header.size) bytes, not \(blob.size)")

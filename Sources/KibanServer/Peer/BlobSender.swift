@@ -1,8 +1,9 @@
 import Foundation
 import KibanNetboot
 import NIOCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Answers a member's ``BlobFetchRequest`` from this member's verified blobs: the header, then

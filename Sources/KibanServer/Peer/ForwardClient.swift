@@ -34,8 +34,9 @@ enum ForwardClient {
         let endpoint = leader.endpoint
         let body: Data
         do { body = try JSONEncoder().encode(request) } catch { throw ServerError(.internal, "\(error)") }
-        let reply = try await JoinClient.exchange(endpoint: endpoint, context: credentials.client, expect: credentials.expect(leader),
-                                                  frames: [PeerHello(purpose: .admin, from: from).encoded, ByteBuffer(bytes: body)])
+        let reply = try await JoinClient.exchange(
+            endpoint: endpoint, context: credentials.client, expect: credentials.expect(leader),
+            frames: [PeerHello(purpose: .admin, from: from).encoded, ByteBuffer(bytes: body)])
         let answer: ForwardResponse
         do {
             answer = try JSONDecoder().decode(ForwardResponse.self, from: Data(reply.readableBytesView))

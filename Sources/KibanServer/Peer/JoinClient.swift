@@ -17,8 +17,11 @@ enum JoinClient {
         let caPEM: String
         do {
             caPEM = try token.pinCA(presentedPEM: presented).pem
-        } catch where error.code == .wrongSecret {
-            throw ServerError(.forbidden, "the server at \(endpoint) belongs to another cluster (\(error.message)); nothing secret was sent. Check the address, or get a token from the right cluster")
+        } catch  where error.code == .wrongSecret {
+            throw ServerError(
+                .forbidden,
+                "the server at \(endpoint) belongs to another cluster (\(error.message)); nothing secret was sent. Check the address, or get a token from the right cluster"
+            )
         } catch {
             throw ServerError(.forbidden, "the server at \(endpoint) presented an unacceptable CA (\(error.message)); nothing secret was sent")
         }
@@ -34,8 +37,9 @@ enum JoinClient {
         }
         let body: Data
         do { body = try JSONEncoder().encode(request) } catch { throw ServerError(.internal, "\(error)") }
-        let reply = try await exchange(endpoint: endpoint, context: context, expect: .anyMember(cluster: token.clusterID),
-                                       frames: [PeerHello(purpose: .join).encoded, ByteBuffer(bytes: body)])
+        let reply = try await exchange(
+            endpoint: endpoint, context: context, expect: .anyMember(cluster: token.clusterID),
+            frames: [PeerHello(purpose: .join).encoded, ByteBuffer(bytes: body)])
         do {
             return (try JSONDecoder().decode(JoinResponse.self, from: Data(reply.readableBytesView)), caPEM)
         } catch {
@@ -60,8 +64,10 @@ enum JoinClient {
     }
 
     /// Connects, writes `frames`, returns the first frame answered.
-    static func exchange(endpoint: String, context: NIOSSLContext, expect: PeerExpectation?,
-                         frames: [ByteBuffer], deadline: TimeAmount? = nil) async throws(ServerError) -> ByteBuffer {
+    static func exchange(
+        endpoint: String, context: NIOSSLContext, expect: PeerExpectation?,
+        frames: [ByteBuffer], deadline: TimeAmount? = nil
+    ) async throws(ServerError) -> ByteBuffer {
         try await PeerConnection.with(endpoint: endpoint, context: context, expect: expect, deadline: deadline) { inbound, outbound in
             try await outbound.write(contentsOf: frames)
             var it = inbound.makeAsyncIterator()

@@ -14,8 +14,10 @@ enum PeerConnection {
     /// TCP gives up, many minutes later), which fails `body`.
     /// - Throws: ``ServerError`` `unavailable` when `endpoint` cannot be reached or the
     ///   exchange breaks or times out, or what `body` throws.
-    static func with<T: Sendable>(endpoint: String, context: NIOSSLContext, expect: PeerExpectation?, deadline: TimeAmount? = nil,
-                                  _ body: (Inbound, Outbound) async throws -> T) async throws(ServerError) -> T {
+    static func with<T: Sendable>(
+        endpoint: String, context: NIOSSLContext, expect: PeerExpectation?, deadline: TimeAmount? = nil,
+        _ body: (Inbound, Outbound) async throws -> T
+    ) async throws(ServerError) -> T {
         let (host, port) = try PeerEndpoint.split(endpoint)
         do {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)

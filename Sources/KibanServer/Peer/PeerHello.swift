@@ -58,8 +58,9 @@ struct PeerHello: Sendable, Hashable {
     init(_ frame: ByteBuffer) throws(ServerError) {
         var b = frame
         guard b.readBytes(length: 3) == Self.magic, let version: UInt8 = b.readInteger(), version >= 1,
-              let raw: UInt8 = b.readInteger(), let purpose = Purpose(rawValue: raw),
-              let from: UInt64 = b.readInteger() else {
+            let raw: UInt8 = b.readInteger(), let purpose = Purpose(rawValue: raw),
+            let from: UInt64 = b.readInteger()
+        else {
             throw ServerError(.forbidden, "a peer connection did not start with a Kiban hello")
         }
         self.purpose = purpose

@@ -14,7 +14,9 @@ enum PeerPortProbe {
                 .bind(host: host, port: port).get()
             try await channel.close()
         } catch {
-            throw ServerError(.config, "cannot take the peer port \(host):\(port) (\(error)); free it or set peer-port in kiban.yaml, then join again (the token is still good)")
+            throw ServerError(
+                .config,
+                "cannot take the peer port \(host):\(port) (\(error)); free it or set peer-port in kiban.yaml, then join again (the token is still good)")
         }
     }
 }

@@ -35,9 +35,11 @@ final class PeerServer: Sendable {
     }
 
     /// Binds `host:port` and serves until ``close()``.
-    static func start(host: String, port: Int, credentials: PeerCredentials, directory: PeerDirectory, inbox: MessageQueue,
-                      spool: String, handlers: Handlers, blobs: BlobSender, metrics: PeerMetrics = .none,
-                      logger: Logger) async throws(ServerError) -> PeerServer {
+    static func start(
+        host: String, port: Int, credentials: PeerCredentials, directory: PeerDirectory, inbox: MessageQueue,
+        spool: String, handlers: Handlers, blobs: BlobSender, metrics: PeerMetrics = .none,
+        logger: Logger
+    ) async throws(ServerError) -> PeerServer {
         let acceptor = PeerAcceptor()
         let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
         do {
@@ -63,8 +65,9 @@ final class PeerServer: Sendable {
         } catch {
             throw ServerError(.config, "cannot listen for peers on \(host):\(port): \(error); is another kiban running, or is the port in use?")
         }
-        let session = PeerSession(credentials: credentials, directory: directory, inbox: inbox, spool: spool, handlers: handlers,
-                                  blobs: blobs, metrics: metrics, logger: logger)
+        let session = PeerSession(
+            credentials: credentials, directory: directory, inbox: inbox, spool: spool, handlers: handlers,
+            blobs: blobs, metrics: metrics, logger: logger)
         let task = Task {
             _ = try? await server.executeThenClose { inbound in
                 await withDiscardingTaskGroup { group in
@@ -124,10 +127,13 @@ struct PeerSession: Sendable {
                         let (message, chunks) = try await SnapshotStream.receive(&frames, spool: spool, from: hello.from)
                         inbox.push(message)
                         try await outbound.write(ByteBuffer(bytes: [1]))
-                        logger.notice("received a snapshot", metadata: [
-                            "kiban.server.snapshot_index": "\(message.snapshot?.metadata.index ?? 0)",
-                            "kiban.server.snapshot_bytes": "\(message.snapshot?.data.count ?? 0)",
-                            "kiban.server.snapshot_chunks": "\(chunks)"])
+                        logger.notice(
+                            "received a snapshot",
+                            metadata: [
+                                "kiban.server.snapshot_index": "\(message.snapshot?.metadata.index ?? 0)",
+                                "kiban.server.snapshot_bytes": "\(message.snapshot?.data.count ?? 0)",
+                                "kiban.server.snapshot_chunks": "\(chunks)",
+                            ])
                     } catch {
                         try? await outbound.write(ByteBuffer(bytes: [0] + Array("\(error)".utf8)))
                         throw error
@@ -180,9 +186,13 @@ struct PeerSession: Sendable {
             throw ServerError(.forbidden, "refused a peer connection without a member certificate")
         }
         let refuse = { (reason: String) -> ServerError in
-            logger.warning("refused a peer", metadata: ["kiban.server.peer": "\(String(id, radix: 16))",
-                                                        "kiban.server.peer_name": "\(identity.name ?? "?")",
-                                                        "kiban.server.reason": "\(reason)"])
+            logger.warning(
+                "refused a peer",
+                metadata: [
+                    "kiban.server.peer": "\(String(id, radix: 16))",
+                    "kiban.server.peer_name": "\(identity.name ?? "?")",
+                    "kiban.server.reason": "\(reason)",
+                ])
             return ServerError(.forbidden, "refused member \(String(id, radix: 16)): \(reason)")
         }
         guard let record = directory.record(id) else { throw refuse("not in the member list") }

@@ -23,8 +23,9 @@ struct PeerTLS: Sendable {
     func save(dataDir: String) throws(ServerError) {
         let dir = Self.directory(dataDir)
         do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: dir, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
         } catch {
             throw ServerError(.config, "cannot create \(dir): \(error)")
         }
@@ -38,7 +39,6 @@ struct PeerTLS: Sendable {
 
     /// Present while `.new` files are being renamed into place.
     static let renaming = "renaming"
-
 
     static func writeSynced(_ path: String, _ bytes: [UInt8]) throws(ServerError) {
         _ = unlink(path)
@@ -61,7 +61,10 @@ struct PeerTLS: Sendable {
         }
         _ = unlink(dir + "/" + renaming)
         let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 { _ = fsync(fd); close(fd) }
+        if fd >= 0 {
+            _ = fsync(fd)
+            close(fd)
+        }
     }
 
     /// Reads the files written by ``save(dataDir:)``, finishing an interrupted replacement.
@@ -74,9 +77,10 @@ struct PeerTLS: Sendable {
             for name in files { _ = unlink(dir + "/" + name + ".new") }
         }
         do {
-            return PeerTLS(caPEM: try String(contentsOfFile: dir + "/ca.pem", encoding: .utf8),
-                           certificatePEM: try String(contentsOfFile: dir + "/member.pem", encoding: .utf8),
-                           keyPEM: try String(contentsOfFile: dir + "/member.key", encoding: .utf8))
+            return PeerTLS(
+                caPEM: try String(contentsOfFile: dir + "/ca.pem", encoding: .utf8),
+                certificatePEM: try String(contentsOfFile: dir + "/member.pem", encoding: .utf8),
+                keyPEM: try String(contentsOfFile: dir + "/member.key", encoding: .utf8))
         } catch {
             throw ServerError(.config, "cannot read the TLS files in \(dir) (\(error)); the data directory is damaged: restore it or join again")
         }
@@ -185,7 +189,8 @@ final class PeerCredentials: Sendable {
 
     /// Uses `tls` from now on.
     func replace(_ tls: PeerTLS) throws(ServerError) {
-        let client = try tls.clientContext(), server = try tls.serverContext()
+        let client = try tls.clientContext()
+        let server = try tls.serverContext()
         state.withLock { $0 = (tls, client, server) }
     }
 

@@ -72,9 +72,15 @@ final class PeerTransport: Transport {
 
     /// Closes every link and ends ``receive()``.
     func close() {
-        let all = links.withLock { l in defer { l = [:] }; return Array(l.values) }
+        let all = links.withLock { l in
+            defer { l = [:] }
+            return Array(l.values)
+        }
         for link in all { link.close() }
-        let transfers = snapshotTransfers.withLock { t in defer { t = [:] }; return Array(t.values) }
+        let transfers = snapshotTransfers.withLock { t in
+            defer { t = [:] }
+            return Array(t.values)
+        }
         for transfer in transfers { transfer.cancel() }
         inbox.close()
     }
@@ -145,8 +151,10 @@ final class PeerLink: Sendable {
         task.cancel()
     }
 
-    private static func connect(to: UInt64, from: UInt64, directory: PeerDirectory,
-                                credentials: PeerCredentials) async throws -> any Channel {
+    private static func connect(
+        to: UInt64, from: UInt64, directory: PeerDirectory,
+        credentials: PeerCredentials
+    ) async throws -> any Channel {
         guard let record = directory.record(to) else {
             throw ServerError(.unavailable, "member \(String(to, radix: 16)) is not in the member list")
         }

@@ -68,7 +68,8 @@ public enum RaftMessageCodec {
         }
         if flags & 2 != 0 {
             let (index, sterm) = (try r.u64(), try r.u64())
-            let voters = try r.ids(), learners = try r.ids()
+            let voters = try r.ids()
+            let learners = try r.ids()
             guard voters.isDisjoint(with: learners) else { throw WireError("a snapshot lists a member as voter and learner") }
             let conf = ConfState(voters: voters, learners: learners)
             m.snapshot = Snapshot(metadata: SnapshotMetadata(index: index, term: sterm, confState: conf), data: try r.blob())

@@ -28,8 +28,10 @@ enum ReportClient {
     /// Asks `member` for its report as member `from`.
     static func fetch(from member: MemberRecord, as from: UInt64, credentials: PeerCredentials) async -> MemberReport {
         do {
-            let reply = try await PeerConnection.with(endpoint: member.endpoint, context: credentials.client,
-                                                      expect: credentials.expect(member), deadline: deadline) { inbound, outbound in
+            let reply = try await PeerConnection.with(
+                endpoint: member.endpoint, context: credentials.client,
+                expect: credentials.expect(member), deadline: deadline
+            ) { inbound, outbound in
                 try await outbound.write(PeerHello(purpose: .report, from: from).encoded)
                 var frames = inbound.makeAsyncIterator()
                 guard let frame = try await frames.next() else { throw ServerError(.unavailable, "no answer") }

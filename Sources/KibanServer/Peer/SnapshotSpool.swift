@@ -2,8 +2,9 @@ import Crypto
 import Foundation
 import KibanStore
 import NIOCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A received snapshot's chunks in a temporary file of the data directory, written one chunk
@@ -14,11 +15,14 @@ struct SnapshotSpool {
     /// Writes `header.chunkCount` frames to a new file in `spool` and checks them.
     /// - Throws: ``ServerError`` `badRequest` for a short, oversized or corrupt transfer (the
     ///   file is removed), `internal` when the file cannot be written.
-    static func write<Frames: AsyncIteratorProtocol>(_ frames: inout Frames, header: SnapshotHeader,
-                                                     spool: String) async throws -> SnapshotSpool where Frames.Element == ByteBuffer {
+    static func write<Frames: AsyncIteratorProtocol>(
+        _ frames: inout Frames, header: SnapshotHeader,
+        spool: String
+    ) async throws -> SnapshotSpool where Frames.Element == ByteBuffer {
         let path = spool + "/snapshot-in-\(UInt64.random(in: 0...UInt64.max)).part"
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let file = FileHandle(forWritingAtPath: path) else {
+            let file = FileHandle(forWritingAtPath: path)
+        else {
             throw ServerError(.internal, "cannot create \(path); check free space and permissions")
         }
         let spooled = SnapshotSpool(path: path)

@@ -31,8 +31,10 @@ enum SnapshotStream {
         let header = SnapshotHeader(message: message)
         let started = ContinuousClock.now
         do {
-            let reply = try await PeerConnection.with(endpoint: endpoint, context: credentials.client, expect: credentials.expect(record),
-                                                      deadline: deadline(bytes: data.count)) { inbound, outbound in
+            let reply = try await PeerConnection.with(
+                endpoint: endpoint, context: credentials.client, expect: credentials.expect(record),
+                deadline: deadline(bytes: data.count)
+            ) { inbound, outbound in
                 try await outbound.write(PeerHello(purpose: .snapshot, from: from).encoded)
                 try await outbound.write(ByteBuffer(bytes: header.encoded()))
                 var offset = 0
@@ -50,14 +52,17 @@ enum SnapshotStream {
             guard reply.first == 1 else {
                 throw ServerError(.unavailable, "the follower refused it: \(String(decoding: reply.dropFirst(), as: UTF8.self))")
             }
-            logger.notice("sent a snapshot", metadata: [
-                "kiban.server.snapshot_index": "\(snapshot.metadata.index)", "kiban.server.snapshot_bytes": "\(data.count)",
-                "kiban.server.snapshot_chunks": "\(header.chunkCount)", "kiban.server.elapsed": "\(ContinuousClock.now - started)",
-            ])
+            logger.notice(
+                "sent a snapshot",
+                metadata: [
+                    "kiban.server.snapshot_index": "\(snapshot.metadata.index)", "kiban.server.snapshot_bytes": "\(data.count)",
+                    "kiban.server.snapshot_chunks": "\(header.chunkCount)", "kiban.server.elapsed": "\(ContinuousClock.now - started)",
+                ])
             return true
         } catch {
-            logger.warning("sending a snapshot failed; Raft will send another",
-                           metadata: ["kiban.server.snapshot_index": "\(snapshot.metadata.index)", "kiban.server.error": "\(error)"])
+            logger.warning(
+                "sending a snapshot failed; Raft will send another",
+                metadata: ["kiban.server.snapshot_index": "\(snapshot.metadata.index)", "kiban.server.error": "\(error)"])
             return false
         }
     }
@@ -73,8 +78,10 @@ enum SnapshotStream {
     /// buffer the Raft message carries. Returns the complete message and the chunk count.
     /// - Throws: ``ServerError`` `badRequest` for a malformed, short or corrupt transfer, or
     ///   one larger than `bytesMax`; the temporary file is removed in every case.
-    static func receive<Frames: AsyncIteratorProtocol>(_ frames: inout Frames, spool: String, from: UInt64,
-                                                       bytesMax: UInt64 = receiveBytesMax) async throws -> (Message, Int)
+    static func receive<Frames: AsyncIteratorProtocol>(
+        _ frames: inout Frames, spool: String, from: UInt64,
+        bytesMax: UInt64 = receiveBytesMax
+    ) async throws -> (Message, Int)
     where Frames.Element == ByteBuffer {
         guard let first = try await frames.next() else { throw ServerError(.badRequest, "the snapshot transfer ended before its header") }
         let header: SnapshotHeader
@@ -83,7 +90,10 @@ enum SnapshotStream {
         }
         guard header.message.from == from else { throw ServerError(.forbidden, "a peer sent a snapshot as another member") }
         guard header.totalBytes <= bytesMax else {
-            throw ServerError(.badRequest, "a snapshot of \(header.totalBytes) bytes is more than this member takes (\(bytesMax): a quarter of its memory, since it is held whole until installed); give the member more memory")
+            throw ServerError(
+                .badRequest,
+                "a snapshot of \(header.totalBytes) bytes is more than this member takes (\(bytesMax): a quarter of its memory, since it is held whole until installed); give the member more memory"
+            )
         }
         let spooled = try await SnapshotSpool.write(&frames, header: header, spool: spool)
         defer { spooled.remove() }

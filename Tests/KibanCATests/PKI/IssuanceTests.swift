@@ -1,7 +1,8 @@
 import Foundation
 import KibanStore
-@testable import KibanCA
 import Testing
+
+@testable import KibanCA
 
 @Suite("PKI issuance, inventory, revocation and CRLs", .enabled(if: opensslPresent))
 struct IssuanceTests {
@@ -12,8 +13,9 @@ struct IssuanceTests {
         let issuer = try await f.pki.createIssuer("web", parent: "root", by: f.alice)
         try await f.role("web", "issuer: web\nallowed_names: ['*.example.com']\nkey_types: [\(type.rawValue)]\nmax_ttl: 72h\n")
         let issued = try await f.pki.issue(role: "web", request: IssueRequest(commonName: "a.example.com", ttlSeconds: 3600), requester: f.alice)
-        let result = try f.verify(issued.certificatePEM, trusted: [f.root.certificatePEM], untrusted: [issuer.certificatePEM],
-                                  extra: ["-verify_hostname", "a.example.com"])
+        let result = try f.verify(
+            issued.certificatePEM, trusted: [f.root.certificatePEM], untrusted: [issuer.certificatePEM],
+            extra: ["-verify_hostname", "a.example.com"])
         #expect(result.status == 0, "\(result.output)")
         let key = try f.file("key.pem", try #require(issued.privateKeyPEM))
         let cert = try f.file("cert.pem", issued.certificatePEM)
@@ -31,8 +33,10 @@ struct IssuanceTests {
         try await f.role("svc", "issuer: root\nallowed_names: ['*.svc.test']\nallow_ip_sans: true\nkey_types: [p256, rsa2048]\ngenerate_key: false\n")
         let key = f.path + "/req.key"
         let csr = f.path + "/req.csr"
-        let made = try openssl(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=db.svc.test",
-                                "-addext", "subjectAltName=DNS:db.svc.test,IP:10.9.8.7"])
+        let made = try openssl([
+            "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=db.svc.test",
+            "-addext", "subjectAltName=DNS:db.svc.test,IP:10.9.8.7",
+        ])
         #expect(made.status == 0, "\(made.output)")
         let issued = try await f.pki.sign(role: "svc", csrPEM: try String(contentsOfFile: csr, encoding: .utf8), requester: f.alice)
         #expect(issued.privateKeyPEM == nil)
@@ -44,8 +48,11 @@ struct IssuanceTests {
         }
         #expect(refused?.code == .forbidden && refused?.problems.first?.hasPrefix("generate_key") == true)
         let emailCSR = f.path + "/email.csr"
-        #expect(try openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f.path + "/e.key",
-                             "-out", emailCSR, "-subj", "/CN=db.svc.test", "-addext", "subjectAltName=email:a@svc.test"]).status == 0)
+        #expect(
+            try openssl([
+                "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f.path + "/e.key",
+                "-out", emailCSR, "-subj", "/CN=db.svc.test", "-addext", "subjectAltName=email:a@svc.test",
+            ]).status == 0)
         let email = await #expect(throws: CAError.self) {
             _ = try await f.pki.sign(role: "svc", csrPEM: try String(contentsOfFile: emailCSR, encoding: .utf8), requester: f.alice)
         }
@@ -85,8 +92,9 @@ struct IssuanceTests {
         #expect(refused.status != 0 && refused.output.contains("revoked"), "\(refused.output)")
         let accepted = try f.verify(good.certificatePEM, trusted: [f.root.certificatePEM], untrusted: [etcd.certificatePEM], extra: crlCheck)
         #expect(accepted.status == 0, "\(accepted.output)")
-        let leafOnly = try f.verify(bad.certificatePEM, trusted: [f.root.certificatePEM], untrusted: [etcd.certificatePEM],
-                                    extra: ["-crl_check", "-CRLfile", crlPEM])
+        let leafOnly = try f.verify(
+            bad.certificatePEM, trusted: [f.root.certificatePEM], untrusted: [etcd.certificatePEM],
+            extra: ["-crl_check", "-CRLfile", crlPEM])
         #expect(leafOnly.status != 0 && leafOnly.output.contains("revoked"), "\(leafOnly.output)")
         // The CRL number grows.
         let numbers = try [empty, crlFile].map { try openssl(["crl", "-inform", "DER", "-in", $0, "-noout", "-crlnumber"]).output }
@@ -136,8 +144,9 @@ struct NodeIssuanceTests {
         defer { Task { await f.stop() } }
         try await f.role("node", "issuer: root\nallowed_names: ['{{node}}.nodes.dc1.test']\nallow_nodes: true\nkey_types: [p256]\n")
         try await f.role("ops", "issuer: root\nallowed_names: ['*.dc1.test']\n")
-        let own = try await f.pki.issue(role: "node", request: IssueRequest(commonName: "rack1-n3.nodes.dc1.test"),
-                                        requester: .node(name: "rack1-n3"))
+        let own = try await f.pki.issue(
+            role: "node", request: IssueRequest(commonName: "rack1-n3.nodes.dc1.test"),
+            requester: .node(name: "rack1-n3"))
         #expect(own.record.requester == "node:rack1-n3")
         let other = await #expect(throws: CAError.self) {
             _ = try await f.pki.issue(role: "node", request: IssueRequest(commonName: "rack1-n4.nodes.dc1.test"), requester: .node(name: "rack1-n3"))

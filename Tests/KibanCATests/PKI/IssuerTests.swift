@@ -1,6 +1,7 @@
 import Foundation
-@testable import KibanCA
 import Testing
+
+@testable import KibanCA
 
 @Suite("PKI issuers: chains, rotation and sealed keys", .enabled(if: opensslPresent))
 struct IssuerTests {
@@ -11,13 +12,15 @@ struct IssuerTests {
         let etcd = try await f.pki.createIssuer("etcd", parent: "root", by: f.alice)
         #expect(etcd.parent == "root" && etcd.chainPEM == [f.root.certificatePEM + "\n"])
         try await f.role("etcd-peer", "issuer: etcd\nallowed_names: ['*.etcd.example.com']\nallow_ip_sans: true\n")
-        let issued = try await f.pki.issue(role: "etcd-peer", request: IssueRequest(commonName: "e0.etcd.example.com", sans: ["10.0.0.1"]),
-                                           requester: f.alice)
+        let issued = try await f.pki.issue(
+            role: "etcd-peer", request: IssueRequest(commonName: "e0.etcd.example.com", sans: ["10.0.0.1"]),
+            requester: f.alice)
         #expect(issued.chainPEM == [etcd.certificatePEM, f.root.certificatePEM + "\n"])
         let result = try f.verify(issued.certificatePEM, trusted: [f.root.certificatePEM], untrusted: [etcd.certificatePEM])
         #expect(result.status == 0, "\(result.output)")
-        let byName = try f.verify(issued.certificatePEM, trusted: [f.root.certificatePEM], untrusted: [etcd.certificatePEM],
-                                  extra: ["-verify_ip", "10.0.0.1", "-purpose", "sslserver"])
+        let byName = try f.verify(
+            issued.certificatePEM, trusted: [f.root.certificatePEM], untrusted: [etcd.certificatePEM],
+            extra: ["-verify_ip", "10.0.0.1", "-purpose", "sslserver"])
         #expect(byName.status == 0, "\(byName.output)")
         let other = try await f.pki.createIssuer("other", parent: nil, by: f.alice)
         let wrongRoot = try f.verify(issued.certificatePEM, trusted: [other.certificatePEM], untrusted: [etcd.certificatePEM])
@@ -32,8 +35,9 @@ struct IssuerTests {
         let front = try await f.pki.createIssuer("front-proxy", parent: "kubernetes", by: f.alice)
         try await f.role("proxy", "issuer: front-proxy\nallowed_names: [front-proxy-client]\next_key_usage: [clientAuth]\n")
         let issued = try await f.pki.issue(role: "proxy", request: IssueRequest(commonName: "front-proxy-client"), requester: f.alice)
-        let result = try f.verify(issued.certificatePEM, trusted: [kubernetes.certificatePEM], untrusted: [front.certificatePEM],
-                                  extra: ["-purpose", "sslclient"])
+        let result = try f.verify(
+            issued.certificatePEM, trusted: [kubernetes.certificatePEM], untrusted: [front.certificatePEM],
+            extra: ["-purpose", "sslclient"])
         #expect(result.status == 0, "\(result.output)")
         let refused = await #expect(throws: CAError.self) { _ = try await f.pki.createIssuer("deeper", parent: "front-proxy", by: f.alice) }
         #expect(refused?.code == .forbidden)

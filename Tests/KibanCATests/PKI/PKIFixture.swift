@@ -1,9 +1,10 @@
 import Foundation
-@testable import KibanCA
 import KibanRaft
 import KibanStore
 import Logging
 import Testing
+
+@testable import KibanCA
 
 /// A PKI on a real one-member store in a fresh temporary directory, with a cluster root
 /// written at `/kiban/ca` as `kiban init` writes it, and a clock the test moves.

@@ -1,6 +1,7 @@
 import Foundation
-@testable import KibanCA
 import Testing
+
+@testable import KibanCA
 
 @Suite("PKI roles: documents and refusals")
 struct RoleTests {
@@ -17,12 +18,15 @@ struct RoleTests {
     @Test("A role document lists every problem at once, unknown fields included")
     func documentProblems() throws {
         let error = #expect(throws: CAError.self) {
-            _ = try KibanCA.Role.parse(document: Array("issuer: 3\nallowed_names: api\nmax_tll: 1h\nkey_types: [p521]\next_key_usage: [serverAuth, everything]\nmax_ttl: soon\n".utf8))
+            _ = try KibanCA.Role.parse(
+                document: Array("issuer: 3\nallowed_names: api\nmax_tll: 1h\nkey_types: [p521]\next_key_usage: [serverAuth, everything]\nmax_ttl: soon\n".utf8))
         }
         let problems = error?.problems ?? []
         #expect(error?.code == .invalidInput)
-        for expected in ["issuer: must be a string", "allowed_names: must be a list", "max_tll: unknown field",
-                         "key_types: p521 is not one of", "ext_key_usage: everything", "max_ttl: must be a duration"] {
+        for expected in [
+            "issuer: must be a string", "allowed_names: must be a list", "max_tll: unknown field",
+            "key_types: p521 is not one of", "ext_key_usage: everything", "max_ttl: must be a duration",
+        ] {
             #expect(problems.contains { $0.hasPrefix(expected) }, "missing \(expected) in \(problems)")
         }
     }
@@ -39,7 +43,10 @@ struct RoleTests {
         ("a suffix pattern does not match the bare domain", IssueRequest(commonName: "example.com"), .operator(user: "a"), false, "allowed_names: example.com"),
         ("a glob stays within one label", IssueRequest(commonName: "node-1.x.dc1.test"), .operator(user: "a"), false, "allowed_names: node-1.x.dc1.test"),
         ("an IP SAN", IssueRequest(commonName: "api.test", sans: ["10.1.2.3"]), .operator(user: "a"), false, "allow_ip_sans: IP SAN 10.1.2.3"),
-        ("a URI SAN outside the prefixes", IssueRequest(commonName: "api.test", sans: ["spiffe://dc2/x"]), .operator(user: "a"), false, "allowed_uri_sans: spiffe://dc2/x"),
+        (
+            "a URI SAN outside the prefixes", IssueRequest(commonName: "api.test", sans: ["spiffe://dc2/x"]), .operator(user: "a"), false,
+            "allowed_uri_sans: spiffe://dc2/x"
+        ),
         ("a key type", IssueRequest(commonName: "api.test", keyType: .ed25519), .operator(user: "a"), false, "key_types: ed25519"),
         ("a TTL over max_ttl", IssueRequest(commonName: "api.test", ttlSeconds: 48 * 3600), .operator(user: "a"), false, "max_ttl: 2d is longer than 1d"),
         ("a CA-generated key", IssueRequest(commonName: "api.test"), .operator(user: "a"), true, "generate_key:"),
@@ -59,8 +66,9 @@ struct RoleTests {
     func allowed() throws {
         var role = try KibanCA.Role.parse(document: Array(Self.web.utf8))
         let ok = { (cn: String, sans: [String], requester: Requester) in
-            RolePolicy.refusals(RolePolicy.Ask(names: SubjectNames(commonName: cn, sans: sans), keyType: .p256, ttlSeconds: 3600, generatedKey: false),
-                                role: role, requester: requester)
+            RolePolicy.refusals(
+                RolePolicy.Ask(names: SubjectNames(commonName: cn, sans: sans), keyType: .p256, ttlSeconds: 3600, generatedKey: false),
+                role: role, requester: requester)
         }
         #expect(ok("a.b.example.com", ["node-7.dc1.test", "api.test", "spiffe://dc1/etcd"], .operator(user: "a")).isEmpty)
         role.allowNodes = true

@@ -1,7 +1,8 @@
-import Testing
 import Foundation
-@testable import KibanIO
 import Logging
+import Testing
+
+@testable import KibanIO
 
 /// Whether io_uring works here; tests that need it are skipped with this reason otherwise.
 let ioUringProblem: String? = {
@@ -14,8 +15,9 @@ let ioUringProblem: String? = {
 }()
 
 /// Test trait: skip when io_uring is unavailable, saying why.
-let needsIOUring = Testing.ConditionTrait.enabled(if: ioUringProblem == nil,
-                                                  Comment(rawValue: "io_uring is unavailable: \(ioUringProblem ?? "")"))
+let needsIOUring = Testing.ConditionTrait.enabled(
+    if: ioUringProblem == nil,
+    Comment(rawValue: "io_uring is unavailable: \(ioUringProblem ?? "")"))
 
 /// A KibanIO HTTP server on 127.0.0.1 with an ephemeral port, serving a temporary directory
 /// (`boot.ipxe`, a 5 MiB `large.bin`, `sub/file.txt`) at `/files` and a dynamic script at
@@ -27,11 +29,14 @@ final class TestServer {
     var port: UInt16 { runtime.tcpEndpoints[0].port }
     static let script = "#!ipxe\nchain http://boot/kernel\n"
 
-    init(limits: IOLimits = IOLimits(), parserLimits: HTTPRequestParser.Limits = .init(),
-         fileCacheMilliseconds: Int = 1000, fileSend: FileSendStrategy = .splice) throws {
+    init(
+        limits: IOLimits = IOLimits(), parserLimits: HTTPRequestParser.Limits = .init(),
+        fileCacheMilliseconds: Int = 1000, fileSend: FileSendStrategy = .splice
+    ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiban-io-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("sub"),
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("sub"),
+            withIntermediateDirectories: true)
         try Data(Self.script.utf8).write(to: directory.appendingPathComponent("boot.ipxe"))
         try Data("in a subdirectory\n".utf8).write(to: directory.appendingPathComponent("sub/file.txt"))
         try Self.largeFile.write(to: directory.appendingPathComponent("large.bin"))
@@ -45,10 +50,12 @@ final class TestServer {
         configuration.fileSend = fileSend
         var logger = Logger(label: "kiban.io.test")
         logger.logLevel = .warning
-        http = HTTPServer(router: router, parserLimits: parserLimits, fileCacheMilliseconds: fileCacheMilliseconds,
-                          rings: 1, logger: logger)
-        runtime = try IORuntime.start(configuration: configuration, tcp: [http.service(at: .loopback(port: 0))],
-                                      logger: logger)
+        http = HTTPServer(
+            router: router, parserLimits: parserLimits, fileCacheMilliseconds: fileCacheMilliseconds,
+            rings: 1, logger: logger)
+        runtime = try IORuntime.start(
+            configuration: configuration, tcp: [http.service(at: .loopback(port: 0))],
+            logger: logger)
     }
 
     /// A server with one limit changed (`TestServer(\.headerTimeoutMilliseconds, 300)`).

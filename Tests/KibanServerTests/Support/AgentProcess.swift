@@ -26,8 +26,9 @@ final class AgentProcess: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: (stateDir as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let file = stateDir + ".token"
         _ = FileManager.default.createFile(atPath: file, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])
-        return ServerProcess.run(["agent", "join", "--token-file", file, "--state-dir", stateDir, "--serial", serial]
-            + servers.flatMap { ["--server", $0] })
+        return ServerProcess.run(
+            ["agent", "join", "--token-file", file, "--state-dir", stateDir, "--serial", serial]
+                + servers.flatMap { ["--server", $0] })
     }
 
     /// Starts `kiban agent run` reporting every `interval` seconds.
@@ -37,7 +38,8 @@ final class AgentProcess: @unchecked Sendable {
         try out.seekToEnd()
         let p = Process()
         p.executableURL = ServerProcess.executable
-        p.arguments = ["agent", "run", "--state-dir", stateDir, "--serial", serial, "--interval", "\(interval)"]
+        p.arguments =
+            ["agent", "run", "--state-dir", stateDir, "--serial", serial, "--interval", "\(interval)"]
             + servers.flatMap { ["--server", $0] }
         p.standardOutput = out
         p.standardError = out

@@ -6,8 +6,9 @@ extension Cluster {
     static func start(in lab: NetworkLab, prefix: String, root: String, port: Int = 10090) async throws -> Cluster {
         var cluster = Cluster(root: root, members: [])
         for i in 1...lab.size {
-            let m = ServerProcess(name: "\(prefix)-\(i)", under: root, peerPort: port,
-                                  address: lab.address(i), namespace: lab.namespace(i))
+            let m = ServerProcess(
+                name: "\(prefix)-\(i)", under: root, peerPort: port,
+                address: lab.address(i), namespace: lab.namespace(i))
             do { try await m.start() } catch {
                 cluster.stopAll()
                 throw error

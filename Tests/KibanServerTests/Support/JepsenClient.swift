@@ -59,9 +59,10 @@ struct JepsenClient: Sendable {
                 succeeded = change(.write(value), key, ["key": key, "value": value], connection, recorder, tally)
             case 7..<9:
                 let expected = seen[key] ?? (value: nil, modRevision: 0)
-                succeeded = change(.cas(expected: expected.value, new: value), key,
-                                   ["key": key, "value": value, "expectModRevision": expected.modRevision],
-                                   connection, recorder, tally)
+                succeeded = change(
+                    .cas(expected: expected.value, new: value), key,
+                    ["key": key, "value": value, "expectModRevision": expected.modRevision],
+                    connection, recorder, tally)
             default:
                 let unique = "ack/c\(id)/\(n)"
                 if connection.send("PUT", "/v1/kv", json: ["key": unique, "value": value]).json != nil {
@@ -77,8 +78,10 @@ struct JepsenClient: Sendable {
     }
 
     /// A write or compare-and-swap (`PUT /v1/kv`), recorded with its outcome.
-    private func change(_ input: Linearizability.Input, _ key: String, _ body: [String: Any],
-                        _ connection: AdminConnection, _ recorder: HistoryRecorder, _ tally: JepsenTally) -> Bool {
+    private func change(
+        _ input: Linearizability.Input, _ key: String, _ body: [String: Any],
+        _ connection: AdminConnection, _ recorder: HistoryRecorder, _ tally: JepsenTally
+    ) -> Bool {
         let call = recorder.now()
         let outcome = connection.send("PUT", "/v1/kv", json: body)
         let kind = if case .cas = input { "cas" } else { "write" }

@@ -81,8 +81,9 @@ final class NetworkLab: Sendable {
         for line in list.split(separator: "\n") {
             let name = String(line.split(separator: " ").first ?? "")
             guard name.hasPrefix(namePrefix), let x = name.firstIndex(of: "x"),
-                  let pid = Int32(name[name.index(name.startIndex, offsetBy: namePrefix.count)..<x]),
-                  pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+                let pid = Int32(name[name.index(name.startIndex, offsetBy: namePrefix.count)..<x]),
+                pid != getpid(), kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
             _ = try? ip("netns", "delete", name)
         }
     }
@@ -93,7 +94,8 @@ final class NetworkLab: Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
         p.arguments = args
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardOutput = out
         p.standardError = err
         try p.run()

@@ -35,13 +35,18 @@ enum Scrape {
         guard let list = try JSONSerialization.jsonObject(with: Data(parsed.utf8)) as? [[String: Any]] else {
             throw TestFailure("the parser printed no list: \(parsed)")
         }
-        return Dictionary(list.map { f in
-            let samples = ((f["samples"] as? [[String: Any]]) ?? []).map {
-                (name: $0["name"] as? String ?? "", labels: $0["labels"] as? [String: String] ?? [:], value: ($0["value"] as? NSNumber)?.doubleValue ?? .nan)
-            }
-            let family = ScrapedFamily(name: f["name"] as? String ?? "", type: f["type"] as? String ?? "", help: f["help"] as? String ?? "", samples: samples)
-            return (family.name, family)
-        }, uniquingKeysWith: { a, _ in a })
+        return Dictionary(
+            list.map { f in
+                let samples = ((f["samples"] as? [[String: Any]]) ?? []).map {
+                    (
+                        name: $0["name"] as? String ?? "", labels: $0["labels"] as? [String: String] ?? [:],
+                        value: ($0["value"] as? NSNumber)?.doubleValue ?? .nan
+                    )
+                }
+                let family = ScrapedFamily(
+                    name: f["name"] as? String ?? "", type: f["type"] as? String ?? "", help: f["help"] as? String ?? "", samples: samples)
+                return (family.name, family)
+            }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Runs python3 with `arguments`, `input` on standard input; its standard output, or a
@@ -50,7 +55,9 @@ enum Scrape {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3"] + arguments
-        let inPipe = Pipe(), out = Pipe(), err = Pipe()
+        let inPipe = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardInput = inPipe
         p.standardOutput = out
         p.standardError = err

@@ -164,11 +164,14 @@ final class ServerProcess: @unchecked Sendable {
     /// The program and arguments that run this daemon (`ip netns exec` execs it in place, so the
     /// pid is the daemon's).
     var commandLine: [String] {
-        let arguments = ["server", "--config", root + "/kiban.yaml", "--name", name, "--advertise-address", address,
-                         "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket,
-                         "--dhcp-port", "\(dhcpPort)", "--http-port", "\(httpPort)", "--tftp-port", "\(tftpPort)",
-                         "--metrics-port", "\(metricsPort)", "--metrics-address", address,
-                         "--node-port", "\(nodePort)", "--node-address", address] + extraArguments
+        let arguments =
+            [
+                "server", "--config", root + "/kiban.yaml", "--name", name, "--advertise-address", address,
+                "--peer-port", "\(peerPort)", "--data-dir", dataDir, "--socket", socket,
+                "--dhcp-port", "\(dhcpPort)", "--http-port", "\(httpPort)", "--tftp-port", "\(tftpPort)",
+                "--metrics-port", "\(metricsPort)", "--metrics-address", address,
+                "--node-port", "\(nodePort)", "--node-address", address,
+            ] + extraArguments
         guard let namespace else { return [Self.executable.path] + arguments }
         return ["/usr/sbin/ip", "netns", "exec", namespace, Self.executable.path] + arguments
     }
@@ -209,15 +212,17 @@ final class ServerProcess: @unchecked Sendable {
         let p = Process()
         p.executableURL = executable
         p.arguments = args
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardOutput = out
         p.standardError = err
         do { try p.run() } catch { return CLIResult(code: 255, stdout: "", stderr: "\(error)") }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return CLIResult(code: p.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                         stderr: String(decoding: stderr, as: UTF8.self))
+        return CLIResult(
+            code: p.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     /// This member's status as JSON (its own view only: polling must not wait for peers that

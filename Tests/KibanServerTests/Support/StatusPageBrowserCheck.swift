@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import KibanTestSupport
+import Testing
 
 /// The status page of every member in a real headless browser (Debian's chromium): the DOM it
 /// builds names the members and the machine, holds no script element although a label and a
@@ -20,7 +20,8 @@ struct StatusPageBrowserCheck {
             #expect(code == 200, "GET / on \(m.name)")
             #expect(Scrape.get("http://\(m.address):\(m.metricsPort)/status").code == 200)
             #expect(!html.contains(hostile) && html.contains("&lt;script&gt;"), "the label is escaped in \(m.name)'s page")
-            let page = Self.artifacts + "/status-\(m.name).html", dom = Self.artifacts + "/status-\(m.name).dom.html"
+            let page = Self.artifacts + "/status-\(m.name).html"
+            let dom = Self.artifacts + "/status-\(m.name).dom.html"
             try html.write(toFile: page, atomically: true, encoding: .utf8)
             try Self.chromium(["--dump-dom", url], output: dom)
             let facts = try JSONSerialization.jsonObject(with: Data(try Scrape.python(["\(Scrape.tools)/check-html.py", page, dom]).utf8)) as? [String: Any]
@@ -46,8 +47,10 @@ struct StatusPageBrowserCheck {
     /// Runs headless chromium (as root it needs --no-sandbox) for at most 60 s; its standard
     /// output goes to `output`.
     static func chromium(_ arguments: [String], output: String?) throws {
-        let flags = ["60", "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
-                     "--user-data-dir=\(artifacts)/chromium-profile"]
+        let flags = [
+            "60", "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
+            "--user-data-dir=\(artifacts)/chromium-profile",
+        ]
         let r = ServerProcess.runTool("/usr/bin/timeout", flags + arguments)
         guard r.code == 0 else { throw TestFailure("chromium \(arguments) exited \(r.code): \(r.stderr.suffix(2000))") }
         if let output { try r.stdout.write(toFile: output, atomically: true, encoding: .utf8) }

@@ -15,8 +15,10 @@ public enum DHCPAdmission {
     /// nil when `m` may be answered. `relays` empty allows any relay. Only DISCOVERs take
     /// tokens: they are what creates an offer (a hold on an address and a store write); a
     /// REQUEST binds only an address already offered to its client (``DHCPResponder``).
-    public static func check(_ m: DHCPMessage, relays: Set<UInt32>, limiter: inout OfferLimiter,
-                             nowMilliseconds: UInt64) -> Refusal? {
+    public static func check(
+        _ m: DHCPMessage, relays: Set<UInt32>, limiter: inout OfferLimiter,
+        nowMilliseconds: UInt64
+    ) -> Refusal? {
         if m.giaddr != 0, !relays.isEmpty, !relays.contains(m.giaddr) { return .relayNotAllowed }
         guard m.messageType == .discover else { return nil }
         switch limiter.admit(relay: m.giaddr, client: OfferLimiter.clientKey(m.chaddr), nowMilliseconds: nowMilliseconds) {

@@ -47,7 +47,10 @@ public struct OfferLimiter: Sendable {
     /// Applies new limits; buckets already filled keep their tokens (capped at the new burst).
     public mutating func update(_ new: OfferLimits) {
         guard new != limits else { return }
-        if new.bucketsMax != limits.bucketsMax { self = OfferLimiter(new); return }
+        if new.bucketsMax != limits.bucketsMax {
+            self = OfferLimiter(new)
+            return
+        }
         limits = new
     }
 
@@ -59,14 +62,22 @@ public struct OfferLimiter: Sendable {
     ///     ``clientKey(_:)``.
     ///   - nowMilliseconds: a monotonic clock.
     public mutating func admit(relay: UInt32, client: UInt64, nowMilliseconds: UInt64) -> Refusal? {
-        let relayRate = Bucket.Rate(perMillisecond: Double(limits.relayOffersPerSecond) / 1000,
-                                    burst: Double(max(1, limits.relayOfferBurst)))
-        let clientRate = Bucket.Rate(perMillisecond: Double(limits.clientOffersPerMinute) / 60_000,
-                                     burst: Double(max(1, limits.clientOfferBurst)))
+        let relayRate = Bucket.Rate(
+            perMillisecond: Double(limits.relayOffersPerSecond) / 1000,
+            burst: Double(max(1, limits.relayOfferBurst)))
+        let clientRate = Bucket.Rate(
+            perMillisecond: Double(limits.clientOffersPerMinute) / 60_000,
+            burst: Double(max(1, limits.clientOfferBurst)))
         var r = relays.bucket(relay, rate: relayRate, now: nowMilliseconds)
-        guard r.tokens >= 1 else { relays.store(relay, r); return .relay }
+        guard r.tokens >= 1 else {
+            relays.store(relay, r)
+            return .relay
+        }
         var c = clients.bucket(client, rate: clientRate, now: nowMilliseconds)
-        guard c.tokens >= 1 else { clients.store(client, c); return .client }
+        guard c.tokens >= 1 else {
+            clients.store(client, c)
+            return .client
+        }
         r.tokens -= 1
         c.tokens -= 1
         relays.store(relay, r)

@@ -6,8 +6,9 @@ extension DHCPServer {
         guard m.giaddr != 0 || m.messageType == .discover else { return nil }
         let refusal = limiter.withLock { limiter in
             limiter.update(configuration.offerLimits)
-            return DHCPAdmission.check(m, relays: configuration.relays, limiter: &limiter,
-                                       nowMilliseconds: configuration.milliseconds())
+            return DHCPAdmission.check(
+                m, relays: configuration.relays, limiter: &limiter,
+                nowMilliseconds: configuration.milliseconds())
         }
         switch refusal {
         case nil: return nil

@@ -48,7 +48,10 @@ extension DHCPServer {
         while true {
             let batch: [PendingCommit] = commitQueue.withLock { q in
                 let n = min(q.waiting.count, batchMax)
-                guard n > 0 else { q.batchesInFlight -= 1; return [] }
+                guard n > 0 else {
+                    q.batchesInFlight -= 1
+                    return []
+                }
                 defer { q.waiting.removeFirst(n) }
                 return Array(q.waiting[..<n])
             }
@@ -65,14 +68,15 @@ extension DHCPServer {
         var remaining = batch
         for _ in 0..<2 where !remaining.isEmpty {
             let keys = remaining.map { LeaseRecord.key($0.change.address) }
-            let txn = Txn(compares: zip(keys, remaining).map { Compare($0, .equal, .modRevision($1.revision)) },
-                          success: zip(keys, remaining).map { key, item in
-                              switch item.change {
-                              case .put(let lease, _): .put(key: key, value: LeaseRecord.encode(lease), lease: 0)
-                              case .remove: .delete(.key(key))
-                              }
-                          },
-                          failure: keys.map { .range(.key($0), limit: 1) })
+            let txn = Txn(
+                compares: zip(keys, remaining).map { Compare($0, .equal, .modRevision($1.revision)) },
+                success: zip(keys, remaining).map { key, item in
+                    switch item.change {
+                    case .put(let lease, _): .put(key: key, value: LeaseRecord.encode(lease), lease: 0)
+                    case .remove: .delete(.key(key))
+                    }
+                },
+                failure: keys.map { .range(.key($0), limit: 1) })
             let result: TxnResult
             count { $0.transactions += 1 }
             let start = ContinuousClock.now
@@ -91,7 +95,10 @@ extension DHCPServer {
             var moved: [PendingCommit] = []
             var current: [(address: UInt32, kv: KeyValue?)] = []
             for (item, read) in zip(remaining, result.results) {
-                guard case .range(let kvs, _) = read else { moved.append(item); continue }
+                guard case .range(let kvs, _) = read else {
+                    moved.append(item)
+                    continue
+                }
                 if (kvs.first?.modRevision ?? 0) == item.revision {
                     unchanged.append(item)
                 } else {
@@ -116,8 +123,10 @@ extension DHCPServer {
     }
 
     /// Settles the view for `items` and tells each waiter; counts a drop for each that failed.
-    private func finish(_ items: [PendingCommit], committedAt revision: Int64?, _ reason: DHCPCounters.DropReason?,
-                       _ detail: String) {
+    private func finish(
+        _ items: [PendingCommit], committedAt revision: Int64?, _ reason: DHCPCounters.DropReason?,
+        _ detail: String
+    ) {
         guard !items.isEmpty else { return }
         let waiters = view.withLock { v in items.flatMap { v.settle($0.change.address, committedAt: revision) } }
         if revision != nil {

@@ -24,8 +24,12 @@ extension DHCPServer {
             message = try DHCPMessage(bytes: datagram.payload)
         } catch {
             count { $0.dropped[.malformed, default: 0] += 1 }
-            logger.debug("malformed DHCP datagram", metadata: ["kiban.dhcp.source": "\(datagram.source)",
-                                                                "kiban.dhcp.reason": "\(error.reason)"])
+            logger.debug(
+                "malformed DHCP datagram",
+                metadata: [
+                    "kiban.dhcp.source": "\(datagram.source)",
+                    "kiban.dhcp.reason": "\(error.reason)",
+                ])
             return
         }
         count { $0.receivedByType[message.messageType.map { "\($0)" } ?? "none", default: 0] += 1 }
@@ -58,16 +62,19 @@ extension DHCPServer {
         case .send(let reply, let destination):
             send(reply, to: destination, answering: datagram, replier)
         case .commit(let change, let revision, let reply):
-            enqueue(PendingCommit(change: change, revision: revision, message: message) { [self] won in
-                guard won, let (r, destination) = reply else { return }
-                send(r, to: destination, answering: datagram, replier)
-            })
+            enqueue(
+                PendingCommit(change: change, revision: revision, message: message) { [self] won in
+                    guard won, let (r, destination) = reply else { return }
+                    send(r, to: destination, answering: datagram, replier)
+                })
         }
     }
 
     /// Runs the responder against the view and reserves the lease change it asks for.
-    func decide(_ m: DHCPMessage, context: DHCPContext, boot: BootFiles?, _ configuration: DHCPServerConfiguration,
-                view v: inout LeaseView) -> Step {
+    func decide(
+        _ m: DHCPMessage, context: DHCPContext, boot: BootFiles?, _ configuration: DHCPServerConfiguration,
+        view v: inout LeaseView
+    ) -> Step {
         let decision = respond(m, context: context, boot: boot, leases: v.table)
         let change: LeaseChange
         let reply: (DHCPMessage, ReplyDestination)?
@@ -82,8 +89,12 @@ extension DHCPServer {
                 return .afterCommit(of: r.yiaddr, reply: r, destination)
             }
             return .send(r, destination)
-        case .reply(let r, let destination, let c?): change = c; reply = (r, destination)
-        case .record(let c): change = c; reply = nil
+        case .reply(let r, let destination, let c?):
+            change = c
+            reply = (r, destination)
+        case .record(let c):
+            change = c
+            reply = nil
         }
         if !configuration.offersInStore, case .put(let lease, _) = change, lease.state == .offered, let reply {
             // Held in this view only: later decisions here avoid it; the ACK will compare on
@@ -140,14 +151,18 @@ extension DHCPServer {
 
     func drop(_ reason: DHCPCounters.DropReason, _ m: DHCPMessage, _ detail: String) {
         count { $0.dropped[reason, default: 0] += 1 }
-        logger.debug("DHCP request not answered", metadata: [
-            "kiban.dhcp.xid": "\(m.xid)", "kiban.dhcp.mac": "\(macString(m.hardwareAddress))",
-            "kiban.dhcp.reason": "\(reason.rawValue)", "kiban.dhcp.detail": "\(detail)",
-        ])
+        logger.debug(
+            "DHCP request not answered",
+            metadata: [
+                "kiban.dhcp.xid": "\(m.xid)", "kiban.dhcp.mac": "\(macString(m.hardwareAddress))",
+                "kiban.dhcp.reason": "\(reason.rawValue)", "kiban.dhcp.detail": "\(detail)",
+            ])
     }
 
-    func send(_ reply: DHCPMessage, to destination: ReplyDestination, answering request: Datagram,
-              _ replier: DatagramReplier) {
+    func send(
+        _ reply: DHCPMessage, to destination: ReplyDestination, answering request: Datagram,
+        _ replier: DatagramReplier
+    ) {
         let to: IPv4Endpoint
         switch destination {
         case .relay(let giaddr): to = endpoint(giaddr, port: 67)
@@ -157,11 +172,13 @@ extension DHCPServer {
         let type = reply.messageType.map { "\($0)" } ?? "unknown"
         if replier.send(DatagramReply(answering: request, payload: reply.bytes, to: to)) {
             count { $0.replied[type, default: 0] += 1 }
-            logger.debug("DHCP reply", metadata: [
-                "kiban.dhcp.xid": "\(reply.xid)", "kiban.dhcp.mac": "\(macString(reply.hardwareAddress))",
-                "kiban.dhcp.type": "\(type)", "kiban.dhcp.yiaddr": "\(dottedQuad(reply.yiaddr))",
-                "kiban.dhcp.server": "\(request.local.addressText)", "kiban.dhcp.to": "\(to)",
-            ])
+            logger.debug(
+                "DHCP reply",
+                metadata: [
+                    "kiban.dhcp.xid": "\(reply.xid)", "kiban.dhcp.mac": "\(macString(reply.hardwareAddress))",
+                    "kiban.dhcp.type": "\(type)", "kiban.dhcp.yiaddr": "\(dottedQuad(reply.yiaddr))",
+                    "kiban.dhcp.server": "\(request.local.addressText)", "kiban.dhcp.to": "\(to)",
+                ])
         } else {
             count { $0.dropped[.replyQueueFull, default: 0] += 1 }
         }
@@ -170,8 +187,9 @@ extension DHCPServer {
 
 /// A numeric address and a port as an endpoint.
 func endpoint(_ address: UInt32, port: UInt16) -> IPv4Endpoint {
-    IPv4Endpoint(UInt8(truncatingIfNeeded: address >> 24), UInt8(truncatingIfNeeded: address >> 16),
-                 UInt8(truncatingIfNeeded: address >> 8), UInt8(truncatingIfNeeded: address), port: port)
+    IPv4Endpoint(
+        UInt8(truncatingIfNeeded: address >> 24), UInt8(truncatingIfNeeded: address >> 16),
+        UInt8(truncatingIfNeeded: address >> 8), UInt8(truncatingIfNeeded: address), port: port)
 }
 
 /// An endpoint's address as a number.

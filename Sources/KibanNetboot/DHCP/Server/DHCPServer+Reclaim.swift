@@ -34,8 +34,9 @@ extension DHCPServer {
     }
 
     private func delete(_ leases: [(address: UInt32, revision: Int64)]) async -> Bool {
-        let txn = Txn(compares: leases.map { Compare(LeaseRecord.key($0.address), .equal, .modRevision($0.revision)) },
-                      success: leases.map { .delete(.key(LeaseRecord.key($0.address))) })
+        let txn = Txn(
+            compares: leases.map { Compare(LeaseRecord.key($0.address), .equal, .modRevision($0.revision)) },
+            success: leases.map { .delete(.key(LeaseRecord.key($0.address))) })
         do {
             return try await store.txn(txn).succeeded
         } catch {

@@ -20,10 +20,12 @@ extension DHCPServer {
         follower.ended = { [logger] error in
             logger.debug("DHCP lease watch ended; listing again", metadata: ["kiban.dhcp.error": "\(error)"])
         }
-        await follower.run(listed: revision, list: { try await self.load() }, event: { event in
-            self.view.withLock { self.apply(v: &$0, kv: event.kv, deleted: event.kind == .delete) }
-            return .follow
-        })
+        await follower.run(
+            listed: revision, list: { try await self.load() },
+            event: { event in
+                self.view.withLock { self.apply(v: &$0, kv: event.kv, deleted: event.kind == .delete) }
+                return .follow
+            })
     }
 
     func apply(v: inout LeaseView, kv: KeyValue, deleted: Bool) {

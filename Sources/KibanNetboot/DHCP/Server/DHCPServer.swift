@@ -34,8 +34,10 @@ public final class DHCPServer: Sendable {
 
     /// Creates a server over `store`; call ``start()`` before serving. Commit latencies go to
     /// `metrics` (the daemon's registry; nowhere by default).
-    public init(store: Store, configuration: DHCPServerConfiguration, logger: Logger,
-                metrics: any MetricsFactory = NOOPMetricsHandler.instance) {
+    public init(
+        store: Store, configuration: DHCPServerConfiguration, logger: Logger,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
+    ) {
         self.store = store
         commitTimer = Timer(label: "kiban_dhcp_commit_duration_seconds", factory: metrics)
         self.configurationState = Mutex(configuration)
@@ -53,7 +55,10 @@ public final class DHCPServer: Sendable {
     /// Stops following the store. Commits in flight finish; their replies are still sent if the
     /// ring runs.
     public func stop() {
-        watchTask.withLock { $0?.cancel(); $0 = nil }
+        watchTask.withLock {
+            $0?.cancel()
+            $0 = nil
+        }
     }
 
     /// The UDP service to hand to `IORuntime.start`: port 67 on `endpoint` (a boot server's

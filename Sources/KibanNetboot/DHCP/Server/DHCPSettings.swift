@@ -66,9 +66,11 @@ public struct DHCPSettings: Sendable, Hashable, Codable {
     }
 
     /// The keys a settings document may have, for the error that refuses any other.
-    public static let knownKeys = [CodingKeys.leaseSeconds, .dnsServers, .ntpServers, .domainName, .extraOptions,
-                            .sweepIntervalSeconds, .expiredRetentionSeconds, .relays, .relayOffersPerSecond,
-                            .relayOfferBurst, .clientOffersPerMinute, .clientOfferBurst].map(\.rawValue)
+    public static let knownKeys = [
+        CodingKeys.leaseSeconds, .dnsServers, .ntpServers, .domainName, .extraOptions,
+        .sweepIntervalSeconds, .expiredRetentionSeconds, .relays, .relayOffersPerSecond,
+        .relayOfferBurst, .clientOffersPerMinute, .clientOfferBurst,
+    ].map(\.rawValue)
 
     /// The defaults: one-hour leases, no options.
     public init() {}
@@ -111,10 +113,12 @@ public struct DHCPSettings: Sendable, Hashable, Codable {
         if dnsServers.count > 63 || ntpServers.count > 63 { p.append("at most 63 DNS and 63 NTP servers fit in an option") }
         for a in relays where parseDottedQuad(a) == nil { p.append("relays: \(a) is not an IPv4 address") }
         if relays.count > 4096 { p.append("relays: at most 4096 addresses") }
-        for (name, value, range) in [("relay-offers-per-second", relayOffersPerSecond, 1...100_000),
-                                     ("relay-offer-burst", relayOfferBurst, 1...100_000),
-                                     ("client-offers-per-minute", clientOffersPerMinute, 1...6000),
-                                     ("client-offer-burst", clientOfferBurst, 1...1000)] as [(String, UInt32, ClosedRange<UInt32>)]
+        for (name, value, range) in [
+            ("relay-offers-per-second", relayOffersPerSecond, 1...100_000),
+            ("relay-offer-burst", relayOfferBurst, 1...100_000),
+            ("client-offers-per-minute", clientOffersPerMinute, 1...6000),
+            ("client-offer-burst", clientOfferBurst, 1...1000),
+        ] as [(String, UInt32, ClosedRange<UInt32>)]
         where !range.contains(value) {
             p.append("\(name) must be from \(range.lowerBound) to \(range.upperBound)")
         }
@@ -122,7 +126,10 @@ public struct DHCPSettings: Sendable, Hashable, Codable {
         var seen: Set<Int> = []
         for o in extraOptions {
             let name = "extra-options: code \(o.code)"
-            if !(1...254).contains(o.code) { p.append("\(name) must be from 1 to 254"); continue }
+            if !(1...254).contains(o.code) {
+                p.append("\(name) must be from 1 to 254")
+                continue
+            }
             if Self.reservedCodes.contains(o.code) { p.append("\(name) is set by the server (use the named setting or IPAM)") }
             if !seen.insert(o.code).inserted { p.append("\(name) appears twice") }
             switch (o.text, o.hex) {

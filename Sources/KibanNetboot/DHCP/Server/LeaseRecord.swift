@@ -71,7 +71,8 @@ public enum LeaseRecord {
     /// Decodes a stored value; nil when it is not a lease (written by a newer Kiban, or damaged).
     public static func decode(_ bytes: [UInt8]) -> DHCPLease? {
         guard let v = try? decoder.decode(Value.self, from: Data(bytes)),
-              let address = parseDottedQuad(v.address) else { return nil }
+            let address = parseDottedQuad(v.address)
+        else { return nil }
         return DHCPLease(address: address, mac: v.mac, state: v.state, expiresAt: v.expiresAt, hostname: v.hostname)
     }
 }

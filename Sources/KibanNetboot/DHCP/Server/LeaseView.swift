@@ -73,8 +73,9 @@ struct LeaseView: Sendable {
         case .put: removes = false
         case .remove: removes = true
         }
-        pending[address] = Pending(previous: table.lease(at: address), revision: revision,
-                                   seen: seen[address, default: 0], removes: removes)
+        pending[address] = Pending(
+            previous: table.lease(at: address), revision: revision,
+            seen: seen[address, default: 0], removes: removes)
         switch change {
         case .put(let lease, _): table.upsert(lease)
         case .remove: table.remove(address)
@@ -129,7 +130,8 @@ extension LeaseView {
             let keep = l.state == .bound ? retentionSeconds : 0
             let (end, overflow) = l.expiresAt.addingReportingOverflow(keep)
             guard !overflow, end <= now, pending[l.address] == nil,
-                  let revision = revisions[l.address], revision > 0 else { return nil }
+                let revision = revisions[l.address], revision > 0
+            else { return nil }
             return (l.address, revision)
         }
     }
