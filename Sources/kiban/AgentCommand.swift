@@ -39,6 +39,16 @@ struct AgentCommand: AsyncParsableCommand {
         var tokenFile = "-"
 
         func run() async throws {
+            let (text, serial) = try tokenAndSerial()
+            let enrolled = try await NodeAgent.join(
+                token: text, serial: serial, servers: common.servers, stateDir: common.stateDir,
+                logger: common.logger())
+            print("enrolled \(serial): certificate \(enrolled.certificateSerial), valid until \(enrolled.notAfter.formatted(.iso8601))")
+        }
+
+        /// The token and this machine's serial. Kept out of `run()`: with both throwing reads in
+        /// the async function, the release compiler (Swift 6.3.1) crashed splitting its coroutine.
+        private func tokenAndSerial() throws -> (String, String) {
             let text: String
             if tokenFile == "-" {
                 text = String(decoding: FileHandle.standardInput.readDataToEndOfFile().prefix(8192), as: UTF8.self)
@@ -48,10 +58,7 @@ struct AgentCommand: AsyncParsableCommand {
             guard let serial = common.collector.serial else {
                 throw ValidationError("this machine's DMI serial is empty or not a serial; give one with --serial")
             }
-            let enrolled = try await NodeAgent.join(
-                token: text, serial: serial, servers: common.servers, stateDir: common.stateDir,
-                logger: common.logger())
-            print("enrolled \(serial): certificate \(enrolled.certificateSerial), valid until \(enrolled.notAfter.formatted(.iso8601))")
+            return (text, serial)
         }
     }
 
