@@ -64,11 +64,18 @@ public struct DiskKeyEscrow: Sendable {
         throw NodeError(.refused, "machine \(serial) kept changing while its key was escrowed; retry")
     }
 
-    /// The machine `serial` as read, when it may receive keys.
-    private func acceptingKeys(_ serial: String) async throws -> MachineSnapshot {
+    /// The machine `serial` as read, with a compare on its record.
+    /// - Throws: ``NodeError`` `notFound` when it is not in the inventory.
+    private func machine(_ serial: String) async throws -> MachineSnapshot {
         guard let snapshot = try await InventoryService(store: store).snapshot(serial) else {
             throw NodeError(.notFound, "machine \(serial) is not in the inventory")
         }
+        return snapshot
+    }
+
+    /// The machine `serial` as read, when it may receive keys.
+    private func acceptingKeys(_ serial: String) async throws -> MachineSnapshot {
+        let snapshot = try await machine(serial)
         guard ![.retiring, .retired].contains(snapshot.machine.state) else {
             throw NodeError(.refused, "machine \(serial) is \(snapshot.machine.state.rawValue): no disk key is escrowed for a machine leaving service")
         }
@@ -111,9 +118,7 @@ public struct DiskKeyEscrow: Sendable {
     public func delete(serial: String, alsoWrite: [KibanStore.Operation] = []) async throws -> Int {
         try Self.check(serial: serial)
         for _ in 0..<Self.attemptsMax {
-            guard let snapshot = try await InventoryService(store: store).snapshot(serial) else {
-                throw NodeError(.notFound, "machine \(serial) is not in the inventory")
-            }
+            let snapshot = try await machine(serial)
             guard snapshot.machine.state == .retiring else {
                 throw NodeError(
                     .refused,
