@@ -11,29 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ISSUES=${ISSUES:-1000}
-# KIBAN=path/to/release/kiban skips the build (for example the package's, in .build-release).
-if [ -z "${KIBAN:-}" ]; then
-  echo "building kiban (release)" >&2
-  ${BUILD_LOCK:+flock "$BUILD_LOCK"} nice -n 10 swift build -c release --product kiban >/dev/null
-  KIBAN=$(swift build -c release --show-bin-path)/kiban
-fi
-DIR=$(mktemp -d /tmp/kiban-bench-pki.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$DIR"; }
-trap cleanup EXIT
 . bench/lib-daemon-bench.sh
-for i in 1 2 3; do
-  mkdir -p "$DIR/m$i"; echo "# from flags" > "$DIR/m$i/kiban.yaml"
-  "$KIBAN" server --config "$DIR/m$i/kiban.yaml" --name "pki-$i" --advertise-address 127.0.0.1 \
-    --peer-port "$(free_port)" --http-port "$(free_port)" --dhcp-port "$(free_port)" --tftp-port "$(free_port)" \
-    --data-dir "$DIR/m$i/data" --socket "$DIR/m$i/kiban.sock" >"$DIR/m$i/log" 2>&1 &
-  PIDS+=($!)
-  wait_for 60 test -S "$DIR/m$i/kiban.sock"
-done
-k 1 init >/dev/null
-for i in 2 3; do k 1 token create "pki-$i" | k "$i" join - >/dev/null; done
-wait_for 60 three_voters
-LEADER=$(k 1 status -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["leader"])'); L=${LEADER#pki-}
+bench_setup pki
+start_cluster pki
 k "$L" ca issuers create bench --parent root >/dev/null
 printf 'issuer: bench\nallowed_names: ["*.bench.example"]\nmax_ttl: 24h\n' >"$DIR/role.yaml"
 k "$L" ca roles set bench "$DIR/role.yaml" >/dev/null

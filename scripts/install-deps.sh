@@ -19,7 +19,7 @@ bench_pkgs=(wrk nginx-light kea-dhcp4-server kea-admin python3-aiohttp)
 want=("${build_pkgs[@]}")
 case "${1:-test}" in
   test) want+=("${test_pkgs[@]}") ;;
-  bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}"); test_python+=(cryptography) ;;  # cryptography: the agents' CSRs in bench/heartbeats.py
   build) ;;
   *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
 esac
