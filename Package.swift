@@ -97,6 +97,15 @@ let package = Package(
             name: "KibanNodes",
             dependencies: ["KibanInventory", "KibanStore", "KibanCA"],
             swiftSettings: strict),
+        // The Kubernetes installer (CKE's job): the cluster spec and the planner, a pure function
+        // from the spec and what the data center reports to the next batch of steps.
+        .target(
+            name: "KibanInstaller",
+            dependencies: ["KibanInventory", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "KibanInstallerTests", dependencies: ["KibanInstaller", "KibanInventory", "KibanTestSupport"],
+            exclude: ["testdata"], swiftSettings: strict),
         // The cluster certificate authority, join tokens and the PKI (issuers, roles, issuance,
         // the certificate inventory, revocation and CRLs) on the store.
         .target(
@@ -150,7 +159,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "KibanRaftTests", dependencies: ["KibanRaft"],
+            name: "KibanRaftTests", dependencies: ["KibanRaft", "KibanTestSupport"],
             exclude: ["testdata"], swiftSettings: strict),
         .testTarget(
             name: "KibanCATests",
@@ -195,6 +204,8 @@ let package = Package(
             ],
             swiftSettings: strict),
         // The inventory benchmark (5,000 machines in 100 racks); run by bench/bench-inventory.sh.
+        // The installer planner's decision time for make bench (bench/bench-installer.sh).
+        .executableTarget(name: "kiban-installer-bench", dependencies: ["KibanInstaller", "KibanInventory"], swiftSettings: strict),
         .executableTarget(
             name: "kiban-inventory-bench",
             dependencies: [
