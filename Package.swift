@@ -101,10 +101,10 @@ let package = Package(
         // from the spec and what the data center reports to the next batch of steps.
         .target(
             name: "KibanInstaller",
-            dependencies: ["KibanInventory", .product(name: "Yams", package: "Yams")],
+            dependencies: ["KibanInventory", "KibanStore", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .testTarget(
-            name: "KibanInstallerTests", dependencies: ["KibanInstaller", "KibanInventory", "KibanTestSupport"],
+            name: "KibanInstallerTests", dependencies: ["KibanInstaller", "KibanInventory", "KibanStore", "KibanTestSupport"],
             exclude: ["testdata"], swiftSettings: strict),
         // The cluster certificate authority, join tokens and the PKI (issuers, roles, issuance,
         // the certificate inventory, revocation and CRLs) on the store.

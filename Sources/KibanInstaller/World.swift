@@ -5,7 +5,7 @@ public import KibanInventory
 /// agents report them), the steps still running and the steps that failed.
 public struct World: Sendable, Hashable {
     /// A machine of the inventory.
-    public struct Machine: Sendable, Hashable {
+    public struct Machine: Sendable, Hashable, Codable {
         public var serial: String
         public var rack: Int
         public var role: String
@@ -22,7 +22,7 @@ public struct World: Sendable, Hashable {
     }
 
     /// A member of the Kubernetes etcd cluster, by the machine it runs on.
-    public struct EtcdMember: Sendable, Hashable {
+    public struct EtcdMember: Sendable, Hashable, Codable {
         public var serial: String
         /// A learner receives the log but does not vote (a replacement that is catching up).
         public var learner: Bool
@@ -37,7 +37,7 @@ public struct World: Sendable, Hashable {
     }
 
     /// A machine the installer has set up as a Kubernetes node.
-    public struct Node: Sendable, Hashable {
+    public struct Node: Sendable, Hashable, Codable {
         public var serial: String
         /// Whether it runs the control-plane components (else it is a worker).
         public var controlPlane: Bool
@@ -52,7 +52,7 @@ public struct World: Sendable, Hashable {
     }
 
     /// A step that failed, with how often.
-    public struct Failure: Sendable, Hashable {
+    public struct Failure: Sendable, Hashable, Codable {
         public var attempts: Int
         public var lastError: String
 
