@@ -236,7 +236,7 @@ let package = Package(
         // Child processes that die with the test process, and free ports (docs/testing.md).
         // Stores in a temporary directory for every module's service tests.
         .target(
-            name: "KibanTestSupport", dependencies: ["KibanStore", "KibanRaft", .product(name: "Logging", package: "swift-log")],
+            name: "KibanTestSupport", dependencies: ["KibanStore", "KibanRaft", "KibanInventory", .product(name: "Logging", package: "swift-log")],
             path: "Tests/KibanTestSupport", swiftSettings: strict),
         .testTarget(
             name: "KibanRaftSimulationTests", dependencies: ["KibanRaftSimulation", "KibanRaft"],

@@ -1,5 +1,6 @@
 import Foundation
 import KibanInventory
+import KibanTestSupport
 import Testing
 
 @Suite("Input and output formats")

@@ -10,14 +10,7 @@ import Testing
 func nodeFixture() async throws -> (StoreCluster, NodeService) {
     let cluster = try await StoreCluster(members: 1, label: "kiban-nodes-test")
     let inventory = InventoryService(store: cluster.stores[0])
-    let ipam = try JSONDecoder().decode(
-        IPAMConfig.self,
-        from: Data(
-            """
-            {"max-nodes-in-rack": 28, "node-ipv4-pool": "10.69.0.0/16", "node-ipv4-range-size": 6, "node-ipv4-range-mask": 26,
-             "node-ip-per-node": 3, "node-index-offset": 3, "node-gateway-offset": 1, "bmc-ipv4-pool": "10.72.16.0/20",
-             "bmc-ipv4-offset": "0.0.1.0", "bmc-ipv4-range-size": 5, "bmc-ipv4-range-mask": 20, "bmc-ipv4-gateway-offset": 1}
-            """.utf8))
+    let ipam = try exampleIPAM()
     try await inventory.setIPAM(ipam, user: "alice", now: nodeT0)
     try await inventory.importMachines(
         ["KB-1", "KB-2", "KB-3"].map {
