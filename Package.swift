@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "KibanServer",
             dependencies: [
-                "KibanRaft", "KibanStore", "KibanCA", "KibanInventory", "KibanNetboot", "KibanMetrics", "KibanNodes",
+                "KibanRaft", "KibanStore", "KibanCA", "KibanInventory", "KibanNetboot", "KibanMetrics", "KibanNodes", "KibanInstaller",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),

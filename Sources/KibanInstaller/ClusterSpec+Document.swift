@@ -27,6 +27,8 @@ extension ClusterSpec {
         }
         guard let fields = loaded as? [String: Any] else { throw SpecError(["a spec is a mapping (see docs/installer.md)"]) }
         var problems = unknownKeys(fields, at: "")
+        let missing = missingKeys(fields, at: "")
+        guard missing.isEmpty else { throw SpecError(problems + missing) }
         let spec: ClusterSpec
         do {
             let json = try JSONSerialization.data(withJSONObject: fields)
@@ -39,6 +41,36 @@ extension ClusterSpec {
         problems += spec.problems
         guard problems.isEmpty else { throw SpecError(problems) }
         return spec
+    }
+
+    /// The keys a document must have, by path.
+    static let requiredKeys: [String: [String]] = [
+        "": ["name", "kubernetes-version", "control-plane", "workers", "service-subnet", "pod-subnet", "cluster-dns", "etcd"],
+        "control-plane": ["count", "select"],
+        "workers": ["select"],
+        "control-plane.select": ["roles"],
+        "workers.select": ["roles"],
+        "etcd": ["version"],
+    ]
+
+    /// Every required key missing under `fields` (and under the mappings it has), with its path.
+    static func missingKeys(_ fields: [String: Any], at path: String) -> [String] {
+        var problems: [String] = []
+        for key in requiredKeys[path] ?? [] {
+            let child = path.isEmpty ? key : "\(path).\(key)"
+            if let value = fields[key] {
+                if requiredKeys[child] != nil {
+                    guard let nested = value as? [String: Any] else {
+                        problems.append("\(child): a mapping of \(requiredKeys[child, default: []].joined(separator: ", "))")
+                        continue
+                    }
+                    problems += missingKeys(nested, at: child)
+                }
+            } else {
+                problems.append("\(child): required")
+            }
+        }
+        return problems
     }
 
     /// Every unknown key under `fields`, with its path.

@@ -61,6 +61,10 @@ struct ClusterSpecTests {
             (Self.valid.replacingOccurrences(of: "service-subnet: 10.96.0.0/16", with: "service-subnet: 10.96.0.1/16"), "service-subnet"),
             (Self.valid.replacingOccurrences(of: "min: 2", with: "min: two"), "workers.min"),
             ("- a list", "a spec is a mapping"),
+            ("name: dc1\ncontrol-plane: {select: {}}\nmystery: 1", "mystery: unknown key"),
+            ("name: dc1\ncontrol-plane: {select: {}}\nmystery: 1", "control-plane.count: required"),
+            ("name: dc1\ncontrol-plane: {select: {}}\nmystery: 1", "control-plane.select.roles: required"),
+            ("name: dc1\ncontrol-plane: {select: {}}\nmystery: 1", "etcd: required"),
         ] {
             #expect {
                 try ClusterSpec.parse(document: Array(document.utf8))

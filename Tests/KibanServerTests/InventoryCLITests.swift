@@ -93,6 +93,7 @@ struct InventoryCLITests {
         #expect(yamlList.contains("index-in-rack: 5") && yamlList.contains("- 10.69.0.197"), "\(yamlList)")
 
         try Self.queries(cluster, follower: follower, fixture: fixture)
+        try Self.kubernetesPlan(follower: follower, other: others[1], root: root)
         try Self.lifecycle(follower: follower, other: others[0])
         try Self.badImport(follower: follower, other: others[1], count: fixture.count - 1)
         Self.auditLog(others[0])
@@ -125,6 +126,44 @@ struct InventoryCLITests {
         #expect(try machines(cluster.members[0], "--label", "zone=a").isEmpty)
         r = follower.cli("machines", "get", "--state", "sleeping")
         #expect(r.code != 0 && r.stderr.contains("sleeping is not a state"))
+    }
+
+    /// The installer's spec and dry-run plan over this inventory (two healthy `cs` machines, then three).
+    static func kubernetesPlan(follower: ServerProcess, other: ServerProcess, root: String) throws {
+        var r = other.cli("k8s", "spec", "get")
+        #expect(r.code != 0 && r.stderr.contains("no Kubernetes cluster spec is set"), "\(r.stderr)")
+        let bad = root + "/bad-spec.yaml"
+        try Data("name: Not_A_Label\nmystery: 1\n".utf8).write(to: URL(fileURLWithPath: bad))
+        r = follower.cli("k8s", "spec", "set", bad)
+        #expect(r.code != 0 && r.stderr.contains("mystery: unknown key") && r.stderr.contains("kubernetes-version: required"), "\(r.stderr)")
+        let document = """
+            name: dc1
+            kubernetes-version: 1.31.2
+            control-plane: {count: 3, select: {roles: [cs]}}
+            workers: {select: {roles: [cs, ss]}, max: 2}
+            service-subnet: 10.96.0.0/16
+            pod-subnet: 10.64.0.0/14
+            cluster-dns: 10.96.0.10
+            etcd: {version: 3.5.16}
+
+            """
+        let good = root + "/spec.yaml"
+        try Data(document.utf8).write(to: URL(fileURLWithPath: good))
+        r = follower.cli("k8s", "spec", "set", good)
+        #expect(r.code == 0 && r.stdout.contains("dc1"), "\(r.stderr)")
+        r = other.cli("k8s", "spec", "get")
+        #expect(r.code == 0 && r.stdout == document, "the document as it was set: \(r.stdout) \(r.stderr)")
+        #expect(other.audited("k8s.spec.set", "dc1").count == 1)
+        r = other.cli("k8s", "plan", "-o", "json")
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect((r.json["steps"] as? [String]) == [], "\(r.stdout)")
+        #expect(
+            (r.json["blocked"] as? [String])?.contains { $0.contains("needs 3 healthy machines") && $0.contains("2 qualify: J0X01CS, J1X01CS") } == true,
+            "\(r.stdout)")
+        r = follower.cli("machines", "set-state", "J2X01CS", "healthy")
+        #expect(r.code == 0, "\(r.stderr)")
+        r = other.cli("k8s", "plan")
+        #expect(r.code == 0 && r.stdout.contains("bootstrap-etcd J0X01CS,J1X01CS,J2X01CS"), "\(r.stdout) \(r.stderr)")
     }
 
     /// Transitions, the refusal listing the allowed states, retire date and removal.

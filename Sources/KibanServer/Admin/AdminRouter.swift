@@ -33,6 +33,7 @@ struct AdminRouter: Sendable {
         if let answer = try await inventory(r) { return answer }
         if let answer = try await ca(r) { return answer }
         if let answer = try await nodes(r) { return answer }
+        if let answer = try await installer(r) { return answer }
         let s = r.segments
         let resource = s.prefix(2).joined(separator: "/")
         let argument = s.count == 3 ? s[2] : nil

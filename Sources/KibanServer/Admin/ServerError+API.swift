@@ -1,4 +1,5 @@
 import KibanCA
+import KibanInstaller
 import KibanInventory
 import KibanNetboot
 import KibanNodes
@@ -9,7 +10,7 @@ import KibanStore
 /// (`{"error": code, "message": …}`, docs/admin-api.md).
 extension ServerError {
     /// Any failure of a daemon call as the admin API's error: the store's, the inventory's, the
-    /// PKI's, netboot's and the nodes' codes below; an error of another kind is a bug (`internal`).
+    /// PKI's, netboot's and the nodes' codes below, a refused Kubernetes spec; an error of another kind is a bug (`internal`).
     init(answering error: any Error) {
         switch error {
         case let error as ServerError: self = error
@@ -18,6 +19,7 @@ extension ServerError {
         case let error as CAError: self.init(Self.code(error.code), error.description)
         case let error as NetbootError: self.init(Self.code(error.code), error.description)
         case let error as NodeError: self.init(Self.code(error.code), error.description)
+        case let error as SpecError: self.init(.badRequest, error.description)
         default: self.init(.internal, "unexpected failure: \(error)")
         }
     }
