@@ -11,7 +11,8 @@ struct Kiban: AsyncParsableCommand {
             ServerCommand.self, InitCommand.self, TokenCommand.self, JoinCommand.self,
             MembersCommand.self, StatusCommand.self, KVCommand.self, SnapshotCommand.self, DHCPCommand.self, ImagesCommand.self, AssetsCommand.self,
             TemplatesCommand.self, KernelParamsCommand.self,
-            IPAMCommand.self, MachinesCommand.self, NodesCommand.self, AgentCommand.self, K8sCommand.self, LogsCommand.self, AuditCommand.self, CACommand.self, Dev.self,
+            IPAMCommand.self, MachinesCommand.self, NodesCommand.self, AgentCommand.self, K8sCommand.self, LogsCommand.self, AuditCommand.self, CACommand.self,
+            Dev.self,
         ]
     )
 }
