@@ -9,6 +9,7 @@ test_pkgs=(iproute2 iptables curl python3 openssl gcc                           
            debootstrap systemd-container lintian piuparts dpkg-dev                   # package tests
            qemu-system-x86 ipxe-qemu ipxe ovmf dnsmasq-base cpio tftp-hpa             # netboot VM and TFTP tests
            e2fsprogs                                                                  # power-loss VM test
+           cryptsetup-bin                                                             # encrypted disks through the agent (AgentCryptTests)
            etcd-server etcd-client                                                    # PKI relying parties
            chromium)                                                                  # the status page in a headless browser
 # Python modules the tests run with the python3 on PATH (which may not be Debian's): the

@@ -4,11 +4,11 @@ import KibanNodes
 import KibanServer
 import Logging
 
-/// `kiban agent join|run`: the node agent, on the machines Kiban boots (docs/nodes.md).
+/// `kiban agent join|run|crypt`: the node agent, on the machines Kiban boots (docs/nodes.md).
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "agent", abstract: "The node agent: enroll this machine, then report its facts and health.",
-        subcommands: [Join.self, Run.self])
+        commandName: "agent", abstract: "The node agent: enroll this machine, report its facts and health, run operations, open encrypted disks.",
+        subcommands: [Join.self, Run.self, AgentCryptCommand.self])
 
     /// The version the agent reports (the package's VERSION).
     static let version = "kiban 0.1.0"

@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
 
-/// `kiban nodes list` and `kiban nodes token create|list|revoke` (docs/nodes.md).
+/// `kiban nodes list`, `kiban nodes token create|list|revoke`, `kiban nodes checks` and `kiban nodes ops` (docs/nodes.md).
 struct NodesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nodes", abstract: "List machines' health and agents; create node tokens.",
-        subcommands: [List.self, NodeTokenCommand.self, NodeChecksCommand.self])
+        subcommands: [List.self, NodeTokenCommand.self, NodeChecksCommand.self, NodeOpsCommand.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -33,7 +33,7 @@ public struct AgentOperation: Sendable, Hashable, Codable {
     }
 
     /// The most bytes a written file may have.
-    public static let fileBytesMax = 4 << 20
+    public static let fileBytesMax = 1 << 20
 
     /// Every reason the operation is refused; empty when it is acceptable.
     public var problems: [String] {

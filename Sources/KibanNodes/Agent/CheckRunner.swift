@@ -32,27 +32,6 @@ public struct CheckRunner: Sendable {
     /// The exit status of `argv` (the first element an absolute path, or looked up in PATH by
     /// `/usr/bin/env`), or nil when it could not start, ran past `timeoutSeconds` or died of a signal.
     static func exitStatus(_ argv: [String], timeoutSeconds: Int) async -> Int32? {
-        guard let program = argv.first else { return nil }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program.hasPrefix("/") ? program : "/usr/bin/env")
-        process.arguments = program.hasPrefix("/") ? Array(argv.dropFirst()) : argv
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let finished = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = {
-            finished.continuation.yield($0.terminationStatus)
-            finished.continuation.finish()
-        }
-        do { try process.run() } catch { return nil }
-        let pid = process.processIdentifier
-        let timer = Task {
-            try await Task.sleep(for: .seconds(timeoutSeconds))
-            kill(pid, SIGKILL)
-        }
-        var status: Int32?
-        for await s in finished.stream { status = s }
-        timer.cancel()
-        // Killed by the timer (or any signal): it did not finish.
-        return process.terminationReason == .uncaughtSignal ? nil : status
+        await ProcessRun(argv, timeoutSeconds: timeoutSeconds, captureOutput: false).run().status
     }
 }

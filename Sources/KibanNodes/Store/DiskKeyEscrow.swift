@@ -67,19 +67,12 @@ public struct DiskKeyEscrow: Sendable {
     /// The machine `serial` as read, with a compare on its record.
     /// - Throws: ``NodeError`` `notFound` when it is not in the inventory.
     private func machine(_ serial: String) async throws -> MachineSnapshot {
-        guard let snapshot = try await InventoryService(store: store).snapshot(serial) else {
-            throw NodeError(.notFound, "machine \(serial) is not in the inventory")
-        }
-        return snapshot
+        try await InventoryService(store: store).existing(serial)
     }
 
     /// The machine `serial` as read, when it may receive keys.
     private func acceptingKeys(_ serial: String) async throws -> MachineSnapshot {
-        let snapshot = try await machine(serial)
-        guard ![.retiring, .retired].contains(snapshot.machine.state) else {
-            throw NodeError(.refused, "machine \(serial) is \(snapshot.machine.state.rawValue): no disk key is escrowed for a machine leaving service")
-        }
-        return snapshot
+        try await InventoryService(store: store).inService(serial, refusing: "no disk key is escrowed for a machine leaving service")
     }
 
     /// How often an escrow is retried when the machine's record changed under it.
@@ -147,9 +140,14 @@ public struct DiskKeyEscrow: Sendable {
 
     static func check(serial: String, device: String) throws(NodeError) {
         try check(serial: serial)
-        guard (1...128).contains(device.utf8.count), device != ".", device != "..",
-            device.utf8.allSatisfy({ $0.isASCIIAlphanumeric || [UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: ":")].contains($0) })
-        else { throw NodeError(.invalidInput, "a device name is 1 to 128 letters, digits, '.', '_', '-' or ':'") }
+        guard isDeviceName(device) else { throw NodeError(.invalidInput, "a device name is 1 to 128 letters, digits, '.', '_', '-' or ':'") }
+    }
+
+    /// Whether `name` may name a device's key: 1 to 128 letters, digits, `.`, `_`, `-` or `:`,
+    /// not `.` or `..` (it ends a store key and may name a file).
+    public static func isDeviceName(_ name: String) -> Bool {
+        (1...128).contains(name.utf8.count) && name != "." && name != ".."
+            && name.utf8.allSatisfy({ $0.isASCIIAlphanumeric || [UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: ":")].contains($0) })
     }
 
     static func check(serial: String) throws(NodeError) {

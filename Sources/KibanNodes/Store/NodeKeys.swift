@@ -9,6 +9,9 @@
 ///   (``NodeTokenRecord``)
 /// - `/kiban/nodes/enrolled/<serial>`: the node certificate a machine enrolled with
 ///   (``EnrollmentPolicy/Issued``); a request is authenticated by this certificate only
+/// - `/kiban/nodes/operations/<serial>/<id>`: an operation for the machine's agent and its
+///   result (``OperationRecord``); written only by members (``NodeOperations``), read by the
+///   machine over the node API
 /// - `nodes/api/<member>`: a member's node API endpoint (`host:port`), for agents to learn
 public enum NodeKeys {
     /// The prefix of every machine's facts.
@@ -22,6 +25,8 @@ public enum NodeKeys {
     public static let tokensPrefix = "/kiban/nodes/tokens/"
     /// The prefix of every machine's enrolled certificate.
     public static let enrolledPrefix = "/kiban/nodes/enrolled/"
+    /// The prefix of every machine's operations.
+    public static let operationsPrefix = "/kiban/nodes/operations/"
     /// The prefix of every member's node API endpoint.
     public static let endpointsPrefix = "nodes/api/"
 
@@ -39,4 +44,8 @@ public enum NodeKeys {
     public static func diskKeys(_ serial: String) -> [UInt8] { Array((diskKeysPrefix + serial + "/").utf8) }
     /// The key of one disk of `serial`.
     public static func diskKey(_ serial: String, _ device: String) -> [UInt8] { diskKeys(serial) + Array(device.utf8) }
+    /// The prefix of `serial`'s operations.
+    public static func operations(_ serial: String) -> [UInt8] { Array((operationsPrefix + serial + "/").utf8) }
+    /// The operation `id` of `serial`.
+    public static func operation(_ serial: String, _ id: String) -> [UInt8] { operations(serial) + Array(id.utf8) }
 }

@@ -32,6 +32,7 @@ struct AdminRouter: Sendable {
     private func dispatch(_ r: AdminRequest) async throws -> [UInt8] {
         if let answer = try await inventory(r) { return answer }
         if let answer = try await ca(r) { return answer }
+        if let answer = try await nodeOperations(r) { return answer }
         if let answer = try await nodes(r) { return answer }
         if let answer = try await installer(r) { return answer }
         let s = r.segments

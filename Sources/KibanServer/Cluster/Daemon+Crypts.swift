@@ -50,7 +50,7 @@ extension Daemon {
         if let blocker { throw ServerError(.conflict, blocker) }
     }
 
-    private func diskKeyEscrow() throws(ServerError) -> DiskKeyEscrow {
+    func diskKeyEscrow() throws(ServerError) -> DiskKeyEscrow {
         let store = try requireStore()
         guard let kek else {
             throw ServerError(.unavailable, "this member has no key-encryption key yet (it is still joining); retry in a moment")

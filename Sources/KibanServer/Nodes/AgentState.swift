@@ -64,7 +64,7 @@ struct AgentState: Codable, Sendable {
     }
 
     /// Writes `path` 0600 through a synced `.new` file renamed into place.
-    private static func write(_ path: String, _ bytes: [UInt8]) throws(ServerError) {
+    static func write(_ path: String, _ bytes: [UInt8]) throws(ServerError) {
         try PeerTLS.writeSynced(path + ".new", bytes)
         guard rename(path + ".new", path) == 0 else {
             throw ServerError(.config, "cannot put \(path) in place: \(String(cString: strerror(errno)))")

@@ -14,6 +14,8 @@ struct HeartbeatAnswer: Codable, Sendable {
     var intervalSeconds: Double
     var checks: [HealthCheck]
     var members: [String]
+    /// How many operations wait for the machine (`GET /v1/operations`); nil from older members.
+    var operations: Int?
 }
 
 /// The answer to an enrollment.
@@ -72,6 +74,7 @@ extension Daemon {
             let written = try await NodeService(store: try requireStore(), inventory: try inventoryService()).recordFacts(facts)
             return ok(["recorded": written])
         default:
+            if let answer = try await nodeResource(r, identify: nodeIdentity) { return answer }
             throw ServerError(.notFound, "no node API endpoint \(r.method) \(r.path); see docs/nodes.md")
         }
     }
@@ -112,7 +115,10 @@ extension Daemon {
             try await role.asyncMap {
                 try await NodeService(store: inventory.store, inventory: inventory).checks(role: $0, consistency: .serializable)
             } ?? []
-        return ok(HeartbeatAnswer(intervalSeconds: config.nodeHeartbeatSeconds, checks: checks, members: endpoints.values.sorted()))
+        return ok(
+            HeartbeatAnswer(
+                intervalSeconds: config.nodeHeartbeatSeconds, checks: checks, members: endpoints.values.sorted(),
+                operations: await pendingOperations(serial)))
     }
 
     /// The leader's member name, as this member knows it.
@@ -121,7 +127,7 @@ extension Daemon {
         return directory.record(await store.status.leader)?.name
     }
 
-    private func ok(_ value: some Encodable) -> NodeAPIResponse {
+    func ok(_ value: some Encodable) -> NodeAPIResponse {
         NodeAPIResponse(status: .ok, body: AdminRouter.encode(value))
     }
 }

@@ -15,8 +15,8 @@ struct NodeAPIClient: Sendable {
     let expect: PeerExpectation?
     /// The longest one exchange may take.
     static let exchangeTimeout = TimeAmount.seconds(10)
-    /// The largest answer read.
-    static let answerBytesMax = 1 << 20
+    /// The largest answer read (a page of operations carries up to 4 MiB of files in base64).
+    static let answerBytesMax = 8 << 20
 
     /// A client trusting only `caPEM` and checking that servers belong to `clusterID`,
     /// presenting `certificatePEM` (with the issuer `chainPEM`) and `keyPEM` when given.

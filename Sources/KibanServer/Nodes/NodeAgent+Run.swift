@@ -37,11 +37,22 @@ extension NodeAgent {
             caPEM: state.caPEM, clusterID: state.cluster, certificatePEM: state.certificatePEM,
             chainPEM: state.chainPEM, keyPEM: state.keyPEM)
         var session = AgentSession(members: unique(state.members + options.servers))
+        let wake = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        // Operations run beside the heartbeats: a long command does not silence the machine.
+        let operations = Task { [members = session.members] in
+            await runOperations(client, members: members, stateDir: options.stateDir, wake: wake.stream, logger: logger)
+        }
+        defer {
+            wake.continuation.finish()
+            operations.cancel()
+        }
+        wake.continuation.yield()
         var backoff = 1.0
         while !Task.isCancelled {
             do throws(ServerError) {
                 let learned = try await session.beat(client, collector: options.collector, serial: state.serial, logger: logger)
                 backoff = 1
+                if session.pendingOperations > 0 { wake.continuation.yield() }
                 if let learned, Set(learned) != Set(state.members) {
                     state.members = learned
                     try? state.saveMembers(learned, dir: options.stateDir)
@@ -69,6 +80,8 @@ struct AgentSession {
     var sentFacts: NodeFacts?
     var checks: [HealthCheck] = []
     var intervalSeconds = 5.0
+    /// How many operations the last heartbeat's answer said wait for this machine.
+    var pendingOperations = 0
     /// Whether some member answered during the last round (even only to say it does not lead).
     var answered = false
     let runner = CheckRunner()
@@ -89,12 +102,13 @@ struct AgentSession {
         let answer = try NodeAgent.decode(HeartbeatAnswer.self, try await send(client, .POST, "/v1/heartbeat", HeartbeatBody(checks: results)), "the leader")
         checks = answer.checks
         intervalSeconds = answer.intervalSeconds
+        pendingOperations = answer.operations ?? 0
         return answer.members.isEmpty ? nil : answer.members
     }
 
     /// Sends to the first member that takes it: one that does not answer is moved last, a
     /// follower's pointer to the leader moves the leader first.
-    private mutating func send(_ client: NodeAPIClient, _ method: HTTPMethod, _ path: String, _ value: some Encodable) async throws(ServerError) -> [UInt8] {
+    mutating func send(_ client: NodeAPIClient, _ method: HTTPMethod, _ path: String, _ value: some Encodable) async throws(ServerError) -> [UInt8] {
         let body: [UInt8]
         do { body = Array(try JSONEncoder().encode(value)) } catch { throw ServerError(.internal, "\(error)") }
         var lastError = ServerError(.unavailable, "no member is known; give one with --server")
