@@ -9,6 +9,8 @@
 ///   (``NodeTokenRecord``)
 /// - `/kiban/nodes/enrolled/<serial>`: the node certificate a machine enrolled with
 ///   (``EnrollmentPolicy/Issued``); a request is authenticated by this certificate only
+/// - `/kiban/nodes/boot/<serial>`: the last boot token minted for a machine
+///   (``BootEnrollment/Minted``: its identifier, when, for which address)
 /// - `nodes/api/<member>`: a member's node API endpoint (`host:port`), for agents to learn
 public enum NodeKeys {
     /// The prefix of every machine's facts.
@@ -22,6 +24,8 @@ public enum NodeKeys {
     public static let tokensPrefix = "/kiban/nodes/tokens/"
     /// The prefix of every machine's enrolled certificate.
     public static let enrolledPrefix = "/kiban/nodes/enrolled/"
+    /// The prefix of every machine's last boot token record.
+    public static let bootPrefix = "/kiban/nodes/boot/"
     /// The prefix of every member's node API endpoint.
     public static let endpointsPrefix = "nodes/api/"
 
@@ -29,6 +33,8 @@ public enum NodeKeys {
     public static func token(_ id: String) -> [UInt8] { Array((tokensPrefix + id).utf8) }
     /// The certificate `serial` enrolled with.
     public static func enrolled(_ serial: String) -> [UInt8] { Array((enrolledPrefix + serial).utf8) }
+    /// The last boot token minted for `serial`.
+    public static func boot(_ serial: String) -> [UInt8] { Array((bootPrefix + serial).utf8) }
     /// The node API endpoint of member `name`.
     public static func endpoint(_ name: String) -> [UInt8] { Array((endpointsPrefix + name).utf8) }
     /// The facts of `serial`.
