@@ -8,9 +8,9 @@ import KibanStore
 extension NodeEnrollment {
     /// Issues machine `serial` a new certificate for the key in `csr`, in place of its current
     /// one `certificateSerial` (which the caller authenticated with ``identify(certificateSerial:uris:now:)``).
-    /// The new record replaces the old by a transaction comparing the revision read (two
-    /// renewals racing: one wins, the other's certificate is revoked); the old certificate is
-    /// then revoked as `superseded`. Audited (`nodes.renew`).
+    /// One transaction replaces the machine's record with the new certificate and revokes the
+    /// old one as `superseded`, comparing both revisions read (two renewals racing: one wins,
+    /// the other's new certificate is revoked). Audited (`nodes.renew`).
     /// - Throws: ``NodeError`` `forbidden` (not the current certificate; renewed meanwhile),
     ///   `invalidInput` (CSR).
     public func renew(serial: String, certificateSerial: String, csr: String, now: Date) async throws -> Enrolled {
@@ -30,15 +30,15 @@ extension NodeEnrollment {
             "node:\(serial)", "nodes.renew", serial,
             detail: "certificate \(record.certificateSerial) replaces \(held.value.certificateSerial), valid until \(record.notAfter.formatted(.iso8601))",
             now: now)
+        let old = try await pki.revocation(of: held.value.certificateSerial, reason: .superseded, by: .node(name: serial))
         let result = try await store.txn(
             Txn(
-                compares: [Compare(key, .equal, .modRevision(held.modRevision))],
-                success: [.put(key: key, value: try Store.encode(record), lease: 0), audit]))
+                compares: [Compare(key, .equal, .modRevision(held.modRevision))] + (old.compare.map { [$0] } ?? []),
+                success: [.put(key: key, value: try Store.encode(record), lease: 0), audit] + old.operations))
         guard result.succeeded else {
             _ = try? await pki.revoke(serial: record.certificateSerial, reason: .superseded, by: .node(name: serial))
-            throw NodeError(.forbidden, "machine \(serial) renewed or enrolled at the same time; this certificate was revoked")
+            throw NodeError(.forbidden, "machine \(serial) renewed, enrolled or was revoked at the same time; this certificate was revoked")
         }
-        _ = try? await pki.revoke(serial: held.value.certificateSerial, reason: .superseded, by: .node(name: serial))
         return Enrolled(
             certificatePEM: certificate.certificatePEM, chainPEM: certificate.chainPEM,
             certificateSerial: record.certificateSerial, notAfter: record.notAfter)
