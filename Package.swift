@@ -186,7 +186,7 @@ let package = Package(
             name: "KibanServerTests",
             dependencies: [
                 "KibanServer", "KibanRaft", "KibanRaftSimulation", "kiban",
-                "KibanLinearizability", "KibanNetboot", "KibanTestSupport", "KibanCA",
+                "KibanLinearizability", "KibanNetboot", "KibanNodes", "KibanTestSupport", "KibanCA",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -32,18 +32,40 @@ struct AgentCommand: AsyncParsableCommand {
 
     struct Join: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Enroll this machine with a node token (from `kiban nodes token create`).",
-            discussion: "The token is read from --token-file (`-` for standard input), never from the command line, where other users could read it.")
+            abstract: "Enroll this machine with a node token (from `kiban nodes token create`), or from its own netboot (--boot).",
+            discussion: """
+                The token is read from --token-file (`-` for standard input), never from the command line, where other users could read it.
+
+                With --boot, a machine that Kiban netbooted enrolls without an operator: the kernel command line names its serial \
+                (kiban.serial=), the node API (kiban.nodes=) and the cluster CA's fingerprint (kiban.ca=); the agent asks a member \
+                for a one-time boot token over TLS pinned to that CA, from the machine's own address, and enrolls with it.
+                """)
         @OptionGroup var common: Common
         @Option(help: "The file holding the token, or - for standard input.")
         var tokenFile = "-"
+        @Flag(help: "Enroll from this machine's netboot: read kiban.serial, kiban.nodes and kiban.ca from the kernel command line.")
+        var boot = false
+        @Option(help: ArgumentHelp("The kernel command line to read with --boot.", visibility: .hidden))
+        var cmdline = "/proc/cmdline"
 
         func run() async throws {
+            if boot {
+                let parameters = try bootParameters()
+                let enrolled = try await NodeAgent.joinFromBoot(parameters, servers: common.servers, stateDir: common.stateDir, logger: common.logger())
+                print("enrolled \(parameters.serial): certificate \(enrolled.certificateSerial), valid until \(enrolled.notAfter.formatted(.iso8601))")
+                return
+            }
             let (text, serial) = try tokenAndSerial()
             let enrolled = try await NodeAgent.join(
                 token: text, serial: serial, servers: common.servers, stateDir: common.stateDir,
                 logger: common.logger())
             print("enrolled \(serial): certificate \(enrolled.certificateSerial), valid until \(enrolled.notAfter.formatted(.iso8601))")
+        }
+
+        /// The boot's parameters, read in a synchronous helper (see ``tokenAndSerial()``).
+        private func bootParameters() throws -> NodeAgent.BootParameters {
+            let text = String(decoding: (FileManager.default.contents(atPath: cmdline) ?? Data()).prefix(8192), as: UTF8.self)
+            return try NodeAgent.BootParameters(commandLine: text)
         }
 
         /// The token and this machine's serial. Kept out of `run()`: with both throwing reads in

@@ -1,11 +1,25 @@
 import ArgumentParser
 import Foundation
 
-/// `kiban nodes list`, `kiban nodes token create|list|revoke`, `kiban nodes checks` and `kiban nodes ops` (docs/nodes.md).
+/// `kiban nodes list|revoke`, `kiban nodes token create|list|revoke`, `kiban nodes checks` and `kiban nodes ops` (docs/nodes.md).
 struct NodesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "nodes", abstract: "List machines' health and agents; create node tokens.",
-        subcommands: [List.self, NodeTokenCommand.self, NodeChecksCommand.self, NodeOpsCommand.self])
+        commandName: "nodes", abstract: "List machines' health and agents; create node tokens; revoke node certificates.",
+        subcommands: [List.self, Revoke.self, NodeTokenCommand.self, NodeChecksCommand.self, NodeOpsCommand.self])
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a machine's node certificate: its agent is refused from then on.",
+            discussion: "The machine may enroll again with a new token (kiban nodes token create SERIAL) or, when netbooted, from its next boot.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "The machine's serial.")
+        var serial: String
+
+        func run() throws {
+            let (answer, json) = try client.call("POST", "/v1/nodes/\(serial)/revoke", as: [String: String].self)
+            client.print(json: json, rows: [["SERIAL", "REVOKED CERTIFICATE"], [serial, answer["revoked"] ?? ""]])
+        }
+    }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(

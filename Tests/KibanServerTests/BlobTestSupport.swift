@@ -26,6 +26,13 @@ struct TestFiles {
         }
         return path
     }
+
+    /// Writes `text` to `root/name`; returns the path.
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = root + "/" + name
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
 }
 
 /// The SHA-256 of a file as the system's `sha256sum` computes it.

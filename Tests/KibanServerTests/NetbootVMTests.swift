@@ -3,7 +3,8 @@ import KibanTestSupport
 import Testing
 
 /// A real QEMU VM netboots from three real `kiban server` processes in network namespaces
-/// (`integration/harness/netboot-vm.sh`): once, and again after the member that served it is killed.
+/// (`integration/harness/netboot-vm.sh`): once, and again after the member that served it is killed;
+/// and once with an initrd that runs the node agent, which enrolls from the boot.
 @Suite(
     "A VM netboots from a three-member cluster", .serialized,
     .enabled(if: NetbootVM.missing == nil, Comment(rawValue: "skipped: \(NetbootVM.missing ?? "")")))
@@ -12,6 +13,14 @@ struct NetbootVMTests {
     func bootAndFailover() throws {
         let (code, output) = try NetbootVM.run()
         #expect(code == 0, "netboot-vm.sh failed:\n\(output)")
+    }
+
+    @Test("The VM's initrd carries kiban: it enrolls without an operator (kiban agent join --boot), runs the agent, and the machine turns healthy")
+    func agentEnrolls() throws {
+        let (code, output) = try HarnessScript.run(
+            "netboot-vm.sh", seconds: 300,
+            environment: ["KIBAN": ServerProcess.executable.path, "AGENT": "1", "BOOT_SECONDS": "150"])
+        #expect(code == 0, "netboot-vm.sh (AGENT=1) failed:\n\(output)")
     }
 }
 

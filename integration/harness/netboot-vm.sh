@@ -14,6 +14,9 @@
 # Also checks undionly.kpxe over TFTP and ipxe.efi over HTTP from every member, from the rack.
 # Needs: root, qemu-system-x86 ipxe-qemu ipxe isc-dhcp-relay dnsmasq-base cpio curl tftp-hpa (ovmf), and a
 # Debian linux-image and busybox-static (fetched once with apt-get download into $KIBAN_BOOT_CACHE).
+# AGENT=1: one boot only, with an initrd that carries the kiban binary (agent_initrd): the machine
+# takes its IPAM address, enrolls without an operator (`kiban agent join --boot`) and runs the agent;
+# the run succeeds when `kiban machines get` shows it healthy and the audit log has the enrollment.
 # KIBAN=path/to/kiban. Each wait is bounded; exits non-zero with the evidence on the first failure.
 HERE=$(cd "$(dirname "$0")" && pwd)
 HX_PREFIX=${HX_PREFIX:-kbt$$}
@@ -28,7 +31,14 @@ fail() { log "FAIL $*"; for b in 1 2 3; do echo "--- bs$b log (tail)"; tail -n 1
 # ---- kernel and busybox (fetched once), the initrd that prints the machine's configuration
 . "$HERE/lib-boot-initrd.sh"
 boot_assets
-config_initrd "$RUN/initrd" "$RUN/initrd.img"
+AGENT=${AGENT:-0}
+if [ "$AGENT" = 1 ]; then
+  [ "$DHCP" = kiban ] || { echo "AGENT=1 needs DHCP=kiban (the IPAM gives the machine its address)"; exit 1; }
+  agent_initrd "$RUN/initrd" "$RUN/initrd.img" "$KIBAN" || exit 1
+  log "agent initrd: $((INITRD_BYTES / 1048576)) MiB compressed, $((INITRD_TREE_BYTES / 1048576)) MiB unpacked"
+else
+  config_initrd "$RUN/initrd" "$RUN/initrd.img"
+fi
 
 # ---- topology: router with relay, three boot-server namespaces, rack subnets
 mkns rtr
@@ -83,9 +93,9 @@ blob() {  # blob FILE -> {"sha256":…,"size":…}, copied into every member's b
 K=$(blob "$KERNEL"); R=$(blob "$RUN/initrd.img")
 cli 2 kv put netboot/images/debian-test "{\"id\":\"debian-test\",\"kernel\":$K,\"initrd\":$R,\"uploaded\":0}" >/dev/null || fail "image record"
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-cli 3 kv put "inventory/machines/$SERIAL" "{\"registration\":{\"serial\":\"$SERIAL\",\"labels\":{\"zone\":\"z1\"},\"rack\":1,\"role\":\"worker\",\"bmc\":{\"type\":\"IPMI-2.0\"}},\"indexInRack\":4,\"ipv4\":[\"198.18.1.4\"],\"bmcIPv4\":\"198.19.1.4\",\"registerDate\":\"$now\",\"state\":\"healthy\",\"stateTimestamp\":\"$now\"}" >/dev/null || fail "machine record"
+cli 3 kv put "inventory/machines/$SERIAL" "{\"registration\":{\"serial\":\"$SERIAL\",\"labels\":{\"zone\":\"z1\"},\"rack\":1,\"role\":\"worker\",\"bmc\":{\"type\":\"IPMI-2.0\"}},\"indexInRack\":4,\"ipv4\":[\"198.18.1.4\"],\"bmcIPv4\":\"198.19.1.4\",\"registerDate\":\"$now\",\"state\":\"$([ "$AGENT" = 1 ] && echo uninitialized || echo healthy)\",\"stateTimestamp\":\"$now\"}" >/dev/null || fail "machine record"
 cli 1 kernel-params set worker "console=ttyS0 panic=-1 quiet" >/dev/null || fail "kernel-params set"
-printf 'serial={{serial}} rack={{rack}} index={{index}} role={{role}} address={{address}} zone={{labels.zone}}\nboot-server={{boot_server}}\n' >"$RUN/worker.tmpl"
+printf 'serial={{serial}} rack={{rack}} index={{index}} role={{role}} address={{address}} zone={{labels.zone}}\nboot-server={{boot_server}}\naddress={{address}}\ngateway={{gateway}}\n' >"$RUN/worker.tmpl"
 cli 1 templates set worker v1 "$RUN/worker.tmpl" >/dev/null || fail "templates set"
 for b in 1 2 3; do
   wait_for 60 sh -c "ip netns exec $P-bs$b curl -sf http://198.18.0.1$b:10080/boot/machines/$SERIAL/ipxe | grep -q debian-test" \
@@ -165,6 +175,30 @@ boot_vm() {  # boot_vm NAME [QEMU ARGS…]: boots the VM, waits for the configur
   [ -n "$SERVED_BY" ] || fail "$name: no boot-server line"
   log "$name: booted in $BOOT_MS ms from bs$SERVED_BY"
 }
+
+agent_boot() {  # one boot whose initrd enrolls and runs the agent: wait until the machine is healthy
+  local console="$RUN/serial-agent.log" t0 q i state=""; t0=$(date +%s%N)
+  ns q1 qemu-system-x86_64 -accel tcg -machine pc -m 1024 -smp 1 -display none -monitor none -no-reboot \
+     -boot n -serial "file:$console" -smbios "type=1,manufacturer=Kiban,product=TestNode,serial=$SERIAL" \
+     -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device "virtio-net-pci,netdev=n0,mac=$MAC" >"$RUN/qemu-agent.log" 2>&1 &
+  q=$!; PIDS+=($q)
+  for ((i = 0; i < BOOT_SECONDS; i++)); do
+    state=$(cli 1 machines get --serial "$SERIAL" -o json | python3 -c 'import json,sys; m=json.load(sys.stdin)[0]; print(m.get("status", m).get("state", ""))' 2>/dev/null || true)
+    [ "$state" = healthy ] && break
+    kill -0 $q 2>/dev/null || break
+    sleep 1
+  done
+  local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  echo "--- agent: console"; grep -a "KIBAN-\|enrolled\|boot token\|refused\|error" "$console" | head -40
+  [ "$state" = healthy ] || { tail -c 3000 "$console"; fail "agent: $SERIAL is '$state', not healthy, after $ms ms"; }
+  local audit; audit=$(cli 1 audit --action nodes -o json)
+  echo "$audit" | grep -q '"nodes.boot-token"' || fail "agent: no nodes.boot-token audit entry"
+  echo "$audit" | grep -q '"nodes.enroll"' || fail "agent: no nodes.enroll audit entry"
+  echo "$audit" | grep -q '198.18.1.4' || fail "agent: the audit does not name the machine's address"
+  kill $q 2>/dev/null || true; wait $q 2>/dev/null || true
+  log "RESULT: the VM netbooted, enrolled from its initrd without an operator and turned healthy in $ms ms (initrd $((INITRD_BYTES / 1048576)) MiB)"
+}
+if [ "$AGENT" = 1 ]; then agent_boot; exit 0; fi
 
 boot_vm first
 first=$SERVED_BY

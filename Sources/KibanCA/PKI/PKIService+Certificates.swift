@@ -1,5 +1,5 @@
 public import Foundation
-import KibanStore
+package import KibanStore
 
 /// The certificate inventory and revocation.
 extension PKIService {
@@ -33,21 +33,34 @@ extension PKIService {
     @discardableResult
     public func revoke(serial: String, reason: RevocationReason = .unspecified, by actor: Requester) async throws -> CertificateRecord {
         for _ in 0..<attemptsMax {
-            let (record, key, revision) = try await certificateRecord(serial)
-            guard record.revocation == nil else { return record }
-            let now = self.now()
-            var revoked = record
-            revoked.revocation = Revocation(at: now, reason: reason, by: actor.description)
-            let result = try await store.txn(
-                Txn(
-                    compares: [Compare(key, .equal, .modRevision(revision))],
-                    success: [
-                        .put(key: key, value: try encode(revoked), lease: 0),
-                        try auditPut("revoke", record.serial, detail: "\(reason.rawValue), issuer \(record.issuer)", by: actor, at: now),
-                    ]))
-            if result.succeeded { return revoked }
+            let change = try await revocation(of: serial, reason: reason, by: actor)
+            guard let compare = change.compare else { return change.record }
+            if try await store.txn(Txn(compares: [compare], success: change.operations)).succeeded { return change.record }
         }
         throw lostRaces("revoking \(serial)")
+    }
+
+    /// What revoking certificate `serial` writes, for ``revoke(serial:reason:by:)`` or a caller's
+    /// own transaction (a node certificate's renewal revokes the old one in the transaction that
+    /// records the new): the revoked record, the compare that the certificate is unchanged since
+    /// read, and the operations (with the audit entry). Without a compare or operations, and
+    /// with the record as it is, when it is revoked already.
+    /// - Throws: ``CAError`` `notFound`.
+    package func revocation(
+        of serial: String, reason: RevocationReason, by actor: Requester
+    ) async throws -> (record: CertificateRecord, compare: Compare?, operations: [KibanStore.Operation]) {
+        let (record, key, revision) = try await certificateRecord(serial)
+        guard record.revocation == nil else { return (record, nil, []) }
+        let now = self.now()
+        var revoked = record
+        revoked.revocation = Revocation(at: now, reason: reason, by: actor.description)
+        return (
+            revoked, Compare(key, .equal, .modRevision(revision)),
+            [
+                .put(key: key, value: try encode(revoked), lease: 0),
+                try auditPut("revoke", record.serial, detail: "\(reason.rawValue), issuer \(record.issuer)", by: actor, at: now),
+            ]
+        )
     }
 
     /// The revocation of certificate `serial` as this member has applied it (a serializable read,

@@ -90,7 +90,8 @@ public struct BootResponder: Sendable {
             let params = RoleImageChoice.kernelParams(
                 image: image.id, role: machine.role,
                 imageParams: snapshot.imageKernelParams, roleParams: snapshot.kernelParams)
-            return IPXEScript.boot(machine: machine, image: image, kernelParams: params, baseURL: baseURL)
+            return IPXEScript.boot(
+                machine: machine, image: image, kernelParams: params, baseURL: baseURL, enrollmentParams: snapshot.enrollmentParams)
         }
     }
 

@@ -18,6 +18,9 @@ public struct BootSnapshot: Sendable {
     public var presence: [String: [PresenceRecord]] = [:]
     /// The cluster CA certificate (PEM) for templates.
     public var caCertificatePEM = ""
+    /// `kiban.nodes=… kiban.ca=…`, appended to every boot script's kernel command line so
+    /// that the machine's agent can enroll from its boot (empty when the node API is unknown).
+    public var enrollmentParams = ""
     /// Each issuer's current certificate revocation list (DER), by issuer name, served at
     /// `/ca/<issuer>.crl`.
     public var crls: [String: [UInt8]] = [:]

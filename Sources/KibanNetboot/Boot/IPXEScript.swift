@@ -26,10 +26,13 @@ public enum IPXEScript {
     }
 
     /// The script that boots `machine` with `image`: kernel with `kernelParams`, the
-    /// serial and the URL of the machine's rendered configuration on its command line, initrd.
-    public static func boot(machine: BootMachine, image: ImageRecord, kernelParams: String, baseURL: String) -> String {
+    /// serial and the URL of the machine's rendered configuration on its command line, then
+    /// `enrollmentParams` (the node API and CA fingerprint for `kiban agent join --boot`), initrd.
+    public static func boot(
+        machine: BootMachine, image: ImageRecord, kernelParams: String, baseURL: String, enrollmentParams: String = ""
+    ) -> String {
         let config = "\(baseURL)/boot/machines/\(machine.serial)/config"
-        let params = [kernelParams, "kiban.serial=\(machine.serial)", "kiban.config=\(config)"]
+        let params = [kernelParams, "kiban.serial=\(machine.serial)", "kiban.config=\(config)", enrollmentParams]
             .filter { !$0.isEmpty }.joined(separator: " ")
         return """
             #!ipxe

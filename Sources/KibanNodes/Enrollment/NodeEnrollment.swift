@@ -142,6 +142,22 @@ public struct NodeEnrollment: Sendable {
         return NodeError(code, reason)
     }
 
+    /// The node role's document (`kiban ca roles set kiban-node`), with certificates valid
+    /// `validitySeconds`: what the first enrollment creates with ``validitySeconds``.
+    public static func roleDocument(validitySeconds: Int) -> String {
+        """
+        issuer: \(issuer)
+        allowed_names: ["{{node}}"]
+        allowed_uri_sans: ["kiban-node://"]
+        allow_nodes: true
+        generate_key: false
+        ext_key_usage: [clientAuth]
+        key_usage: [digitalSignature]
+        key_types: [p256, ed25519]
+        max_ttl: \(validitySeconds)s
+        """
+    }
+
     /// Creates the `nodes` issuer (an intermediate of the cluster root) and the node role when
     /// they are missing. Two members racing: one creates, the other finds it.
     func prepareIssuer() async throws {
@@ -150,18 +166,7 @@ public struct NodeEnrollment: Sendable {
             do { _ = try await pki.createIssuer(Self.issuer, parent: "root", by: actor) } catch let error as CAError where error.code == .conflict {}
         }
         do { _ = try await pki.role(Self.role) } catch let error as CAError where error.code == .notFound {
-            let document = """
-                issuer: \(Self.issuer)
-                allowed_names: ["{{node}}"]
-                allowed_uri_sans: ["kiban-node://"]
-                allow_nodes: true
-                generate_key: false
-                ext_key_usage: [clientAuth]
-                key_usage: [digitalSignature]
-                key_types: [p256, ed25519]
-                max_ttl: \(Int(Self.validitySeconds))s
-                """
-            _ = try await pki.setRole(Self.role, document: Array(document.utf8), by: actor)
+            _ = try await pki.setRole(Self.role, document: Array(Self.roleDocument(validitySeconds: Int(Self.validitySeconds)).utf8), by: actor)
         }
     }
 }

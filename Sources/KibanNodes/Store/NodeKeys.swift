@@ -12,6 +12,8 @@
 /// - `/kiban/nodes/operations/<serial>/<id>`: an operation for the machine's agent and its
 ///   result (``OperationRecord``); written only by members (``NodeOperations``), read by the
 ///   machine over the node API
+/// - `/kiban/nodes/boot/<serial>`: the last boot token minted for a machine
+///   (``BootEnrollment/Minted``: its identifier, when, for which address)
 /// - `nodes/api/<member>`: a member's node API endpoint (`host:port`), for agents to learn
 public enum NodeKeys {
     /// The prefix of every machine's facts.
@@ -27,6 +29,8 @@ public enum NodeKeys {
     public static let enrolledPrefix = "/kiban/nodes/enrolled/"
     /// The prefix of every machine's operations.
     public static let operationsPrefix = "/kiban/nodes/operations/"
+    /// The prefix of every machine's last boot token record.
+    public static let bootPrefix = "/kiban/nodes/boot/"
     /// The prefix of every member's node API endpoint.
     public static let endpointsPrefix = "nodes/api/"
 
@@ -34,6 +38,8 @@ public enum NodeKeys {
     public static func token(_ id: String) -> [UInt8] { Array((tokensPrefix + id).utf8) }
     /// The certificate `serial` enrolled with.
     public static func enrolled(_ serial: String) -> [UInt8] { Array((enrolledPrefix + serial).utf8) }
+    /// The last boot token minted for `serial`.
+    public static func boot(_ serial: String) -> [UInt8] { Array((bootPrefix + serial).utf8) }
     /// The node API endpoint of member `name`.
     public static func endpoint(_ name: String) -> [UInt8] { Array((endpointsPrefix + name).utf8) }
     /// The facts of `serial`.

@@ -2,7 +2,8 @@ import Foundation
 import NIOHTTP1
 
 /// The node subsystem's admin endpoints (docs/admin-api.md, "Nodes"): `GET /v1/nodes`, and
-/// `POST|GET /v1/nodes/tokens`, `DELETE /v1/nodes/tokens/ID`, `GET|PUT /v1/nodes/checks/ROLE`.
+/// `POST|GET /v1/nodes/tokens`, `DELETE /v1/nodes/tokens/ID`, `GET|PUT /v1/nodes/checks/ROLE`,
+/// `POST /v1/nodes/SERIAL/revoke`.
 extension AdminRouter {
     /// The answer when `r` is a node endpoint; nil otherwise.
     func nodes(_ r: AdminRequest) async throws -> [UInt8]? {
@@ -15,6 +16,9 @@ extension AdminRouter {
         case (.GET, "tokens", 1): return Self.encode(try await daemon.listNodeTokens())
         case (.GET, "checks", 2): return Self.encode(try await daemon.nodeChecks(role: rest[1]))
         case (.PUT, "checks", 2): return Self.encode(try await daemon.setNodeChecks(role: rest[1], document: Array(r.body), caller: r.caller))
+        case (.POST, let serial?, 2) where rest[1] == "revoke":
+            let revoked = try await daemon.revokeNode(serial: serial, caller: r.caller)
+            return Self.encode(["serial": serial, "revoked": revoked])
         case (.DELETE, "tokens", 2):
             try await daemon.revokeNodeToken(id: rest[1], caller: r.caller)
             return Self.encode(["revoked": rest[1]])

@@ -2,6 +2,7 @@ import Foundation
 import KibanCA
 import KibanInventory
 import KibanNetboot
+import KibanNodes
 import KibanStore
 import Logging
 
@@ -16,7 +17,7 @@ struct BootSnapshotLoader {
     /// Keys whose change makes the view stale.
     static let watched: [[UInt8]] = [
         Array(NetbootKeys.prefix.utf8), Machine.storePrefix, IPAMConfig.storeKey,
-        ClusterKey.ca, PKIService.storePrefix,
+        ClusterKey.ca, PKIService.storePrefix, Array(NodeKeys.endpointsPrefix.utf8),
     ]
 
     static func isWatched(_ key: [UInt8]) -> Bool { watched.contains { key.starts(with: $0) } }
@@ -95,8 +96,23 @@ struct BootSnapshotLoader {
         {
             snapshot.caCertificatePEM = record.certificatePEM
         }
+        snapshot.enrollmentParams = try await enrollmentParams(caPEM: snapshot.caCertificatePEM)
         snapshot.crls = await crls?() ?? previous.crls
         return (snapshot, complete)
+    }
+
+    /// `kiban.nodes=<every member's node API endpoint> kiban.ca=<CA fingerprint>` for boot
+    /// scripts (`kiban agent join --boot` reads them); empty until a member publishes its node
+    /// API and the CA is known. Public values: the secret is asked for over TLS.
+    private func enrollmentParams(caPEM: String) async throws -> String {
+        guard let der = MemberCertificate.der(pem: caPEM) else { return "" }
+        let read = try await store.range(.prefix(Array(NodeKeys.endpointsPrefix.utf8)), consistency: .serializable)
+        let endpoints = read.kvs.map { String(decoding: $0.value, as: UTF8.self) }
+            .filter { endpoint in !endpoint.isEmpty && endpoint.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: "$") }
+            }
+            .sorted().prefix(16)
+        guard !endpoints.isEmpty else { return "" }
+        return "kiban.nodes=\(endpoints.joined(separator: ",")) kiban.ca=\(CertificateAuthority.fingerprint(ofDER: der))"
     }
 
     /// The inventory's machines with their gateways.

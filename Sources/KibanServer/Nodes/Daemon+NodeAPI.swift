@@ -24,8 +24,8 @@ struct EnrollAnswer: Codable, Sendable {
     var members: [String]
 }
 
-/// The node API's routes (docs/nodes.md). Only `GET /v1/ca` and `POST /v1/enroll` answer a
-/// client without a certificate; everything else names the machine by the verified client
+/// The node API's routes (docs/nodes.md). Only `GET /v1/ca`, `POST /v1/enroll` and
+/// `POST /v1/boot-token` answer a client without a certificate; everything else names the machine by the verified client
 /// certificate, never by the request body.
 extension Daemon {
     /// Answers one node API request.
@@ -57,6 +57,17 @@ extension Daemon {
                     "kiban.nodes.certificate": "\(enrolled.certificateSerial)",
                 ])
             return ok(EnrollAnswer(enrolled: enrolled, members: await nodeEndpoints().values.sorted()))
+        case (.POST, "/v1/boot-token"):
+            return try await bootToken(r)
+        case (.POST, "/v1/renew"):
+            let serial = try await nodeIdentity(r)
+            guard let client = r.client else { preconditionFailure("nodeIdentity(_:) returned, so a client certificate was presented") }
+            let body = try JSONDecoder().decode([String: String].self, from: Data(r.body))
+            let renewed = try await nodeEnrollment().renew(serial: serial, certificateSerial: client.serial, csr: body["csr"] ?? "", now: Date())
+            logger.notice(
+                "renewed a node certificate",
+                metadata: ["kiban.nodes.serial": "\(serial)", "kiban.nodes.certificate": "\(renewed.certificateSerial)"])
+            return ok(renewed)
         case (.POST, "/v1/heartbeat"):
             let serial = try await nodeIdentity(r)
             let body = try JSONDecoder().decode(HeartbeatBody.self, from: Data(r.body))
@@ -77,6 +88,20 @@ extension Daemon {
             if let answer = try await nodeResource(r, identify: nodeIdentity) { return answer }
             throw ServerError(.notFound, "no node API endpoint \(r.method) \(r.path); see docs/nodes.md")
         }
+    }
+
+    /// Mints a boot token for the serial in the body, bound to the request's source address
+    /// (``BootEnrollment``). The token is in the answer only, never in the log.
+    private func bootToken(_ r: NodeAPIRequest) async throws -> NodeAPIResponse {
+        let body = try JSONDecoder().decode([String: String].self, from: Data(r.body))
+        guard let serial = body["serial"], let address = r.remoteAddress else {
+            throw NodeError(.invalidInput, "a boot token request is {\"serial\": SERIAL}")
+        }
+        let cluster = try await nodeTokenCluster()
+        let token = try await BootEnrollment(tokens: try nodeEnrollment().tokens).mint(serial: serial, from: address, cluster: cluster, now: Date())
+        logger.notice(
+            "minted a boot token", metadata: ["kiban.nodes.serial": "\(serial)", "kiban.nodes.address": "\(address)", "kiban.nodes.token": "\(token.id)"])
+        return ok(["token": token.encoded])
     }
 
     /// Refuses a request whose client certificate is not a listed member's of this cluster.

@@ -49,16 +49,7 @@ struct NodeView: Codable, Sendable {
 extension Daemon {
     /// `kiban nodes token create`: the encoded token, printed once.
     func createNodeToken(_ body: NodeTokenBody, caller: Caller) async throws(ServerError) -> [String: String] {
-        guard let running else {
-            _ = try requireStore()
-            return [:]
-        }
-        guard let ca = MemberCertificate.der(pem: running.credentials.tls.caPEM) else {
-            throw ServerError(.internal, "the CA certificate in the data directory is unreadable")
-        }
-        let cluster = NodeTokens.Cluster(
-            clusterID: running.local.clusterID, addresses: await nodeEndpoints().values.sorted(),
-            caFingerprint: CertificateAuthority.fingerprint(ofDER: ca))
+        let cluster = try await nodeTokenCluster()
         let scope = NodeTokenScope(serial: body.serial, rack: body.rack, role: body.role)
         do {
             let token = try await nodeEnrollment().tokens.create(
@@ -69,6 +60,18 @@ extension Daemon {
         } catch {
             throw ServerError(answering: error)
         }
+    }
+
+    /// What a node token carries besides its scope: this cluster, its node API endpoints, its CA.
+    func nodeTokenCluster() async throws(ServerError) -> NodeTokens.Cluster {
+        _ = try requireStore()
+        guard let running else { preconditionFailure("requireStore() returned, so a member is running") }
+        guard let ca = MemberCertificate.der(pem: running.credentials.tls.caPEM) else {
+            throw ServerError(.internal, "the CA certificate in the data directory is unreadable")
+        }
+        return NodeTokens.Cluster(
+            clusterID: running.local.clusterID, addresses: await nodeEndpoints().values.sorted(),
+            caFingerprint: CertificateAuthority.fingerprint(ofDER: ca))
     }
 
     /// `kiban nodes token list`.
@@ -89,6 +92,17 @@ extension Daemon {
         do {
             try await nodeEnrollment().tokens.revoke(id: id, user: caller.auditUser, now: Date())
             logChange(caller, "nodes token revoke \(id)")
+        } catch {
+            throw ServerError(answering: error)
+        }
+    }
+
+    /// `kiban nodes revoke SERIAL`: revokes the machine's node certificate; returns its serial number.
+    func revokeNode(serial: String, caller: Caller) async throws(ServerError) -> String {
+        do {
+            let revoked = try await nodeEnrollment().revoke(serial: serial, user: caller.auditUser, now: Date())
+            logChange(caller, "nodes revoke \(serial) (certificate \(revoked))")
+            return revoked
         } catch {
             throw ServerError(answering: error)
         }

@@ -18,10 +18,11 @@ struct NodeAPIClient: Sendable {
     /// The largest answer read (a page of operations carries up to 4 MiB of files in base64).
     static let answerBytesMax = 8 << 20
 
-    /// A client trusting only `caPEM` and checking that servers belong to `clusterID`,
+    /// A client trusting only `caPEM` and checking that servers belong to `clusterID` (any
+    /// server certificate from that CA when nil),
     /// presenting `certificatePEM` (with the issuer `chainPEM`) and `keyPEM` when given.
     /// - Throws: ``ServerError`` `config` when the PEM is unusable.
-    init(caPEM: String, clusterID: String, certificatePEM: String? = nil, chainPEM: [String] = [], keyPEM: String? = nil) throws(ServerError) {
+    init(caPEM: String, clusterID: String?, certificatePEM: String? = nil, chainPEM: [String] = [], keyPEM: String? = nil) throws(ServerError) {
         do {
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)))
@@ -35,7 +36,7 @@ struct NodeAPIClient: Sendable {
         } catch {
             throw ServerError(.config, "the agent's TLS files are unusable: \(error)")
         }
-        expect = .anyMember(cluster: clusterID)
+        expect = clusterID.map { PeerExpectation.anyMember(cluster: $0) } ?? PeerExpectation.pinnedCA
     }
 
     private init(unverified context: NIOSSLContext) {

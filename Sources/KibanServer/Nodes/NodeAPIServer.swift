@@ -14,6 +14,8 @@ struct NodeAPIRequest: Sendable {
     var path: String
     var body: [UInt8]
     var client: MemberCertificate?
+    /// The client's IP address as the TCP connection shows it (boot tokens are bound to it).
+    var remoteAddress: String? = nil
 }
 
 /// The answer: a status and a JSON body.
@@ -122,7 +124,10 @@ final class NodeAPIServer: Sendable {
                         client = .some((try? await child.channel.nioSSL_peerCertificate().get())?.flatMap(PeerTLS.identity(of:)))
                     }
                     let path = h.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? h.uri
-                    let answer = await handle(NodeAPIRequest(method: h.method, path: path, body: body, client: client ?? nil))
+                    let answer = await handle(
+                        NodeAPIRequest(
+                            method: h.method, path: path, body: body, client: client ?? nil,
+                            remoteAddress: child.channel.remoteAddress?.ipAddress))
                     try await respond(outbound, h, answer, close: !h.isKeepAlive)
                     if !h.isKeepAlive { return }
                 }

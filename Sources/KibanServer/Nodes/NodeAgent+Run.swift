@@ -29,13 +29,12 @@ extension NodeAgent {
     /// `kiban agent run`: sends the facts at start and whenever they change, and a heartbeat
     /// with the role's checks every interval, to the leader (a follower names it). When a
     /// member does not answer, the next one it knows is tried; when none does, it waits, twice
-    /// as long each time up to ``RunOptions/backoffMaxSeconds``. Runs until cancelled.
+    /// as long each time up to ``RunOptions/backoffMaxSeconds``. After each round it renews
+    /// its certificate once two thirds of its lifetime have passed. Runs until cancelled.
     /// - Throws: ``ServerError`` `config` when the state directory holds no enrollment.
     public static func run(_ options: RunOptions, logger: Logger) async throws(ServerError) {
         var state = try AgentState.load(options.stateDir)
-        let client = try NodeAPIClient(
-            caPEM: state.caPEM, clusterID: state.cluster, certificatePEM: state.certificatePEM,
-            chainPEM: state.chainPEM, keyPEM: state.keyPEM)
+        var client = try Self.client(state)
         var session = AgentSession(members: unique(state.members + options.servers))
         let wake = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         // Operations run beside the heartbeats: a long command does not silence the machine.
@@ -58,6 +57,14 @@ extension NodeAgent {
                     try? state.saveMembers(learned, dir: options.stateDir)
                     session.members = unique([session.members[0]] + learned + options.servers)
                 }
+                if renewalDue(state.certificatePEM, now: Date()) {
+                    do throws(ServerError) {
+                        state = try await renew(state, client: client, endpoints: session.members, stateDir: options.stateDir, logger: logger)
+                        client = try Self.client(state)
+                    } catch {
+                        logger.warning("could not renew the node certificate; trying again next round", metadata: ["kiban.agent.error": "\(error.message)"])
+                    }
+                }
                 try? await Task.sleep(for: .seconds(options.intervalSeconds ?? session.intervalSeconds))
             } catch {
                 // A member that answered (a follower while no leader is known) is retried at the
@@ -69,6 +76,15 @@ extension NodeAgent {
                 if !session.answered { backoff = min(backoff * 2, options.backoffMaxSeconds) }
             }
         }
+    }
+}
+
+extension NodeAgent {
+    /// A node API client presenting the node certificate of `state`.
+    static func client(_ state: AgentState) throws(ServerError) -> NodeAPIClient {
+        try NodeAPIClient(
+            caPEM: state.caPEM, clusterID: state.cluster, certificatePEM: state.certificatePEM,
+            chainPEM: state.chainPEM, keyPEM: state.keyPEM)
     }
 }
 

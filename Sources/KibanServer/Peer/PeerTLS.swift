@@ -137,6 +137,9 @@ enum PeerExpectation: Sendable {
     case member(cluster: String, id: UInt64, name: String?)
     /// Any member of `cluster` (the joining server does not know ids yet).
     case anyMember(cluster: String)
+    /// Any certificate from the pinned CA (an agent enrolling from its boot knows the CA's
+    /// fingerprint, not the cluster's ID; the CA is the cluster's own).
+    case pinnedCA
 
     /// Why `certificate` is not the expected peer, or nil when it is.
     func mismatch(_ certificate: MemberCertificate?) -> String? {
@@ -153,6 +156,8 @@ enum PeerExpectation: Sendable {
         case .anyMember(let cluster):
             guard let peerCluster = certificate.clusterID else { return nil }
             return peerCluster == cluster ? nil : "the peer belongs to cluster \(peerCluster), not \(cluster)"
+        case .pinnedCA:
+            return nil
         }
     }
 
