@@ -44,11 +44,13 @@ extension NodeAgent {
     /// heartbeat whose answer says operations wait), in order, each once: the result is saved
     /// in the state directory before it is reported, so an agent restarted in between reports
     /// it without running the operation again.
-    static func runOperations(_ client: NodeAPIClient, members: [String], stateDir: String, wake: AsyncStream<Void>, logger: Logger) async {
+    static func runOperations(_ current: CurrentClient, members: [String], stateDir: String, wake: AsyncStream<Void>, logger: Logger) async {
         var session = AgentSession(members: members)
         var memory = FinishedOperations.load(stateDir)
         let executor = OperationExecutor(stateDir: stateDir)
         for await _ in wake {
+            // The client of this round: a renewal replaces the certificate between rounds.
+            let client = current.client
             do throws(ServerError) {
                 for entry in memory.entries where !entry.reported {
                     try await report(entry.result, client, session: &session, memory: &memory, stateDir: stateDir)

@@ -2,6 +2,7 @@ import Foundation
 public import KibanNodes
 public import Logging
 import NIOHTTP1
+import Synchronization
 
 extension NodeAgent {
     /// How `kiban agent run` behaves.
@@ -38,8 +39,9 @@ extension NodeAgent {
         var session = AgentSession(members: unique(state.members + options.servers))
         let wake = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         // Operations run beside the heartbeats: a long command does not silence the machine.
+        let current = CurrentClient(client)
         let operations = Task { [members = session.members] in
-            await runOperations(client, members: members, stateDir: options.stateDir, wake: wake.stream, logger: logger)
+            await runOperations(current, members: members, stateDir: options.stateDir, wake: wake.stream, logger: logger)
         }
         defer {
             wake.continuation.finish()
@@ -61,6 +63,7 @@ extension NodeAgent {
                     do throws(ServerError) {
                         state = try await renew(state, client: client, endpoints: session.members, stateDir: options.stateDir, logger: logger)
                         client = try Self.client(state)
+                        current.client = client
                     } catch {
                         logger.warning("could not renew the node certificate; trying again next round", metadata: ["kiban.agent.error": "\(error.message)"])
                     }
@@ -147,5 +150,18 @@ struct AgentSession {
             }
         }
         throw lastError
+    }
+}
+
+/// The agent's client with its current certificate, shared by the heartbeat loop (which renews
+/// the certificate) and the operations task (which must not go on with a revoked one).
+final class CurrentClient: Sendable {
+    private let value: Mutex<NodeAPIClient>
+
+    init(_ client: NodeAPIClient) { value = Mutex(client) }
+
+    var client: NodeAPIClient {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }
