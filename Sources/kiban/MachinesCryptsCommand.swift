@@ -33,7 +33,7 @@ struct MachinesCryptsCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The devices of a machine that have escrowed keys, and when.")
-        @OptionGroup var options: InventoryOptions
+        @OptionGroup var options: ClientOptions
         @Argument(help: "The machine's serial.") var serial: String
 
         func run() throws {
@@ -50,7 +50,7 @@ struct MachinesCryptsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete every disk key of a retiring machine (audited).",
             discussion: "Refused unless the machine is retiring. Its encrypted disks cannot be opened afterwards.")
-        @OptionGroup var options: InventoryOptions
+        @OptionGroup var options: ClientOptions
         @Argument(help: "The machine's serial.") var serial: String
 
         func run() throws {
