@@ -36,6 +36,8 @@ let package = Package(
         // Metrics: the API the subsystems record through, and its Prometheus text exporter.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The daemon's services in one group: ordered start, graceful shutdown on SIGTERM.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Pure Raft: imports nothing but the standard library.
@@ -70,6 +72,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 // SHA-256 of snapshots streamed to followers.
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
