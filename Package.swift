@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "KibanIO", targets: ["KibanIO"]),
         .library(name: "KibanStore", targets: ["KibanStore"]),
         .library(name: "KibanInventory", targets: ["KibanInventory"]),
+        .library(name: "KibanAdminAPI", targets: ["KibanAdminAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,6 +36,8 @@ let package = Package(
         // Metrics: the API the subsystems record through, and its Prometheus text exporter.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The daemon's services in one group: ordered start, graceful shutdown on SIGTERM.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Pure Raft: imports nothing but the standard library.
@@ -50,12 +53,16 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: strict),
+        // The admin API contract: the route catalog (and its OpenAPI document), the Codable bodies
+        // and answers shared by the daemon and the CLI, and the one Unix-socket client.
+        .target(name: "KibanAdminAPI", swiftSettings: strict),
+        .testTarget(name: "KibanAdminAPITests", dependencies: ["KibanAdminAPI"], swiftSettings: strict),
         // The daemon's wiring: peer protocol, lifecycle, admin API, and the services it runs
         // (inventory, DHCP, HTTP boot).
         .target(
             name: "KibanServer",
             dependencies: [
-                "KibanRaft", "KibanStore", "KibanCA", "KibanInventory", "KibanNetboot", "KibanMetrics", "KibanNodes", "KibanInstaller",
+                "KibanAdminAPI", "KibanRaft", "KibanStore", "KibanCA", "KibanInventory", "KibanNetboot", "KibanMetrics", "KibanNodes", "KibanInstaller",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -65,6 +72,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 // SHA-256 of snapshots streamed to followers.
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -141,7 +150,7 @@ let package = Package(
         .executableTarget(
             name: "kiban",
             dependencies: [
-                "KibanServer", "KibanStore", "KibanInventory", "KibanCA", "KibanNetboot", "KibanNodes",
+                "KibanAdminAPI", "KibanServer", "KibanStore", "KibanInventory", "KibanCA", "KibanNetboot", "KibanNodes",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
@@ -168,12 +177,12 @@ let package = Package(
         .testTarget(
             name: "KibanNetbootTests",
             dependencies: [
-                "KibanNetboot", "KibanStore", "KibanIO", "KibanInventory", "KibanRaft",
-                "kiban-dhcp-harness", "kiban", "KibanTestSupport",
+                "KibanNetboot", "KibanStore", "KibanIO", "KibanInventory", "KibanRaft", "KibanTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["vectors"], swiftSettings: strict),
-        // Three DHCP servers over a 3-member in-process store, for the namespace tests and make bench.
+        // Three DHCP servers over a 3-member in-process store, for the namespace tests
+        // (KibanIntegrationTests) and make bench.
         .executableTarget(
             name: "kiban-dhcp-harness",
             dependencies: [
@@ -181,11 +190,25 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/KibanDHCPHarness", swiftSettings: strict),
-        // Also starts real `kiban` processes (the executable is built next to the test bundle).
+        // The daemon's parts in one process: codecs, configuration, the router against the admin
+        // API contract, the peer server's trust checks.
         .testTarget(
             name: "KibanServerTests",
             dependencies: [
-                "KibanServer", "KibanRaft", "KibanRaftSimulation", "kiban",
+                "KibanAdminAPI", "KibanServer", "KibanRaft", "KibanRaftSimulation", "KibanNetboot", "KibanNodes", "KibanTestSupport", "KibanCA",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict),
+        // Real `kiban` processes (the executable is built next to the test bundle): clusters on
+        // loopback and in network namespaces, the CLI, the node agent, QEMU, etcd on Kiban's PKI,
+        // DHCP clients through a relay against `kiban-dhcp-harness`.
+        .testTarget(
+            name: "KibanIntegrationTests",
+            dependencies: [
+                "KibanAdminAPI", "KibanServer", "KibanRaft", "KibanRaftSimulation", "kiban", "kiban-dhcp-harness",
                 "KibanLinearizability", "KibanNetboot", "KibanNodes", "KibanTestSupport", "KibanCA",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -77,7 +77,7 @@ struct AuditCommand: ParsableCommand {
 
     struct Retention: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show how long audit entries are kept.")
-        @OptionGroup var options: InventoryOptions
+        @OptionGroup var options: ClientOptions
 
         func run() throws {
             try AuditCommand.printRetention(try options.send("GET", "/v1/audit/retention"), options)
@@ -88,7 +88,7 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "set-retention", abstract: "Set how long audit entries are kept, for the whole cluster and every subsystem.",
             discussion: "The leader deletes older entries periodically. Example: kiban audit set-retention 90d")
-        @OptionGroup var options: InventoryOptions
+        @OptionGroup var options: ClientOptions
         @Argument(help: "A duration with its unit: 90d, 36h, 30m or 600s.")
         var duration: String
 
@@ -100,7 +100,7 @@ struct AuditCommand: ParsableCommand {
         }
     }
 
-    static func printRetention(_ json: [UInt8], _ options: InventoryOptions) throws {
+    static func printRetention(_ json: [UInt8], _ options: ClientOptions) throws {
         try options.printAnswer(json, field: "seconds") { seconds in
             String(Table.render([["RETENTION", "SECONDS"], [InventoryFormat.duration(seconds), "\(seconds)"]]).dropLast())
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KibanAdminAPI
 import KibanCA
 
 /// `kiban ca certs list|show`: the certificate inventory.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KibanAdminAPI
 import KibanCA
 
 /// `kiban ca issue ROLE --cn … --san … --ttl …`: the CA generates the key.
@@ -62,7 +63,7 @@ struct SignCommand: ParsableCommand {
     var outDir: String?
 
     func run() throws {
-        let pem = String(decoding: try InventoryOptions.read(csr, what: "certificate signing request"), as: UTF8.self)
+        let pem = String(decoding: try ClientOptions.read(csr, what: "certificate signing request"), as: UTF8.self)
         let body = SignRequest(csr: pem, commonName: cn, sans: sans.isEmpty ? nil : sans, ttlSeconds: try CAOptions.seconds(ttl, option: "--ttl"))
         let json = try options.send("POST", "/v1/ca/sign/\(CAOptions.segment(role))", json: body)
         try IssuedOutput.emit(try options.decode(IssuedCertificate.self, json), json: json, options: options, outDir: outDir)

@@ -35,7 +35,7 @@ struct RolesCommand: ParsableCommand {
         var file: String
 
         func run() throws {
-            let json = try options.send("PUT", "/v1/ca/roles/\(CAOptions.segment(name))", body: InventoryOptions.read(file, what: "role"))
+            let json = try options.send("PUT", "/v1/ca/roles/\(CAOptions.segment(name))", body: ClientOptions.read(file, what: "role"))
             try RolesCommand.printRoles(options, json: Array("{\"\(name)\":".utf8) + json + Array("}".utf8))
         }
     }

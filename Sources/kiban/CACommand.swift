@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KibanAdminAPI
 import KibanCA
 
 /// `kiban ca issuers|roles|issue|sign|certs|revoke|crl`: the PKI (docs/pki.md).
@@ -31,9 +32,7 @@ struct CAOptions: ParsableArguments {
 
     /// Sends a request and returns the answer's JSON; an error answer becomes the daemon's message.
     func send(_ method: String, _ path: String, body: [UInt8] = []) throws -> [UInt8] {
-        let (status, json) = try AdminClient(socketPath: client.socketPath).call(method, path, body: body)
-        try ClientOptions.check(status: status, json)
-        return json
+        try client.send(method, path, body: body)
     }
 
     /// ``send(_:_:body:)`` with a JSON body.
@@ -70,7 +69,7 @@ struct CAOptions: ParsableArguments {
 
     /// A path segment, percent-encoded.
     static func segment(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? text
+        AdminRoute.escape(text)
     }
 }
 

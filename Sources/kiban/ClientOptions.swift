@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import KibanAdminAPI
 
-/// How a command reaches the daemon and prints its answer.
+/// How every command that talks to the daemon reaches it (`--socket`) and prints its answer
+/// (`-o table|json|yaml`).
 struct ClientOptions: ParsableArguments {
     @Option(help: "The daemon's admin socket (default: $KIBAN_SOCKET or /run/kiban/kiban.sock).")
     var socket: String?
@@ -14,14 +16,6 @@ struct ClientOptions: ParsableArguments {
     /// `--socket`, else `$KIBAN_SOCKET`, else the packaged daemon's socket.
     static func socketPath(_ socket: String?) -> String {
         socket ?? ProcessInfo.processInfo.environment["KIBAN_SOCKET"] ?? "/run/kiban/kiban.sock"
-    }
-
-    /// Refuses an error answer with the daemon's message (which says what to do).
-    static func check(status: Int, _ json: [UInt8]) throws {
-        guard status == 200 else {
-            let error = try? JSONDecoder().decode([String: String].self, from: Data(json))
-            throw AdminClient.Failure(description: error?["message"] ?? "the daemon answered HTTP \(status)")
-        }
     }
 
     /// Calls the daemon and returns the decoded answer; an error answer becomes the
@@ -37,7 +31,7 @@ struct ClientOptions: ParsableArguments {
 
     private func send<T: Decodable>(_ method: String, _ path: String, bytes: [UInt8], as type: T.Type) throws -> (T, [UInt8]) {
         let (status, json) = try AdminClient(socketPath: socketPath).call(method, path, body: bytes)
-        try Self.check(status: status, json)
+        try AdminClient.check(status: status, json)
         do {
             return (try JSONDecoder().decode(type, from: Data(json)), json)
         } catch {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KibanAdminAPI
 import KibanNetboot
 import KibanServer
 

@@ -1,4 +1,5 @@
 import Foundation
+import KibanAdminAPI
 
 /// The sample image `kiban dev` uploads: a kernel and an initrd found on this machine, never
 /// downloaded. Looked for, in order: `$KIBAN_DEV_KERNEL` and `$KIBAN_DEV_INITRD`; the kernel

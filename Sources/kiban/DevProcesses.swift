@@ -1,4 +1,5 @@
 import Foundation
+import KibanAdminAPI
 
 /// The child processes of `kiban dev`.
 struct DevProcesses {
@@ -59,7 +60,7 @@ struct DevProcesses {
         _ = try client(1).call("POST", "/v1/init", as: [String: String].self)
         for i in 2...3 {
             let (token, _) = try client(1).call(
-                "POST", "/v1/tokens", body: TokenBody(name: "dev-\(i)", ttlSeconds: 600),
+                "POST", "/v1/tokens", body: TokenCreateBody(name: "dev-\(i)", ttlSeconds: 600),
                 as: [String: String].self)
             _ = try client(i).call("POST", "/v1/join", body: ["token": token["token"] ?? ""], as: [String: String].self)
         }
@@ -69,7 +70,7 @@ struct DevProcesses {
         }
     }
 
-    func status(_ i: Int) throws -> StatusView { try client(i).call("GET", "/v1/status", as: StatusView.self).0 }
+    func status(_ i: Int) throws -> StatusInfo { try client(i).call("GET", "/v1/status", as: StatusInfo.self).0 }
 
     /// Polls `condition` every 100 ms for at most 60 s (the machine may be loaded).
     func waitUntil(_ what: String, _ condition: () -> Bool) async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import KibanAdminAPI
 import KibanServer
 
 /// The sample data `kiban dev` writes into a new cluster, so that `make run` serves a machine's
@@ -21,8 +22,8 @@ struct DevSeed {
         try send("PUT", "/v1/ipam", Self.ipam)
         try send("POST", "/v1/machines", Self.machines)
         _ = try client.call(
-            "PUT", "/v1/templates/\(Self.role)", body: TemplateBody(version: "v1", template: Self.template),
-            as: TemplateView.self)
+            "PUT", "/v1/templates/\(Self.role)", body: TemplateSetBody(version: "v1", template: Self.template),
+            as: TemplateInfo.self)
         _ = try client.call("PUT", "/v1/kernel-params/\(Self.role)", body: ["params": "console=ttyS0 panic=-1"], as: [String: String].self)
         var notes = ["sample data: IPAM, machine \(Self.serial) (role \(Self.role)), template \(Self.role) v1, kernel parameters"]
         guard let image = DevImage.find(environment: ProcessInfo.processInfo.environment, scratch: scratch) else {
@@ -39,8 +40,7 @@ struct DevSeed {
     }
 
     private func send(_ method: String, _ path: String, _ json: String) throws {
-        let (status, answer) = try AdminClient(socketPath: client.socketPath).call(method, path, body: Array(json.utf8))
-        try ClientOptions.check(status: status, answer)
+        _ = try client.send(method, path, body: Array(json.utf8))
     }
 
     static let ipam = """

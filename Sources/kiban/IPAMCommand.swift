@@ -20,19 +20,19 @@ struct IPAMCommand: ParsableCommand {
             commandName: "set",
             abstract: "Set the IPAM configuration from a JSON or YAML file.",
             discussion: "Every problem in the file is listed at once; nothing changes unless it is valid.")
-        @OptionGroup var options: InventoryOptions
+        @OptionGroup var options: ClientOptions
         @Argument(help: "A JSON or YAML file with sabakan's IPAM fields, or - for standard input.")
         var file: String
 
         func run() throws {
-            let json = try options.send("PUT", "/v1/ipam", body: InventoryOptions.read(file, what: "IPAM configuration"))
+            let json = try options.send("PUT", "/v1/ipam", body: ClientOptions.read(file, what: "IPAM configuration"))
             try options.printAnswer(json, field: "revision") { "IPAM configuration set (revision \($0))" }
         }
     }
 
     struct GetPlan: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "get", abstract: "Show the IPAM configuration.")
-        @OptionGroup var options: InventoryOptions
+        @OptionGroup var options: ClientOptions
 
         func run() throws {
             let json = try options.send("GET", "/v1/ipam")

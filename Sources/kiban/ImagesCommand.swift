@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KibanAdminAPI
 import KibanServer
 
 /// `kiban images upload|list|delete|keep`.
@@ -80,8 +81,8 @@ struct ImagesCommand: ParsableCommand {
 
         func run() throws {
             let (settings, json) =
-                try count.map { try client.call("PUT", "/v1/image-settings", body: ImageSettingsBody(kept: $0), as: ImageSettingsBody.self) }
-                ?? client.call("GET", "/v1/image-settings", as: ImageSettingsBody.self)
+                try count.map { try client.call("PUT", "/v1/image-settings", body: ImageSettingsView(kept: $0), as: ImageSettingsView.self) }
+                ?? client.call("GET", "/v1/image-settings", as: ImageSettingsView.self)
             client.print(json: json, rows: [["KEPT"], ["\(settings.kept)"]])
         }
     }
@@ -99,11 +100,6 @@ struct ImagesCommand: ParsableCommand {
 
     /// A path segment with everything but unreserved characters percent-encoded.
     static func escape(_ segment: String) -> String {
-        segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? segment
+        AdminRoute.escape(segment)
     }
-}
-
-/// `GET|PUT /v1/image-settings`.
-struct ImageSettingsBody: Codable {
-    var kept: Int
 }

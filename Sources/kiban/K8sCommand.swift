@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KibanAdminAPI
 
 /// `kiban k8s`: the Kubernetes cluster Kiban builds from its inventory (docs/installer.md).
 struct K8sCommand: ParsableCommand {
@@ -20,7 +21,7 @@ struct K8sCommand: ParsableCommand {
         @OptionGroup var client: ClientOptions
 
         func run() throws {
-            let (plan, json) = try client.call("GET", "/v1/k8s/plan", as: PlanRows.self)
+            let (plan, json) = try client.call("GET", "/v1/k8s/plan", as: PlanView.self)
             var rows = [["KIND", "WHAT"]]
             rows += plan.steps.map { ["step", $0.replacingOccurrences(of: "/", with: " ")] }
             rows += plan.waiting.map { ["waiting", $0] } + plan.blocked.map { ["blocked", $0] }
@@ -51,9 +52,7 @@ extension K8sCommand.Spec {
         var file: String
 
         func run() throws {
-            let (status, json) = try AdminClient(socketPath: client.socketPath)
-                .call("PUT", "/v1/k8s/spec", body: try InventoryOptions.read(file, what: "spec"))
-            try ClientOptions.check(status: status, json)
+            let json = try client.send("PUT", "/v1/k8s/spec", body: try ClientOptions.read(file, what: "spec"))
             let stored = try JSONDecoder().decode(SpecRow.self, from: Data(json))
             client.print(
                 json: json,
@@ -84,11 +83,4 @@ struct SpecRow: Decodable {
     }
     var spec: Spec
     var document: String
-}
-
-/// `GET /v1/k8s/plan`.
-struct PlanRows: Decodable {
-    var steps: [String]
-    var waiting: [String]
-    var blocked: [String]
 }

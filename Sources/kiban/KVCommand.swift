@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KibanAdminAPI
 
 /// `kiban kv get|put|del|list|watch|txn|compact`: the store's keys, for debugging and scripts.
 struct KVCommand: ParsableCommand {
@@ -13,7 +14,7 @@ struct KVCommand: ParsableCommand {
         @Argument var key: String
 
         func run() throws {
-            let (kvs, json) = try client.call("GET", "/v1/kv?key=\(key.queryEscaped)", as: [KVView].self)
+            let (kvs, json) = try client.call("GET", "/v1/kv?key=\(key.queryEscaped)", as: [KVInfo].self)
             guard let kv = kvs.first else {
                 if client.output != .table { client.print(json: json, rows: []) }
                 throw ExitCode(1)
@@ -34,8 +35,8 @@ struct KVCommand: ParsableCommand {
         var expectModRevision: Int64?
 
         func run() throws {
-            let body = KVPutView(key: key, value: value, expectModRevision: expectModRevision)
-            let (result, json) = try client.call("PUT", "/v1/kv", body: body, as: KVPutAnswer.self)
+            let body = KVPutBody(key: key, value: value, expectModRevision: expectModRevision)
+            let (result, json) = try client.call("PUT", "/v1/kv", body: body, as: KVPutResult.self)
             client.print(json: json, rows: [["SUCCEEDED", "REVISION"], ["\(result.succeeded)", "\(result.revision)"]])
             guard result.succeeded else { throw ExitCode(1) }
         }
@@ -60,7 +61,7 @@ struct KVCommand: ParsableCommand {
         @Argument var prefix: String = ""
 
         func run() throws {
-            let (kvs, json) = try client.call("GET", "/v1/kv?key=\(prefix.queryEscaped)&prefix=true", as: [KVView].self)
+            let (kvs, json) = try client.call("GET", "/v1/kv?key=\(prefix.queryEscaped)&prefix=true", as: [KVInfo].self)
             client.print(json: json, rows: [["KEY", "MOD", "VALUE"]] + kvs.map { [$0.key, "\($0.modRevision)", $0.value] })
         }
     }
@@ -80,23 +81,6 @@ extension KVCommand {
             client.print(json: json, rows: [["COMPACTED"], ["\(revision)"]])
         }
     }
-}
-
-struct KVView: Decodable {
-    var key: String
-    var value: String
-    var modRevision: Int64
-}
-
-struct KVPutView: Encodable {
-    var key: String
-    var value: String
-    var expectModRevision: Int64?
-}
-
-struct KVPutAnswer: Decodable {
-    var succeeded: Bool
-    var revision: Int64
 }
 
 extension String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KibanAdminAPI
 
 #if canImport(Glibc)
     import Glibc
@@ -53,7 +54,7 @@ extension KVCommand {
                 print("---")
                 client.print(document: line)
             case .table:
-                let e = try JSONDecoder().decode(WatchEventView.self, from: Data(line))
+                let e = try JSONDecoder().decode(WatchEventInfo.self, from: Data(line))
                 print("\(e.type.uppercased()) \(e.revision) \(e.key) \(e.value)")
             }
         }
@@ -96,7 +97,7 @@ extension KVCommand {
                 let error = try? JSONDecoder().decode([String: String].self, from: Data(json))
                 throw AdminClient.Failure(description: error?["message"] ?? "the daemon answered HTTP \(status)")
             }
-            let answer = try JSONDecoder().decode(TxnAnswerView.self, from: Data(json))
+            let answer = try JSONDecoder().decode(TxnAnswer.self, from: Data(json))
             var rows = [["SUCCEEDED", "REVISION"], ["\(answer.succeeded)", "\(answer.revision)"], [""], ["OP", "KEY", "MOD", "VALUE"]]
             for r in answer.results {
                 switch r.op {
@@ -109,24 +110,4 @@ extension KVCommand {
             guard answer.succeeded else { throw ExitCode(1) }
         }
     }
-}
-
-struct WatchEventView: Decodable {
-    var type: String
-    var key: String
-    var value: String
-    var revision: Int64
-}
-
-struct TxnAnswerView: Decodable {
-    struct Result: Decodable {
-        var op: String
-        var previous: KVView?
-        var deleted: Int?
-        var kvs: [KVView]?
-    }
-
-    var succeeded: Bool
-    var revision: Int64
-    var results: [Result]
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KibanNetboot
 
 /// `kiban kernel-params set|get`: the kernel command line per role and per image.
 struct KernelParamsCommand: ParsableCommand {
@@ -50,12 +51,12 @@ struct KernelParamsCommand: ParsableCommand {
             if let image {
                 let (record, json) = try client.call(
                     "PUT", "/v1/image-kernel-params/\(image.queryEscaped)",
-                    body: ["params": arguments[0]], as: ImageKernelParamsView.self)
+                    body: ["params": arguments[0]], as: ImageKernelParamsRecord.self)
                 return client.print(json: json, rows: [["IMAGE", "PARAMS"], [record.image, record.params]])
             }
             let (record, json) = try client.call(
                 "PUT", "/v1/kernel-params/\(arguments[0].queryEscaped)",
-                body: ["params": arguments[1]], as: KernelParamsView.self)
+                body: ["params": arguments[1]], as: KernelParamsRecord.self)
             client.print(json: json, rows: [["ROLE", "PARAMS"], [record.role, record.params]])
         }
     }
@@ -71,22 +72,12 @@ struct KernelParamsCommand: ParsableCommand {
         func run() throws {
             if images || image != nil {
                 let path = image.map { "/v1/image-kernel-params/\($0.queryEscaped)" } ?? "/v1/image-kernel-params"
-                let (records, json) = try client.call("GET", path, as: [ImageKernelParamsView].self)
+                let (records, json) = try client.call("GET", path, as: [ImageKernelParamsRecord].self)
                 return client.print(json: json, rows: [["IMAGE", "PARAMS"]] + records.map { [$0.image, $0.params] })
             }
             let path = role.map { "/v1/kernel-params/\($0.queryEscaped)" } ?? "/v1/kernel-params"
-            let (records, json) = try client.call("GET", path, as: [KernelParamsView].self)
+            let (records, json) = try client.call("GET", path, as: [KernelParamsRecord].self)
             client.print(json: json, rows: [["ROLE", "PARAMS"]] + records.map { [$0.role, $0.params] })
         }
     }
-}
-
-struct KernelParamsView: Decodable {
-    var role: String
-    var params: String
-}
-
-struct ImageKernelParamsView: Decodable {
-    var image: String
-    var params: String
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KibanAdminAPI
 
 /// `kiban init`.
 struct InitCommand: ParsableCommand {
@@ -81,7 +82,7 @@ struct StatusCommand: ParsableCommand {
     var local = false
 
     func run() throws {
-        let (s, json) = try client.call("GET", local ? "/v1/status" : "/v1/status?cluster=true", as: StatusView.self)
+        let (s, json) = try client.call("GET", local ? "/v1/status" : "/v1/status?cluster=true", as: StatusInfo.self)
         let numbers: [String] = [
             s.term.map { "\($0)" } ?? "-", s.commitIndex.map { "\($0)" } ?? "-",
             s.appliedIndex.map { "\($0)" } ?? "-", s.certificateDaysLeft.map { "\($0)" } ?? "-",
@@ -89,37 +90,18 @@ struct StatusCommand: ParsableCommand {
         let names: [String] = [s.cluster ?? "-", s.member ?? "-", s.role ?? "uninitialized", s.leader ?? "none"]
         var rows: [[String]] = [["CLUSTER", "MEMBER", "ROLE", "LEADER", "TERM", "COMMIT", "APPLIED", "CERT-DAYS-LEFT"], names + numbers]
         if !s.members.isEmpty {
-            rows += [[""], MemberView.header] + s.members.map(\.row)
+            rows += [[""], MemberInfo.header] + s.members.map(\.row)
         }
         if let views = s.views, !views.isEmpty {
-            rows += [[""], ReportView.header] + views.map(\.row)
+            rows += [[""], MemberReport.header] + views.map(\.row)
         }
         client.print(json: json, rows: rows)
         guard s.leader != nil else { throw ExitCode(1) }
     }
 }
 
-/// `GET /v1/status`, as the CLI reads it.
-struct StatusView: Decodable {
-    var cluster: String?
-    var member: String?
-    var role: String?
-    var leader: String?
-    var term: UInt64?
-    var commitIndex: UInt64?
-    var appliedIndex: UInt64?
-    var certificateDaysLeft: Int?
-    var members: [MemberView]
-    var views: [ReportView]?
-}
-
-/// One member's own view (`views` in `GET /v1/status?cluster=true`): its local status.
-struct ReportView: Decodable {
-    var name: String
-    var reachable: Bool
-    var error: String?
-    var status: StatusView?
-
+/// One member's own view (`views` in `GET /v1/status?cluster=true`) as a table row.
+extension MemberReport {
     static let header = ["MEMBER", "ANSWERS", "ITS-ROLE", "ITS-LEADER", "ITS-TERM", "ITS-COMMIT", "ITS-APPLIED"]
     var row: [String] {
         [
@@ -129,16 +111,8 @@ struct ReportView: Decodable {
     }
 }
 
-/// One member row.
-struct MemberView: Decodable {
-    var name: String
-    var id: String
-    var endpoint: String
-    var role: String
-    var leader: Bool
-    var matchIndex: UInt64?
-    var certificateDaysLeft: Int?
-
+/// One member as a table row.
+extension MemberInfo {
     static let header = ["NAME", "ID", "ENDPOINT", "ROLE", "LEADER", "MATCH", "CERT-DAYS-LEFT"]
     var row: [String] {
         [name, id, endpoint, role, leader ? "*" : "", matchIndex.map { "\($0)" } ?? "-", certificateDaysLeft.map { "\($0)" } ?? "-"]

@@ -18,7 +18,7 @@ struct LogsCommand: ParsableCommand {
             """,
         subcommands: [AuditCommand.Retention.self, AuditCommand.SetRetention.self])
 
-    @OptionGroup var options: InventoryOptions
+    @OptionGroup var options: ClientOptions
     @Option(help: "First day (YYYYMMDD, UTC) or time (RFC 3339) shown, inclusive.")
     var since: String?
     @Option(help: "Day (YYYYMMDD, UTC) or time (RFC 3339) where the log stops, exclusive.")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KibanAdminAPI
 import KibanInventory
 
 /// `kiban machines import|get|set-state|set-label|remove-label|set-retire-date|remove|crypts`.
@@ -34,12 +35,12 @@ struct MachinesCommand: ParsableCommand {
                    {"serial": "2345bcde", "rack": 1, "role": "cs", "labels": {"product": "R630"},
                     "bmc": {"type": "IPMI-2.0"}}]
                 """)
-        @OptionGroup var options: InventoryOptions
+        @OptionGroup var options: ClientOptions
         @Argument(help: "A JSON or YAML list of machines, or - for standard input.")
         var file: String
 
         func run() throws {
-            let json = try options.send("POST", "/v1/machines", body: InventoryOptions.read(file, what: "machine list"))
+            let json = try options.send("POST", "/v1/machines", body: ClientOptions.read(file, what: "machine list"))
             try options.printAnswer(json, field: "imported") { "\($0) machine\($0 == 1 ? "" : "s") registered" }
         }
     }
@@ -51,7 +52,7 @@ struct MachinesCommand: ParsableCommand {
             discussion: """
                 States: \(MachineState.allCases.map(\.rawValue).joined(separator: ", ")). A move the transition table does not allow is refused with the allowed states listed.
                 """)
-        @OptionGroup var options: InventoryOptions
+        @OptionGroup var options: ClientOptions
         @Argument(help: "The machine's serial.") var serial: String
         @Argument(help: "The new state.") var state: String
 
@@ -62,7 +63,7 @@ struct MachinesCommand: ParsableCommand {
 
     struct SetLabel: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set-label", abstract: "Set a machine's label KEY to VALUE.")
-        @OptionGroup var options: InventoryOptions
+        @OptionGroup var options: ClientOptions
         @Argument(help: "The machine's serial.") var serial: String
         @Argument(help: "The label's name.") var key: String
         @Argument(help: "The label's value.") var value: String
@@ -77,7 +78,7 @@ struct MachinesCommand: ParsableCommand {
 
     struct RemoveLabel: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "remove-label", abstract: "Remove a machine's label KEY.")
-        @OptionGroup var options: InventoryOptions
+        @OptionGroup var options: ClientOptions
         @Argument(help: "The machine's serial.") var serial: String
         @Argument(help: "The label's name.") var key: String
 
@@ -88,7 +89,7 @@ struct MachinesCommand: ParsableCommand {
 
     struct SetRetireDate: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set-retire-date", abstract: "Set when a machine is due to retire.")
-        @OptionGroup var options: InventoryOptions
+        @OptionGroup var options: ClientOptions
         @Argument(help: "The machine's serial.") var serial: String
         @Argument(help: "An RFC 3339 time (2030-01-01T00:00:00Z) or a day (20300101).") var date: String
 
@@ -100,7 +101,7 @@ struct MachinesCommand: ParsableCommand {
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove a retired machine (set-state retiring, then retired, first).")
-        @OptionGroup var options: InventoryOptions
+        @OptionGroup var options: ClientOptions
         @Argument(help: "The machine's serial.") var serial: String
 
         func run() throws {
@@ -116,6 +117,6 @@ struct MachinesCommand: ParsableCommand {
 extension String {
     /// The string as one path segment.
     var pathEscaped: String {
-        addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? self
+        AdminRoute.escape(self)
     }
 }

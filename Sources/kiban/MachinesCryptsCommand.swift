@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KibanAdminAPI
 import KibanInventory
 
 /// `kiban machines crypts list|delete SERIAL`: the disk keys node agents escrowed.
@@ -19,25 +20,13 @@ struct MachinesCryptsCommand: ParsableCommand {
             """,
         subcommands: [List.self, Delete.self])
 
-    /// One escrowed key as the daemon lists it.
-    struct Row: Codable {
-        var device: String
-        var escrowed: Date
-    }
-
-    /// The daemon's answer to a delete.
-    struct Deleted: Codable {
-        var serial: String
-        var deleted: Int
-    }
-
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The devices of a machine that have escrowed keys, and when.")
-        @OptionGroup var options: InventoryOptions
+        @OptionGroup var options: ClientOptions
         @Argument(help: "The machine's serial.") var serial: String
 
         func run() throws {
-            let rows = try options.decode([Row].self, options.send("GET", "/v1/machines/\(serial.pathEscaped)/crypts"), what: "disk key list")
+            let rows = try options.decode([DiskKeyView].self, options.send("GET", "/v1/machines/\(serial.pathEscaped)/crypts"), what: "disk key list")
             switch options.output {
             case .table:
                 print(Table.render([["DEVICE", "ESCROWED"]] + rows.map { [$0.device, ISO8601DateFormatter().string(from: $0.escrowed)] }), terminator: "")
@@ -50,12 +39,12 @@ struct MachinesCryptsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete every disk key of a retiring machine (audited).",
             discussion: "Refused unless the machine is retiring. Its encrypted disks cannot be opened afterwards.")
-        @OptionGroup var options: InventoryOptions
+        @OptionGroup var options: ClientOptions
         @Argument(help: "The machine's serial.") var serial: String
 
         func run() throws {
             let json = try options.send("DELETE", "/v1/machines/\(serial.pathEscaped)/crypts")
-            let answer = try options.decode(Deleted.self, json, what: "answer")
+            let answer = try options.decode(DiskKeysDeleted.self, json, what: "answer")
             switch options.output {
             case .table: print("deleted \(answer.deleted) disk key\(answer.deleted == 1 ? "" : "s") of \(serial)")
             case .json, .yaml: print(try InventoryFormat.encode(answer, as: options.format), terminator: "")

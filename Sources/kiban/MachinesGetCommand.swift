@@ -13,7 +13,7 @@ struct MachinesGetCommand: ParsableCommand {
               kiban machines get --state unhealthy,unreachable -o json
               kiban machines get --label product=R630 --without-state retired
             """)
-    @OptionGroup var options: InventoryOptions
+    @OptionGroup var options: ClientOptions
     @Option(help: "Serial numbers.") var serial: [String] = []
     @Option(help: "Rack numbers.") var rack: [String] = []
     @Option(help: "Roles (boot, cs, ss, …).") var role: [String] = []

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KibanAdminAPI
 
 /// `kiban members list|remove|transfer-leader`.
 struct MembersCommand: ParsableCommand {
@@ -11,8 +12,8 @@ struct MembersCommand: ParsableCommand {
         @OptionGroup var client: ClientOptions
 
         func run() throws {
-            let (members, json) = try client.call("GET", "/v1/members", as: [MemberView].self)
-            client.print(json: json, rows: [MemberView.header] + members.map(\.row))
+            let (members, json) = try client.call("GET", "/v1/members", as: [MemberInfo].self)
+            client.print(json: json, rows: [MemberInfo.header] + members.map(\.row))
         }
     }
 
@@ -39,7 +40,7 @@ struct MembersCommand: ParsableCommand {
 
         func run() throws {
             let body = name.map { ["name": $0] } ?? [:]
-            let (s, json) = try client.call("POST", "/v1/members/transfer-leader", body: body, as: StatusView.self)
+            let (s, json) = try client.call("POST", "/v1/members/transfer-leader", body: body, as: StatusInfo.self)
             client.print(json: json, rows: [["LEADER", "TERM"], [s.leader ?? "none", s.term.map { "\($0)" } ?? "-"]])
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KibanAdminAPI
 
 /// `kiban nodes checks set|get ROLE`.
 struct NodeChecksCommand: ParsableCommand {
@@ -25,9 +26,7 @@ struct NodeChecksCommand: ParsableCommand {
         var file: String
 
         func run() throws {
-            let (status, json) = try AdminClient(socketPath: client.socketPath)
-                .call("PUT", "/v1/nodes/checks/\(role)", body: try InventoryOptions.read(file, what: "check list"))
-            try ClientOptions.check(status: status, json)
+            let json = try client.send("PUT", "/v1/nodes/checks/\(role)", body: try ClientOptions.read(file, what: "check list"))
             client.print(json: json, rows: [["ROLE", "CHECKS"], [role, "\(((try? JSONSerialization.jsonObject(with: Data(json))) as? [Any])?.count ?? 0)"]])
         }
     }

@@ -33,9 +33,7 @@ struct NodeOpsCommand: ParsableCommand {
         var file: String
 
         func run() throws {
-            let (status, json) = try AdminClient(socketPath: client.socketPath)
-                .call("POST", "/v1/nodes/operations/\(serial)", body: try InventoryOptions.read(file, what: "operation list"))
-            try ClientOptions.check(status: status, json)
+            let json = try client.send("POST", "/v1/nodes/operations/\(serial)", body: try ClientOptions.read(file, what: "operation list"))
             let queued = (try? JSONDecoder().decode([OperationRow].self, from: Data(json))) ?? []
             client.print(json: json, rows: [["ID", "KIND", "TARGET"]] + queued.map { [$0.id, $0.kind, $0.target] })
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KibanAdminAPI
 
 /// `kiban nodes token create|list|revoke`.
 struct NodeTokenCommand: ParsableCommand {
@@ -30,7 +31,7 @@ struct NodeTokenCommand: ParsableCommand {
             guard [serial != nil, rack != nil, role != nil].filter({ $0 }).count == 1 else {
                 throw ValidationError("give exactly one of SERIAL, --rack or --role")
             }
-            let body = NodeTokenRequest(serial: serial, rack: rack, role: role, ttlSeconds: seconds, force: force)
+            let body = NodeTokenBody(serial: serial, rack: rack, role: role, ttlSeconds: seconds, force: force)
             let (answer, json) = try client.call("POST", "/v1/nodes/tokens", body: body, as: [String: String].self)
             switch client.output {
             case .json, .yaml: client.print(json: json, rows: [])
@@ -44,7 +45,7 @@ struct NodeTokenCommand: ParsableCommand {
         @OptionGroup var client: ClientOptions
 
         func run() throws {
-            let (tokens, json) = try client.call("GET", "/v1/nodes/tokens", as: [NodeTokenRow].self)
+            let (tokens, json) = try client.call("GET", "/v1/nodes/tokens", as: [NodeTokenView].self)
             client.print(
                 json: json,
                 rows: [["ID", "FOR", "FORCE", "EXPIRES", "CREATED BY"]]
@@ -65,20 +66,4 @@ struct NodeTokenCommand: ParsableCommand {
             client.print(json: json, rows: [["REVOKED"], [id]])
         }
     }
-}
-
-struct NodeTokenRequest: Encodable {
-    var serial: String?
-    var rack: Int?
-    var role: String?
-    var ttlSeconds: Double
-    var force: Bool
-}
-
-struct NodeTokenRow: Decodable {
-    var id: String
-    var scope: String
-    var force: Bool
-    var expiresAt: Double
-    var createdBy: String
 }

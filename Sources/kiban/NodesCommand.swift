@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KibanAdminAPI
 
 /// `kiban nodes list|revoke`, `kiban nodes token create|list|revoke`, `kiban nodes checks` and `kiban nodes ops` (docs/nodes.md).
 struct NodesCommand: ParsableCommand {
@@ -28,7 +29,7 @@ struct NodesCommand: ParsableCommand {
         @OptionGroup var client: ClientOptions
 
         func run() throws {
-            let (nodes, json) = try client.call("GET", "/v1/nodes", as: [NodeRow].self)
+            let (nodes, json) = try client.call("GET", "/v1/nodes", as: [NodeView].self)
             client.print(
                 json: json,
                 rows: [["SERIAL", "STATE", "LAST HEARTBEAT", "AGENT", "CERTIFICATE EXPIRES"]]
@@ -44,13 +45,4 @@ struct NodesCommand: ParsableCommand {
             "\(max(0, Int(Date().timeIntervalSince1970 - unixSeconds))) s ago"
         }
     }
-}
-
-/// One machine of `GET /v1/nodes` (times in seconds since 1970).
-struct NodeRow: Decodable {
-    var serial: String
-    var state: String
-    var lastHeartbeat: Double?
-    var agentVersion: String?
-    var certificateNotAfter: Double?
 }

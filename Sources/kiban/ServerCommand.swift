@@ -60,16 +60,11 @@ struct ServerCommand: AsyncParsableCommand {
         let validity = ProcessInfo.processInfo.environment["KIBAN_MEMBER_CERTIFICATE_SECONDS"].flatMap(Double.init)
             .flatMap { $0.isFinite ? min(max($0, 20), 10 * 365 * 86_400) : nil }
         let daemon = Daemon(config: settings, logger: logger, memberCertificateValidity: validity ?? 365 * 86_400)
-        try await daemon.start()
-        let admin = try await AdminServer.start(path: settings.socketPath, daemon: daemon, logger: logger)
-        logger.notice("serving the admin API", metadata: ["kiban.server.socket": "\(settings.socketPath)"])
-        await daemon.startMetricsServer()
-        SystemdNotify.send("READY=1")
-        let signal = await Signals.wait(for: [SIGTERM, SIGINT])
-        logger.notice("stopping", metadata: ["kiban.server.signal": "\(signal)"])
-        SystemdNotify.send("STOPPING=1")
-        await admin.close()
-        await daemon.shutdown()
+        // The member, the metrics port and the admin socket, in that order, until SIGTERM or
+        // SIGINT stops them in reverse (docs/architecture.md, "The daemon's services").
+        try await DaemonServices.run(
+            daemon, socketPath: settings.socketPath, logger: logger,
+            ready: { SystemdNotify.send("READY=1") }, stopping: { SystemdNotify.send("STOPPING=1") })
     }
 }
 

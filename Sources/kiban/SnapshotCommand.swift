@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KibanAdminAPI
 import KibanServer
 
 #if canImport(Glibc)
@@ -33,7 +34,7 @@ struct SnapshotCommand: ParsableCommand {
         func run() throws {
             var stream = try AdminStream(
                 AdminClient(socketPath: client.socketPath), "GET", "/v1/snapshot",
-                timeoutSeconds: AdminClient.answerSecondsMax)
+                timeoutSeconds: AdminClient.answerSecondsDefault)
             guard let expected = stream.headers["content-length"].flatMap({ Int64($0) }) else {
                 throw AdminClient.Failure(description: "the daemon sent a backup without its size; are the CLI and daemon the same version?")
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KibanAdminAPI
 
 /// `kiban templates set|get|list|delete`: per-role configuration templates (Ignition,
 /// cloud-config), versioned, rendered per machine by the HTTP boot server.
@@ -42,8 +43,8 @@ struct TemplatesCommand: ParsableCommand {
             }
             let (info, json) = try client.call(
                 "PUT", "/v1/templates/\(role.queryEscaped)",
-                body: TemplateBody(version: version, template: text), as: TemplateView.self)
-            client.print(json: json, rows: TemplateView.header + [info.row])
+                body: TemplateSetBody(version: version, template: text), as: TemplateInfo.self)
+            client.print(json: json, rows: TemplateInfo.header + [info.row])
         }
     }
 
@@ -55,7 +56,7 @@ struct TemplatesCommand: ParsableCommand {
 
         func run() throws {
             let query = version.map { "?version=\($0.queryEscaped)" } ?? ""
-            let (info, json) = try client.call("GET", "/v1/templates/\(role.queryEscaped)\(query)", as: TemplateView.self)
+            let (info, json) = try client.call("GET", "/v1/templates/\(role.queryEscaped)\(query)", as: TemplateInfo.self)
             switch client.output {
             case .json, .yaml: client.print(document: json)
             case .table: print(info.template ?? "", terminator: "")
@@ -70,8 +71,8 @@ struct TemplatesCommand: ParsableCommand {
 
         func run() throws {
             let query = role.map { "?role=\($0.queryEscaped)" } ?? ""
-            let (list, json) = try client.call("GET", "/v1/templates\(query)", as: [TemplateView].self)
-            client.print(json: json, rows: TemplateView.header + list.map(\.row))
+            let (list, json) = try client.call("GET", "/v1/templates\(query)", as: [TemplateInfo].self)
+            client.print(json: json, rows: TemplateInfo.header + list.map(\.row))
         }
     }
 
@@ -90,19 +91,8 @@ struct TemplatesCommand: ParsableCommand {
     }
 }
 
-struct TemplateBody: Encodable {
-    var version: String
-    var template: String
-}
-
-struct TemplateView: Decodable {
-    var role: String
-    var version: String
-    var created: Double
-    var bytes: Int
-    var current: Bool
-    var template: String?
-
+/// A template version as a table row.
+extension TemplateInfo {
     static let header = [["ROLE", "VERSION", "CREATED", "BYTES", "CURRENT"]]
     var row: [String] {
         [role, version, Date(timeIntervalSince1970: created).formatted(.iso8601), "\(bytes)", current ? "*" : ""]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KibanAdminAPI
 
 /// `kiban token create|list|revoke`.
 struct TokenCommand: ParsableCommand {
@@ -19,7 +20,7 @@ struct TokenCommand: ParsableCommand {
             guard let seconds = Duration.parseSeconds(ttl) else {
                 throw ValidationError("--ttl must be a number followed by s, m, h or d (like 1h)")
             }
-            let (answer, json) = try client.call("POST", "/v1/tokens", body: TokenBody(name: name, ttlSeconds: seconds), as: [String: String].self)
+            let (answer, json) = try client.call("POST", "/v1/tokens", body: TokenCreateBody(name: name, ttlSeconds: seconds), as: [String: String].self)
             switch client.output {
             case .json, .yaml: client.print(json: json, rows: [])
             case .table: print(answer["token"] ?? "")
@@ -32,7 +33,7 @@ struct TokenCommand: ParsableCommand {
         @OptionGroup var client: ClientOptions
 
         func run() throws {
-            let (tokens, json) = try client.call("GET", "/v1/tokens", as: [TokenView].self)
+            let (tokens, json) = try client.call("GET", "/v1/tokens", as: [TokenInfo].self)
             client.print(
                 json: json,
                 rows: [["ID", "NAME", "EXPIRES"]]
@@ -53,17 +54,6 @@ struct TokenCommand: ParsableCommand {
             client.print(json: json, rows: [["REVOKED"], [id]])
         }
     }
-}
-
-struct TokenBody: Encodable {
-    var name: String
-    var ttlSeconds: Double
-}
-
-struct TokenView: Decodable {
-    var id: String
-    var name: String
-    var expiresAt: Double
 }
 
 extension Duration {

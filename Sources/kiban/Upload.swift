@@ -1,4 +1,5 @@
 import Foundation
+import KibanAdminAPI
 
 #if canImport(Glibc)
     import Glibc

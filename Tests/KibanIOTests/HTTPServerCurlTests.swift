@@ -1,5 +1,6 @@
 import Foundation
 import KibanIO
+import KibanTestSupport
 import Testing
 
 /// The file server against curl, a client we did not write.

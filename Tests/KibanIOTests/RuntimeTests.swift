@@ -1,4 +1,5 @@
 import Foundation
+import KibanTestSupport
 import Testing
 
 @testable import KibanIO

@@ -1,4 +1,5 @@
 import Foundation
+import KibanTestSupport
 import Logging
 import Synchronization
 import Testing

@@ -34,9 +34,7 @@ final class TestCluster: Sendable {
     func options(_ id: NodeID) -> StoreOptions {
         // Members beyond the founding ones start empty and wait to be added.
         let bootstrap = ids.contains(id) ? ConfState(voters: Set(ids)) : nil
-        var o = StoreOptions(id: id, directory: dir.file("m\(id)"), bootstrap: bootstrap)
-        o.tickInterval = .milliseconds(10)
-        o.requestTimeoutTicks = 50
+        var o = StoreCluster.options(id: id, directory: dir.file("m\(id)"), bootstrap: bootstrap)
         o.snapshotEntries = snapshotEntries
         o.requestAttemptsMax = requestAttemptsMax
         o.historyRevisionsKept = historyRevisionsKept

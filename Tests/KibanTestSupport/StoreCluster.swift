@@ -1,5 +1,5 @@
 import Foundation
-import KibanRaft
+public import KibanRaft
 public import KibanStore
 import Logging
 
@@ -22,12 +22,19 @@ public final class StoreCluster: Sendable {
         let logger = Logger(label: label, factory: { _ in SwiftLogNoOpLogHandler() })
         var stores: [Store] = []
         for id in ids {
-            var o = StoreOptions(id: id, directory: path + "/m\(id)", bootstrap: ConfState(voters: Set(ids)))
-            o.tickInterval = .milliseconds(10)
-            o.requestTimeoutTicks = 50
+            let o = Self.options(id: id, directory: path + "/m\(id)", bootstrap: ConfState(voters: Set(ids)))
             stores.append(try await Store.open(o, transport: network.transport(for: id), logger: logger))
         }
         self.stores = stores
+    }
+
+    /// A test member's options: fast ticks (10 ms) and requests that give up after 50 of them.
+    /// `bootstrap` nil: a member that starts empty and waits to be added.
+    public static func options(id: NodeID, directory: String, bootstrap: ConfState?) -> StoreOptions {
+        var o = StoreOptions(id: id, directory: directory, bootstrap: bootstrap)
+        o.tickInterval = .milliseconds(10)
+        o.requestTimeoutTicks = 50
+        return o
     }
 
     /// Stops every member.

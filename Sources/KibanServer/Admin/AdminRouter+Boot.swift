@@ -1,3 +1,4 @@
+import KibanAdminAPI
 import NIOHTTP1
 
 /// The netboot endpoints: `/v1/templates[/<role>]` and `/v1/kernel-params[/<role>]`.

@@ -1,4 +1,5 @@
 import Foundation
+import KibanAdminAPI
 import NIOHTTP1
 
 /// The node subsystem's admin endpoints (docs/admin-api.md, "Nodes"): `GET /v1/nodes`, and

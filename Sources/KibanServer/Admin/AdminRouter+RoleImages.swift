@@ -1,3 +1,4 @@
+import KibanAdminAPI
 import NIOHTTP1
 
 /// `/v1/role-images[/<role>]` and `/v1/image-kernel-params[/<id>]`.

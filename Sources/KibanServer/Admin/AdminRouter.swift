@@ -1,4 +1,5 @@
 import Foundation
+import KibanAdminAPI
 import Logging
 import NIOHTTP1
 
@@ -123,10 +124,4 @@ struct AdminRequest {
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         try JSONDecoder().decode(type, from: body.isEmpty ? Data("{}".utf8) : body)
     }
-}
-
-/// `POST /v1/tokens`.
-struct TokenCreateBody: Codable {
-    var name: String
-    var ttlSeconds: Double?
 }

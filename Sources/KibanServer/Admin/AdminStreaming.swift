@@ -1,4 +1,5 @@
 import Foundation
+import KibanAdminAPI
 import KibanStore
 import NIOCore
 import NIOHTTP1

@@ -24,11 +24,6 @@ public struct AssetView: Codable, Sendable, Hashable {
     public var members: [String]
 }
 
-/// `GET|PUT /v1/image-settings`.
-public struct ImageSettingsView: Codable, Sendable, Hashable {
-    public var kept: Int
-}
-
 extension ImageView {
     init(_ image: CatalogImage) {
         let r = image.record

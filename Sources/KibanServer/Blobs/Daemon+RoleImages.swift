@@ -1,4 +1,5 @@
 import Foundation
+import KibanAdminAPI
 import KibanNetboot
 import KibanStore
 

@@ -1,11 +1,7 @@
 import Foundation
+import KibanAdminAPI
 import KibanNetboot
 import KibanStore
-
-/// `PUT /v1/kernel-params/<role>`.
-public struct KernelParamsBody: Codable, Sendable {
-    public var params: String
-}
 
 /// `kiban kernel-params`: an adapter to ``TemplateService``.
 extension Daemon {

@@ -1,24 +1,7 @@
 import Foundation
+import KibanAdminAPI
 import KibanNetboot
 import KibanStore
-
-/// `PUT /v1/templates/<role>`.
-public struct TemplateSetBody: Codable, Sendable {
-    public var version: String
-    public var template: String
-}
-
-/// A template version as the admin API shows it; `template` only when one version is asked for.
-public struct TemplateInfo: Codable, Sendable {
-    public var role: String
-    public var version: String
-    /// Unix seconds.
-    public var created: Double
-    public var bytes: Int
-    /// Whether machines of the role get this version (the newest).
-    public var current: Bool
-    public var template: String?
-}
 
 extension TemplateInfo {
     init(_ v: TemplateVersion) {

@@ -1,19 +1,8 @@
 import Foundation
+import KibanAdminAPI
 import KibanInventory
 import KibanNodes
 import KibanStore
-
-/// `GET /v1/machines/SERIAL/crypts`: one escrowed disk key, never the key itself.
-struct DiskKeyView: Codable, Sendable {
-    var device: String
-    var escrowed: Date
-}
-
-/// `DELETE /v1/machines/SERIAL/crypts`: how many keys were deleted.
-struct DiskKeysDeleted: Codable, Sendable {
-    var serial: String
-    var deleted: Int
-}
 
 /// The admin side of the disk-key escrow (sabakan's `crypts`): list and delete a machine's
 /// keys, and keep a machine with keys from becoming `retired`. The rules are

@@ -1,4 +1,5 @@
 import Foundation
+public import KibanAdminAPI
 import KibanInventory
 public import KibanNetboot
 import KibanStore
@@ -17,25 +18,6 @@ public struct DHCPLeaseInfo: Codable, Sendable, Hashable {
     public var expiresAt: UInt64
     /// Seconds until then (negative: expired).
     public var expiresIn: Int64
-}
-
-/// What this member's DHCP server did since it started (`kiban dhcp status`).
-public struct DHCPStatusInfo: Codable, Sendable, Hashable {
-    /// True once the DHCP socket is bound.
-    public var serving: Bool
-    public var received: Int
-    public var committed: Int
-    public var replied: [String: Int]
-    public var dropped: [String: Int]
-
-    /// Counters with these values.
-    public init(serving: Bool, received: Int, committed: Int, replied: [String: Int], dropped: [String: Int]) {
-        self.serving = serving
-        self.received = received
-        self.committed = committed
-        self.replied = replied
-        self.dropped = dropped
-    }
 }
 
 /// `kiban dhcp`: the settings through ``DHCPSettingsService``; the leases with their racks from

@@ -1,35 +1,13 @@
 import Foundation
+public import KibanAdminAPI
 import KibanStore
 
-/// A key-value pair as the admin API shows it (keys and values as UTF-8 text).
-public struct KVInfo: Codable, Sendable {
-    public var key: String
-    public var value: String
-    public var createRevision: Int64
-    public var modRevision: Int64
-    public var version: Int64
-
+extension KVInfo {
     init(_ kv: KeyValue) {
-        key = String(decoding: kv.key, as: UTF8.self)
-        value = String(decoding: kv.value, as: UTF8.self)
-        createRevision = kv.createRevision
-        modRevision = kv.modRevision
-        version = kv.version
+        self.init(
+            key: String(decoding: kv.key, as: UTF8.self), value: String(decoding: kv.value, as: UTF8.self),
+            createRevision: kv.createRevision, modRevision: kv.modRevision, version: kv.version)
     }
-}
-
-/// `PUT /v1/kv`: an unconditional put, or a compare-and-swap when `expectModRevision` is set
-/// (0: the key must not exist).
-public struct KVPutBody: Codable, Sendable {
-    public var key: String
-    public var value: String
-    public var expectModRevision: Int64?
-}
-
-/// The answer to a put: the new revision, or `succeeded: false` when the compare failed.
-public struct KVPutResult: Codable, Sendable {
-    public var succeeded: Bool
-    public var revision: Int64
 }
 
 extension Daemon {

@@ -1,48 +1,9 @@
 import Foundation
+public import KibanAdminAPI
 import KibanCA
 import KibanNodes
 import KibanRaft
 import KibanStore
-
-/// One member as `kiban members list` and `kiban status` show it.
-public struct MemberInfo: Codable, Sendable {
-    /// Name.
-    public var name: String
-    /// Raft id (hex).
-    public var id: String
-    /// Peer endpoint.
-    public var endpoint: String
-    /// `voter` or `learner`.
-    public var role: String
-    /// Whether it leads.
-    public var leader: Bool
-    /// Its match index as the leader sees it (only when asked on the leader).
-    public var matchIndex: UInt64?
-    /// Whole days until the certificate last issued to it expires (it renews at two thirds
-    /// of its lifetime); nil for a member whose record predates this field.
-    public var certificateDaysLeft: Int?
-}
-
-/// `kiban status`.
-public struct StatusInfo: Codable, Sendable {
-    /// False until init or join.
-    public var initialized: Bool
-    public var cluster: String?
-    public var member: String?
-    public var role: String?
-    public var leader: String?
-    public var term: UInt64?
-    public var commitIndex: UInt64?
-    public var appliedIndex: UInt64?
-    public var revision: Int64?
-    /// This member's own certificate: serial, expiry (seconds since 1970) and whole days left.
-    public var certificateSerial: String?
-    public var certificateExpires: Double?
-    public var certificateDaysLeft: Int?
-    public var members: [MemberInfo]
-    /// With `?cluster=true`: each member's own view (``MemberReport``), asked over the peer port.
-    public var views: [MemberReport]?
-}
 
 extension Daemon {
     /// This member's view of the cluster.

@@ -1,4 +1,5 @@
 import Foundation
+public import KibanAdminAPI
 import KibanStore
 
 /// The cluster-wide view: every member's own report, asked for over the peer port.

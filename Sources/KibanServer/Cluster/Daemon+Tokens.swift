@@ -1,16 +1,7 @@
 import Foundation
+public import KibanAdminAPI
 import KibanCA
 import KibanStore
-
-/// A token as listed: never the secret or its hash.
-public struct TokenInfo: Codable, Sendable {
-    /// Public identifier (for `kiban token revoke`).
-    public var id: String
-    /// The member name it admits.
-    public var name: String
-    /// Expiry, seconds since 1970.
-    public var expiresAt: Double
-}
 
 extension Daemon {
     /// The longest a join token may live: seven days.

@@ -1,25 +1,13 @@
 import Foundation
+public import KibanAdminAPI
 import KibanStore
 
-/// One watch event as the admin API streams it (one JSON object per line).
-public struct WatchEventInfo: Codable, Sendable {
-    /// `put` or `delete`.
-    public var type: String
-    public var key: String
-    /// The new value (empty for a delete).
-    public var value: String
-    /// The revision of the change.
-    public var revision: Int64
-    public var createRevision: Int64
-    public var version: Int64
-
+extension WatchEventInfo {
     init(_ e: WatchEvent) {
-        type = e.kind == .put ? "put" : "delete"
-        key = String(decoding: e.kv.key, as: UTF8.self)
-        value = String(decoding: e.kv.value, as: UTF8.self)
-        revision = e.revision
-        createRevision = e.kv.createRevision
-        version = e.kv.version
+        self.init(
+            type: e.kind == .put ? "put" : "delete", key: String(decoding: e.kv.key, as: UTF8.self),
+            value: String(decoding: e.kv.value, as: UTF8.self), revision: e.revision, createRevision: e.kv.createRevision,
+            version: e.kv.version)
     }
 }
 

@@ -1,3 +1,4 @@
+import KibanAdminAPI
 import KibanStore
 
 /// `POST /v1/txn` (`kiban kv txn`): a transaction as JSON, like `etcdctl txn`. Keys and values
@@ -117,34 +118,16 @@ public struct TxnBody: Codable, Sendable {
     }
 }
 
-/// The answer to a transaction: which branch ran, the revision after it, and one result per
-/// operation of that branch.
-public struct TxnAnswer: Codable, Sendable {
-    /// One operation's result.
-    public struct Result: Codable, Sendable {
-        /// `put`, `delete` or `get`.
-        public var op: String
-        /// put: the key before (absent when new).
-        public var previous: KVInfo?
-        /// delete: how many keys went.
-        public var deleted: Int?
-        /// get: the keys read.
-        public var kvs: [KVInfo]?
-    }
-
-    public var succeeded: Bool
-    public var revision: Int64
-    public var results: [Result]
-
+extension TxnAnswer {
     init(_ r: TxnResult) {
-        succeeded = r.succeeded
-        revision = r.revision
-        results = r.results.map { result in
-            switch result {
-            case .put(let previous): Result(op: "put", previous: previous.map(KVInfo.init))
-            case .delete(let deleted): Result(op: "delete", deleted: deleted.count)
-            case .range(let kvs, _): Result(op: "get", kvs: kvs.filter { !ReservedKeys.isReserved($0.key) }.map(KVInfo.init))
-            }
-        }
+        self.init(
+            succeeded: r.succeeded, revision: r.revision,
+            results: r.results.map { result in
+                switch result {
+                case .put(let previous): Result(op: "put", previous: previous.map(KVInfo.init))
+                case .delete(let deleted): Result(op: "delete", deleted: deleted.count)
+                case .range(let kvs, _): Result(op: "get", kvs: kvs.filter { !ReservedKeys.isReserved($0.key) }.map(KVInfo.init))
+                }
+            })
     }
 }

@@ -1,13 +1,6 @@
 import Foundation
+import KibanAdminAPI
 import KibanInstaller
-
-/// The answer of `GET /v1/k8s/plan`: the planner's next batch for the stored spec, as a dry run.
-struct PlanView: Codable, Sendable {
-    /// Each step's id (`add-etcd-learner/SERIAL`, …).
-    var steps: [String]
-    var waiting: [String]
-    var blocked: [String]
-}
 
 /// The installer's admin calls (`kiban k8s …`); the rules are `InstallerService`'s.
 extension Daemon {

@@ -26,6 +26,12 @@ extension Daemon {
         }
     }
 
+    /// Closes the metrics port (``DaemonServices``' metrics service, on shutdown).
+    func stopMetricsServer() async {
+        await metricsServer?.close()
+        metricsServer = nil
+    }
+
     /// The Prometheus text after refreshing every value computed at scrape time.
     func exposition() async -> String {
         if let r = running {

@@ -1,4 +1,5 @@
 import Foundation
+import KibanAdminAPI
 import KibanInventory
 import KibanMetrics
 import KibanNetboot

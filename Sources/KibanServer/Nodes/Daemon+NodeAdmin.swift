@@ -1,47 +1,15 @@
 import Foundation
+import KibanAdminAPI
 import KibanCA
 import KibanNodes
 import KibanStore
 import Yams
 
-/// `POST /v1/nodes/tokens`.
-struct NodeTokenBody: Codable, Sendable {
-    var serial: String?
-    var rack: Int?
-    var role: String?
-    var ttlSeconds: Double?
-    var force: Bool?
-}
-
-/// A node token as listed: never the secret or its hash.
-struct NodeTokenView: Codable, Sendable {
-    var id: String
-    var scope: String
-    var force: Bool
-    var expiresAt: Double
-    var createdBy: String
-}
-
-/// A machine as `GET /v1/nodes` lists it (times in seconds since 1970).
-struct NodeView: Codable, Sendable {
-    var serial: String
-    var state: String
-    var rack: Int
-    var role: String
-    var lastHeartbeat: Double?
-    var agentVersion: String?
-    var certificateSerial: String?
-    var certificateNotAfter: Double?
-
+extension NodeView {
     init(_ s: NodeSummary) {
-        serial = s.serial
-        state = s.state.rawValue
-        rack = s.rack
-        role = s.role
-        lastHeartbeat = s.lastHeartbeat?.timeIntervalSince1970
-        agentVersion = s.agentVersion
-        certificateSerial = s.certificateSerial
-        certificateNotAfter = s.certificateNotAfter?.timeIntervalSince1970
+        self.init(
+            serial: s.serial, state: s.state.rawValue, rack: s.rack, role: s.role, lastHeartbeat: s.lastHeartbeat?.timeIntervalSince1970,
+            agentVersion: s.agentVersion, certificateSerial: s.certificateSerial, certificateNotAfter: s.certificateNotAfter?.timeIntervalSince1970)
     }
 }
 

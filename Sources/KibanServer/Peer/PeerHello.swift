@@ -1,4 +1,5 @@
 import Foundation
+import KibanAdminAPI
 import NIOCore
 
 /// The first frame of every peer connection: `KBN`, the peer protocol version, what the

@@ -1,20 +1,8 @@
 import Foundation
+import KibanAdminAPI
 import NIOCore
 
-/// One member's own view, as another member asks for it over the peer port (purpose
-/// ``PeerHello/Purpose/report``) for the cluster-wide `kiban status` and `kiban dhcp status
-/// --cluster`.
-public struct MemberReport: Codable, Sendable {
-    /// The member's name.
-    public var name: String
-    /// False when it could not be asked; `error` says why, and the other fields are empty.
-    public var reachable: Bool
-    public var error: String?
-    /// Its `kiban status --local`: role, the leader it knows, term, indexes, certificate.
-    public var status: StatusInfo?
-    /// Its DHCP server's counters.
-    public var dhcp: DHCPStatusInfo?
-
+extension MemberReport {
     /// A member that did not answer.
     static func unreachable(_ name: String, _ error: String) -> MemberReport {
         MemberReport(name: name, reachable: false, error: error)

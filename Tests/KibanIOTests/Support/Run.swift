@@ -1,56 +1,5 @@
 import Foundation
-
-/// The outcome of running a program that is not ours (curl, python3).
-struct RunResult {
-    var status: Int32
-    var stdout: Data
-    var stderr: String
-
-    var text: String { String(decoding: stdout, as: UTF8.self) }
-}
-
-/// Runs `arguments` (looked up on PATH) to completion and captures its output. Every client
-/// started here has its own deadline (curl --max-time, socket timeouts), so this cannot hang.
-func run(_ arguments: [String]) async throws -> RunResult {
-    try await onOwnThread { try runBlocking(arguments) }
-}
-
-/// Runs blocking or long work on a thread of its own, so that tests never hold the few
-/// threads Swift concurrency and Dispatch share (a UDP handler's reply task needs one).
-func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
-}
-
-/// `run` for synchronous contexts (test traits).
-func runBlocking(_ arguments: [String]) throws -> RunResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    // Read both pipes before waiting, so a chatty child never blocks on a full pipe.
-    let group = DispatchGroup()
-    nonisolated(unsafe) var errData = Data()
-    group.enter()
-    DispatchQueue.global().async {
-        errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return RunResult(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
-}
-
-/// True when `name` is on PATH.
-func haveCommand(_ name: String) -> Bool {
-    (try? runBlocking(["sh", "-c", "command -v \(name)"]).status) == 0
-}
+import KibanTestSupport
 
 /// A raw TCP client in Python: sends `request` (optionally one byte every `trickleMilliseconds`),
 /// reads until the server closes or `deadlineSeconds` pass. Exit 0: closed by the server;

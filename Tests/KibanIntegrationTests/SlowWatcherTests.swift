@@ -1,4 +1,5 @@
 import Foundation
+import KibanAdminAPI
 import KibanTestSupport
 import Testing
 
@@ -22,9 +23,9 @@ struct SlowWatcherTests {
             let stalled = try StalledWatch(socket: server.socket, prefix: "w/")
             let rssBefore = try #require(Self.statusKiB(pid, "VmRSS:"))
             let peakBefore = try #require(Self.statusKiB(pid, "VmHWM:"))
-            let admin = AdminConnection(socketPath: server.socket, answerSecondsMax: 30)
+            let admin = AdminClient(socketPath: server.socket, answerSecondsMax: 30)
             for txn in 0..<Self.txnsMax {
-                let outcome = try await Self.offThread { admin.send("POST", "/v1/txn", body: Self.txnBody(txn)) }
+                let outcome = try await onOwnThread { admin.exchange("POST", "/v1/txn", body: Self.txnBody(txn)) }
                 guard case .answered(200, _) = outcome else { throw TestFailure("transaction \(txn): \(outcome)") }
                 if txn == Self.txnsMax / 2 {
                     // The stalled watcher holds nothing up: other clients are answered at once.
@@ -37,7 +38,7 @@ struct SlowWatcherTests {
             let writtenKiB = Self.txnsMax * Self.putsPerTxn * Self.valueBytes >> 10
             // The client reads again: what was in flight, then the error (the daemon's writer
             // learns of the cancellation when the socket takes its next line).
-            let lines = try await Self.offThread { stalled.readAll(deadlineSeconds: 60) }
+            let lines = try await onOwnThread { stalled.readAll(deadlineSeconds: 60) }
             print(
                 "slow watcher: \(lines.count - 1) events of \(Self.txnsMax * Self.putsPerTxn) reached the client; "
                     + "RSS \(rssBefore) → \(rssAfter) KiB, peak \(peakBefore) → \(peakAfter) KiB; \(writtenKiB) KiB written")
@@ -67,13 +68,6 @@ struct SlowWatcherTests {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
         return status.components(separatedBy: "\n").first { $0.hasPrefix(field) }.flatMap { Int($0.filter(\.isNumber)) }
     }
-
-    /// Runs blocking socket work on a thread of its own.
-    static func offThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async throws -> T {
-        await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: body()) }.start()
-        }
-    }
 }
 
 /// `GET /v1/watch` on a Unix socket whose answer is not read until ``readAll(deadlineSeconds:)``.
@@ -81,17 +75,10 @@ final class StalledWatch: Sendable {
     let fd: Int32
 
     init(socket path: String, prefix: String) throws {
-        fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket: \(String(cString: strerror(errno)))") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8).prefix($0.count - 1)) }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else { throw TestFailure("connect \(path): \(String(cString: strerror(errno)))") }
-        let request = Array("GET /v1/watch?key=\(prefix)&prefix=true HTTP/1.1\r\nHost: kiban\r\n\r\n".utf8)
-        guard write(fd, request, request.count) == request.count else { throw TestFailure("the watch request was not sent") }
+        let admin = AdminClient(socketPath: path)
+        fd = try admin.openConnection(timeoutSeconds: 1)
+        // A throw from here on closes fd in deinit.
+        try admin.writeAll(fd, Array("GET /v1/watch?key=\(prefix)&prefix=true HTTP/1.1\r\nHost: kiban\r\n\r\n".utf8))
     }
 
     deinit { close(fd) }
@@ -99,8 +86,6 @@ final class StalledWatch: Sendable {
     /// Everything the daemon sends until its last chunk, the end of the connection or
     /// `deadlineSeconds`, as the body's JSON lines (chunked encoding's size lines dropped).
     func readAll(deadlineSeconds: Int) -> [String] {
-        var timeout = timeval(tv_sec: 1, tv_usec: 0)
-        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let deadline = ContinuousClock.now + .seconds(deadlineSeconds)
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)

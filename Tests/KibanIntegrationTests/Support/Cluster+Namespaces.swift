@@ -1,4 +1,5 @@
 import Foundation
+import KibanAdminAPI
 
 extension Cluster {
     /// Starts one member in each of `lab`'s namespaces, advertising the lab's addresses, all on
@@ -36,19 +37,19 @@ extension ServerProcess {
     /// A linearizable (or `serializable`) read of `key` through the admin API: the value, or
     /// nil when absent; the request's outcome when it was not a 200 answer.
     func read(_ key: String, consistency: String = "linearizable", secondsMax: Int = 30) -> Result<String?, ReadFailure> {
-        let outcome = AdminConnection(socketPath: socket, answerSecondsMax: secondsMax)
-            .send("GET", "/v1/kv?key=\(key)&consistency=\(consistency)")
+        let outcome = AdminClient(socketPath: socket, answerSecondsMax: secondsMax)
+            .exchange("GET", "/v1/kv?key=\(key)&consistency=\(consistency)")
         guard let list = outcome.json as? [[String: Any]] else { return .failure(ReadFailure(outcome: outcome)) }
         return .success(list.first?["value"] as? String)
     }
 
     /// A put through the admin API.
-    func put(_ key: String, _ value: String, secondsMax: Int = 30) -> AdminConnection.Outcome {
-        AdminConnection(socketPath: socket, answerSecondsMax: secondsMax).send("PUT", "/v1/kv", json: ["key": key, "value": value])
+    func put(_ key: String, _ value: String, secondsMax: Int = 30) -> AdminClient.Outcome {
+        AdminClient(socketPath: socket, answerSecondsMax: secondsMax).exchange("PUT", "/v1/kv", json: ["key": key, "value": value])
     }
 }
 
 /// A read that did not get a 200 answer.
 struct ReadFailure: Error {
-    var outcome: AdminConnection.Outcome
+    var outcome: AdminClient.Outcome
 }

@@ -1,24 +1,18 @@
-import ArgumentParser
 import Foundation
+import KibanAdminAPI
 import KibanInventory
 
-/// `--socket` and `-o table|json|yaml` for the inventory commands (`ipam`, `machines`, `logs`),
-/// and their way to the daemon.
-struct InventoryOptions: ParsableArguments {
-    @Option(help: "The daemon's admin socket (default: $KIBAN_SOCKET or /run/kiban/kiban.sock).")
-    var socket: String?
-
-    @Option(name: .shortAndLong, help: "Output format: table, json or yaml.")
-    var output: InventoryOutput = .table
-
-    /// The format ``output`` names.
+/// The inventory's and the PKI's way to the daemon: raw JSON in and out, documents decoded with
+/// the module's own codec, machine documents printed in the inventory's formats.
+extension ClientOptions {
+    /// The inventory's format for ``output``.
     var format: InventoryFormat.Output { InventoryFormat.Output(rawValue: output.rawValue) ?? .table }
 
     /// Sends a request and returns the answer's JSON; an error answer becomes the daemon's
     /// message and a non-zero exit.
     func send(_ method: String, _ path: String, body: [UInt8] = []) throws -> [UInt8] {
-        let (status, json) = try AdminClient(socketPath: ClientOptions.socketPath(socket)).call(method, path, body: body)
-        try ClientOptions.check(status: status, json)
+        let (status, json) = try AdminClient(socketPath: socketPath).call(method, path, body: body)
+        try AdminClient.check(status: status, json)
         return json
     }
 
@@ -40,9 +34,9 @@ struct InventoryOptions: ParsableArguments {
     func printMachines(_ json: [UInt8]) throws {
         let documents = try decode([MachineDocument].self, json, what: "machine list")
         if output == .table {
-            print(Table.render(InventoryFormat.tableRows(documents)), terminator: "")
+            Swift.print(Table.render(InventoryFormat.tableRows(documents)), terminator: "")
         } else {
-            print(try InventoryFormat.encode(documents, as: format), terminator: "")
+            Swift.print(try InventoryFormat.encode(documents, as: format), terminator: "")
         }
     }
 
@@ -55,8 +49,8 @@ struct InventoryOptions: ParsableArguments {
     func printAnswer(_ json: [UInt8], field: String, sentence: (Int64) -> String) throws {
         let value = try decode([String: Int64].self, json, what: "answer")[field] ?? 0
         switch output {
-        case .table: print(sentence(value))
-        case .json, .yaml: print(try InventoryFormat.encode([field: value], as: format), terminator: "")
+        case .table: Swift.print(sentence(value))
+        case .json, .yaml: Swift.print(try InventoryFormat.encode([field: value], as: format), terminator: "")
         }
     }
 
@@ -68,9 +62,4 @@ struct InventoryOptions: ParsableArguments {
         }
         return Array(data)
     }
-}
-
-/// `-o` of the inventory commands.
-enum InventoryOutput: String, ExpressibleByArgument, CaseIterable {
-    case table, json, yaml
 }

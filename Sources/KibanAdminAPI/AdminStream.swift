@@ -5,19 +5,19 @@ import Foundation
 #endif
 
 /// An answer read as it arrives (a backup file, a watch): the status and headers first, then
-/// the body in pieces. Sent as HTTP/1.0, so the daemon sends the body as is and ends it by
+/// the body in pieces (`kiban snapshot save`, `kiban kv watch`). Sent as HTTP/1.0, so the daemon sends the body as is and ends it by
 /// closing the connection (or after Content-Length bytes).
-struct AdminStream: ~Copyable {
-    let fd: Int32
-    let client: AdminClient
-    let status: Int
+public struct AdminStream: ~Copyable {
+    public let fd: Int32
+    public let client: AdminClient
+    public let status: Int
     /// Header names in lower case.
-    let headers: [String: String]
+    public let headers: [String: String]
     private var pending: [UInt8]
 
     /// Sends the request and reads up to the end of the head. A non-200 answer becomes the
     /// daemon's message.
-    init(_ client: AdminClient, _ method: String, _ path: String, body: [UInt8] = [], timeoutSeconds: Int) throws {
+    public init(_ client: AdminClient, _ method: String, _ path: String, body: [UInt8] = [], timeoutSeconds: Int) throws {
         let fd = try client.send(method, path, body: body, version: "1.0", timeoutSeconds: timeoutSeconds)
         var received: [UInt8] = []
         var headEnd: Int?
@@ -34,7 +34,7 @@ struct AdminStream: ~Copyable {
             }
         }
         let parsed: (Int, [UInt8])
-        do { parsed = try AdminClient.parse(received) } catch {
+        do { parsed = try AdminClient.parseHead(received) } catch {
             close(fd)
             throw error
         }
@@ -56,7 +56,7 @@ struct AdminStream: ~Copyable {
     deinit { close(fd) }
 
     /// The next piece of the body, or nil at its end.
-    mutating func next() throws -> [UInt8]? {
+    public mutating func next() throws -> [UInt8]? {
         if !pending.isEmpty {
             defer { pending = [] }
             return pending
@@ -67,16 +67,16 @@ struct AdminStream: ~Copyable {
 
 extension AdminClient {
     /// A head longer than this is not the daemon's.
-    static let headBytesMax = 64 << 10
+    public static let headBytesMax = 64 << 10
 
     /// The offset of the blank line ending the head, or nil.
-    static func headEnd(_ response: [UInt8]) -> Int? {
+    public static func headEnd(_ response: [UInt8]) -> Int? {
         let separator: [UInt8] = [13, 10, 13, 10]
         return (0..<max(0, response.count - 3)).first { Array(response[$0..<$0 + 4]) == separator }
     }
 
     /// The head's header fields, names in lower case.
-    static func headers(_ response: [UInt8]) -> [String: String] {
+    public static func headers(_ response: [UInt8]) -> [String: String] {
         guard let end = headEnd(response) else { return [:] }
         var out: [String: String] = [:]
         for line in String(decoding: response[..<end], as: UTF8.self).split(separator: "\r\n").dropFirst() {

@@ -1,4 +1,5 @@
 import Foundation
+import KibanAdminAPI
 import KibanTestSupport
 import Testing
 
@@ -80,9 +81,9 @@ struct AdminNumericFuzzTests {
         let seed = SeededRandom.forTest("AdminNumericFuzzTests").seed
         let rounds = ProcessInfo.processInfo.environment["KIBAN_FUZZ_ROUNDS"].flatMap(Int.init) ?? 400
         try await DaemonTestSupport.withMember("numfuzz") { member, _ in
-            let failures = await Self.onThread { Self.run(socket: member.socket, seed: seed, rounds: rounds) }
+            let failures = try await onOwnThread { Self.run(socket: member.socket, seed: seed, rounds: rounds) }
             #expect(failures.isEmpty, "seed \(seed): \(failures.prefix(10).joined(separator: "\n"))")
-            let alive = AdminConnection(socketPath: member.socket).send("GET", "/v1/status")
+            let alive = AdminClient(socketPath: member.socket, answerSecondsMax: 5).exchange("GET", "/v1/status")
             guard case .answered(200, _) = alive else {
                 Issue.record("seed \(seed): the daemon does not answer after the fuzz: \(alive)")
                 return
@@ -99,14 +100,14 @@ struct AdminNumericFuzzTests {
             for n in edges { cases.append((target, n)) }
         }
         for _ in 0..<rounds { cases.append((Int(random.next() % UInt64(targets.count)), number(&random))) }
-        let connection = AdminConnection(socketPath: socket)
+        let connection = AdminClient(socketPath: socket, answerSecondsMax: 5)
         var failures: [String] = []
         for (index, n) in cases {
             let (method, path, body, then) = targets[index]
             let query = n.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? n
             let target = path.replacingOccurrences(of: "Q", with: query)
-            var outcomes = [connection.send(method, target, body: Data(body.replacingOccurrences(of: "N", with: n).utf8))]
-            if let then { outcomes.append(connection.send("GET", then, body: Data())) }
+            var outcomes = [connection.exchange(method, target, body: Data(body.replacingOccurrences(of: "N", with: n).utf8))]
+            if let then { outcomes.append(connection.exchange("GET", then, body: Data())) }
             for outcome in outcomes {
                 if case .answered(let status, _) = outcome, (200..<300).contains(status) || [400, 404, 409].contains(status) { continue }
                 failures.append("\(method) \(target) with \(n): \(outcome)")
@@ -114,12 +115,5 @@ struct AdminNumericFuzzTests {
             if failures.count >= 10 { break }
         }
         return failures
-    }
-
-    /// Runs blocking socket work on a thread of its own.
-    static func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: body()) }.start()
-        }
     }
 }

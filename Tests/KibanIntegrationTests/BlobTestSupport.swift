@@ -49,32 +49,3 @@ func sha256sum(_ path: String) throws -> String {
     guard p.terminationStatus == 0, let hash = text.split(separator: " ").first else { throw TestFailure("sha256sum \(path) failed") }
     return String(hash)
 }
-
-/// A raw client on a Unix socket, for requests the CLI would never send.
-enum UnixClient {
-    static func connect(_ path: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket: \(errno)") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard result == 0 else {
-            close(fd)
-            throw TestFailure("connect \(path): \(errno)")
-        }
-        return fd
-    }
-
-    static func send(_ fd: Int32, _ text: String) throws {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw TestFailure("send failed: \(errno)") }
-            offset += n
-        }
-    }
-}

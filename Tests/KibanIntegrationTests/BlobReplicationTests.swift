@@ -1,4 +1,5 @@
 import Foundation
+import KibanAdminAPI
 import KibanTestSupport
 import Testing
 
@@ -96,10 +97,12 @@ struct BlobReplicationTests {
         let (a, c) = (cluster.members[0], cluster.members[2])
 
         // A client that announces 64 MiB, sends 1 MiB and disappears.
-        let fd = try UnixClient.connect(a.socket)
-        try UnixClient.send(
-            fd, "PUT /v1/assets/cut?size=\(64 << 20)&contentType=application/octet-stream HTTP/1.1\r\nHost: k\r\nContent-Length: \(64 << 20)\r\n\r\n")
-        try UnixClient.send(fd, String(repeating: "x", count: 1 << 20))
+        let admin = AdminClient(socketPath: a.socket)
+        let fd = try admin.openConnection(timeoutSeconds: 0)
+        try admin.writeAll(
+            fd,
+            Array("PUT /v1/assets/cut?size=\(64 << 20)&contentType=application/octet-stream HTTP/1.1\r\nHost: k\r\nContent-Length: \(64 << 20)\r\n\r\n".utf8))
+        try admin.writeAll(fd, [UInt8](repeating: UInt8(ascii: "x"), count: 1 << 20))
         let partial = a.dataDir + "/blobs/partial"
         try await poll("the upload's partial file", seconds: 60) { !((try? FileManager.default.contentsOfDirectory(atPath: partial)) ?? []).isEmpty }
         close(fd)

@@ -1,4 +1,5 @@
 import Foundation
+import KibanAdminAPI
 import KibanLinearizability
 import KibanRaftSimulation
 import Synchronization
@@ -35,7 +36,7 @@ struct JepsenClient: Sendable {
         var rng = SimRandom(seed: seed)
         // The value and mod revision this client last read per key: what its compare-and-swaps expect.
         var seen: [String: (value: String?, modRevision: Int)] = [:]
-        let connection = AdminConnection(socketPath: socket)
+        let connection = AdminClient(socketPath: socket, answerSecondsMax: 5)
         for n in 0..<opsMax {
             guard ContinuousClock.now < deadline else { break }
             let key = keys[Int(rng.next() % UInt64(keys.count))]
@@ -44,7 +45,7 @@ struct JepsenClient: Sendable {
             switch rng.next() % 10 {
             case 0..<4:
                 let call = recorder.now()
-                let outcome = connection.send("GET", "/v1/kv?key=\(key)")
+                let outcome = connection.exchange("GET", "/v1/kv?key=\(key)")
                 guard let list = outcome.json as? [[String: Any]] else {
                     tally.count("read-failed")
                     succeeded = false
@@ -65,7 +66,7 @@ struct JepsenClient: Sendable {
                     connection, recorder, tally)
             default:
                 let unique = "ack/c\(id)/\(n)"
-                if connection.send("PUT", "/v1/kv", json: ["key": unique, "value": value]).json != nil {
+                if connection.exchange("PUT", "/v1/kv", json: ["key": unique, "value": value]).json != nil {
                     tally.ack(unique)
                     succeeded = true
                 } else {
@@ -80,10 +81,10 @@ struct JepsenClient: Sendable {
     /// A write or compare-and-swap (`PUT /v1/kv`), recorded with its outcome.
     private func change(
         _ input: Linearizability.Input, _ key: String, _ body: [String: Any],
-        _ connection: AdminConnection, _ recorder: HistoryRecorder, _ tally: JepsenTally
+        _ connection: AdminClient, _ recorder: HistoryRecorder, _ tally: JepsenTally
     ) -> Bool {
         let call = recorder.now()
-        let outcome = connection.send("PUT", "/v1/kv", json: body)
+        let outcome = connection.exchange("PUT", "/v1/kv", json: body)
         let kind = if case .cas = input { "cas" } else { "write" }
         switch outcome {
         case .refused:

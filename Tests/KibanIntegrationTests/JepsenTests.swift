@@ -1,4 +1,5 @@
 import Foundation
+import KibanAdminAPI
 import KibanLinearizability
 import KibanRaftSimulation
 import KibanTestSupport
@@ -151,8 +152,8 @@ struct JepsenTests {
             // Entries are keyed by the writing member's clock: look from a little before its moved time.
             let rfc3339 = ISO8601DateFormatter()
             let since = rfc3339.string(from: Date(timeIntervalSince1970: before + Double(offset) - 60))
-            let audit = AdminConnection(socketPath: m.socket, answerSecondsMax: 30)
-                .send("GET", "/v1/audit?action=kv.put&subject=\(key)&since=\(since)")
+            let audit = AdminClient(socketPath: m.socket, answerSecondsMax: 30)
+                .exchange("GET", "/v1/audit?action=kv.put&subject=\(key)&since=\(since)")
             let page = try #require(audit.json as? [String: Any], "\(name) lists the audit log: \(audit)")
             let records = try #require(page["entries"] as? [[String: Any]], "\(name)'s audit page has entries: \(audit)")
             rfc3339.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -169,7 +170,7 @@ struct JepsenTests {
     static func expectAcknowledgedPresent(_ cluster: Cluster, _ acked: [String]) throws {
         #expect(!acked.isEmpty)
         for m in cluster.members {
-            let outcome = AdminConnection(socketPath: m.socket, answerSecondsMax: 60).send("GET", "/v1/kv?key=ack/&prefix=true")
+            let outcome = AdminClient(socketPath: m.socket, answerSecondsMax: 60).exchange("GET", "/v1/kv?key=ack/&prefix=true")
             let list = try #require(outcome.json as? [[String: Any]], "\(m.name) lists ack/: \(outcome)")
             let present = Set(list.compactMap { $0["key"] as? String })
             let lost = acked.filter { !present.contains($0) }

@@ -91,21 +91,9 @@ final class NetworkLab: Sendable {
     /// Runs `ip ARGS`; throws with its error output when it fails.
     @discardableResult
     static func ip(_ args: String...) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        p.arguments = args
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw TestFailure("ip \(args.joined(separator: " ")) failed: \(String(decoding: stderr, as: UTF8.self))")
-        }
-        return String(decoding: stdout, as: UTF8.self)
+        let result = try runBlocking(["/usr/sbin/ip"] + args)
+        guard result.status == 0 else { throw TestFailure("ip \(args.joined(separator: " ")) failed: \(result.stderr)") }
+        return result.text
     }
 
     /// Why namespace tests cannot run here, or nil when they can.

@@ -1,4 +1,5 @@
 import Foundation
+import KibanAdminAPI
 import KibanLinearizability
 import KibanRaftSimulation
 
@@ -92,8 +93,8 @@ struct Nemesis {
             let key = JepsenTests.keys[n % JepsenTests.keys.count]
             let value = "majority-loss-\(n)"
             let call = recorder.now()
-            let outcome = AdminConnection(socketPath: survivor.socket, answerSecondsMax: 2)
-                .send("PUT", "/v1/kv", json: ["key": key, "value": value])
+            let outcome = AdminClient(socketPath: survivor.socket, answerSecondsMax: 2)
+                .exchange("PUT", "/v1/kv", json: ["key": key, "value": value])
             if case .answered(200, _) = outcome {
                 tally.count("majority-loss-write-ok")
                 recorder.record(.init(key: key, input: .write(value), output: .ok, call: call, ret: recorder.now()))
