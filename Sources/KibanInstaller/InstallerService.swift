@@ -8,7 +8,7 @@ public import KibanStore
 ///
 /// ```swift
 /// let installer = InstallerService(store: store)
-/// let spec = try await installer.setSpec(document: Array(yaml.utf8), audit: entry)
+/// let stored = try await installer.setSpec(document: Array(yaml.utf8), audit: entry)
 /// let next = try await installer.plan()    // the next batch, as a dry run
 /// ```
 public struct InstallerService: Sendable {
@@ -41,16 +41,23 @@ public struct InstallerService: Sendable {
     }
 
     /// Parses, checks and stores a spec document; `audit`, when given, is written in the same
-    /// transaction.
+    /// transaction with the spec's name as its subject and its version as the detail.
+    /// - Returns: what was stored.
     /// - Throws: ``SpecError`` listing every problem (nothing is stored then).
     @discardableResult
-    public func setSpec(document: [UInt8], audit: AuditEntry? = nil, now: Date = Date()) async throws -> ClusterSpec {
+    public func setSpec(document: [UInt8], audit: AuditEntry? = nil, now: Date = Date()) async throws -> StoredSpec {
         guard document.count <= Self.documentBytesMax else { throw SpecError(["a spec document is at most \(Self.documentBytesMax) bytes"]) }
         let spec = try ClusterSpec.parse(document: document)
         let stored = StoredSpec(spec: spec, document: String(decoding: document, as: UTF8.self), updated: now)
         let put = KibanStore.Operation.put(key: Keys.spec, value: try Store.encode(stored), lease: 0)
-        _ = try await store.txn(Txn(success: [put] + (try audit.map { [try AuditLog.put($0)] } ?? [])))
-        return spec
+        let entry = audit.map { entry in
+            var entry = entry
+            entry.subject = spec.name
+            entry.detail = "Kubernetes \(spec.kubernetesVersion)"
+            return entry
+        }
+        _ = try await store.txn(Txn(success: [put] + (try entry.map { [try AuditLog.put($0)] } ?? [])))
+        return stored
     }
 
     /// The most bytes a spec document may have.

@@ -50,7 +50,7 @@ public struct Planner: Sendable {
             decision.waiting += outcome.waiting
             decision.blocked += outcome.blocked
             let steps = admit(outcome.steps, into: &decision)
-            if !steps.isEmpty || outcome.stop || !outcome.steps.isEmpty {
+            if outcome.stop || !outcome.steps.isEmpty {
                 decision.steps = steps
                 return decision
             }

@@ -8,11 +8,8 @@ extension Daemon {
     func setK8sSpec(document: [UInt8], caller: Caller) async throws(ServerError) -> InstallerService.StoredSpec {
         do {
             let installer = InstallerService(store: try requireStore(), inventory: try inventoryService())
-            let spec = try ClusterSpec.parse(document: document)
-            try await installer.setSpec(
-                document: document, audit: auditEntry(caller, "k8s.spec.set", spec.name, detail: "Kubernetes \(spec.kubernetesVersion)"))
-            logChange(caller, "k8s spec set \(spec.name)")
-            guard let stored = try await installer.spec() else { throw ServerError(.unavailable, "the spec was written but is not readable yet; retry") }
+            let stored = try await installer.setSpec(document: document, audit: auditEntry(caller, "k8s.spec.set", ""))
+            logChange(caller, "k8s spec set \(stored.spec.name)")
             return stored
         } catch {
             throw ServerError(answering: error)

@@ -35,11 +35,10 @@ extension NodeAgent {
     /// - Throws: ``ServerError`` `config` when the state directory holds no enrollment.
     public static func run(_ options: RunOptions, logger: Logger) async throws(ServerError) {
         var state = try AgentState.load(options.stateDir)
-        var client = try Self.client(state)
         var session = AgentSession(members: unique(state.members + options.servers))
         let wake = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         // Operations run beside the heartbeats: a long command does not silence the machine.
-        let current = CurrentClient(client)
+        let current = CurrentClient(try Self.client(state))
         let operations = Task { [members = session.members] in
             await runOperations(current, members: members, stateDir: options.stateDir, wake: wake.stream, logger: logger)
         }
@@ -51,7 +50,7 @@ extension NodeAgent {
         var backoff = 1.0
         while !Task.isCancelled {
             do throws(ServerError) {
-                let learned = try await session.beat(client, collector: options.collector, serial: state.serial, logger: logger)
+                let learned = try await session.beat(current.client, collector: options.collector, serial: state.serial, logger: logger)
                 backoff = 1
                 if session.pendingOperations > 0 { wake.continuation.yield() }
                 if let learned, Set(learned) != Set(state.members) {
@@ -61,9 +60,8 @@ extension NodeAgent {
                 }
                 if renewalDue(state.certificatePEM, now: Date()) {
                     do throws(ServerError) {
-                        state = try await renew(state, client: client, endpoints: session.members, stateDir: options.stateDir, logger: logger)
-                        client = try Self.client(state)
-                        current.client = client
+                        state = try await renew(state, client: current.client, endpoints: session.members, stateDir: options.stateDir, logger: logger)
+                        current.client = try Self.client(state)
                     } catch {
                         logger.warning("could not renew the node certificate; trying again next round", metadata: ["kiban.agent.error": "\(error.message)"])
                     }
