@@ -19,7 +19,7 @@ struct OperationExecutor: Sendable {
 
     /// An executor for the agent whose state is in `stateDir`.
     init(stateDir: String) {
-        let state = URL(fileURLWithPath: stateDir).standardizedFileURL.path
+        let state = URL(fileURLWithPath: stateDir).standardizedFileURL.resolvingSymlinksInPath().path
         refusedDirectories = [state, "/proc", "/sys", "/dev"]
     }
 
@@ -55,9 +55,7 @@ struct OperationExecutor: Sendable {
 
     /// Writes the file unless it already holds `content`; returns what was done.
     private func write(_ path: String, _ content: Data, mode: UInt16, owner: String) throws -> String {
-        if let refused = refusedDirectories.first(where: { path == $0 || path.hasPrefix($0 + "/") }) {
-            throw OperationFailure("refused: \(path) is under \(refused), which operations do not write")
-        }
+        try refuse(path)
         let (uid, gid) = try Self.owner(owner)
         var info = stat()
         if lstat(path, &info) == 0 {
@@ -77,6 +75,8 @@ struct OperationExecutor: Sendable {
         }
         let directory = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        // The directory as it really is: a symbolic link on the way must not lead into a refused one.
+        try refuse(URL(fileURLWithPath: directory).resolvingSymlinksInPath().path + "/" + (path as NSString).lastPathComponent)
         let temporary = directory + "/.kiban-" + UUID().uuidString
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw OperationFailure.call("create \(temporary)") }
@@ -107,6 +107,13 @@ struct OperationExecutor: Sendable {
             close(dir)
         }
         return "wrote \(content.count) bytes to \(path)"
+    }
+
+    /// Refuses a path in or under one of ``refusedDirectories``.
+    private func refuse(_ path: String) throws {
+        if let refused = refusedDirectories.first(where: { path == $0 || path.hasPrefix($0 + "/") }) {
+            throw OperationFailure("refused: \(path) is under \(refused), which operations do not write")
+        }
     }
 
     /// The uid and gid of `user:group` (names, or numbers when no such name exists).
